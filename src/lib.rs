@@ -1,0 +1,29 @@
+//! vpcsim: a persistent simulator of Tencent Cloud's VPC peering API, served
+//! over gRPC.
+//!
+//! The crate is layered, each layer using only the ones above it:
+//!
+//! - [`domain`]: the rules (ids, names, CIDR overlap, quotas, the peering
+//!   state machine). Pure functions, no I/O.
+//! - [`store`]: SQLite through sqlx. One writer task commits every change;
+//!   reads use a pool.
+//! - [`transport`]: the tonic services, authentication and region from
+//!   metadata, error mapping, request ids and logs.
+//! - [`server`]: builds and runs the whole server on a listener.
+//! - [`cli`]: the `vpcsim` command line.
+
+pub mod cli;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod transport;
+
+/// The generated protobuf types and gRPC stubs.
+pub mod proto {
+    #![allow(clippy::all, missing_docs)]
+    tonic::include_proto!("vpcsim.v1");
+
+    /// Everything in the `vpcsim.v1` protos, for the reflection service.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        tonic::include_file_descriptor_set!("vpcsim_descriptor");
+}

@@ -1,0 +1,100 @@
+//! Builds the whole server on a listener: the three vpcsim services, health,
+//! reflection (v1 and v1alpha), the request-context layer, and the writer
+//! task. `main` hands it ctrl-c and SIGTERM; tests hand it a listener on
+//! port 0 and a future they control.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::{Context, bail};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use crate::{
+    domain::region::Region,
+    proto::{
+        self, admin_service_server::AdminServiceServer, peering_service_server::PeeringServiceServer,
+        vpc_service_server::VpcServiceServer,
+    },
+    store::{DbLocation, Store},
+    transport::{
+        AppState, admin::AdminApi, context::RequestContextLayer, peering::PeeringApi, vpc::VpcApi,
+    },
+};
+
+/// Everything `serve` needs besides the listener.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub db: DbLocation,
+    pub default_region: Region,
+    pub admin_token: Option<String>,
+    /// Makes generated ids repeat from run to run.
+    pub id_seed: Option<u64>,
+}
+
+/// Refuses to expose admin calls to the network without a token.
+pub fn check_exposure(addr: SocketAddr, admin_token: Option<&str>) -> anyhow::Result<()> {
+    if !addr.ip().is_loopback() && admin_token.is_none_or(str::is_empty) {
+        bail!(
+            "refusing to listen on {addr} without an admin token: anyone who can reach it could \
+             call AdminService; set --admin-token (or VPCSIM_ADMIN_TOKEN), or listen on 127.0.0.1"
+        );
+    }
+    Ok(())
+}
+
+/// Serves until `shutdown` resolves, then finishes the calls in flight,
+/// commits what the writer holds, and returns.
+pub async fn run(
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr().context("reading the listening address")?;
+    check_exposure(addr, config.admin_token.as_deref())?;
+    let (store, writer) = Store::open(&config.db, config.id_seed).await?;
+    let writer = tokio::spawn(writer.run());
+
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        default_region: config.default_region,
+        admin_token: config.admin_token.filter(|t| !t.is_empty()),
+    });
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    // Migrations ran in Store::open, so every service is ready from here.
+    health_reporter.set_serving::<PeeringServiceServer<PeeringApi>>().await;
+    health_reporter.set_serving::<VpcServiceServer<VpcApi>>().await;
+    health_reporter.set_serving::<AdminServiceServer<AdminApi>>().await;
+
+    let reflection = |builder: tonic_reflection::server::Builder<'static>| {
+        builder
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
+    let reflection_v1alpha =
+        reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
+
+    tracing::info!(%addr, region = config.default_region.name, "vpcsim serving");
+    let served = Server::builder()
+        .layer(RequestContextLayer)
+        .add_service(PeeringServiceServer::new(PeeringApi::new(state.clone())))
+        .add_service(VpcServiceServer::new(VpcApi::new(state.clone())))
+        .add_service(AdminServiceServer::new(AdminApi::new(state)))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await;
+
+    // The services are gone; with the last store dropped the writer drains
+    // its queue and stops.
+    store.close().await;
+    drop(store);
+    writer.await.context("the writer task failed")?;
+    tracing::info!("vpcsim stopped");
+    served.context("serving gRPC")
+}

@@ -1,0 +1,139 @@
+//! Storage: SQLite through sqlx. Reads go through a pool of read-only
+//! connections; every write goes through the single writer task (see
+//! `writer`), which owns the only write connection.
+
+mod accounts;
+mod events;
+mod peerings;
+mod records;
+mod vpcs;
+mod writer;
+
+use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    ConnectOptions, Connection, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+};
+use tokio::sync::mpsc;
+
+pub use accounts::{NewAccount, QuotaUpdate};
+pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
+pub use records::{Account, Peering, Quota, Vpc};
+pub use vpcs::VpcFilter;
+pub use writer::{BoxFuture, Tx, WriterTask};
+
+use crate::domain::{ApiError, ApiResult, time::Clock};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Who makes a change, for the event log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The caller's uin, or `admin` for admin calls.
+    pub uin: String,
+    pub request_id: String,
+}
+
+/// Logs a storage failure and turns it into the one error that hides its cause.
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "storage error");
+        ApiError::internal()
+    }
+}
+
+/// Where the database lives.
+#[derive(Debug, Clone)]
+pub enum DbLocation {
+    File(PathBuf),
+    /// A throwaway database in a temporary directory, removed on exit.
+    Temporary,
+}
+
+impl FromStr for DbLocation {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(if s == ":memory:" {
+            DbLocation::Temporary
+        } else {
+            DbLocation::File(PathBuf::from(s))
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    reads: SqlitePool,
+    writes: mpsc::Sender<writer::Job>,
+    pub clock: Arc<Clock>,
+    // Keeps a temporary database alive as long as the store.
+    _temp_dir: Option<Arc<tempfile::TempDir>>,
+}
+
+/// How many calls the writer may commit in one transaction.
+const MAX_BATCH: usize = 256;
+/// How many writes may wait for the writer before callers wait to enqueue.
+const QUEUE_DEPTH: usize = 4096;
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database, and returns the
+    /// store with its writer task, which the caller must spawn.
+    pub async fn open(location: &DbLocation, id_seed: Option<u64>) -> anyhow::Result<(Store, WriterTask)> {
+        let (path, temp_dir) = match location {
+            DbLocation::File(path) => (path.clone(), None),
+            DbLocation::Temporary => {
+                let dir = tempfile::tempdir().context("creating a temporary directory")?;
+                (dir.path().join("vpcsim.db"), Some(Arc::new(dir)))
+            }
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode: a commit survives a crash of the process
+            // (SIGKILL), which is what a test backend needs.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let mut write_conn = SqliteConnection::connect_with(&options)
+            .await
+            .with_context(|| format!("opening database {}", path.display()))?;
+        MIGRATOR
+            .run(&mut write_conn)
+            .await
+            .with_context(|| format!("migrating database {}", path.display()))?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .with_context(|| format!("opening read connections to {}", path.display()))?;
+        let offset: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
+                .fetch_optional(&mut write_conn)
+                .await?;
+        let offset = offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0);
+        let clock = Arc::new(Clock::new(offset));
+        let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let task = WriterTask::new(write_conn, receiver, clock.clone(), id_seed, MAX_BATCH);
+        let store = Store {
+            reads,
+            writes: sender,
+            clock,
+            _temp_dir: temp_dir,
+        };
+        Ok((store, task))
+    }
+
+    /// A read-only connection from the pool.
+    async fn read(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.reads.acquire().await?)
+    }
+
+    /// Closes the read pool; the writer stops when the last store is dropped.
+    pub async fn close(&self) {
+        self.reads.close().await;
+    }
+}

@@ -1,0 +1,77 @@
+//! What the store returns: plain records with every field a response prints.
+
+use crate::domain::{cidr::CidrBlock, peering::PeeringState, time::Timestamp};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Account {
+    pub uin: String,
+    pub name: String,
+    pub app_id: i64,
+    pub secret_id: String,
+    pub secret_key: String,
+    pub create_time: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Vpc {
+    /// Row id; never shown to clients.
+    pub id: i64,
+    pub vpc_id: String,
+    pub un_vpc_id: String,
+    pub uin: String,
+    pub region: String,
+    pub vpc_name: String,
+    pub cidr_block: String,
+    /// Comma-separated, as stored.
+    pub assistant_cidr_blocks: String,
+    pub create_time: Timestamp,
+}
+
+impl Vpc {
+    pub fn assistant_blocks(&self) -> Vec<String> {
+        split_blocks(&self.assistant_cidr_blocks)
+    }
+
+    /// The primary block and every assistant block, parsed. Stored blocks were
+    /// validated on the way in; one that no longer parses is skipped.
+    pub fn all_blocks(&self) -> Vec<CidrBlock> {
+        std::iter::once(self.cidr_block.as_str())
+            .chain(self.assistant_cidr_blocks.split(',').filter(|b| !b.is_empty()))
+            .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+            .collect()
+    }
+}
+
+pub(crate) fn split_blocks(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peering {
+    pub peering_connection_id: String,
+    pub peering_connection_name: String,
+    pub vpc_id: String,
+    pub un_vpc_id: String,
+    pub peer_vpc_id: String,
+    pub un_peer_vpc_id: String,
+    pub uin: String,
+    pub peer_uin: String,
+    pub app_id: i64,
+    pub peer_app_id: i64,
+    pub region: String,
+    /// The effective state at the time of the read.
+    pub state: PeeringState,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    pub quota_name: &'static str,
+    pub limit: i64,
+    pub used: i64,
+}

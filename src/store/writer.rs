@@ -1,0 +1,164 @@
+//! The single writer. It owns the only write connection and takes write jobs
+//! from a queue. Jobs that arrive together commit together (group commit):
+//! one `BEGIN IMMEDIATE`, a savepoint per job so a job that breaks a rule
+//! undoes only its own work, one `COMMIT`, and only then does any caller get
+//! its answer. With one writer, rules checked inside a job can never race
+//! another write, and SQLite never answers `SQLITE_BUSY` to a writer.
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use sqlx::{Connection, Executor, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::Store;
+use crate::domain::{ApiError, ApiResult, ids::IdGenerator, time::{Clock, Timestamp}};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a job sees: the connection inside the open transaction, the clock
+/// reading for this batch, and the id generator.
+pub struct Tx {
+    pub conn: SqliteConnection,
+    pub now: Timestamp,
+    pub ids: IdGenerator,
+}
+
+/// The answer a job has ready, sent once the batch's commit is known.
+pub(super) struct Completion {
+    succeeded: bool,
+    reply: Box<dyn FnOnce(Result<(), ApiError>) + Send>,
+}
+
+pub(super) type Job = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Completion> + Send>;
+
+impl Store {
+    /// Runs `op` in the writer's transaction and answers once it committed.
+    pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel::<ApiResult<T>>();
+        let job: Job = Box::new(move |tx| {
+            Box::pin(async move {
+                let result = op(tx).await;
+                Completion {
+                    succeeded: result.is_ok(),
+                    reply: Box::new(move |commit| {
+                        // A caller that went away no longer needs its answer.
+                        let _ = answer.send(commit.and(result));
+                    }),
+                }
+            })
+        });
+        if self.writes.send(job).await.is_err() {
+            tracing::error!("the writer task has stopped");
+            return Err(ApiError::internal());
+        }
+        answered.await.unwrap_or_else(|_| {
+            tracing::error!("the writer task dropped a job");
+            Err(ApiError::internal())
+        })
+    }
+}
+
+/// The writer task; `run` it on its own tokio task.
+pub struct WriterTask {
+    tx: Tx,
+    jobs: mpsc::Receiver<Job>,
+    clock: Arc<Clock>,
+    max_batch: usize,
+}
+
+impl WriterTask {
+    pub(super) fn new(
+        conn: SqliteConnection,
+        jobs: mpsc::Receiver<Job>,
+        clock: Arc<Clock>,
+        id_seed: Option<u64>,
+        max_batch: usize,
+    ) -> Self {
+        Self {
+            tx: Tx { conn, now: 0, ids: IdGenerator::new(id_seed) },
+            jobs,
+            clock,
+            max_batch,
+        }
+    }
+
+    /// Runs until every `Store` is dropped and the queue is drained.
+    pub async fn run(mut self) {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while let Some(first) = self.jobs.recv().await {
+            batch.push(first);
+            while batch.len() < self.max_batch {
+                match self.jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.run_batch(&mut batch).await;
+        }
+        if let Err(err) = self.tx.conn.close().await {
+            tracing::warn!(error = %err, "closing the write connection");
+        }
+    }
+
+    async fn run_batch(&mut self, batch: &mut Vec<Job>) {
+        self.tx.now = self.clock.now();
+        let mut completions = Vec::with_capacity(batch.len());
+        let begun = self.begin().await;
+        if let Err(err) = &begun {
+            tracing::error!(error = %err, "cannot start a write transaction");
+        }
+        let mut failed = begun.is_err();
+        for job in batch.drain(..) {
+            if failed {
+                // Dropping a job drops its reply channel: its caller gets an
+                // internal error.
+                drop(job);
+                continue;
+            }
+            if let Err(err) = self.tx.conn.execute("SAVEPOINT job").await {
+                tracing::error!(error = %err, "cannot open a savepoint");
+                failed = true;
+                drop(job);
+                continue;
+            }
+            let completion = job(&mut self.tx).await;
+            let end = if completion.succeeded {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
+            if let Err(err) = self.tx.conn.execute(end).await {
+                tracing::error!(error = %err, "cannot close a savepoint");
+                failed = true;
+            }
+            completions.push(completion);
+        }
+        let commit = if failed {
+            let _ = self.tx.conn.execute("ROLLBACK").await;
+            Err(ApiError::internal())
+        } else {
+            match self.tx.conn.execute("COMMIT").await {
+                Ok(_) => Ok(()),
+                Err(err) => {
+                    tracing::error!(error = %err, "commit failed");
+                    let _ = self.tx.conn.execute("ROLLBACK").await;
+                    Err(ApiError::internal())
+                }
+            }
+        };
+        for completion in completions {
+            (completion.reply)(commit.clone());
+        }
+    }
+
+    /// Opens the batch's transaction and makes overdue requests EXPIRED, so
+    /// that every write in the batch sees them as such.
+    async fn begin(&mut self) -> Result<(), sqlx::Error> {
+        self.tx.conn.execute("BEGIN IMMEDIATE").await?;
+        super::peerings::expire_overdue(&mut self.tx).await
+    }
+}

@@ -1,0 +1,133 @@
+//! Who is calling and where: the caller's account from `authorization:
+//! Bearer <SecretId>`, the region from `x-tc-region`, and the admin check.
+
+use std::sync::Arc;
+
+use tonic::{Request, metadata::MetadataMap};
+
+use super::context::CallInfo;
+use crate::{
+    domain::{ApiError, ErrorCode, region::Region},
+    store::{Actor, Store},
+};
+
+pub const REGION_HEADER: &str = "x-tc-region";
+
+/// What every handler needs to know about the server.
+pub struct AppState {
+    pub store: Store,
+    pub default_region: Region,
+    pub admin_token: Option<String>,
+}
+
+/// An authenticated caller in a region.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub uin: String,
+    pub region: Region,
+    pub actor: Actor,
+}
+
+fn call_info<T>(request: &Request<T>) -> Option<Arc<CallInfo>> {
+    request.extensions().get::<Arc<CallInfo>>().cloned()
+}
+
+fn request_id<T>(request: &Request<T>) -> String {
+    call_info(request).map(|i| i.request_id.clone()).unwrap_or_default()
+}
+
+/// The token after `Bearer `, if the header is there and well formed.
+fn bearer_token(metadata: &MetadataMap) -> Result<&str, ApiError> {
+    let malformed = || {
+        ApiError::new(
+            ErrorCode::AuthInvalidAuthorization,
+            "metadata authorization must be \"Bearer <SecretId>\"",
+        )
+    };
+    let value = metadata.get("authorization").ok_or_else(malformed)?;
+    let text = value.to_str().map_err(|_| malformed())?;
+    let (scheme, token) = text.trim().split_once(' ').ok_or_else(malformed)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(malformed());
+    }
+    Ok(token)
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl AppState {
+    pub fn region<T>(&self, request: &Request<T>) -> Result<Region, ApiError> {
+        match request.metadata().get(REGION_HEADER) {
+            None => Ok(self.default_region),
+            Some(value) => match value.to_str() {
+                Ok(text) if !text.is_empty() => Region::parse(text),
+                _ => Err(ApiError::new(
+                    ErrorCode::UnsupportedRegion,
+                    "metadata x-tc-region must name a region such as ap-guangzhou",
+                )),
+            },
+        }
+    }
+
+    /// Authenticates the caller of a Peering or Vpc call.
+    pub async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ApiError> {
+        let secret_id = bearer_token(request.metadata())?;
+        let account = self.store.account_by_secret_id(secret_id).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::AuthSecretIdNotFound, "the SecretId in authorization is not known")
+        })?;
+        if let Some(info) = call_info(request) {
+            info.set_caller(&account.uin);
+        }
+        let region = self.region(request)?;
+        Ok(Caller {
+            actor: Actor { uin: account.uin.clone(), request_id: request_id(request) },
+            uin: account.uin,
+            region,
+        })
+    }
+
+    /// Lets an admin call through: with an admin token set, only callers who
+    /// present it; without one the server listens on loopback only.
+    pub fn admin<T>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
+        if let Some(expected) = &self.admin_token {
+            let token = bearer_token(request.metadata())?;
+            if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+                return Err(ApiError::new(ErrorCode::AuthInvalidAdminToken, "the admin token is not valid"));
+            }
+        }
+        if let Some(info) = call_info(request) {
+            info.set_caller("admin");
+        }
+        Ok(Actor { uin: "admin".to_owned(), request_id: request_id(request) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_parsing() {
+        let mut md = MetadataMap::new();
+        assert!(bearer_token(&md).is_err());
+        md.insert("authorization", "Bearer AKIDabc".parse().unwrap());
+        assert_eq!(bearer_token(&md).unwrap(), "AKIDabc");
+        md.insert("authorization", "bearer  AKIDabc ".parse().unwrap());
+        assert_eq!(bearer_token(&md).unwrap(), "AKIDabc");
+        md.insert("authorization", "Basic AKIDabc".parse().unwrap());
+        assert_eq!(bearer_token(&md).unwrap_err().code, ErrorCode::AuthInvalidAuthorization);
+        md.insert("authorization", "Bearer".parse().unwrap());
+        assert!(bearer_token(&md).is_err());
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}

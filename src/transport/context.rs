@@ -1,0 +1,108 @@
+//! Per-call context: every call gets a request id, returned in the
+//! `x-request-id` response header whatever the outcome, and one log line
+//! with its method, caller, status and latency.
+
+use std::{
+    sync::{Arc, OnceLock},
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use http::{HeaderValue, Request, Response};
+use tower::{Layer, Service};
+
+use crate::store::BoxFuture;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What a handler learns about the call that the log line needs.
+#[derive(Debug, Default)]
+pub struct CallInfo {
+    pub request_id: String,
+    caller: OnceLock<String>,
+}
+
+impl CallInfo {
+    /// Records who called, once authenticated.
+    pub fn set_caller(&self, uin: &str) {
+        let _ = self.caller.set(uin.to_owned());
+    }
+}
+
+/// A fresh request id: 128 random bits, written like a UUID.
+fn new_request_id() -> String {
+    let n: u128 = rand::random();
+    let h = format!("{n:032x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestContextLayer;
+
+impl<S> Layer<S> for RequestContextLayer {
+    type Service = RequestContext<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestContext { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestContext<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequestContext<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let info = Arc::new(CallInfo { request_id: new_request_id(), caller: OnceLock::new() });
+        request.extensions_mut().insert(info.clone());
+        let method = request.uri().path().to_owned();
+        let started = Instant::now();
+        // The ready service goes to this call; a clone stays for the next.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let mut result = inner.call(request).await;
+            let latency_us = started.elapsed().as_micros() as u64;
+            let caller = info.caller.get().map(String::as_str).unwrap_or("-");
+            match &mut result {
+                Ok(response) => {
+                    if let Ok(value) = HeaderValue::from_str(&info.request_id) {
+                        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+                    }
+                    // Errors of unary calls travel in the headers
+                    // (trailers-only); a success has no grpc-status yet.
+                    let status = response
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<i32>().ok())
+                        .map(tonic::Code::from_i32)
+                        .unwrap_or(tonic::Code::Ok);
+                    tracing::info!(
+                        method,
+                        caller,
+                        request_id = %info.request_id,
+                        status = ?status,
+                        latency_us,
+                        "call"
+                    );
+                }
+                Err(_) => tracing::warn!(method, caller, request_id = %info.request_id, latency_us, "call failed in transport"),
+            }
+            result
+        })
+    }
+}

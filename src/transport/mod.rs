@@ -1,0 +1,12 @@
+//! gRPC transport: the tonic services, caller and region from metadata,
+//! error mapping, request ids and call logs.
+
+pub mod admin;
+pub mod auth;
+pub mod context;
+pub mod convert;
+pub mod peering;
+pub mod status;
+pub mod vpc;
+
+pub use auth::AppState;
