@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::{domain::region::Region, server::ServerConfig, store::DbLocation};
 
 #[derive(Debug, Parser)]
-#[command(name = "vpcsim", version, about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC")]
+#[command(
+    name = "vpcsim",
+    version,
+    about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC"
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, env = "VPCSIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]

@@ -24,6 +24,5 @@ pub mod proto {
     tonic::include_proto!("vpcsim.v1");
 
     /// Everything in the `vpcsim.v1` protos, for the reflection service.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        tonic::include_file_descriptor_set!("vpcsim_descriptor");
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("vpcsim_descriptor");
 }

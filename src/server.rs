@@ -13,8 +13,8 @@ use tonic::transport::Server;
 use crate::{
     domain::region::Region,
     proto::{
-        self, admin_service_server::AdminServiceServer, peering_service_server::PeeringServiceServer,
-        vpc_service_server::VpcServiceServer,
+        self, admin_service_server::AdminServiceServer,
+        peering_service_server::PeeringServiceServer, vpc_service_server::VpcServiceServer,
     },
     store::{DbLocation, Store},
     transport::{
@@ -50,7 +50,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr = listener.local_addr().context("reading the listening address")?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listening address")?;
     check_exposure(addr, config.admin_token.as_deref())?;
     let (store, writer) = Store::open(&config.db, config.id_seed).await?;
     let writer = tokio::spawn(writer.run());
@@ -63,9 +65,15 @@ pub async fn run(
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
-    health_reporter.set_serving::<PeeringServiceServer<PeeringApi>>().await;
-    health_reporter.set_serving::<VpcServiceServer<VpcApi>>().await;
-    health_reporter.set_serving::<AdminServiceServer<AdminApi>>().await;
+    health_reporter
+        .set_serving::<PeeringServiceServer<PeeringApi>>()
+        .await;
+    health_reporter
+        .set_serving::<VpcServiceServer<VpcApi>>()
+        .await;
+    health_reporter
+        .set_serving::<AdminServiceServer<AdminApi>>()
+        .await;
 
     let reflection = |builder: tonic_reflection::server::Builder<'static>| {
         builder

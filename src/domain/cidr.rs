@@ -49,7 +49,9 @@ impl CidrBlock {
             Some((base, len, min, max)) => Err(ApiError::field(
                 ErrorCode::InvalidParameterValueRange,
                 field,
-                format!("{field} {text}: blocks inside {base}/{len} must have a prefix from /{min} to /{max}"),
+                format!(
+                    "{field} {text}: blocks inside {base}/{len} must have a prefix from /{min} to /{max}"
+                ),
             )),
             None => Err(ApiError::field(
                 ErrorCode::InvalidParameterValueRange,
@@ -102,23 +104,50 @@ mod tests {
 
     #[test]
     fn valid_blocks_in_each_range() {
-        for text in ["10.0.0.0/8", "10.1.0.0/16", "172.16.0.0/12", "172.31.255.240/28", "192.168.0.0/16", "192.168.1.0/24"] {
+        for text in [
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "172.16.0.0/12",
+            "172.31.255.240/28",
+            "192.168.0.0/16",
+            "192.168.1.0/24",
+        ] {
             assert_eq!(block(text).to_string(), text);
         }
     }
 
     #[test]
     fn malformed_blocks() {
-        for text in ["10.0.0.0", "10.0.0.0/33", "10.0.0.1/16", "fd00::/8", "ten/8", "10.0.0.0/16 ", "10.0.0.0/-1"] {
+        for text in [
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "10.0.0.1/16",
+            "fd00::/8",
+            "ten/8",
+            "10.0.0.0/16 ",
+            "10.0.0.0/-1",
+        ] {
             let err = CidrBlock::parse(text, "cidr_block").unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidParameterValueMalformed, "{text}");
+            assert_eq!(
+                err.code,
+                ErrorCode::InvalidParameterValueMalformed,
+                "{text}"
+            );
             assert_eq!(err.field, Some("cidr_block"));
         }
     }
 
     #[test]
     fn out_of_range_blocks() {
-        for text in ["11.0.0.0/16", "10.0.0.0/29", "172.16.0.0/11", "192.168.0.0/15", "192.0.0.0/8", "172.32.0.0/16", "0.0.0.0/0"] {
+        for text in [
+            "11.0.0.0/16",
+            "10.0.0.0/29",
+            "172.0.0.0/11",
+            "192.168.0.0/15",
+            "192.0.0.0/8",
+            "172.32.0.0/16",
+            "0.0.0.0/0",
+        ] {
             let err = CidrBlock::parse(text, "cidr_block").unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidParameterValueRange, "{text}");
         }
@@ -139,7 +168,10 @@ mod tests {
         let a = [block("10.0.0.0/16"), block("172.16.0.0/16")];
         let b = [block("192.168.0.0/16"), block("172.16.5.0/24")];
         assert_eq!(first_overlap(&a, &b), Some((a[1], b[1])));
-        assert_eq!(first_overlap_within(&[a[0], a[1], b[1]]), Some((a[1], b[1])));
+        assert_eq!(
+            first_overlap_within(&[a[0], a[1], b[1]]),
+            Some((a[1], b[1]))
+        );
         assert_eq!(first_overlap_within(&a), None);
     }
 

@@ -147,7 +147,10 @@ impl ApiError {
 
     /// The one error that hides its cause: the cause is logged, never sent.
     pub fn internal() -> Self {
-        Self::new(ErrorCode::InternalError, "internal error, see the server log")
+        Self::new(
+            ErrorCode::InternalError,
+            "internal error, see the server log",
+        )
     }
 }
 

@@ -12,7 +12,9 @@ const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 fn is_base36_suffix(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    s.len() == 8
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }
 
 /// A VPC named by a request, in either of its two id forms.
@@ -146,11 +148,26 @@ mod tests {
 
     #[test]
     fn bad_vpc_ids_are_malformed() {
-        for text in ["vpc-8E0YPM3Z", "vpc-123", "pcx-8e0ypm3z", "xx_vpc_1", "gz_vpc_", "gz_vpc_1a", "'; drop table vpcs; --"] {
+        for text in [
+            "vpc-8E0YPM3Z",
+            "vpc-123",
+            "pcx-8e0ypm3z",
+            "xx_vpc_1",
+            "gz_vpc_",
+            "gz_vpc_1a",
+            "'; drop table vpcs; --",
+        ] {
             let err = VpcRef::parse(text, "vpc_id").unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidParameterValueMalformed, "{text}");
+            assert_eq!(
+                err.code,
+                ErrorCode::InvalidParameterValueMalformed,
+                "{text}"
+            );
         }
-        assert_eq!(VpcRef::parse("", "vpc_id").unwrap_err().code, ErrorCode::MissingParameter);
+        assert_eq!(
+            VpcRef::parse("", "vpc_id").unwrap_err().code,
+            ErrorCode::MissingParameter
+        );
     }
 
     #[test]
@@ -172,6 +189,9 @@ mod tests {
         assert_eq!(pa, pb);
         assert!(parse_peering_id(&pa, "id").is_ok());
         assert!(VpcRef::parse(&a.un_vpc_id(), "vpc_id").is_ok());
-        assert_eq!(legacy_vpc_id(Region::parse("gz").unwrap(), 226), "gz_vpc_226");
+        assert_eq!(
+            legacy_vpc_id(Region::parse("gz").unwrap(), 226),
+            "gz_vpc_226"
+        );
     }
 }

@@ -6,13 +6,13 @@ use super::error::{ApiError, ErrorCode};
 pub const MAX_NAME_CHARS: usize = 60;
 
 /// Checks a name, reporting `code` against `field` when it is bad.
-pub fn validate_name(
-    value: &str,
-    field: &'static str,
-    code: ErrorCode,
-) -> Result<(), ApiError> {
+pub fn validate_name(value: &str, field: &'static str, code: ErrorCode) -> Result<(), ApiError> {
     if value.is_empty() {
-        return Err(ApiError::field(code, field, format!("{field} must not be empty")));
+        return Err(ApiError::field(
+            code,
+            field,
+            format!("{field} must not be empty"),
+        ));
     }
     // Count characters, not bytes: 60 CJK characters are a valid name.
     let chars = value.chars().count();

@@ -105,7 +105,10 @@ pub fn transition(
         };
         return Err(ApiError::new(
             ErrorCode::VpcPeerPurviewError,
-            format!("{who} may {} peering connection {peering_id}", action.verb()),
+            format!(
+                "{who} may {} peering connection {peering_id}",
+                action.verb()
+            ),
         ));
     }
     let next = match (action, state) {
@@ -154,9 +157,13 @@ pub fn check_overlap_rules(
     vpc_peers: &[LivePeer],
     peer_peers: &[LivePeer],
 ) -> Result<(), ApiError> {
-    let conflict = |message: String| ApiError::new(ErrorCode::PeeringConnectionVpcConflict, message);
+    let conflict =
+        |message: String| ApiError::new(ErrorCode::PeeringConnectionVpcConflict, message);
     if vpc.un_vpc_id == peer.un_vpc_id {
-        return Err(conflict(format!("vpc {} cannot peer with itself", vpc.un_vpc_id)));
+        return Err(conflict(format!(
+            "vpc {} cannot peer with itself",
+            vpc.un_vpc_id
+        )));
     }
     if let Some((a, b)) = first_overlap(&vpc.blocks, &peer.blocks) {
         return Err(conflict(format!(
@@ -217,11 +224,20 @@ mod tests {
     }
 
     fn peer(id: &str, other: VpcBlocks) -> LivePeer {
-        LivePeer { peering_id: id.into(), other }
+        LivePeer {
+            peering_id: id.into(),
+            other,
+        }
     }
 
-    const REQUESTER: Role = Role { requester: true, accepter: false };
-    const ACCEPTER: Role = Role { requester: false, accepter: true };
+    const REQUESTER: Role = Role {
+        requester: true,
+        accepter: false,
+    };
+    const ACCEPTER: Role = Role {
+        requester: false,
+        accepter: true,
+    };
 
     #[test]
     fn pending_expires_on_the_clock() {
@@ -234,18 +250,51 @@ mod tests {
 
     #[test]
     fn state_machine() {
-        assert_eq!(transition("p", Action::Accept, ACCEPTER, Pending), Ok(Active));
-        assert_eq!(transition("p", Action::Reject, ACCEPTER, Pending), Ok(Rejected));
-        assert_eq!(transition("p", Action::Enable, REQUESTER, Expired), Ok(Pending));
-        assert_eq!(transition("p", Action::Delete, REQUESTER, Rejected), Ok(Deleted));
-        assert_eq!(transition("p", Action::Modify, ACCEPTER, Active), Ok(Active));
+        assert_eq!(
+            transition("p", Action::Accept, ACCEPTER, Pending),
+            Ok(Active)
+        );
+        assert_eq!(
+            transition("p", Action::Reject, ACCEPTER, Pending),
+            Ok(Rejected)
+        );
+        assert_eq!(
+            transition("p", Action::Enable, REQUESTER, Expired),
+            Ok(Pending)
+        );
+        assert_eq!(
+            transition("p", Action::Delete, REQUESTER, Rejected),
+            Ok(Deleted)
+        );
+        assert_eq!(
+            transition("p", Action::Modify, ACCEPTER, Active),
+            Ok(Active)
+        );
         let code = |r: Result<PeeringState, ApiError>| r.unwrap_err().code;
-        assert_eq!(code(transition("p", Action::Accept, REQUESTER, Pending)), ErrorCode::VpcPeerPurviewError);
-        assert_eq!(code(transition("p", Action::Enable, ACCEPTER, Expired)), ErrorCode::VpcPeerPurviewError);
-        assert_eq!(code(transition("p", Action::Accept, ACCEPTER, Active)), ErrorCode::VpcPeerInvalidStateChange);
-        assert_eq!(code(transition("p", Action::Enable, REQUESTER, Pending)), ErrorCode::VpcPeerInvalidStateChange);
-        assert_eq!(code(transition("p", Action::Delete, ACCEPTER, Deleted)), ErrorCode::VpcPeerInvalidStateChange);
-        assert_eq!(code(transition("p", Action::Modify, REQUESTER, Deleted)), ErrorCode::VpcPeerInvalidStateChange);
+        assert_eq!(
+            code(transition("p", Action::Accept, REQUESTER, Pending)),
+            ErrorCode::VpcPeerPurviewError
+        );
+        assert_eq!(
+            code(transition("p", Action::Enable, ACCEPTER, Expired)),
+            ErrorCode::VpcPeerPurviewError
+        );
+        assert_eq!(
+            code(transition("p", Action::Accept, ACCEPTER, Active)),
+            ErrorCode::VpcPeerInvalidStateChange
+        );
+        assert_eq!(
+            code(transition("p", Action::Enable, REQUESTER, Pending)),
+            ErrorCode::VpcPeerInvalidStateChange
+        );
+        assert_eq!(
+            code(transition("p", Action::Delete, ACCEPTER, Deleted)),
+            ErrorCode::VpcPeerInvalidStateChange
+        );
+        assert_eq!(
+            code(transition("p", Action::Modify, REQUESTER, Deleted)),
+            ErrorCode::VpcPeerInvalidStateChange
+        );
     }
 
     #[test]
@@ -272,6 +321,11 @@ mod tests {
     #[test]
     fn quota_allows_up_to_the_limit() {
         assert!(check_quota(ErrorCode::LimitExceeded, "q", "v", 9, 10).is_ok());
-        assert_eq!(check_quota(ErrorCode::LimitExceeded, "q", "v", 10, 10).unwrap_err().code, ErrorCode::LimitExceeded);
+        assert_eq!(
+            check_quota(ErrorCode::LimitExceeded, "q", "v", 10, 10)
+                .unwrap_err()
+                .code,
+            ErrorCode::LimitExceeded
+        );
     }
 }

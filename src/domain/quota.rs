@@ -84,7 +84,9 @@ mod tests {
         }
         assert_eq!(QuotaName::MaxVpcPeers.default_limit(), 10);
         assert_eq!(
-            QuotaName::parse("vpc-max-nothing", "quota_name").unwrap_err().code,
+            QuotaName::parse("vpc-max-nothing", "quota_name")
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidParameterValue
         );
         assert!(validate_limit(-1, "limit").is_err());

@@ -10,16 +10,46 @@ pub struct Region {
 }
 
 pub const REGIONS: &[Region] = &[
-    Region { name: "ap-guangzhou", short: "gz" },
-    Region { name: "ap-shanghai", short: "sh" },
-    Region { name: "ap-beijing", short: "bj" },
-    Region { name: "ap-chengdu", short: "cd" },
-    Region { name: "ap-hongkong", short: "hk" },
-    Region { name: "ap-singapore", short: "sg" },
-    Region { name: "ap-seoul", short: "kr" },
-    Region { name: "na-toronto", short: "ca" },
-    Region { name: "na-siliconvalley", short: "usw" },
-    Region { name: "eu-frankfurt", short: "de" },
+    Region {
+        name: "ap-guangzhou",
+        short: "gz",
+    },
+    Region {
+        name: "ap-shanghai",
+        short: "sh",
+    },
+    Region {
+        name: "ap-beijing",
+        short: "bj",
+    },
+    Region {
+        name: "ap-chengdu",
+        short: "cd",
+    },
+    Region {
+        name: "ap-hongkong",
+        short: "hk",
+    },
+    Region {
+        name: "ap-singapore",
+        short: "sg",
+    },
+    Region {
+        name: "ap-seoul",
+        short: "kr",
+    },
+    Region {
+        name: "na-toronto",
+        short: "ca",
+    },
+    Region {
+        name: "na-siliconvalley",
+        short: "usw",
+    },
+    Region {
+        name: "eu-frankfurt",
+        short: "de",
+    },
 ];
 
 impl Region {
@@ -50,7 +80,10 @@ mod tests {
 
     #[test]
     fn both_name_forms_parse_to_the_same_region() {
-        assert_eq!(Region::parse("gz").unwrap(), Region::parse("ap-guangzhou").unwrap());
+        assert_eq!(
+            Region::parse("gz").unwrap(),
+            Region::parse("ap-guangzhou").unwrap()
+        );
         assert_eq!(Region::parse("usw").unwrap().name, "na-siliconvalley");
     }
 

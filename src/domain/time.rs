@@ -25,7 +25,11 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     NaiveDateTime::parse_from_str(text, FORMAT)
         .map(|d| d.and_utc().timestamp())
         .ok()
-        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|d| d.timestamp()))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|d| d.timestamp())
+        })
 }
 
 /// Real time shifted by an offset that tests may move.

@@ -8,10 +8,7 @@ use super::{
     records::{Account, Quota},
 };
 use crate::domain::{
-    ApiError, ApiResult, ErrorCode,
-    quota::QuotaName,
-    region::Region,
-    time::Timestamp,
+    ApiError, ApiResult, ErrorCode, quota::QuotaName, region::Region, time::Timestamp,
 };
 
 /// A validated CreateAccount request.
@@ -50,9 +47,15 @@ pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiR
         let message = match what.as_str() {
             "uin" => format!("account {} already exists", new.uin),
             "secret_id" => "the secret_id is already in use by another account".to_owned(),
-            _ => format!("app_id {} is already in use by another account", new.app_id.unwrap_or_default()),
+            _ => format!(
+                "app_id {} is already in use by another account",
+                new.app_id.unwrap_or_default()
+            ),
         };
-        return Err(ApiError::new(ErrorCode::InvalidAccountAlreadyExists, message));
+        return Err(ApiError::new(
+            ErrorCode::InvalidAccountAlreadyExists,
+            message,
+        ));
     }
     let app_id = match new.app_id {
         Some(id) => id,
@@ -82,13 +85,17 @@ pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiR
     .bind(account.create_time)
     .execute(&mut tx.conn)
     .await?;
-    events::record(tx, actor, Change {
-        resource_type: "account",
-        resource_id: &account.uin,
-        kind: "created",
-        old_state: None,
-        new_state: None,
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "account",
+            resource_id: &account.uin,
+            kind: "created",
+            old_state: None,
+            new_state: None,
+        },
+    )
     .await?;
     Ok(account)
 }
@@ -106,18 +113,38 @@ pub async fn set_quota(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiRe
     .bind(update.limit)
     .execute(&mut tx.conn)
     .await?;
-    let resource = format!("{}/{}/{}", update.uin, update.region.name, update.quota.as_str());
+    let resource = format!(
+        "{}/{}/{}",
+        update.uin,
+        update.region.name,
+        update.quota.as_str()
+    );
     let (old, new) = (old.to_string(), update.limit.to_string());
-    events::record(tx, actor, Change {
-        resource_type: "quota",
-        resource_id: &resource,
-        kind: "set",
-        old_state: Some(&old),
-        new_state: Some(&new),
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "quota",
+            resource_id: &resource,
+            kind: "set",
+            old_state: Some(&old),
+            new_state: Some(&new),
+        },
+    )
     .await?;
-    let used = quota_used(&mut tx.conn, &update.uin, update.region, update.quota, tx.now).await?;
-    Ok(Quota { quota_name: update.quota.as_str(), limit: update.limit, used })
+    let used = quota_used(
+        &mut tx.conn,
+        &update.uin,
+        update.region,
+        update.quota,
+        tx.now,
+    )
+    .await?;
+    Ok(Quota {
+        quota_name: update.quota.as_str(),
+        limit: update.limit,
+        used,
+    })
 }
 
 async fn require_account(conn: &mut SqliteConnection, uin: &str) -> ApiResult<()> {
@@ -125,9 +152,12 @@ async fn require_account(conn: &mut SqliteConnection, uin: &str) -> ApiResult<()
         .bind(uin)
         .fetch_optional(conn)
         .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidAccountNotFound, format!("account {uin} does not exist")))
+    found.map(|_| ()).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidAccountNotFound,
+            format!("account {uin} does not exist"),
+        )
+    })
 }
 
 /// The limit in force: the account's own setting, or the default.

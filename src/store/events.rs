@@ -10,7 +10,11 @@ pub(super) struct Change<'a> {
     pub new_state: Option<&'a str>,
 }
 
-pub(super) async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<(), sqlx::Error> {
+pub(super) async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

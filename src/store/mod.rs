@@ -14,7 +14,9 @@ use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 use anyhow::Context;
 use sqlx::{
     ConnectOptions, Connection, SqliteConnection,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
 };
 use tokio::sync::mpsc;
 
@@ -80,7 +82,10 @@ const QUEUE_DEPTH: usize = 4096;
 impl Store {
     /// Opens (creating if needed) and migrates the database, and returns the
     /// store with its writer task, which the caller must spawn.
-    pub async fn open(location: &DbLocation, id_seed: Option<u64>) -> anyhow::Result<(Store, WriterTask)> {
+    pub async fn open(
+        location: &DbLocation,
+        id_seed: Option<u64>,
+    ) -> anyhow::Result<(Store, WriterTask)> {
         let (path, temp_dir) = match location {
             DbLocation::File(path) => (path.clone(), None),
             DbLocation::Temporary => {
@@ -101,8 +106,10 @@ impl Store {
         let mut write_conn = SqliteConnection::connect_with(&options)
             .await
             .with_context(|| format!("opening database {}", path.display()))?;
+        // run_direct, not run: run's generic Acquire bound makes the future
+        // fail to be Send when the server runs on a spawned task.
         MIGRATOR
-            .run(&mut write_conn)
+            .run_direct(None, &mut write_conn, false)
             .await
             .with_context(|| format!("migrating database {}", path.display()))?;
         let reads = SqlitePoolOptions::new()

@@ -14,7 +14,10 @@ use crate::domain::{
     ApiError, ApiResult, ErrorCode,
     cidr::CidrBlock,
     ids::VpcRef,
-    peering::{Action, LivePeer, PeeringState, Role, VpcBlocks, check_overlap_rules, check_quota, transition},
+    peering::{
+        Action, LivePeer, PeeringState, Role, VpcBlocks, check_overlap_rules, check_quota,
+        transition,
+    },
     quota::QuotaName,
     region::Region,
     time::{PENDING_LIFETIME_SECS, Timestamp},
@@ -52,18 +55,23 @@ pub(super) async fn live_peers(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(peering_row_id, peering_id, state, other_row_id, un_vpc_id, cidr, assistants)| {
-            let blocks = std::iter::once(cidr.as_str())
-                .chain(assistants.split(',').filter(|b| !b.is_empty()))
-                .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
-                .collect();
-            LiveRow {
-                peering_row_id,
-                other_row_id,
-                state: PeeringState::from_i64(state).unwrap_or(PeeringState::Active),
-                peer: LivePeer { peering_id, other: VpcBlocks { un_vpc_id, blocks } },
-            }
-        })
+        .map(
+            |(peering_row_id, peering_id, state, other_row_id, un_vpc_id, cidr, assistants)| {
+                let blocks = std::iter::once(cidr.as_str())
+                    .chain(assistants.split(',').filter(|b| !b.is_empty()))
+                    .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+                    .collect();
+                LiveRow {
+                    peering_row_id,
+                    other_row_id,
+                    state: PeeringState::from_i64(state).unwrap_or(PeeringState::Active),
+                    peer: LivePeer {
+                        peering_id,
+                        other: VpcBlocks { un_vpc_id, blocks },
+                    },
+                }
+            },
+        )
         .collect())
 }
 
@@ -95,7 +103,10 @@ pub struct NewPeering {
 }
 
 fn blocks_of(vpc: &Vpc) -> VpcBlocks {
-    VpcBlocks { un_vpc_id: vpc.un_vpc_id.clone(), blocks: vpc.all_blocks() }
+    VpcBlocks {
+        un_vpc_id: vpc.un_vpc_id.clone(),
+        blocks: vpc.all_blocks(),
+    }
 }
 
 fn peers_of(rows: &[LiveRow]) -> Vec<LivePeer> {
@@ -103,7 +114,9 @@ fn peers_of(rows: &[LiveRow]) -> Vec<LivePeer> {
 }
 
 fn active_count(rows: &[LiveRow]) -> i64 {
-    rows.iter().filter(|r| r.state == PeeringState::Active).count() as i64
+    rows.iter()
+        .filter(|r| r.state == PeeringState::Active)
+        .count() as i64
 }
 
 /// The rules a peering between `vpc` and `peer` must pass to become live:
@@ -121,7 +134,7 @@ async fn check_live_rules(
         return Err(ApiError::new(
             ErrorCode::VpcPeerAlreadyExist,
             format!(
-                "vpc {} and vpc {} are already peered by {}",
+                "{} and {} are already peered by {}",
                 vpc.un_vpc_id, peer.un_vpc_id, dup.peer.peering_id
             ),
         ));
@@ -131,9 +144,20 @@ async fn check_live_rules(
     } else {
         live_peers(&mut tx.conn, peer.id, tx.now, except).await?
     };
-    check_overlap_rules(&blocks_of(vpc), &blocks_of(peer), &peers_of(&vpc_rows), &peers_of(&peer_rows))?;
+    check_overlap_rules(
+        &blocks_of(vpc),
+        &blocks_of(peer),
+        &peers_of(&vpc_rows),
+        &peers_of(&peer_rows),
+    )?;
     for (end, rows) in [(vpc, &vpc_rows), (peer, &peer_rows)] {
-        let limit = quota_limit(&mut tx.conn, &end.uin, region_of(end)?, QuotaName::MaxVpcPeers).await?;
+        let limit = quota_limit(
+            &mut tx.conn,
+            &end.uin,
+            region_of(end)?,
+            QuotaName::MaxVpcPeers,
+        )
+        .await?;
         check_quota(
             ErrorCode::PeeringConnectionLimitExceeded,
             QuotaName::MaxVpcPeers.as_str(),
@@ -148,7 +172,13 @@ async fn check_live_rules(
 /// The ACTIVE-peering quota of both ends, for a peering about to become ACTIVE.
 async fn check_active_quota(tx: &mut Tx, ends: [(&Vpc, &[LiveRow]); 2]) -> ApiResult<()> {
     for (end, rows) in ends {
-        let limit = quota_limit(&mut tx.conn, &end.uin, region_of(end)?, QuotaName::MaxAvailableVpcPeers).await?;
+        let limit = quota_limit(
+            &mut tx.conn,
+            &end.uin,
+            region_of(end)?,
+            QuotaName::MaxAvailableVpcPeers,
+        )
+        .await?;
         check_quota(
             ErrorCode::PeeringConnectionLimitExceeded,
             QuotaName::MaxAvailableVpcPeers.as_str(),
@@ -167,7 +197,12 @@ fn region_of(vpc: &Vpc) -> ApiResult<Region> {
     })
 }
 
-pub async fn create_peering(tx: &mut Tx, actor: &Actor, region: Region, new: NewPeering) -> ApiResult<Peering> {
+pub async fn create_peering(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    new: NewPeering,
+) -> ApiResult<Peering> {
     let vpc = owned_vpc(&mut tx.conn, &actor.uin, &new.vpc, region).await?;
     let peer = match find_vpc(&mut tx.conn, &new.peer_vpc, region).await? {
         Some(found) if found.uin == new.peer_uin => found,
@@ -199,13 +234,17 @@ pub async fn create_peering(tx: &mut Tx, actor: &Actor, region: Region, new: New
     .bind(expire_time)
     .execute(&mut tx.conn)
     .await?;
-    events::record(tx, actor, Change {
-        resource_type: "peering",
-        resource_id: &peering_id,
-        kind: "created",
-        old_state: None,
-        new_state: Some(state.as_str()),
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "peering",
+            resource_id: &peering_id,
+            kind: "created",
+            old_state: None,
+            new_state: Some(state.as_str()),
+        },
+    )
     .await?;
     fetch_peering(&mut tx.conn, &peering_id, tx.now).await
 }
@@ -213,10 +252,11 @@ pub async fn create_peering(tx: &mut Tx, actor: &Actor, region: Region, new: New
 async fn next_peering_id(tx: &mut Tx) -> Result<String, sqlx::Error> {
     loop {
         let id = tx.ids.peering_id();
-        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM peerings WHERE peering_connection_id = ?")
-            .bind(&id)
-            .fetch_optional(&mut tx.conn)
-            .await?;
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM peerings WHERE peering_connection_id = ?")
+                .bind(&id)
+                .fetch_optional(&mut tx.conn)
+                .await?;
         if taken.is_none() {
             return Ok(id);
         }
@@ -245,7 +285,12 @@ struct PeeringRow {
     peering_connection_name: String,
 }
 
-pub async fn change_peering(tx: &mut Tx, actor: &Actor, region: Region, change: PeeringChange) -> ApiResult<Peering> {
+pub async fn change_peering(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    change: PeeringChange,
+) -> ApiResult<Peering> {
     let row: Option<PeeringRow> = sqlx::query_as(
         "SELECT id, vpc, peer_vpc, uin, peer_uin, state, expire_time, peering_connection_name FROM peerings
          WHERE peering_connection_id = ?1 AND region = ?2 AND (uin = ?3 OR peer_uin = ?3)",
@@ -263,14 +308,18 @@ pub async fn change_peering(tx: &mut Tx, actor: &Actor, region: Region, change: 
         ApiError::internal()
     })?;
     let state = stored.effective(row.expire_time, tx.now);
-    let role = Role { requester: row.uin == actor.uin, accepter: row.peer_uin == actor.uin };
+    let role = Role {
+        requester: row.uin == actor.uin,
+        accepter: row.peer_uin == actor.uin,
+    };
     let next = transition(&change.peering_id, change.action, role, state)?;
     let mut expire_time = row.expire_time;
     match change.action {
         Action::Accept => {
             let vpc = vpc_by_row_id(&mut tx.conn, row.vpc).await?;
             let peer = vpc_by_row_id(&mut tx.conn, row.peer_vpc).await?;
-            let (vpc_rows, peer_rows) = check_live_rules_for_accept(tx, &vpc, &peer, row.id).await?;
+            let (vpc_rows, peer_rows) =
+                check_live_rules_for_accept(tx, &vpc, &peer, row.id).await?;
             check_active_quota(tx, [(&vpc, &vpc_rows), (&peer, &peer_rows)]).await?;
             expire_time = None;
         }
@@ -284,13 +333,15 @@ pub async fn change_peering(tx: &mut Tx, actor: &Actor, region: Region, change: 
         Action::Modify => {}
     }
     let name = change.name.unwrap_or(row.peering_connection_name);
-    sqlx::query("UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ? WHERE id = ?")
-        .bind(next.as_i64())
-        .bind(expire_time)
-        .bind(&name)
-        .bind(row.id)
-        .execute(&mut tx.conn)
-        .await?;
+    sqlx::query(
+        "UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ? WHERE id = ?",
+    )
+    .bind(next.as_i64())
+    .bind(expire_time)
+    .bind(&name)
+    .bind(row.id)
+    .execute(&mut tx.conn)
+    .await?;
     let kind = match change.action {
         Action::Accept => "accepted",
         Action::Reject => "rejected",
@@ -298,13 +349,17 @@ pub async fn change_peering(tx: &mut Tx, actor: &Actor, region: Region, change: 
         Action::Modify => "renamed",
         Action::Enable => "enabled",
     };
-    events::record(tx, actor, Change {
-        resource_type: "peering",
-        resource_id: &change.peering_id,
-        kind,
-        old_state: Some(state.as_str()),
-        new_state: Some(next.as_str()),
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "peering",
+            resource_id: &change.peering_id,
+            kind,
+            old_state: Some(state.as_str()),
+            new_state: Some(next.as_str()),
+        },
+    )
     .await?;
     fetch_peering(&mut tx.conn, &change.peering_id, tx.now).await
 }
@@ -319,7 +374,12 @@ async fn check_live_rules_for_accept(
 ) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>)> {
     let vpc_rows = live_peers(&mut tx.conn, vpc.id, tx.now, Some(peering_row_id)).await?;
     let peer_rows = live_peers(&mut tx.conn, peer.id, tx.now, Some(peering_row_id)).await?;
-    check_overlap_rules(&blocks_of(vpc), &blocks_of(peer), &peers_of(&vpc_rows), &peers_of(&peer_rows))?;
+    check_overlap_rules(
+        &blocks_of(vpc),
+        &blocks_of(peer),
+        &peers_of(&vpc_rows),
+        &peers_of(&peer_rows),
+    )?;
     Ok((vpc_rows, peer_rows))
 }
 
@@ -340,11 +400,39 @@ const PEERING_SELECT: &str = "SELECT p.peering_connection_id, p.peering_connecti
     JOIN accounts pa ON pa.uin = p.peer_uin";
 
 type PeeringTuple = (
-    String, String, String, String, String, String, String, String, i64, i64, String, i64, i64, Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    Option<i64>,
 );
 
 fn peering_from(row: PeeringTuple, now: Timestamp) -> Peering {
-    let (id, name, vpc_id, un_vpc_id, peer_vpc_id, un_peer_vpc_id, uin, peer_uin, app_id, peer_app_id, region, state, create_time, expire_time) = row;
+    let (
+        id,
+        name,
+        vpc_id,
+        un_vpc_id,
+        peer_vpc_id,
+        un_peer_vpc_id,
+        uin,
+        peer_uin,
+        app_id,
+        peer_app_id,
+        region,
+        state,
+        create_time,
+        expire_time,
+    ) = row;
     let state = PeeringState::from_i64(state)
         .unwrap_or(PeeringState::Deleted)
         .effective(expire_time, now);
@@ -366,11 +454,17 @@ fn peering_from(row: PeeringTuple, now: Timestamp) -> Peering {
     }
 }
 
-async fn fetch_peering(conn: &mut SqliteConnection, id: &str, now: Timestamp) -> ApiResult<Peering> {
-    let row: PeeringTuple = sqlx::query_as(AssertSqlSafe(format!("{PEERING_SELECT} WHERE p.peering_connection_id = ?")))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
+async fn fetch_peering(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: Timestamp,
+) -> ApiResult<Peering> {
+    let row: PeeringTuple = sqlx::query_as(AssertSqlSafe(format!(
+        "{PEERING_SELECT} WHERE p.peering_connection_id = ?"
+    )))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
     Ok(peering_from(row, now))
 }
 
@@ -417,15 +511,23 @@ impl Store {
         let conditions = |q: &mut QueryBuilder<Sqlite>| {
             q.push(" WHERE p.region = ").push_bind(region.name);
             q.push(" AND (p.uin = ").push_bind(caller.to_owned());
-            q.push(" OR p.peer_uin = ").push_bind(caller.to_owned()).push(")");
+            q.push(" OR p.peer_uin = ")
+                .push_bind(caller.to_owned())
+                .push(")");
             if let Some(row) = vpc_row {
-                q.push(" AND (p.vpc = ").push_bind(row).push(" OR p.peer_vpc = ").push_bind(row).push(")");
+                q.push(" AND (p.vpc = ")
+                    .push_bind(row)
+                    .push(" OR p.peer_vpc = ")
+                    .push_bind(row)
+                    .push(")");
             }
             if let Some(id) = &filter.peering_id {
-                q.push(" AND p.peering_connection_id = ").push_bind(id.clone());
+                q.push(" AND p.peering_connection_id = ")
+                    .push_bind(id.clone());
             }
             if let Some(name) = &filter.name {
-                q.push(" AND p.peering_connection_name = ").push_bind(name.clone());
+                q.push(" AND p.peering_connection_name = ")
+                    .push_bind(name.clone());
             }
             if let Some(state) = filter.state {
                 q.push(" AND (CASE WHEN p.state = 1 AND p.expire_time <= ")
@@ -445,19 +547,39 @@ impl Store {
         };
         let direction = if filter.ascending { "ASC" } else { "DESC" };
         // Ties break by id so that pages never overlap or skip.
-        page.push(format!(" ORDER BY {column} {direction}, p.peering_connection_id {direction}"));
-        page.push(" LIMIT ").push_bind(filter.limit).push(" OFFSET ").push_bind(filter.offset);
+        page.push(format!(
+            " ORDER BY {column} {direction}, p.peering_connection_id {direction}"
+        ));
+        page.push(" LIMIT ")
+            .push_bind(filter.limit)
+            .push(" OFFSET ")
+            .push_bind(filter.offset);
         let rows: Vec<PeeringTuple> = page.build_query_as().fetch_all(&mut *conn).await?;
-        Ok((total, rows.into_iter().map(|r| peering_from(r, now)).collect()))
+        Ok((
+            total,
+            rows.into_iter().map(|r| peering_from(r, now)).collect(),
+        ))
     }
 
-    pub async fn create_peering(&self, actor: Actor, region: Region, new: NewPeering) -> ApiResult<Peering> {
+    pub async fn create_peering(
+        &self,
+        actor: Actor,
+        region: Region,
+        new: NewPeering,
+    ) -> ApiResult<Peering> {
         self.write(move |tx| Box::pin(async move { create_peering(tx, &actor, region, new).await }))
             .await
     }
 
-    pub async fn change_peering(&self, actor: Actor, region: Region, change: PeeringChange) -> ApiResult<Peering> {
-        self.write(move |tx| Box::pin(async move { change_peering(tx, &actor, region, change).await }))
-            .await
+    pub async fn change_peering(
+        &self,
+        actor: Actor,
+        region: Region,
+        change: PeeringChange,
+    ) -> ApiResult<Peering> {
+        self.write(move |tx| {
+            Box::pin(async move { change_peering(tx, &actor, region, change).await })
+        })
+        .await
     }
 }

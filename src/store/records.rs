@@ -36,7 +36,11 @@ impl Vpc {
     /// validated on the way in; one that no longer parses is skipped.
     pub fn all_blocks(&self) -> Vec<CidrBlock> {
         std::iter::once(self.cidr_block.as_str())
-            .chain(self.assistant_cidr_blocks.split(',').filter(|b| !b.is_empty()))
+            .chain(
+                self.assistant_cidr_blocks
+                    .split(',')
+                    .filter(|b| !b.is_empty()),
+            )
             .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
             .collect()
     }

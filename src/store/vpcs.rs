@@ -59,11 +59,16 @@ pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
     )
 }
 
-pub(super) async fn vpc_by_row_id(conn: &mut SqliteConnection, id: i64) -> Result<Vpc, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {VPC_COLUMNS} FROM vpcs WHERE id = ?")))
-        .bind(id)
-        .fetch_one(conn)
-        .await
+pub(super) async fn vpc_by_row_id(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Vpc, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VPC_COLUMNS} FROM vpcs WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn create_vpc(
@@ -106,13 +111,17 @@ pub async fn create_vpc(
     .bind(tx.now)
     .fetch_one(&mut tx.conn)
     .await?;
-    events::record(tx, actor, Change {
-        resource_type: "vpc",
-        resource_id: &un_vpc_id,
-        kind: "created",
-        old_state: None,
-        new_state: Some(&cidr.to_string()),
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "vpc",
+            resource_id: &un_vpc_id,
+            kind: "created",
+            old_state: None,
+            new_state: Some(&cidr.to_string()),
+        },
+    )
     .await?;
     Ok(vpc_by_row_id(&mut tx.conn, id).await?)
 }
@@ -144,11 +153,17 @@ async fn next_unique_id(tx: &mut Tx) -> Result<String, sqlx::Error> {
     }
 }
 
-async fn id_in_use(conn: &mut SqliteConnection, column: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!("SELECT 1 FROM vpcs WHERE {column} = ?")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+async fn id_in_use(
+    conn: &mut SqliteConnection,
+    column: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT 1 FROM vpcs WHERE {column} = ?"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     Ok(found.is_some())
 }
 
@@ -170,13 +185,17 @@ pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef)
         .bind(vpc.id)
         .execute(&mut tx.conn)
         .await?;
-    events::record(tx, actor, Change {
-        resource_type: "vpc",
-        resource_id: &vpc.un_vpc_id,
-        kind: "deleted",
-        old_state: None,
-        new_state: None,
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "vpc",
+            resource_id: &vpc.un_vpc_id,
+            kind: "deleted",
+            old_state: None,
+            new_state: None,
+        },
+    )
     .await?;
     Ok(())
 }
@@ -200,7 +219,13 @@ pub async fn create_assistant_cidr(
         ));
     }
     let assistants = existing.len() - 1 + blocks.len();
-    let limit = quota_limit(&mut tx.conn, &actor.uin, region, QuotaName::MaxAssistantCidrs).await?;
+    let limit = quota_limit(
+        &mut tx.conn,
+        &actor.uin,
+        region,
+        QuotaName::MaxAssistantCidrs,
+    )
+    .await?;
     if assistants as i64 > limit {
         return Err(ApiError::new(
             ErrorCode::LimitExceeded,
@@ -218,17 +243,24 @@ pub async fn create_assistant_cidr(
         if let Some((a, b)) = first_overlap(&blocks, &peer.other.blocks) {
             return Err(ApiError::new(
                 ErrorCode::PeeringConnectionVpcConflict,
-                format!("{a} overlaps {b} of {}, peered by {}", peer.other.un_vpc_id, peer.peering_id),
+                format!(
+                    "{a} overlaps {b} of {}, peered by {}",
+                    peer.other.un_vpc_id, peer.peering_id
+                ),
             ));
         }
         let peer_row = live.other_row_id;
-        for neighbour in live_peers(&mut tx.conn, peer_row, tx.now, Some(live.peering_row_id)).await? {
+        for neighbour in
+            live_peers(&mut tx.conn, peer_row, tx.now, Some(live.peering_row_id)).await?
+        {
             if let Some((a, b)) = first_overlap(&blocks, &neighbour.peer.other.blocks) {
                 return Err(ApiError::new(
                     ErrorCode::PeeringConnectionVpcConflict,
                     format!(
                         "{a} overlaps {b} of {}, which is peered with {} by {} like this vpc",
-                        neighbour.peer.other.un_vpc_id, peer.other.un_vpc_id, neighbour.peer.peering_id
+                        neighbour.peer.other.un_vpc_id,
+                        peer.other.un_vpc_id,
+                        neighbour.peer.peering_id
                     ),
                 ));
             }
@@ -254,7 +286,10 @@ pub async fn delete_assistant_cidr(
             return Err(ApiError::field(
                 ErrorCode::InvalidParameterValue,
                 "cidr_blocks",
-                format!("{text} is not an assistant cidr block of vpc {}", vpc.un_vpc_id),
+                format!(
+                    "{text} is not an assistant cidr block of vpc {}",
+                    vpc.un_vpc_id
+                ),
             ));
         };
         stored.remove(position);
@@ -275,13 +310,17 @@ async fn save_assistants(
         .bind(vpc.id)
         .execute(&mut tx.conn)
         .await?;
-    events::record(tx, actor, Change {
-        resource_type: "vpc",
-        resource_id: &vpc.un_vpc_id,
-        kind,
-        old_state: Some(&vpc.assistant_cidr_blocks),
-        new_state: Some(&joined),
-    })
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "vpc",
+            resource_id: &vpc.un_vpc_id,
+            kind,
+            old_state: Some(&vpc.assistant_cidr_blocks),
+            new_state: Some(&joined),
+        },
+    )
     .await?;
     Ok(vpc_by_row_id(&mut tx.conn, vpc.id).await?)
 }
@@ -297,7 +336,12 @@ pub struct VpcFilter {
 
 impl Store {
     /// The caller's VPCs in the region, oldest first.
-    pub async fn describe_vpcs(&self, owner: &str, region: Region, filter: VpcFilter) -> ApiResult<(i64, Vec<Vpc>)> {
+    pub async fn describe_vpcs(
+        &self,
+        owner: &str,
+        region: Region,
+        filter: VpcFilter,
+    ) -> ApiResult<(i64, Vec<Vpc>)> {
         let mut conn = self.read().await?;
         let (legacy, unique) = match &filter.vpc {
             Some(VpcRef::Legacy(id)) => (Some(id.as_str()), None),
@@ -307,14 +351,16 @@ impl Store {
         let conditions = "uin = ?1 AND region = ?2 AND deleted = 0
             AND (?3 IS NULL OR vpc_id = ?3) AND (?4 IS NULL OR un_vpc_id = ?4)
             AND (?5 IS NULL OR vpc_name = ?5)";
-        let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM vpcs WHERE {conditions}")))
-            .bind(owner)
-            .bind(region.name)
-            .bind(legacy)
-            .bind(unique)
-            .bind(filter.vpc_name.as_deref())
-            .fetch_one(&mut *conn)
-            .await?;
+        let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM vpcs WHERE {conditions}"
+        )))
+        .bind(owner)
+        .bind(region.name)
+        .bind(legacy)
+        .bind(unique)
+        .bind(filter.vpc_name.as_deref())
+        .fetch_one(&mut *conn)
+        .await?;
         let page: Vec<Vpc> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {VPC_COLUMNS} FROM vpcs WHERE {conditions} ORDER BY id LIMIT ?6 OFFSET ?7"
         )))
@@ -330,9 +376,17 @@ impl Store {
         Ok((total, page))
     }
 
-    pub async fn create_vpc(&self, actor: Actor, region: Region, name: String, cidr: CidrBlock) -> ApiResult<Vpc> {
-        self.write(move |tx| Box::pin(async move { create_vpc(tx, &actor, region, name, cidr).await }))
-            .await
+    pub async fn create_vpc(
+        &self,
+        actor: Actor,
+        region: Region,
+        name: String,
+        cidr: CidrBlock,
+    ) -> ApiResult<Vpc> {
+        self.write(move |tx| {
+            Box::pin(async move { create_vpc(tx, &actor, region, name, cidr).await })
+        })
+        .await
     }
 
     pub async fn delete_vpc(&self, actor: Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {

@@ -11,7 +11,11 @@ use sqlx::{Connection, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Store;
-use crate::domain::{ApiError, ApiResult, ids::IdGenerator, time::{Clock, Timestamp}};
+use crate::domain::{
+    ApiError, ApiResult,
+    ids::IdGenerator,
+    time::{Clock, Timestamp},
+};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -79,7 +83,11 @@ impl WriterTask {
         max_batch: usize,
     ) -> Self {
         Self {
-            tx: Tx { conn, now: 0, ids: IdGenerator::new(id_seed) },
+            tx: Tx {
+                conn,
+                now: 0,
+                ids: IdGenerator::new(id_seed),
+            },
             jobs,
             clock,
             max_batch,

@@ -31,14 +31,20 @@ impl AdminApi {
 
     /// The region a request field names, or else the call's region.
     fn region_field<T>(&self, request: &Request<T>, field: &str) -> Result<Region, ApiError> {
-        if field.is_empty() { self.state.region(request) } else { Region::parse(field) }
+        if field.is_empty() {
+            self.state.region(request)
+        } else {
+            Region::parse(field)
+        }
     }
 }
 
 /// A secret given by the caller: printable ASCII without spaces, up to 128
 /// characters, so that it fits an `authorization` header.
 fn parse_secret(text: String, field: &'static str) -> Result<Option<String>, ApiError> {
-    let Some(text) = optional(text) else { return Ok(None) };
+    let Some(text) = optional(text) else {
+        return Ok(None);
+    };
     if text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic()) {
         Ok(Some(text))
     } else {
@@ -76,7 +82,9 @@ impl AdminService for AdminApi {
             secret_key: parse_secret(req.secret_key, "secret_key")?,
         };
         let account = self.state.store.create_account(actor, new).await?;
-        Ok(Response::new(proto::CreateAccountResponse { account: Some(account_with_secret(account)) }))
+        Ok(Response::new(proto::CreateAccountResponse {
+            account: Some(account_with_secret(account)),
+        }))
     }
 
     async fn describe_accounts(
@@ -107,7 +115,9 @@ impl AdminService for AdminApi {
             },
         };
         let quota = self.state.store.set_quota(actor, update).await?;
-        Ok(Response::new(proto::SetQuotaResponse { quota: Some(quota.into()) }))
+        Ok(Response::new(proto::SetQuotaResponse {
+            quota: Some(quota.into()),
+        }))
     }
 
     async fn describe_quotas(
@@ -118,6 +128,8 @@ impl AdminService for AdminApi {
         let region = self.region_field(&request, &request.get_ref().region)?;
         let uin = parse_uin(&request.get_ref().uin, "uin")?;
         let quotas = self.state.store.describe_quotas(&uin, region).await?;
-        Ok(Response::new(proto::DescribeQuotasResponse { quotas: quotas.into_iter().map(Into::into).collect() }))
+        Ok(Response::new(proto::DescribeQuotasResponse {
+            quotas: quotas.into_iter().map(Into::into).collect(),
+        }))
     }
 }

@@ -33,7 +33,9 @@ fn call_info<T>(request: &Request<T>) -> Option<Arc<CallInfo>> {
 }
 
 fn request_id<T>(request: &Request<T>) -> String {
-    call_info(request).map(|i| i.request_id.clone()).unwrap_or_default()
+    call_info(request)
+        .map(|i| i.request_id.clone())
+        .unwrap_or_default()
 }
 
 /// The token after `Bearer `, if the header is there and well formed.
@@ -76,15 +78,25 @@ impl AppState {
     /// Authenticates the caller of a Peering or Vpc call.
     pub async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ApiError> {
         let secret_id = bearer_token(request.metadata())?;
-        let account = self.store.account_by_secret_id(secret_id).await?.ok_or_else(|| {
-            ApiError::new(ErrorCode::AuthSecretIdNotFound, "the SecretId in authorization is not known")
-        })?;
+        let account = self
+            .store
+            .account_by_secret_id(secret_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::AuthSecretIdNotFound,
+                    "the SecretId in authorization is not known",
+                )
+            })?;
         if let Some(info) = call_info(request) {
             info.set_caller(&account.uin);
         }
         let region = self.region(request)?;
         Ok(Caller {
-            actor: Actor { uin: account.uin.clone(), request_id: request_id(request) },
+            actor: Actor {
+                uin: account.uin.clone(),
+                request_id: request_id(request),
+            },
             uin: account.uin,
             region,
         })
@@ -96,13 +108,19 @@ impl AppState {
         if let Some(expected) = &self.admin_token {
             let token = bearer_token(request.metadata())?;
             if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
-                return Err(ApiError::new(ErrorCode::AuthInvalidAdminToken, "the admin token is not valid"));
+                return Err(ApiError::new(
+                    ErrorCode::AuthInvalidAdminToken,
+                    "the admin token is not valid",
+                ));
             }
         }
         if let Some(info) = call_info(request) {
             info.set_caller("admin");
         }
-        Ok(Actor { uin: "admin".to_owned(), request_id: request_id(request) })
+        Ok(Actor {
+            uin: "admin".to_owned(),
+            request_id: request_id(request),
+        })
     }
 }
 
@@ -119,7 +137,10 @@ mod tests {
         md.insert("authorization", "bearer  AKIDabc ".parse().unwrap());
         assert_eq!(bearer_token(&md).unwrap(), "AKIDabc");
         md.insert("authorization", "Basic AKIDabc".parse().unwrap());
-        assert_eq!(bearer_token(&md).unwrap_err().code, ErrorCode::AuthInvalidAuthorization);
+        assert_eq!(
+            bearer_token(&md).unwrap_err().code,
+            ErrorCode::AuthInvalidAuthorization
+        );
         md.insert("authorization", "Bearer".parse().unwrap());
         assert!(bearer_token(&md).is_err());
     }

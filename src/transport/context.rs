@@ -33,7 +33,14 @@ impl CallInfo {
 fn new_request_id() -> String {
     let n: u128 = rand::random();
     let h = format!("{n:032x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -66,7 +73,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let info = Arc::new(CallInfo { request_id: new_request_id(), caller: OnceLock::new() });
+        let info = Arc::new(CallInfo {
+            request_id: new_request_id(),
+            caller: OnceLock::new(),
+        });
         request.extensions_mut().insert(info.clone());
         let method = request.uri().path().to_owned();
         let started = Instant::now();
@@ -100,7 +110,9 @@ where
                         "call"
                     );
                 }
-                Err(_) => tracing::warn!(method, caller, request_id = %info.request_id, latency_us, "call failed in transport"),
+                Err(_) => {
+                    tracing::warn!(method, caller, request_id = %info.request_id, latency_us, "call failed in transport")
+                }
             }
             result
         })

@@ -62,7 +62,10 @@ impl From<Vpc> for proto::Vpc {
 
 /// An account as DescribeAccounts shows it: never with its secret key.
 pub fn account_without_secret(a: Account) -> proto::Account {
-    proto::Account { secret_key: String::new(), ..account_with_secret(a) }
+    proto::Account {
+        secret_key: String::new(),
+        ..account_with_secret(a)
+    }
 }
 
 pub fn account_with_secret(a: Account) -> proto::Account {
@@ -78,13 +81,21 @@ pub fn account_with_secret(a: Account) -> proto::Account {
 
 impl From<Quota> for proto::Quota {
     fn from(q: Quota) -> Self {
-        proto::Quota { quota_name: q.quota_name.to_owned(), limit: q.limit, used: q.used }
+        proto::Quota {
+            quota_name: q.quota_name.to_owned(),
+            limit: q.limit,
+            used: q.used,
+        }
     }
 }
 
 /// Offset and limit of a Describe call: offset at least 0 (default 0), limit
 /// 1 to `max_limit` (default 20).
-pub fn page(offset: Option<i64>, limit: Option<i64>, max_limit: i64) -> Result<(i64, i64), ApiError> {
+pub fn page(
+    offset: Option<i64>,
+    limit: Option<i64>,
+    max_limit: i64,
+) -> Result<(i64, i64), ApiError> {
     let offset = offset.unwrap_or(0);
     if offset < 0 {
         return Err(ApiError::field(

@@ -39,25 +39,52 @@ impl PeeringApi {
         let (peering_id, name) = fields(request.into_inner());
         let peering_id = parse_peering_id(&peering_id, "peering_connection_id")?;
         if let Some(name) = &name {
-            validate_name(name, "peering_connection_name", ErrorCode::InvalidPeeringConnectionName)?;
+            validate_name(
+                name,
+                "peering_connection_name",
+                ErrorCode::InvalidPeeringConnectionName,
+            )?;
         }
-        let change = PeeringChange { peering_id, action, name };
-        Ok(self.state.store.change_peering(caller.actor, caller.region, change).await?)
+        let change = PeeringChange {
+            peering_id,
+            action,
+            name,
+        };
+        Ok(self
+            .state
+            .store
+            .change_peering(caller.actor, caller.region, change)
+            .await?)
     }
 }
 
-fn parse_new_peering(req: proto::CreateVpcPeeringConnectionRequest) -> Result<NewPeering, ApiError> {
+fn parse_new_peering(
+    req: proto::CreateVpcPeeringConnectionRequest,
+) -> Result<NewPeering, ApiError> {
     let vpc = VpcRef::parse(&req.vpc_id, "vpc_id")?;
     let peer_vpc = VpcRef::parse(&req.peer_vpc_id, "peer_vpc_id")?;
     let peer_uin = parse_uin(&req.peer_uin, "peer_uin")?;
     let name = req.peering_connection_name;
-    validate_name(&name, "peering_connection_name", ErrorCode::InvalidPeeringConnectionName)?;
-    Ok(NewPeering { vpc, peer_vpc, peer_uin, name })
+    validate_name(
+        &name,
+        "peering_connection_name",
+        ErrorCode::InvalidPeeringConnectionName,
+    )?;
+    Ok(NewPeering {
+        vpc,
+        peer_vpc,
+        peer_uin,
+        name,
+    })
 }
 
-fn parse_filter(req: proto::DescribeVpcPeeringConnectionsRequest) -> Result<PeeringFilter, ApiError> {
+fn parse_filter(
+    req: proto::DescribeVpcPeeringConnectionsRequest,
+) -> Result<PeeringFilter, ApiError> {
     let (offset, limit) = page(req.offset, req.limit, 50)?;
-    let vpc = optional(req.vpc_id).map(|id| VpcRef::parse(&id, "vpc_id")).transpose()?;
+    let vpc = optional(req.vpc_id)
+        .map(|id| VpcRef::parse(&id, "vpc_id"))
+        .transpose()?;
     let peering_id = optional(req.peering_connection_id)
         .map(|id| parse_peering_id(&id, "peering_connection_id"))
         .transpose()?;
@@ -113,7 +140,11 @@ impl PeeringService for PeeringApi {
     ) -> Result<Response<proto::CreateVpcPeeringConnectionResponse>, Status> {
         let caller = self.state.caller(&request).await?;
         let new = parse_new_peering(request.into_inner())?;
-        let peering = self.state.store.create_peering(caller.actor, caller.region, new).await?;
+        let peering = self
+            .state
+            .store
+            .create_peering(caller.actor, caller.region, new)
+            .await?;
         Ok(Response::new(proto::CreateVpcPeeringConnectionResponse {
             peering_connection_id: peering.peering_connection_id.clone(),
             peering_connection: Some(peering.into()),
@@ -124,24 +155,36 @@ impl PeeringService for PeeringApi {
         &self,
         request: Request<proto::AcceptVpcPeeringConnectionRequest>,
     ) -> Result<Response<proto::AcceptVpcPeeringConnectionResponse>, Status> {
-        let peering = self.change(request, Action::Accept, |r| (r.peering_connection_id, None)).await?;
-        Ok(Response::new(proto::AcceptVpcPeeringConnectionResponse { peering_connection: Some(peering.into()) }))
+        let peering = self
+            .change(request, Action::Accept, |r| (r.peering_connection_id, None))
+            .await?;
+        Ok(Response::new(proto::AcceptVpcPeeringConnectionResponse {
+            peering_connection: Some(peering.into()),
+        }))
     }
 
     async fn reject_vpc_peering_connection(
         &self,
         request: Request<proto::RejectVpcPeeringConnectionRequest>,
     ) -> Result<Response<proto::RejectVpcPeeringConnectionResponse>, Status> {
-        let peering = self.change(request, Action::Reject, |r| (r.peering_connection_id, None)).await?;
-        Ok(Response::new(proto::RejectVpcPeeringConnectionResponse { peering_connection: Some(peering.into()) }))
+        let peering = self
+            .change(request, Action::Reject, |r| (r.peering_connection_id, None))
+            .await?;
+        Ok(Response::new(proto::RejectVpcPeeringConnectionResponse {
+            peering_connection: Some(peering.into()),
+        }))
     }
 
     async fn delete_vpc_peering_connection(
         &self,
         request: Request<proto::DeleteVpcPeeringConnectionRequest>,
     ) -> Result<Response<proto::DeleteVpcPeeringConnectionResponse>, Status> {
-        let peering = self.change(request, Action::Delete, |r| (r.peering_connection_id, None)).await?;
-        Ok(Response::new(proto::DeleteVpcPeeringConnectionResponse { peering_connection: Some(peering.into()) }))
+        let peering = self
+            .change(request, Action::Delete, |r| (r.peering_connection_id, None))
+            .await?;
+        Ok(Response::new(proto::DeleteVpcPeeringConnectionResponse {
+            peering_connection: Some(peering.into()),
+        }))
     }
 
     async fn modify_vpc_peering_connection(
@@ -149,17 +192,25 @@ impl PeeringService for PeeringApi {
         request: Request<proto::ModifyVpcPeeringConnectionRequest>,
     ) -> Result<Response<proto::ModifyVpcPeeringConnectionResponse>, Status> {
         let peering = self
-            .change(request, Action::Modify, |r| (r.peering_connection_id, Some(r.peering_connection_name)))
+            .change(request, Action::Modify, |r| {
+                (r.peering_connection_id, Some(r.peering_connection_name))
+            })
             .await?;
-        Ok(Response::new(proto::ModifyVpcPeeringConnectionResponse { peering_connection: Some(peering.into()) }))
+        Ok(Response::new(proto::ModifyVpcPeeringConnectionResponse {
+            peering_connection: Some(peering.into()),
+        }))
     }
 
     async fn enable_vpc_peering_connection(
         &self,
         request: Request<proto::EnableVpcPeeringConnectionRequest>,
     ) -> Result<Response<proto::EnableVpcPeeringConnectionResponse>, Status> {
-        let peering = self.change(request, Action::Enable, |r| (r.peering_connection_id, None)).await?;
-        Ok(Response::new(proto::EnableVpcPeeringConnectionResponse { peering_connection: Some(peering.into()) }))
+        let peering = self
+            .change(request, Action::Enable, |r| (r.peering_connection_id, None))
+            .await?;
+        Ok(Response::new(proto::EnableVpcPeeringConnectionResponse {
+            peering_connection: Some(peering.into()),
+        }))
     }
 
     async fn describe_vpc_peering_connections(
@@ -168,10 +219,16 @@ impl PeeringService for PeeringApi {
     ) -> Result<Response<proto::DescribeVpcPeeringConnectionsResponse>, Status> {
         let caller = self.state.caller(&request).await?;
         let filter = parse_filter(request.into_inner())?;
-        let (total_count, page) = self.state.store.describe_peerings(&caller.uin, caller.region, filter).await?;
-        Ok(Response::new(proto::DescribeVpcPeeringConnectionsResponse {
-            total_count,
-            data: page.into_iter().map(Into::into).collect(),
-        }))
+        let (total_count, page) = self
+            .state
+            .store
+            .describe_peerings(&caller.uin, caller.region, filter)
+            .await?;
+        Ok(Response::new(
+            proto::DescribeVpcPeeringConnectionsResponse {
+                total_count,
+                data: page.into_iter().map(Into::into).collect(),
+            },
+        ))
     }
 }

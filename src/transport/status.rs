@@ -23,7 +23,8 @@ impl From<ApiError> for Status {
             ErrorClass::Unauthenticated => Code::Unauthenticated,
             ErrorClass::Internal => Code::Internal,
         };
-        let mut details = ErrorDetails::with_error_info(err.code.as_str(), ERROR_DOMAIN, HashMap::new());
+        let mut details =
+            ErrorDetails::with_error_info(err.code.as_str(), ERROR_DOMAIN, HashMap::new());
         if let Some(field) = err.field {
             details.add_bad_request_violation(field, err.message.clone());
         }

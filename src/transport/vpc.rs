@@ -28,7 +28,10 @@ fn parse_blocks(blocks: &[String]) -> Result<Vec<CidrBlock>, ApiError> {
     if blocks.is_empty() {
         return Err(ApiError::missing("cidr_blocks"));
     }
-    blocks.iter().map(|b| CidrBlock::parse(b, "cidr_blocks")).collect()
+    blocks
+        .iter()
+        .map(|b| CidrBlock::parse(b, "cidr_blocks"))
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -41,8 +44,14 @@ impl VpcService for VpcApi {
         let req = request.into_inner();
         validate_name(&req.vpc_name, "vpc_name", ErrorCode::InvalidParameterValue)?;
         let cidr = CidrBlock::parse(&req.cidr_block, "cidr_block")?;
-        let vpc = self.state.store.create_vpc(caller.actor, caller.region, req.vpc_name, cidr).await?;
-        Ok(Response::new(proto::CreateVpcResponse { vpc: Some(vpc.into()) }))
+        let vpc = self
+            .state
+            .store
+            .create_vpc(caller.actor, caller.region, req.vpc_name, cidr)
+            .await?;
+        Ok(Response::new(proto::CreateVpcResponse {
+            vpc: Some(vpc.into()),
+        }))
     }
 
     async fn describe_vpc_ex(
@@ -52,9 +61,20 @@ impl VpcService for VpcApi {
         let caller = self.state.caller(&request).await?;
         let req = request.into_inner();
         let (offset, limit) = page(req.offset, req.limit, 100)?;
-        let vpc = optional(req.vpc_id).map(|id| VpcRef::parse(&id, "vpc_id")).transpose()?;
-        let filter = VpcFilter { vpc, vpc_name: optional(req.vpc_name), offset, limit };
-        let (total_count, page) = self.state.store.describe_vpcs(&caller.uin, caller.region, filter).await?;
+        let vpc = optional(req.vpc_id)
+            .map(|id| VpcRef::parse(&id, "vpc_id"))
+            .transpose()?;
+        let filter = VpcFilter {
+            vpc,
+            vpc_name: optional(req.vpc_name),
+            offset,
+            limit,
+        };
+        let (total_count, page) = self
+            .state
+            .store
+            .describe_vpcs(&caller.uin, caller.region, filter)
+            .await?;
         Ok(Response::new(proto::DescribeVpcExResponse {
             total_count,
             data: page.into_iter().map(Into::into).collect(),
@@ -67,7 +87,10 @@ impl VpcService for VpcApi {
     ) -> Result<Response<proto::DeleteVpcResponse>, Status> {
         let caller = self.state.caller(&request).await?;
         let vpc = VpcRef::parse(&request.into_inner().vpc_id, "vpc_id")?;
-        self.state.store.delete_vpc(caller.actor, caller.region, vpc).await?;
+        self.state
+            .store
+            .delete_vpc(caller.actor, caller.region, vpc)
+            .await?;
         Ok(Response::new(proto::DeleteVpcResponse {}))
     }
 
@@ -79,8 +102,14 @@ impl VpcService for VpcApi {
         let req = request.into_inner();
         let vpc = VpcRef::parse(&req.vpc_id, "vpc_id")?;
         let blocks = parse_blocks(&req.cidr_blocks)?;
-        let vpc = self.state.store.create_assistant_cidr(caller.actor, caller.region, vpc, blocks).await?;
-        Ok(Response::new(proto::CreateAssistantCidrResponse { vpc: Some(vpc.into()) }))
+        let vpc = self
+            .state
+            .store
+            .create_assistant_cidr(caller.actor, caller.region, vpc, blocks)
+            .await?;
+        Ok(Response::new(proto::CreateAssistantCidrResponse {
+            vpc: Some(vpc.into()),
+        }))
     }
 
     async fn delete_assistant_cidr(
@@ -91,7 +120,13 @@ impl VpcService for VpcApi {
         let req = request.into_inner();
         let vpc = VpcRef::parse(&req.vpc_id, "vpc_id")?;
         let blocks = parse_blocks(&req.cidr_blocks)?;
-        let vpc = self.state.store.delete_assistant_cidr(caller.actor, caller.region, vpc, blocks).await?;
-        Ok(Response::new(proto::DeleteAssistantCidrResponse { vpc: Some(vpc.into()) }))
+        let vpc = self
+            .state
+            .store
+            .delete_assistant_cidr(caller.actor, caller.region, vpc, blocks)
+            .await?;
+        Ok(Response::new(proto::DeleteAssistantCidrResponse {
+            vpc: Some(vpc.into()),
+        }))
     }
 }

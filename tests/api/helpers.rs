@@ -1,0 +1,275 @@
+//! Starts the real server on 127.0.0.1:0 against a SQLite file in a temp dir,
+//! and talks to it through the generated tonic clients.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::{Code, Request, Status, transport::Channel};
+use tonic_types::StatusExt;
+use vpcsim::{
+    domain::region::Region,
+    proto::{
+        self, admin_service_client::AdminServiceClient,
+        peering_service_client::PeeringServiceClient, vpc_service_client::VpcServiceClient,
+    },
+    server::{self, ServerConfig},
+    store::DbLocation,
+};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db_path: PathBuf,
+    pub dir: Arc<tempfile::TempDir>,
+    channel: Channel,
+    admin_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub admin_token: Option<String>,
+    pub dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> TestApp {
+        let dir = options
+            .dir
+            .unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("temp dir")));
+        let db_path = dir.path().join("vpcsim.db");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local addr");
+        let config = ServerConfig {
+            db: DbLocation::File(db_path.clone()),
+            default_region: Region::parse("ap-guangzhou").expect("region"),
+            admin_token: options.admin_token.clone(),
+            id_seed: None,
+        };
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(server::run(config, listener, async {
+            let _ = stop.await;
+        }));
+        let channel = connect(addr).await;
+        TestApp {
+            addr,
+            db_path,
+            dir,
+            channel,
+            admin_token: options.admin_token,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server the way SIGTERM does, and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+
+    pub fn admin(&self) -> AdminServiceClient<Channel> {
+        AdminServiceClient::new(self.channel.clone())
+    }
+
+    pub fn peering(&self) -> PeeringServiceClient<Channel> {
+        PeeringServiceClient::new(self.channel.clone())
+    }
+
+    pub fn vpcs(&self) -> VpcServiceClient<Channel> {
+        VpcServiceClient::new(self.channel.clone())
+    }
+
+    /// An admin request, with the admin token when the server has one.
+    pub fn admin_req<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        if let Some(token) = &self.admin_token {
+            request.metadata_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+        }
+        request
+    }
+
+    /// Creates account `uin` whose SecretId is `AKID<uin>`; returns the SecretId.
+    pub async fn account(&self, uin: &str) -> String {
+        let secret_id = format!("AKID{uin}");
+        self.admin()
+            .create_account(self.admin_req(proto::CreateAccountRequest {
+                uin: uin.into(),
+                name: format!("account {uin}"),
+                secret_id: secret_id.clone(),
+                ..Default::default()
+            }))
+            .await
+            .expect("create account");
+        secret_id
+    }
+
+    pub async fn set_quota(&self, uin: &str, quota_name: &str, limit: i64) {
+        self.admin()
+            .set_quota(self.admin_req(proto::SetQuotaRequest {
+                uin: uin.into(),
+                region: String::new(),
+                quota_name: quota_name.into(),
+                limit,
+            }))
+            .await
+            .expect("set quota");
+    }
+
+    pub async fn vpc(&self, secret: &str, cidr: &str) -> proto::Vpc {
+        self.vpcs()
+            .create_vpc(authed(
+                secret,
+                proto::CreateVpcRequest {
+                    vpc_name: format!("vpc {cidr}"),
+                    cidr_block: cidr.into(),
+                },
+            ))
+            .await
+            .expect("create vpc")
+            .into_inner()
+            .vpc
+            .expect("vpc")
+    }
+
+    pub async fn create_peering(
+        &self,
+        secret: &str,
+        vpc: &proto::Vpc,
+        peer: &proto::Vpc,
+        name: &str,
+    ) -> Result<proto::PeeringConnection, Status> {
+        self.peering()
+            .create_vpc_peering_connection(authed(
+                secret,
+                proto::CreateVpcPeeringConnectionRequest {
+                    vpc_id: vpc.un_vpc_id.clone(),
+                    peer_vpc_id: peer.un_vpc_id.clone(),
+                    peer_uin: peer.uin.clone(),
+                    peering_connection_name: name.into(),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner().peering_connection.expect("peering"))
+    }
+
+    pub async fn describe(
+        &self,
+        secret: &str,
+        request: proto::DescribeVpcPeeringConnectionsRequest,
+    ) -> Result<proto::DescribeVpcPeeringConnectionsResponse, Status> {
+        self.peering()
+            .describe_vpc_peering_connections(authed(secret, request))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// Every peering the caller sees, all pages.
+    pub async fn all_peerings(&self, secret: &str) -> Vec<proto::PeeringConnection> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .describe(
+                    secret,
+                    proto::DescribeVpcPeeringConnectionsRequest {
+                        offset: Some(all.len() as i64),
+                        limit: Some(50),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("describe");
+            let done = page.data.len() < 50;
+            all.extend(page.data);
+            if done {
+                return all;
+            }
+        }
+    }
+
+    /// A direct connection to the database file, to set up what the API
+    /// cannot (a request that is 7 days old) or to break things on purpose.
+    pub async fn raw_db(&self) -> sqlx::SqliteConnection {
+        use sqlx::{ConnectOptions, sqlite::SqliteConnectOptions};
+        SqliteConnectOptions::new()
+            .filename(&self.db_path)
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("open db")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub async fn connect(addr: SocketAddr) -> Channel {
+    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect")
+}
+
+/// A request from the account whose SecretId is `secret`.
+pub fn authed<T>(secret: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {secret}").parse().expect("header"),
+    );
+    request
+}
+
+/// Like `authed`, in another region.
+pub fn authed_in<T>(secret: &str, region: &str, message: T) -> Request<T> {
+    let mut request = authed(secret, message);
+    request
+        .metadata_mut()
+        .insert("x-tc-region", region.parse().expect("header"));
+    request
+}
+
+/// Asserts the gRPC status, the Tencent-style code that starts the message,
+/// and the ErrorInfo reason and domain in the details.
+#[track_caller]
+pub fn assert_error(status: &Status, code: Code, tencent_code: &str) {
+    assert_eq!(status.code(), code, "status {status:?}");
+    assert!(
+        status.message().starts_with(&format!("{tencent_code}: ")),
+        "message {:?} does not start with {tencent_code}",
+        status.message()
+    );
+    let details = status.get_error_details();
+    let info = details.error_info().expect("ErrorInfo in details");
+    assert_eq!(info.reason, tencent_code);
+    assert_eq!(info.domain, "vpcsim");
+}
+
+/// The field a `BadRequest` detail blames.
+pub fn bad_field(status: &Status) -> Option<String> {
+    status
+        .get_error_details()
+        .bad_request()
+        .and_then(|b| b.field_violations.first().map(|v| v.field.clone()))
+}
+
+pub fn state(p: &proto::PeeringConnection) -> proto::State {
+    proto::State::try_from(p.state).expect("known state")
+}

@@ -1,0 +1,366 @@
+//! The whole life of peerings, across accounts and within one.
+
+use tonic::Code;
+use vpcsim::proto::{self, State};
+
+use crate::helpers::{TestApp, assert_error, authed, state};
+
+#[tokio::test]
+async fn cross_account_peering_lives_its_whole_life() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+
+    // Request: PENDING with a 7-day expiry, seen by both parties.
+    let created = app
+        .create_peering(&alice, &web, &db, "web-db")
+        .await
+        .unwrap();
+    assert_eq!(state(&created), State::Pending);
+    assert!(created.peering_connection_id.starts_with("pcx-"));
+    assert_eq!(
+        (created.uin.as_str(), created.peer_uin.as_str()),
+        ("100001", "100002")
+    );
+    assert_eq!(
+        (created.vpc_id.as_str(), created.un_vpc_id.as_str()),
+        (web.vpc_id.as_str(), web.un_vpc_id.as_str())
+    );
+    assert_eq!(created.un_peer_vpc_id, db.un_vpc_id);
+    assert_eq!(created.region, "ap-guangzhou");
+    assert_ne!(created.app_id, created.peer_app_id);
+    let created_at = vpcsim::domain::time::parse_time(&created.create_time).unwrap();
+    let expires_at = vpcsim::domain::time::parse_time(&created.expire_time).unwrap();
+    assert_eq!(expires_at - created_at, 7 * 24 * 3600);
+    for secret in [&alice, &bob] {
+        let seen = app.all_peerings(secret).await;
+        assert_eq!(seen, vec![created.clone()]);
+    }
+
+    // Accept by the peer: ACTIVE, no expiry any more.
+    let id = created.peering_connection_id.clone();
+    let accepted = app
+        .peering()
+        .accept_vpc_peering_connection(authed(
+            &bob,
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&accepted), State::Active);
+    assert_eq!(accepted.expire_time, "");
+
+    // Rename by either party.
+    let renamed = app
+        .peering()
+        .modify_vpc_peering_connection(authed(
+            &bob,
+            proto::ModifyVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+                peering_connection_name: "web-to-db".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(renamed.peering_connection_name, "web-to-db");
+    assert_eq!(state(&renamed), State::Active);
+
+    // Delete by the requester: DELETED, still listed, no longer live.
+    let deleted = app
+        .peering()
+        .delete_vpc_peering_connection(authed(
+            &alice,
+            proto::DeleteVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&deleted), State::Deleted);
+    assert_eq!(state(&app.all_peerings(&bob).await[0]), State::Deleted);
+
+    // Deleted is final: no rename, no second delete.
+    let err = app
+        .peering()
+        .modify_vpc_peering_connection(authed(
+            &alice,
+            proto::ModifyVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+                peering_connection_name: "again".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "UnsupportedOperation.VpcPeerInvalidStateChange",
+    );
+
+    // The pair may peer again once the old peering is gone.
+    let again = app.create_peering(&bob, &db, &web, "db-web").await.unwrap();
+    assert_eq!(state(&again), State::Pending);
+    assert_ne!(again.peering_connection_id, id);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn same_account_peering_is_active_at_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let a = app.vpc(&alice, "10.0.0.0/16").await;
+    let b = app.vpc(&alice, "192.168.0.0/16").await;
+    let p = app.create_peering(&alice, &a, &b, "a-b").await.unwrap();
+    assert_eq!(state(&p), State::Active);
+    assert_eq!(p.expire_time, "");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rejected_request_ends_rejected_and_can_be_deleted() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+    let p = app
+        .create_peering(&alice, &web, &db, "web-db")
+        .await
+        .unwrap();
+    let id = p.peering_connection_id;
+    let rejected = app
+        .peering()
+        .reject_vpc_peering_connection(authed(
+            &bob,
+            proto::RejectVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&rejected), State::Rejected);
+    let err = app
+        .peering()
+        .accept_vpc_peering_connection(authed(
+            &bob,
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "UnsupportedOperation.VpcPeerInvalidStateChange",
+    );
+    let deleted = app
+        .peering()
+        .delete_vpc_peering_connection(authed(
+            &bob,
+            proto::DeleteVpcPeeringConnectionRequest {
+                peering_connection_id: id,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&deleted), State::Deleted);
+    app.stop().await;
+}
+
+/// Moves a request's expiry into the past, as if 7 days went by.
+async fn age_request(app: &TestApp, peering_id: &str) {
+    let mut db = app.raw_db().await;
+    sqlx::query("UPDATE peerings SET expire_time = expire_time - 8 * 86400, create_time = create_time - 8 * 86400 WHERE peering_connection_id = ?")
+        .bind(peering_id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unanswered_request_expires_and_the_requester_can_enable_it() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+    let p = app
+        .create_peering(&alice, &web, &db, "web-db")
+        .await
+        .unwrap();
+    let id = p.peering_connection_id.clone();
+    age_request(&app, &id).await;
+
+    // Every read sees it EXPIRED, and the state filter agrees.
+    assert_eq!(state(&app.all_peerings(&bob).await[0]), State::Expired);
+    let expired = app
+        .describe(
+            &alice,
+            proto::DescribeVpcPeeringConnectionsRequest {
+                state: State::Expired as i32,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(expired.total_count, 1);
+    let pending = app
+        .describe(
+            &alice,
+            proto::DescribeVpcPeeringConnectionsRequest {
+                state: State::Pending as i32,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.total_count, 0);
+
+    // Every write too: too late to accept.
+    let err = app
+        .peering()
+        .accept_vpc_peering_connection(authed(
+            &bob,
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "UnsupportedOperation.VpcPeerInvalidStateChange",
+    );
+
+    // Only the requester may enable it.
+    let err = app
+        .peering()
+        .enable_vpc_peering_connection(authed(
+            &bob,
+            proto::EnableVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::PermissionDenied,
+        "UnsupportedOperation.VpcPeerPurviewError",
+    );
+    let enabled = app
+        .peering()
+        .enable_vpc_peering_connection(authed(
+            &alice,
+            proto::EnableVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&enabled), State::Pending);
+    let now = chrono::Utc::now().timestamp();
+    let expires = vpcsim::domain::time::parse_time(&enabled.expire_time).unwrap();
+    assert!(
+        (expires - now - 7 * 86400).abs() <= 5,
+        "a fresh 7 days: {}",
+        enabled.expire_time
+    );
+
+    // Enabling a PENDING request is not a valid change.
+    let err = app
+        .peering()
+        .enable_vpc_peering_connection(authed(
+            &alice,
+            proto::EnableVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "UnsupportedOperation.VpcPeerInvalidStateChange",
+    );
+    // And now the peer can accept it.
+    let accepted = app
+        .peering()
+        .accept_vpc_peering_connection(authed(
+            &bob,
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: id,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&accepted), State::Active);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn enable_runs_the_create_checks_again() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+    let old = app.create_peering(&alice, &web, &db, "old").await.unwrap();
+    age_request(&app, &old.peering_connection_id).await;
+    // The expired request is not live, so a new one between the pair is fine...
+    app.create_peering(&alice, &web, &db, "new").await.unwrap();
+    // ...and the old one cannot come back beside it.
+    let err = app
+        .peering()
+        .enable_vpc_peering_connection(authed(
+            &alice,
+            proto::EnableVpcPeeringConnectionRequest {
+                peering_connection_id: old.peering_connection_id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::AlreadyExists,
+        "UnsupportedOperation.VpcPeerAlreadyExist",
+    );
+    let after = app.all_peerings(&alice).await;
+    let old_now = after
+        .iter()
+        .find(|p| p.peering_connection_id == old.peering_connection_id)
+        .unwrap();
+    assert_eq!(
+        state(old_now),
+        State::Expired,
+        "a refused enable changes nothing"
+    );
+    app.stop().await;
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on 127.0.0.1:0, a SQLite file in a temp
+//! dir, the generated tonic clients.
+
+mod concurrency;
+mod describe;
+mod errors;
+mod helpers;
+mod lifecycle;
+mod persistence;
+mod vpcs;
