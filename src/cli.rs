@@ -1,6 +1,6 @@
 //! The `vpcsim` command line.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Seed for generated ids, so that they repeat from run to run.
     #[arg(long, env = "VPCSIM_ID_SEED")]
     pub id_seed: Option<u64>,
+    /// Seconds that calls in flight may take to finish after SIGTERM or ctrl-c.
+    #[arg(long, env = "VPCSIM_SHUTDOWN_GRACE", default_value_t = 10.0)]
+    pub shutdown_grace: f64,
 }
 
 fn parse_region(text: &str) -> Result<Region, String> {
@@ -62,6 +65,7 @@ impl ServeArgs {
             default_region: self.region,
             admin_token: self.admin_token.clone(),
             id_seed: self.id_seed,
+            shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! task. `main` hands it ctrl-c and SIGTERM; tests hand it a listener on
 //! port 0 and a future they control.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Makes generated ids repeat from run to run.
     pub id_seed: Option<u64>,
+    /// How long calls and connections may take to finish after shutdown
+    /// begins, before the server stops anyway.
+    pub shutdown_grace: Duration,
 }
 
 /// Refuses to expose admin calls to the network without a token.
@@ -55,7 +58,10 @@ pub async fn run(
         .context("reading the listening address")?;
     check_exposure(addr, config.admin_token.as_deref())?;
     let (store, writer) = Store::open(&config.db, config.id_seed).await?;
-    let writer = tokio::spawn(writer.run());
+    let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel::<()>();
+    let writer = tokio::spawn(writer.run(async {
+        let _ = writer_stopped.await;
+    }));
 
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -81,13 +87,31 @@ pub async fn run(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            )
     };
     let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
     let reflection_v1alpha =
         reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
 
+    // Shutdown starts when `shutdown` resolves; the grace period runs from then.
+    let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = shutdown_began.send(());
+    };
+    let grace = config.shutdown_grace;
+    let grace_expired = async move {
+        if began.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+
     tracing::info!(%addr, region = config.default_region.name, "vpcsim serving");
-    let served = Server::builder()
+    let serve = Server::builder()
         .layer(RequestContextLayer)
         .add_service(PeeringServiceServer::new(PeeringApi::new(state.clone())))
         .add_service(VpcServiceServer::new(VpcApi::new(state.clone())))
@@ -95,14 +119,38 @@ pub async fn run(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await;
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
+    // Graceful shutdown waits for every connection to close; a client that
+    // keeps an idle connection open must not hold the server forever.
+    let served = tokio::select! {
+        served = serve => served,
+        () = grace_expired => {
+            tracing::warn!(grace_secs = grace.as_secs_f64(), "connections still open after the grace period; stopping");
+            Ok(())
+        }
+    };
 
-    // The services are gone; with the last store dropped the writer drains
-    // its queue and stops.
-    store.close().await;
-    drop(store);
+    // Commit what the writer has queued, then stop it.
+    let _ = stop_writer.send(());
     writer.await.context("the writer task failed")?;
+    store.close().await;
     tracing::info!("vpcsim stopped");
     served.context("serving gRPC")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_calls_reach_beyond_loopback_only_with_a_token() {
+        let loopback: SocketAddr = "127.0.0.1:50051".parse().unwrap();
+        let v6_loopback: SocketAddr = "[::1]:50051".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:50051".parse().unwrap();
+        assert!(check_exposure(loopback, None).is_ok());
+        assert!(check_exposure(v6_loopback, None).is_ok());
+        assert!(check_exposure(everywhere, None).is_err());
+        assert!(check_exposure(everywhere, Some("")).is_err());
+        assert!(check_exposure(everywhere, Some("s3cret")).is_ok());
+    }
 }

@@ -94,10 +94,27 @@ impl WriterTask {
         }
     }
 
-    /// Runs until every `Store` is dropped and the queue is drained.
-    pub async fn run(mut self) {
+    /// Runs until `stop` resolves (or every `Store` is dropped), then
+    /// commits the jobs already queued and returns.
+    pub async fn run(mut self, stop: impl Future<Output = ()>) {
         let mut batch = Vec::with_capacity(self.max_batch);
-        while let Some(first) = self.jobs.recv().await {
+        let mut stop = std::pin::pin!(stop);
+        let mut stopping = false;
+        loop {
+            let next = if stopping {
+                self.jobs.recv().await
+            } else {
+                tokio::select! {
+                    job = self.jobs.recv() => job,
+                    () = &mut stop => {
+                        // No new jobs from here; the queued ones still run.
+                        self.jobs.close();
+                        stopping = true;
+                        continue;
+                    }
+                }
+            };
+            let Some(first) = next else { break };
             batch.push(first);
             while batch.len() < self.max_batch {
                 match self.jobs.try_recv() {

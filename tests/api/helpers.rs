@@ -49,6 +49,7 @@ impl TestApp {
             default_region: Region::parse("ap-guangzhou").expect("region"),
             admin_token: options.admin_token.clone(),
             id_seed: None,
+            shutdown_grace: std::time::Duration::from_secs(10),
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(server::run(config, listener, async {

@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod describe;
+mod discovery;
 mod errors;
 mod helpers;
 mod lifecycle;

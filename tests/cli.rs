@@ -1,0 +1,198 @@
+//! The `vpcsim` binary as users run it: start-up, logs, refusal to expose
+//! admin calls, graceful stop on SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use vpcsim::proto::{self, admin_service_client::AdminServiceClient};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
+
+/// A running `vpcsim serve` and its stderr lines.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    addr: String,
+}
+
+fn serve(args: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vpcsim");
+    let stderr = child.stderr.take().expect("stderr");
+    let (send, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("vpcsim logs its address");
+        let event: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+        if event["message"] == "vpcsim serving" {
+            break event["addr"].as_str().expect("addr").to_owned();
+        }
+    };
+    Server { child, lines, addr }
+}
+
+impl Server {
+    /// Sends SIGTERM and waits (at most 30 s) for the process to exit.
+    fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "vpcsim did not exit within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let rest = self.lines.try_iter().collect();
+        (status, rest)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_logs_one_json_line_per_call_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let server = serve(&["--db", db.to_str().unwrap()]);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let response = AdminServiceClient::new(channel)
+        .create_account(proto::CreateAccountRequest {
+            uin: "1".into(),
+            name: "one".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let request_id = response
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // Wait off the runtime, so the client's connection task can close.
+    let (status, lines) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let call = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["message"] == "call")
+        .expect("a call log line");
+    assert_eq!(call["method"], "/vpcsim.v1.AdminService/CreateAccount");
+    assert_eq!(call["caller"], "admin");
+    assert_eq!(call["request_id"], request_id.as_str());
+    assert_eq!(call["status"], "Ok");
+    assert!(call["latency_us"].is_u64());
+    assert!(db.exists(), "the database file was created");
+}
+
+#[test]
+fn refuses_to_listen_beyond_loopback_without_an_admin_token() {
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0", "--db", ":memory:"])
+        .env_remove("VPCSIM_ADMIN_TOKEN")
+        .output()
+        .expect("run vpcsim");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("admin token"), "{stderr}");
+}
+
+#[test]
+fn bad_flags_are_reported() {
+    let output = Command::new(BIN)
+        .args(["serve", "--region", "mars"])
+        .output()
+        .expect("run vpcsim");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mars"), "{stderr}");
+}
+
+#[test]
+fn an_idle_connection_does_not_hold_shutdown_past_the_grace_period() {
+    let server = serve(&["--db", ":memory:", "--shutdown-grace", "1"]);
+    // A client that connects and then says nothing.
+    let _idle = std::net::TcpStream::connect(&server.addr).expect("connect");
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let (status, lines) = server.terminate();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("grace period")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn memory_database_serves_a_throwaway_state() {
+    let server = serve(&["--db", ":memory:"]);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut admin = AdminServiceClient::new(channel);
+    admin
+        .create_account(proto::CreateAccountRequest {
+            uin: "7".into(),
+            name: "seven".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let accounts = admin
+        .describe_accounts(proto::DescribeAccountsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts;
+    assert_eq!(accounts.len(), 1);
+    drop(admin);
+    let (status, _) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+}
