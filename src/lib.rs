@@ -5,6 +5,8 @@
 //!
 //! - [`domain`]: the rules (ids, names, CIDR overlap, quotas, the peering
 //!   state machine). Pure functions, no I/O.
+//! - [`scenario`]: scenario files (parse, validate against the rules,
+//!   generate), pure like the domain.
 //! - [`store`]: SQLite through sqlx. One writer task commits every change;
 //!   reads use a pool.
 //! - [`transport`]: the tonic services, authentication and region from
@@ -14,6 +16,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod scenario;
 pub mod server;
 pub mod store;
 pub mod transport;

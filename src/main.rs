@@ -4,12 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tokio::net::TcpListener;
 use tracing_subscriber::{EnvFilter, fmt};
-use vpcsim::{
-    cli::{Cli, Command, LogFormat},
-    server,
-};
+use vpcsim::cli::{self, Cli, LogFormat};
 
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("VPCSIM_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
@@ -23,47 +19,6 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// Resolves on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing calls in flight");
-}
-
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve(args) => {
-            server::check_exposure(args.listen, args.admin_token.as_deref())?;
-            let listener = TcpListener::bind(args.listen)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
-            server::run(args.server_config(), listener, shutdown_signal()).await
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
@@ -74,7 +29,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(cli::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");

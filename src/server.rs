@@ -3,7 +3,12 @@
 //! task. `main` hands it ctrl-c and SIGTERM; tests hand it a listener on
 //! port 0 and a future they control.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicU64},
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
@@ -16,11 +21,43 @@ use crate::{
         self, admin_service_server::AdminServiceServer,
         peering_service_server::PeeringServiceServer, vpc_service_server::VpcServiceServer,
     },
-    store::{DbLocation, Store},
+    store::{Actor, DbLocation, ScenarioLoad, Store},
     transport::{
         AppState, admin::AdminApi, context::RequestContextLayer, peering::PeeringApi, vpc::VpcApi,
     },
 };
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing calls in flight");
+}
+
+/// The largest scenario LoadScenario and DumpScenario carry: 256 MiB.
+pub const MAX_SCENARIO_BYTES: usize = 256 * 1024 * 1024;
 
 /// Everything `serve` needs besides the listener.
 #[derive(Debug, Clone)]
@@ -30,6 +67,11 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Makes generated ids repeat from run to run.
     pub id_seed: Option<u64>,
+    /// Loaded at start (into an empty database, or after a reset), and again
+    /// by every Reset.
+    pub start_scenario: Option<ScenarioLoad>,
+    /// Empty the database at start.
+    pub reset: bool,
     /// How long calls and connections may take to finish after shutdown
     /// begins, before the server stops anyway.
     pub shutdown_grace: Duration,
@@ -63,10 +105,34 @@ pub async fn run(
         let _ = writer_stopped.await;
     }));
 
+    let start_actor = Actor {
+        uin: "admin".into(),
+        request_id: "start-up".into(),
+    };
+    if config.reset {
+        store
+            .reset(start_actor.clone(), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("resetting the database: {e}"))?;
+    }
+    if let Some(load) = &config.start_scenario {
+        if !store.is_empty().await? {
+            bail!("the database already holds state; pass --reset to replace it with the scenario");
+        }
+        let summary = store
+            .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
+    }
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+
     let state = Arc::new(AppState {
         store: store.clone(),
         default_region: config.default_region,
         admin_token: config.admin_token.filter(|t| !t.is_empty()),
+        start_scenario: config.start_scenario,
+        stopping,
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -99,6 +165,7 @@ pub async fn run(
     let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         shutdown.await;
+        let _ = stopping_tx.send(true);
         let _ = shutdown_began.send(());
     };
     let grace = config.shutdown_grace;
@@ -115,7 +182,11 @@ pub async fn run(
         .layer(RequestContextLayer)
         .add_service(PeeringServiceServer::new(PeeringApi::new(state.clone())))
         .add_service(VpcServiceServer::new(VpcApi::new(state.clone())))
-        .add_service(AdminServiceServer::new(AdminApi::new(state)))
+        .add_service(
+            AdminServiceServer::new(AdminApi::new(state))
+                .max_decoding_message_size(MAX_SCENARIO_BYTES)
+                .max_encoding_message_size(MAX_SCENARIO_BYTES),
+        )
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -19,6 +19,7 @@ pub enum ErrorCode {
     InvalidVpcNotFound,
     InvalidPeeringConnectionNotFound,
     InvalidAccountNotFound,
+    InvalidSnapshotNotFound,
     PeeringConnectionVpcConflict,
     VpcPeerInvalidStateChange,
     ResourceInUse,
@@ -60,6 +61,7 @@ impl ErrorCode {
             Self::InvalidVpcNotFound => "InvalidVpc.NotFound",
             Self::InvalidPeeringConnectionNotFound => "InvalidPeeringConnection.NotFound",
             Self::InvalidAccountNotFound => "InvalidAccount.NotFound",
+            Self::InvalidSnapshotNotFound => "InvalidSnapshot.NotFound",
             Self::PeeringConnectionVpcConflict => "PeeringConnectionVpcConflict",
             Self::VpcPeerInvalidStateChange => "UnsupportedOperation.VpcPeerInvalidStateChange",
             Self::ResourceInUse => "ResourceInUse",
@@ -88,7 +90,8 @@ impl ErrorCode {
             | Self::UnsupportedRegion => InvalidArgument,
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
-            | Self::InvalidAccountNotFound => NotFound,
+            | Self::InvalidAccountNotFound
+            | Self::InvalidSnapshotNotFound => NotFound,
             Self::PeeringConnectionVpcConflict
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse => FailedPrecondition,

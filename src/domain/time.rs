@@ -46,7 +46,12 @@ impl Clock {
     }
 
     pub fn now(&self) -> Timestamp {
-        Utc::now().timestamp() + self.offset_secs.load(Ordering::Relaxed)
+        self.now_with_offset(self.offset())
+    }
+
+    /// Real time plus a given offset, for a caller that read the offset itself.
+    pub fn now_with_offset(&self, offset_secs: i64) -> Timestamp {
+        Utc::now().timestamp() + offset_secs
     }
 
     pub fn offset(&self) -> i64 {

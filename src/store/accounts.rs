@@ -227,6 +227,15 @@ impl Store {
             .await?)
     }
 
+    /// True when no account exists (and so nothing else does).
+    pub async fn is_empty(&self) -> ApiResult<bool> {
+        let mut conn = self.read().await?;
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM accounts LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.is_none())
+    }
+
     pub async fn describe_accounts(&self) -> ApiResult<Vec<Account>> {
         let mut conn = self.read().await?;
         Ok(sqlx::query_as("SELECT * FROM accounts ORDER BY uin")

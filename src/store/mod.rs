@@ -3,9 +3,11 @@
 //! `writer`), which owns the only write connection.
 
 mod accounts;
+mod control;
 mod events;
 mod peerings;
 mod records;
+mod scenario;
 mod vpcs;
 mod writer;
 
@@ -18,11 +20,13 @@ use sqlx::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 pub use accounts::{NewAccount, QuotaUpdate};
+pub use control::{Event, EventFilter, Snapshot};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
+pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
 pub use vpcs::VpcFilter;
 pub use writer::{BoxFuture, Tx, WriterTask};
 
@@ -70,6 +74,8 @@ pub struct Store {
     reads: SqlitePool,
     writes: mpsc::Sender<writer::Job>,
     pub clock: Arc<Clock>,
+    /// The newest event id, moved after every commit; WatchEvents waits on it.
+    last_event: watch::Sender<i64>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -102,6 +108,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // 64 MiB of page cache per connection: large loads and restores
+            // stay in memory instead of spilling pages mid-transaction.
+            .pragma("cache_size", "-65536")
             .log_statements(tracing::log::LevelFilter::Trace);
         let mut write_conn = SqliteConnection::connect_with(&options)
             .await
@@ -123,12 +132,24 @@ impl Store {
                 .await?;
         let offset = offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0);
         let clock = Arc::new(Clock::new(offset));
+        let (newest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&mut write_conn)
+            .await?;
+        let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
-        let task = WriterTask::new(write_conn, receiver, clock.clone(), id_seed, MAX_BATCH);
+        let task = WriterTask::new(
+            write_conn,
+            receiver,
+            clock.clone(),
+            id_seed,
+            MAX_BATCH,
+            last_event.clone(),
+        );
         let store = Store {
             reads,
             writes: sender,
             clock,
+            last_event,
             _temp_dir: temp_dir,
         };
         Ok((store, task))

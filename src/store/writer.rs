@@ -8,7 +8,7 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use sqlx::{Connection, Executor, SqliteConnection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::Store;
 use crate::domain::{
@@ -25,6 +25,18 @@ pub struct Tx {
     pub conn: SqliteConnection,
     pub now: Timestamp,
     pub ids: IdGenerator,
+    /// The clock offset `now` was read with; clock changes in the batch move both.
+    pub offset: i64,
+    pub clock: Arc<Clock>,
+    /// Work to do once the transaction committed (such as moving the
+    /// in-memory clock); dropped if the job or the batch fails.
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl Tx {
+    pub fn after_commit(&mut self, action: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(action));
+    }
 }
 
 /// The answer a job has ready, sent once the batch's commit is known.
@@ -72,6 +84,8 @@ pub struct WriterTask {
     jobs: mpsc::Receiver<Job>,
     clock: Arc<Clock>,
     max_batch: usize,
+    /// The id of the newest event, published after each commit.
+    last_event: watch::Sender<i64>,
 }
 
 impl WriterTask {
@@ -81,16 +95,21 @@ impl WriterTask {
         clock: Arc<Clock>,
         id_seed: Option<u64>,
         max_batch: usize,
+        last_event: watch::Sender<i64>,
     ) -> Self {
         Self {
             tx: Tx {
                 conn,
                 now: 0,
                 ids: IdGenerator::new(id_seed),
+                offset: 0,
+                clock: clock.clone(),
+                after_commit: Vec::new(),
             },
             jobs,
             clock,
             max_batch,
+            last_event,
         }
     }
 
@@ -130,7 +149,8 @@ impl WriterTask {
     }
 
     async fn run_batch(&mut self, batch: &mut Vec<Job>) {
-        self.tx.now = self.clock.now();
+        self.tx.offset = self.clock.offset();
+        self.tx.now = self.clock.now_with_offset(self.tx.offset);
         let mut completions = Vec::with_capacity(batch.len());
         let begun = self.begin().await;
         if let Err(err) = &begun {
@@ -150,7 +170,11 @@ impl WriterTask {
                 drop(job);
                 continue;
             }
+            let hooks_before = self.tx.after_commit.len();
             let completion = job(&mut self.tx).await;
+            if !completion.succeeded {
+                self.tx.after_commit.truncate(hooks_before);
+            }
             let end = if completion.succeeded {
                 "RELEASE job"
             } else {
@@ -175,8 +199,26 @@ impl WriterTask {
                 }
             }
         };
+        let hooks = std::mem::take(&mut self.tx.after_commit);
+        if commit.is_ok() {
+            hooks.into_iter().for_each(|hook| hook());
+            self.publish_last_event().await;
+        }
         for completion in completions {
             (completion.reply)(commit.clone());
+        }
+    }
+
+    async fn publish_last_event(&mut self) {
+        match sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&mut self.tx.conn)
+            .await
+        {
+            Ok((id,)) => {
+                self.last_event
+                    .send_if_modified(|last| std::mem::replace(last, id) != id);
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot read the newest event id"),
         }
     }
 

@@ -6,7 +6,8 @@ use tonic::{Request, Response, Status};
 
 use super::{
     auth::AppState,
-    convert::{account_with_secret, account_without_secret, optional},
+    control::{EventStream, clock_message, parse_snapshot_name},
+    convert::{account_with_secret, account_without_secret, optional, page},
 };
 use crate::{
     domain::{
@@ -15,13 +16,14 @@ use crate::{
         names::validate_name,
         quota::{QuotaName, validate_limit},
         region::Region,
+        time::parse_time,
     },
     proto::{self, admin_service_server::AdminService},
     store::{NewAccount, QuotaUpdate},
 };
 
 pub struct AdminApi {
-    state: Arc<AppState>,
+    pub(super) state: Arc<AppState>,
 }
 
 impl AdminApi {
@@ -132,4 +134,156 @@ impl AdminService for AdminApi {
             quotas: quotas.into_iter().map(Into::into).collect(),
         }))
     }
+
+    async fn load_scenario(
+        &self,
+        request: Request<proto::LoadScenarioRequest>,
+    ) -> Result<Response<proto::LoadScenarioResponse>, Status> {
+        self.do_load_scenario(request).await
+    }
+
+    async fn dump_scenario(
+        &self,
+        request: Request<proto::DumpScenarioRequest>,
+    ) -> Result<Response<proto::DumpScenarioResponse>, Status> {
+        self.do_dump_scenario(request).await
+    }
+
+    async fn reset(
+        &self,
+        request: Request<proto::ResetRequest>,
+    ) -> Result<Response<proto::ResetResponse>, Status> {
+        self.do_reset(request).await
+    }
+
+    async fn save_snapshot(
+        &self,
+        request: Request<proto::SaveSnapshotRequest>,
+    ) -> Result<Response<proto::SaveSnapshotResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let name = parse_snapshot_name(&request.get_ref().name)?;
+        let snapshot = self.state.store.save_snapshot(actor, name).await?;
+        Ok(Response::new(proto::SaveSnapshotResponse {
+            snapshot: Some(snapshot.into()),
+        }))
+    }
+
+    async fn restore_snapshot(
+        &self,
+        request: Request<proto::RestoreSnapshotRequest>,
+    ) -> Result<Response<proto::RestoreSnapshotResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let name = parse_snapshot_name(&request.get_ref().name)?;
+        let snapshot = self.state.store.restore_snapshot(actor, name).await?;
+        Ok(Response::new(proto::RestoreSnapshotResponse {
+            snapshot: Some(snapshot.into()),
+        }))
+    }
+
+    async fn list_snapshots(
+        &self,
+        request: Request<proto::ListSnapshotsRequest>,
+    ) -> Result<Response<proto::ListSnapshotsResponse>, Status> {
+        self.state.admin(&request)?;
+        let snapshots = self.state.store.list_snapshots().await?;
+        Ok(Response::new(proto::ListSnapshotsResponse {
+            snapshots: snapshots.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    async fn delete_snapshot(
+        &self,
+        request: Request<proto::DeleteSnapshotRequest>,
+    ) -> Result<Response<proto::DeleteSnapshotResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let name = parse_snapshot_name(&request.get_ref().name)?;
+        self.state.store.delete_snapshot(actor, name).await?;
+        Ok(Response::new(proto::DeleteSnapshotResponse {}))
+    }
+
+    async fn get_clock(
+        &self,
+        request: Request<proto::GetClockRequest>,
+    ) -> Result<Response<proto::GetClockResponse>, Status> {
+        self.state.admin(&request)?;
+        let (now, offset) = self.state.store.clock_reading();
+        Ok(Response::new(proto::GetClockResponse {
+            clock: Some(clock_message(now, offset)),
+        }))
+    }
+
+    async fn advance_clock(
+        &self,
+        request: Request<proto::AdvanceClockRequest>,
+    ) -> Result<Response<proto::AdvanceClockResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let seconds = request.get_ref().seconds;
+        if !(0..=MAX_CLOCK_STEP).contains(&seconds) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameterValueRange,
+                "seconds",
+                format!("seconds {seconds} must be from 0 to {MAX_CLOCK_STEP}; SetClock moves the clock back"),
+            )
+            .into());
+        }
+        self.state.store.advance_clock(actor, seconds).await?;
+        let (now, offset) = self.state.store.clock_reading();
+        Ok(Response::new(proto::AdvanceClockResponse {
+            clock: Some(clock_message(now, offset)),
+        }))
+    }
+
+    async fn set_clock(
+        &self,
+        request: Request<proto::SetClockRequest>,
+    ) -> Result<Response<proto::SetClockResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let text = &request.get_ref().time;
+        if text.is_empty() {
+            return Err(ApiError::missing("time").into());
+        }
+        let time = parse_time(text).ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameterValueMalformed,
+                "time",
+                format!("time {text:?} is not a time such as 2026-01-06 20:56:07"),
+            )
+        })?;
+        self.state.store.set_clock(actor, time).await?;
+        let (now, offset) = self.state.store.clock_reading();
+        Ok(Response::new(proto::SetClockResponse {
+            clock: Some(clock_message(now, offset)),
+        }))
+    }
+
+    async fn describe_events(
+        &self,
+        request: Request<proto::DescribeEventsRequest>,
+    ) -> Result<Response<proto::DescribeEventsResponse>, Status> {
+        self.state.admin(&request)?;
+        let req = request.into_inner();
+        let (offset, limit) = page(req.offset, req.limit, 1000)?;
+        let filter = Self::event_filter(&req)?;
+        let (total_count, events) = self
+            .state
+            .store
+            .describe_events(&filter, offset, limit)
+            .await?;
+        Ok(Response::new(proto::DescribeEventsResponse {
+            total_count,
+            events: events.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    type WatchEventsStream = EventStream;
+
+    async fn watch_events(
+        &self,
+        request: Request<proto::WatchEventsRequest>,
+    ) -> Result<Response<Self::WatchEventsStream>, Status> {
+        self.do_watch_events(request).await
+    }
 }
+
+/// The largest AdvanceClock step: 100 years, far from timestamp overflow.
+const MAX_CLOCK_STEP: i64 = 100 * 366 * 24 * 3600;

@@ -8,7 +8,7 @@ use tonic::{Request, metadata::MetadataMap};
 use super::context::CallInfo;
 use crate::{
     domain::{ApiError, ErrorCode, region::Region},
-    store::{Actor, Store},
+    store::{Actor, ScenarioLoad, Store},
 };
 
 pub const REGION_HEADER: &str = "x-tc-region";
@@ -18,6 +18,10 @@ pub struct AppState {
     pub store: Store,
     pub default_region: Region,
     pub admin_token: Option<String>,
+    /// The scenario the server started with, which Reset loads again.
+    pub start_scenario: Option<ScenarioLoad>,
+    /// Turns true when shutdown begins, to end event streams.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// An authenticated caller in a region.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod context;
+pub mod control;
 pub mod convert;
 pub mod peering;
 pub mod status;

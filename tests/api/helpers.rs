@@ -30,6 +30,8 @@ pub struct TestApp {
 pub struct Options {
     pub admin_token: Option<String>,
     pub dir: Option<Arc<tempfile::TempDir>>,
+    pub id_seed: Option<u64>,
+    pub scenario: Option<vpcsim::store::ScenarioLoad>,
 }
 
 impl TestApp {
@@ -48,7 +50,9 @@ impl TestApp {
             db: DbLocation::File(db_path.clone()),
             default_region: Region::parse("ap-guangzhou").expect("region"),
             admin_token: options.admin_token.clone(),
-            id_seed: None,
+            id_seed: options.id_seed,
+            start_scenario: options.scenario,
+            reset: false,
             shutdown_grace: std::time::Duration::from_secs(10),
         };
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -1,0 +1,66 @@
+//! `vpcsim dump`: writes the whole state as a scenario.
+
+use std::{io::Write, path::PathBuf};
+
+use anyhow::Context;
+
+use super::{Target, admin_request, connect_admin, status_error};
+use crate::{
+    proto,
+    scenario::{self, Format},
+    store::{DbLocation, Store},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
+    let text = match &args.target.server {
+        Some(server) => {
+            let mut admin = connect_admin(server).await?;
+            let format = match args.format {
+                Format::Yaml => "yaml",
+                Format::Json => "json",
+            };
+            let request = proto::DumpScenarioRequest {
+                format: format.into(),
+            };
+            admin
+                .dump_scenario(admin_request(request, args.target.admin_token.as_deref())?)
+                .await
+                .map_err(status_error)?
+                .into_inner()
+                .content
+        }
+        None => {
+            if !args.target.db.exists() {
+                anyhow::bail!("database {} does not exist", args.target.db.display());
+            }
+            let (store, writer) =
+                Store::open(&DbLocation::File(args.target.db.clone()), None).await?;
+            // Reads only: the writer is never started.
+            drop(writer);
+            let dump = store.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.close().await;
+            scenario::render(&dump, args.format)?
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("writing to stdout")?,
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `vpcsim generate`: a large, valid, deterministic scenario.
+
+use std::{io::Write, path::PathBuf};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::parse_region;
+use crate::{
+    domain::region::Region,
+    scenario::{
+        self, Format, StateSpec,
+        generate::{GenerateOptions, generate},
+    },
+};
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 10)]
+    pub accounts: usize,
+    #[arg(long, default_value_t = 2)]
+    pub vpcs_per_account: usize,
+    #[arg(long, default_value_t = 10)]
+    pub peerings: usize,
+    /// Relative share of ACTIVE peerings.
+    #[arg(long, default_value_t = 60)]
+    pub active: u32,
+    #[arg(long, default_value_t = 20)]
+    pub pending: u32,
+    #[arg(long, default_value_t = 5)]
+    pub expired: u32,
+    #[arg(long, default_value_t = 5)]
+    pub rejected: u32,
+    #[arg(long, default_value_t = 10)]
+    pub deleted: u32,
+    /// Same seed, same scenario (and the same ids once seeded).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value = "ap-guangzhou", value_parser = parse_region)]
+    pub region: Region,
+    /// The scenario's clock.
+    #[arg(long, default_value = "2026-01-01 00:00:00")]
+    pub clock: String,
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let options = GenerateOptions {
+        accounts: args.accounts,
+        vpcs_per_account: args.vpcs_per_account,
+        peerings: args.peerings,
+        shares: [
+            (StateSpec::Active, args.active),
+            (StateSpec::Pending, args.pending),
+            (StateSpec::Expired, args.expired),
+            (StateSpec::Rejected, args.rejected),
+            (StateSpec::Deleted, args.deleted),
+        ],
+        seed: args.seed,
+        region: args.region,
+        clock: args.clock,
+    };
+    let total = (args.accounts * args.vpcs_per_account + args.peerings) as u64;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let scenario = generate(&options, |done| bar.set_position(done))?;
+    bar.set_message("writing");
+    let text = scenario::render(&scenario, args.format)?;
+    bar.finish_and_clear();
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("writing to stdout")?,
+    }
+    Ok(())
+}

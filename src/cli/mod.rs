@@ -1,0 +1,150 @@
+//! The `vpcsim` command line: one file per subcommand, each parsing its
+//! arguments and running.
+
+pub mod dump;
+pub mod generate;
+pub mod seed;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::{
+    domain::region::Region,
+    proto::admin_service_client::AdminServiceClient,
+    scenario::{self, Format, Scenario, ScenarioErrors},
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vpcsim",
+    version,
+    about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC"
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, env = "VPCSIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the gRPC API.
+    Serve(serve::ServeArgs),
+    /// Load a scenario file into a database or a running server.
+    Seed(seed::SeedArgs),
+    /// Write the whole state as a scenario.
+    Dump(dump::DumpArgs),
+    /// Write a large, valid, deterministic scenario for load tests.
+    Generate(generate::GenerateArgs),
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Seed(args) => seed::run(args).await,
+        Command::Dump(args) => dump::run(args).await,
+        Command::Generate(args) => generate::run(args),
+    }
+}
+
+pub fn parse_region(text: &str) -> Result<Region, String> {
+    Region::parse(text).map_err(|e| e.message)
+}
+
+/// A scenario read from a file (or `-` for stdin), with its text for error
+/// positions.
+pub struct ScenarioFile {
+    pub scenario: Scenario,
+    pub text: String,
+    pub source: String,
+    pub format: Format,
+}
+
+/// Reads and parses a scenario; errors carry file, line and column.
+pub fn read_scenario(path: &Path, format: Option<Format>) -> anyhow::Result<ScenarioFile> {
+    let (text, source) = if path == Path::new("-") {
+        (
+            std::io::read_to_string(std::io::stdin()).context("reading the scenario from stdin")?,
+            "<stdin>".to_owned(),
+        )
+    } else {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        (text, path.display().to_string())
+    };
+    let format = format.unwrap_or_else(|| Format::from_path(path));
+    let scenario = scenario::parse(&text, format, &source)
+        .map_err(|e: ScenarioErrors| anyhow::anyhow!("{e}"))?;
+    Ok(ScenarioFile {
+        scenario,
+        text,
+        source,
+        format,
+    })
+}
+
+/// Where a command finds the state: a database file or a running server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Target {
+    /// SQLite database file.
+    #[arg(
+        long,
+        env = "VPCSIM_DB",
+        default_value = "vpcsim.db",
+        conflicts_with = "server"
+    )]
+    pub db: PathBuf,
+    /// A running server, such as 127.0.0.1:50051, reached through AdminService.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Admin token of the server, when it has one.
+    #[arg(long, env = "VPCSIM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+}
+
+/// A request to AdminService carrying the admin token, if any.
+pub fn admin_request<T>(message: T, token: Option<&str>) -> anyhow::Result<tonic::Request<T>> {
+    let mut request = tonic::Request::new(message);
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        let value = format!("Bearer {token}")
+            .parse()
+            .context("the admin token is not a valid header value")?;
+        request.metadata_mut().insert("authorization", value);
+    }
+    Ok(request)
+}
+
+pub async fn connect_admin(
+    server: &str,
+) -> anyhow::Result<AdminServiceClient<tonic::transport::Channel>> {
+    let url = if server.contains("://") {
+        server.to_owned()
+    } else {
+        format!("http://{server}")
+    };
+    let channel = tonic::transport::Endpoint::from_shared(url.clone())
+        .with_context(|| format!("{server} is not a server address"))?
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach vpcsim at {server}"))?;
+    // Scenarios of 100,000 peerings run to tens of megabytes.
+    Ok(AdminServiceClient::new(channel)
+        .max_decoding_message_size(crate::server::MAX_SCENARIO_BYTES)
+        .max_encoding_message_size(crate::server::MAX_SCENARIO_BYTES))
+}
+
+/// Turns a gRPC error into a one-line message for the terminal.
+pub fn status_error(status: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("{}", status.message())
+}

@@ -1,0 +1,124 @@
+//! `vpcsim seed FILE`: loads a scenario into a database file, or into a
+//! running server through `AdminService.LoadScenario`.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Target, admin_request, connect_admin, parse_region, read_scenario, status_error};
+use crate::{
+    domain::region::Region,
+    proto,
+    scenario::Format,
+    store::{Actor, DbLocation, LoadSummary, ScenarioLoad, Store},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// Scenario file (YAML or JSON); `-` reads stdin.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: Target,
+    /// Empty the state first; by default the scenario merges, refusing ids that exist.
+    #[arg(long)]
+    pub replace: bool,
+    /// Format of the file; by default from its extension (stdin: yaml).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Region of scenario entries that name none.
+    #[arg(long, env = "VPCSIM_REGION", default_value = "ap-guangzhou", value_parser = parse_region)]
+    pub region: Region,
+}
+
+pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let file = read_scenario(&args.file, args.format)?;
+    let rows = (file.scenario.accounts.len()
+        + file.scenario.quotas.len()
+        + file.scenario.vpcs.len()
+        + file.scenario.peerings.len()) as u64;
+    let summary = match &args.target.server {
+        Some(server) => {
+            let mut admin = connect_admin(server).await?;
+            let request = proto::LoadScenarioRequest {
+                content: file.text,
+                format: match file.format {
+                    Format::Yaml => "yaml".into(),
+                    Format::Json => "json".into(),
+                },
+                source_name: file.source,
+                replace: args.replace,
+            };
+            let response = admin
+                .load_scenario(admin_request(request, args.target.admin_token.as_deref())?)
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            LoadSummary {
+                accounts: response.accounts as u64,
+                quotas: response.quotas as u64,
+                vpcs: response.vpcs as u64,
+                peerings: response.peerings as u64,
+            }
+        }
+        None => {
+            let (store, writer) =
+                Store::open(&DbLocation::File(args.target.db.clone()), None).await?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let writer = tokio::spawn(writer.run(async {
+                let _ = stopped.await;
+            }));
+            let load = ScenarioLoad {
+                scenario: Arc::new(file.scenario),
+                text: file.text.into(),
+                source: file.source,
+                default_region: args.region,
+                replace: args.replace,
+            };
+            let progress = Arc::new(AtomicU64::new(0));
+            let bar = ProgressBar::new(rows).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let ticker = {
+                let (bar, progress) = (bar.clone(), progress.clone());
+                tokio::spawn(async move {
+                    loop {
+                        bar.set_position(progress.load(Ordering::Relaxed));
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                })
+            };
+            let actor = Actor {
+                uin: "admin".into(),
+                request_id: "seed".into(),
+            };
+            let result = store.load_scenario(actor, load, progress).await;
+            ticker.abort();
+            bar.finish_and_clear();
+            let _ = stop.send(());
+            writer.await.context("the writer task failed")?;
+            store.close().await;
+            result.map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+    };
+    eprintln!(
+        "seeded {} accounts, {} quotas, {} vpcs, {} peerings in {:.2} s",
+        summary.accounts,
+        summary.quotas,
+        summary.vpcs,
+        summary.peerings,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

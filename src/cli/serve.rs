@@ -1,0 +1,81 @@
+//! `vpcsim serve`.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use tokio::net::TcpListener;
+
+use super::{parse_region, read_scenario};
+use crate::{
+    domain::region::Region,
+    scenario::Format,
+    server::{self, ServerConfig},
+    store::{DbLocation, ScenarioLoad},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Beyond loopback an admin token is required.
+    #[arg(long, env = "VPCSIM_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// SQLite database file, created if missing; `:memory:` for a throwaway one.
+    #[arg(long, env = "VPCSIM_DB", default_value = "vpcsim.db")]
+    pub db: DbLocation,
+    /// Region of calls without `x-tc-region` metadata.
+    #[arg(long, env = "VPCSIM_REGION", default_value = "ap-guangzhou", value_parser = parse_region)]
+    pub region: Region,
+    /// Token that AdminService calls must present as `authorization: Bearer <token>`.
+    #[arg(long, env = "VPCSIM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Seed for generated ids, so that they repeat from run to run.
+    #[arg(long, env = "VPCSIM_ID_SEED")]
+    pub id_seed: Option<u64>,
+    /// Scenario to load at start (the database must be empty, or use --reset);
+    /// Reset calls load it again.
+    #[arg(long, env = "VPCSIM_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Format of --scenario; by default from its extension.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Empty the database at start.
+    #[arg(long)]
+    pub reset: bool,
+    /// Seconds that calls in flight may take to finish after SIGTERM or ctrl-c.
+    #[arg(long, env = "VPCSIM_SHUTDOWN_GRACE", default_value_t = 10.0)]
+    pub shutdown_grace: f64,
+}
+
+impl ServeArgs {
+    pub fn server_config(&self) -> anyhow::Result<ServerConfig> {
+        let start_scenario = match &self.scenario {
+            None => None,
+            Some(path) => {
+                let file = read_scenario(path, self.format)?;
+                Some(ScenarioLoad {
+                    scenario: Arc::new(file.scenario),
+                    text: file.text.into(),
+                    source: file.source,
+                    default_region: self.region,
+                    replace: false,
+                })
+            }
+        };
+        Ok(ServerConfig {
+            db: self.db.clone(),
+            default_region: self.region,
+            admin_token: self.admin_token.clone(),
+            id_seed: self.id_seed,
+            start_scenario,
+            reset: self.reset,
+            shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
+        })
+    }
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    server::check_exposure(args.listen, args.admin_token.as_deref())?;
+    let config = args.server_config()?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    server::run(config, listener, crate::server::shutdown_signal()).await
+}

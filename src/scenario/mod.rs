@@ -1,0 +1,314 @@
+//! Scenario files: a whole simulator state (accounts, quotas, VPCs, peerings,
+//! the clock) as YAML or JSON with one schema. Parsing reports the file, line,
+//! column and path of every error; `validate` checks a scenario against the
+//! same rules as the API and plans its rows. No I/O beyond the text given.
+
+pub mod generate;
+mod locate;
+pub mod validate;
+
+use std::{fmt, path::Path};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub use locate::locate;
+
+/// File format of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    /// From a file name's extension; YAML unless it ends in `.json`.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        match text.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A whole simulator state. Unknown fields are errors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The simulator's clock when the scenario is loaded, `YYYY-MM-DD HH:MM:SS` UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Seed for the ids generated while loading and after, so they repeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<QuotaSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<VpcSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peerings: Vec<PeeringSpec>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    #[serde(deserialize_with = "digits_or_string")]
+    pub uin: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    #[serde(deserialize_with = "digits_or_string")]
+    pub uin: String,
+    /// Default: the loader's default region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub quota_name: String,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcSpec {
+    /// Owner.
+    #[serde(deserialize_with = "digits_or_string")]
+    pub uin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub vpc_name: String,
+    pub cidr_block: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assistant_cidr_blocks: Vec<String>,
+    /// Fixed legacy id (`gz_vpc_12`); generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// Fixed unique id (`vpc-abcd1234`); generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub un_vpc_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// A deleted VPC, kept because peerings still name it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum StateSpec {
+    Pending,
+    Active,
+    Expired,
+    Rejected,
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peering_connection_id: Option<String>,
+    pub peering_connection_name: String,
+    /// The requester's VPC, by either id.
+    pub vpc: String,
+    /// The accepter's VPC, by either id.
+    pub peer_vpc: String,
+    pub state: StateSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// For PENDING and EXPIRED; default create_time + 7 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+}
+
+/// Uins are digit strings, which YAML reads as numbers when unquoted.
+fn digits_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Uin {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Uin::deserialize(deserializer)? {
+        Uin::Number(n) => n.to_string(),
+        Uin::Text(s) => s,
+    })
+}
+
+/// A problem in a scenario, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file name as the user gave it.
+    pub source: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// Path inside the document, such as `peerings[3].peer_vpc`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found, in document order; at least one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a scenario. Errors name the file, line, column and path.
+pub fn parse(text: &str, format: Format, source: &str) -> Result<Scenario, ScenarioErrors> {
+    let result = match format {
+        Format::Yaml => {
+            // An empty document is an empty scenario.
+            if text.trim().is_empty() {
+                return Ok(Scenario::default());
+            }
+            let deserializer = serde_yaml_ng::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let position = inner.location().map(|l| (l.line(), l.column()));
+                (path, position, strip_location(&inner.to_string()))
+            })
+        }
+        Format::Json => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+                (path, position, strip_location(&inner.to_string()))
+            })
+        }
+    };
+    result.map_err(|(path, position, message)| {
+        let path = if path == "." { String::new() } else { path };
+        ScenarioErrors(vec![ScenarioError {
+            source: source.to_owned(),
+            position,
+            path,
+            message,
+        }])
+    })
+}
+
+/// serde_yaml_ng and serde_json append " at line X column Y"; we print the
+/// position up front instead.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Writes a scenario as YAML or pretty JSON.
+pub fn render(scenario: &Scenario, format: Format) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Yaml => serde_yaml_ng::to_string(scenario)?,
+        Format::Json => serde_json::to_string_pretty(scenario)? + "\n",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_errors_with_a_position() {
+        let text = "accounts:\n  - uin: 1\n    name: a\n    colour: red\n";
+        let err = parse(text, Format::Yaml, "s.yaml").unwrap_err();
+        let first = &err.0[0];
+        assert_eq!(first.path, "accounts[0].colour");
+        assert!(first.message.contains("colour"), "{}", first.message);
+        assert!(
+            err.to_string()
+                .starts_with("s.yaml:4:5: accounts[0].colour: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json_and_yaml_read_the_same_schema() {
+        let yaml = "accounts:\n  - uin: 100001\n    name: alice\n";
+        let json = r#"{"accounts": [{"uin": "100001", "name": "alice"}]}"#;
+        let a = parse(yaml, Format::Yaml, "a.yaml").unwrap();
+        let b = parse(json, Format::Json, "b.json").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.accounts[0].uin, "100001");
+        let err = parse(r#"{"accounts": [{"uin": "1"}]}"#, Format::Json, "c.json").unwrap_err();
+        assert!(err.to_string().starts_with("c.json:1:"), "{err}");
+        assert!(err.to_string().contains("name"), "{err}");
+    }
+
+    #[test]
+    fn render_round_trips() {
+        let scenario = Scenario {
+            clock: Some("2026-01-01 00:00:00".into()),
+            accounts: vec![AccountSpec {
+                uin: "1".into(),
+                name: "a".into(),
+                ..Default::default()
+            }],
+            peerings: vec![PeeringSpec {
+                peering_connection_id: None,
+                peering_connection_name: "p".into(),
+                vpc: "gz_vpc_1".into(),
+                peer_vpc: "gz_vpc_2".into(),
+                state: StateSpec::Pending,
+                create_time: None,
+                expire_time: None,
+            }],
+            ..Default::default()
+        };
+        for format in [Format::Yaml, Format::Json] {
+            let text = render(&scenario, format).unwrap();
+            assert_eq!(parse(&text, format, "x").unwrap(), scenario);
+        }
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(Format::from_path(Path::new("a.JSON")), Format::Json);
+        assert_eq!(Format::from_path(Path::new("a.yml")), Format::Yaml);
+        assert_eq!(Format::from_path(Path::new("a")), Format::Yaml);
+    }
+}

@@ -1,0 +1,673 @@
+//! Checks a scenario against the rules of the API, on top of the state that
+//! already exists, and plans the rows to write. Pure: the store loads the
+//! existing state and writes the plan.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Scenario, StateSpec};
+use crate::domain::{
+    cidr::{CidrBlock, first_overlap, first_overlap_within},
+    ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
+    names::validate_name,
+    peering::PeeringState,
+    quota::{QuotaName, validate_limit},
+    region::Region,
+    time::{PENDING_LIFETIME_SECS, Timestamp, parse_time},
+};
+
+/// What already exists, as far as the rules need to know.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub accounts: Vec<ExistingAccount>,
+    pub quotas: Vec<(String, Region, QuotaName, i64)>,
+    pub vpcs: Vec<ExistingVpc>,
+    pub peering_ids: HashSet<String>,
+    /// Live peerings: (requester VPC row, accepter VPC row, id, active).
+    pub live: Vec<(i64, i64, String, bool)>,
+    /// Next legacy VPC number per region name.
+    pub legacy_next: HashMap<&'static str, i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExistingAccount {
+    pub uin: String,
+    pub secret_id: String,
+    pub app_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExistingVpc {
+    pub row_id: i64,
+    pub vpc_id: String,
+    pub un_vpc_id: String,
+    pub uin: String,
+    pub region: Region,
+    pub blocks: Vec<CidrBlock>,
+    pub deleted: bool,
+}
+
+/// The rows a valid scenario adds.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The clock reading to set, if the scenario fixes it.
+    pub clock: Option<Timestamp>,
+    pub id_seed: Option<u64>,
+    pub accounts: Vec<PlannedAccount>,
+    pub quotas: Vec<(String, Region, QuotaName, i64)>,
+    pub vpcs: Vec<PlannedVpc>,
+    pub peerings: Vec<PlannedPeering>,
+    /// Legacy VPC numbers to continue from, per region name.
+    pub legacy_next: Vec<(&'static str, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedAccount {
+    pub uin: String,
+    pub name: String,
+    pub app_id: i64,
+    pub secret_id: String,
+    pub secret_key: String,
+    pub create_time: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedVpc {
+    pub row_id: i64,
+    pub vpc_id: String,
+    pub un_vpc_id: String,
+    pub uin: String,
+    pub region: Region,
+    pub vpc_name: String,
+    pub cidr_block: String,
+    pub assistant_cidr_blocks: String,
+    pub create_time: Timestamp,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedPeering {
+    pub peering_connection_id: String,
+    pub peering_connection_name: String,
+    pub vpc_row: i64,
+    pub peer_vpc_row: i64,
+    pub uin: String,
+    pub peer_uin: String,
+    pub region: Region,
+    pub state: PeeringState,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+}
+
+/// An error at a path of the document.
+pub type PathError = (String, String);
+
+/// Stop collecting after this many errors: the first ones matter most.
+const MAX_ERRORS: usize = 50;
+
+/// A VPC as the peering rules see it, existing or new.
+struct Node {
+    row_id: i64,
+    un_vpc_id: String,
+    uin: String,
+    region: Region,
+    blocks: Vec<CidrBlock>,
+    deleted: bool,
+    /// Live peerings: (peering id, other node index, active).
+    live: Vec<(String, usize, bool)>,
+}
+
+struct Checker {
+    errors: Vec<PathError>,
+}
+
+impl Checker {
+    fn error(&mut self, path: String, message: impl Into<String>) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push((path, message.into()));
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.errors.len() >= MAX_ERRORS
+    }
+}
+
+fn time_field(
+    value: &Option<String>,
+    default: Timestamp,
+    path: String,
+    check: &mut Checker,
+) -> Timestamp {
+    match value {
+        None => default,
+        Some(text) => parse_time(text).unwrap_or_else(|| {
+            check.error(
+                path,
+                format!("{text:?} is not a time such as 2026-01-06 20:56:07"),
+            );
+            default
+        }),
+    }
+}
+
+/// Validates `scenario` on top of `world` at clock reading `now` (before the
+/// scenario's own clock applies), and plans its rows.
+pub fn plan(
+    world: &World,
+    scenario: &Scenario,
+    default_region: Region,
+    now: Timestamp,
+    ids: &mut IdGenerator,
+) -> Result<Plan, Vec<PathError>> {
+    let mut check = Checker { errors: Vec::new() };
+    let mut plan = Plan {
+        id_seed: scenario.id_seed,
+        ..Default::default()
+    };
+    if let Some(seed) = scenario.id_seed {
+        *ids = IdGenerator::new(Some(seed));
+    }
+    let now = match &scenario.clock {
+        None => now,
+        Some(text) => match parse_time(text) {
+            Some(t) => {
+                plan.clock = Some(t);
+                t
+            }
+            None => {
+                check.error(
+                    "clock".into(),
+                    format!("{text:?} is not a time such as 2026-01-06 20:56:07"),
+                );
+                now
+            }
+        },
+    };
+    let region_of = |text: &Option<String>, path: String, check: &mut Checker| match text {
+        None => Some(default_region),
+        Some(t) => Region::parse(t)
+            .map_err(|e| check.error(path, e.message))
+            .ok(),
+    };
+
+    // Accounts.
+    let mut uins: HashSet<String> = world.accounts.iter().map(|a| a.uin.clone()).collect();
+    let mut secret_ids: HashSet<String> =
+        world.accounts.iter().map(|a| a.secret_id.clone()).collect();
+    let mut app_ids: HashSet<i64> = world.accounts.iter().map(|a| a.app_id).collect();
+    let mut next_app_id = app_ids
+        .iter()
+        .copied()
+        .max()
+        .map_or(1_250_000_001, |m| m.max(1_250_000_000) + 1);
+    for (i, spec) in scenario.accounts.iter().enumerate() {
+        let at = |field: &str| format!("accounts[{i}].{field}");
+        if let Err(e) = parse_uin(&spec.uin, "uin") {
+            check.error(at("uin"), e.message);
+        } else if !uins.insert(spec.uin.clone()) {
+            check.error(at("uin"), format!("account {} already exists", spec.uin));
+        }
+        if let Err(e) = validate_name(
+            &spec.name,
+            "name",
+            crate::domain::ErrorCode::InvalidParameterValue,
+        ) {
+            check.error(at("name"), e.message);
+        }
+        let app_id = match spec.app_id {
+            Some(id) if id <= 0 => {
+                check.error(at("app_id"), format!("app_id {id} must be positive"));
+                id
+            }
+            Some(id) => {
+                if !app_ids.insert(id) {
+                    check.error(at("app_id"), format!("app_id {id} is already in use"));
+                }
+                id
+            }
+            None => {
+                while app_ids.contains(&next_app_id) {
+                    next_app_id += 1;
+                }
+                app_ids.insert(next_app_id);
+                next_app_id
+            }
+        };
+        let secret_id = spec.secret_id.clone().unwrap_or_else(|| ids.secret_id());
+        if secret_id.is_empty()
+            || secret_id.len() > 128
+            || !secret_id.bytes().all(|b| b.is_ascii_graphic())
+        {
+            check.error(
+                at("secret_id"),
+                "secret_id must be 1 to 128 printable ASCII characters without spaces",
+            );
+        } else if !secret_ids.insert(secret_id.clone()) {
+            check.error(
+                at("secret_id"),
+                "secret_id is already in use by another account",
+            );
+        }
+        let secret_key = spec.secret_key.clone().unwrap_or_else(|| ids.secret_key());
+        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        plan.accounts.push(PlannedAccount {
+            uin: spec.uin.clone(),
+            name: spec.name.clone(),
+            app_id,
+            secret_id,
+            secret_key,
+            create_time,
+        });
+    }
+
+    // Quotas.
+    let mut quotas: HashMap<(String, &'static str, QuotaName), i64> = world
+        .quotas
+        .iter()
+        .map(|(uin, region, q, limit)| ((uin.clone(), region.name, *q), *limit))
+        .collect();
+    for (i, spec) in scenario.quotas.iter().enumerate() {
+        let at = |field: &str| format!("quotas[{i}].{field}");
+        if !uins.contains(&spec.uin) {
+            check.error(at("uin"), format!("account {} is not defined", spec.uin));
+        }
+        let region = region_of(&spec.region, at("region"), &mut check);
+        let quota = QuotaName::parse(&spec.quota_name, "quota_name")
+            .map_err(|e| check.error(at("quota_name"), e.message))
+            .ok();
+        if let Err(e) = validate_limit(spec.limit, "limit") {
+            check.error(at("limit"), e.message);
+        }
+        if let (Some(region), Some(quota)) = (region, quota) {
+            quotas.insert((spec.uin.clone(), region.name, quota), spec.limit);
+            plan.quotas
+                .push((spec.uin.clone(), region, quota, spec.limit));
+        }
+    }
+    let limit = |uin: &str, region: Region, quota: QuotaName| {
+        quotas
+            .get(&(uin.to_owned(), region.name, quota))
+            .copied()
+            .unwrap_or(quota.default_limit())
+    };
+
+    // VPCs.
+    let mut nodes: Vec<Node> = Vec::with_capacity(world.vpcs.len() + scenario.vpcs.len());
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut vpc_count: HashMap<(String, &'static str), i64> = HashMap::new();
+    for vpc in &world.vpcs {
+        by_id.insert(vpc.vpc_id.clone(), nodes.len());
+        by_id.insert(vpc.un_vpc_id.clone(), nodes.len());
+        if !vpc.deleted {
+            *vpc_count
+                .entry((vpc.uin.clone(), vpc.region.name))
+                .or_default() += 1;
+        }
+        nodes.push(Node {
+            row_id: vpc.row_id,
+            un_vpc_id: vpc.un_vpc_id.clone(),
+            uin: vpc.uin.clone(),
+            region: vpc.region,
+            blocks: vpc.blocks.clone(),
+            deleted: vpc.deleted,
+            live: Vec::new(),
+        });
+    }
+    let row_index: HashMap<i64, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.row_id, i))
+        .collect();
+    for (vpc_row, peer_row, id, active) in &world.live {
+        if let (Some(&a), Some(&b)) = (row_index.get(vpc_row), row_index.get(peer_row)) {
+            nodes[a].live.push((id.clone(), b, *active));
+            nodes[b].live.push((id.clone(), a, *active));
+        }
+    }
+    // Ids the scenario fixes, so that generated ones never take them.
+    let fixed_vpc_ids: HashSet<&str> = scenario
+        .vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id.as_deref())
+        .collect();
+    let fixed_un_ids: HashSet<&str> = scenario
+        .vpcs
+        .iter()
+        .filter_map(|v| v.un_vpc_id.as_deref())
+        .collect();
+    let fixed_peering_ids: HashSet<&str> = scenario
+        .peerings
+        .iter()
+        .filter_map(|p| p.peering_connection_id.as_deref())
+        .collect();
+    let mut next_row = world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1;
+    let mut legacy_next: HashMap<&'static str, i64> = world.legacy_next.clone();
+    let mut legacy_touched: HashSet<&'static str> = HashSet::new();
+    for (i, spec) in scenario.vpcs.iter().enumerate() {
+        if check.full() {
+            break;
+        }
+        let at = |field: &str| format!("vpcs[{i}].{field}");
+        if !uins.contains(&spec.uin) {
+            check.error(at("uin"), format!("account {} is not defined", spec.uin));
+        }
+        let Some(region) = region_of(&spec.region, at("region"), &mut check) else {
+            continue;
+        };
+        if let Err(e) = validate_name(
+            &spec.vpc_name,
+            "vpc_name",
+            crate::domain::ErrorCode::InvalidParameterValue,
+        ) {
+            check.error(at("vpc_name"), e.message);
+        }
+        let mut blocks = Vec::new();
+        match CidrBlock::parse(&spec.cidr_block, "cidr_block") {
+            Ok(b) => blocks.push(b),
+            Err(e) => check.error(at("cidr_block"), e.message),
+        }
+        for (j, text) in spec.assistant_cidr_blocks.iter().enumerate() {
+            match CidrBlock::parse(text, "assistant_cidr_blocks") {
+                Ok(b) => blocks.push(b),
+                Err(e) => check.error(format!("vpcs[{i}].assistant_cidr_blocks[{j}]"), e.message),
+            }
+        }
+        if let Some((a, b)) = first_overlap_within(&blocks) {
+            check.error(
+                at("assistant_cidr_blocks"),
+                format!("{a} overlaps {b} of the same vpc"),
+            );
+        }
+        let assistants = spec.assistant_cidr_blocks.len() as i64;
+        let max_assistants = limit(&spec.uin, region, QuotaName::MaxAssistantCidrs);
+        if assistants > max_assistants {
+            check.error(
+                at("assistant_cidr_blocks"),
+                format!("{assistants} assistant cidr blocks; quota vpc-max-assistant_cidrs allows {max_assistants}"),
+            );
+        }
+        if !spec.deleted {
+            let count = vpc_count
+                .entry((spec.uin.clone(), region.name))
+                .or_default();
+            *count += 1;
+            let max = limit(&spec.uin, region, QuotaName::MaxVpcs);
+            if *count > max {
+                check.error(at("uin"), format!("account {} would have {count} vpcs in {}; quota appid-max-vpcs allows {max}", spec.uin, region.name));
+            }
+        }
+        let vpc_id = match &spec.vpc_id {
+            Some(id) => {
+                match VpcRef::parse(id, "vpc_id") {
+                    Ok(VpcRef::Legacy(_)) if !id.starts_with(&format!("{}_vpc_", region.short)) => {
+                        check.error(
+                            at("vpc_id"),
+                            format!("legacy id {id} does not belong to region {}", region.name),
+                        )
+                    }
+                    Ok(VpcRef::Legacy(_)) => {
+                        if let Some(n) = id.rsplit('_').next().and_then(|n| n.parse::<i64>().ok()) {
+                            let next = legacy_next.entry(region.name).or_insert(1);
+                            *next = (*next).max(n.saturating_add(1));
+                            legacy_touched.insert(region.name);
+                        }
+                    }
+                    Ok(VpcRef::Unique(_)) => check.error(
+                        at("vpc_id"),
+                        format!(
+                            "{id} is a unique id; vpc_id takes the legacy form, such as gz_vpc_1"
+                        ),
+                    ),
+                    Err(e) => check.error(at("vpc_id"), e.message),
+                }
+                id.clone()
+            }
+            None => loop {
+                let next = legacy_next.entry(region.name).or_insert(1);
+                let id = legacy_vpc_id(region, *next);
+                *next += 1;
+                legacy_touched.insert(region.name);
+                if !by_id.contains_key(&id) && !fixed_vpc_ids.contains(id.as_str()) {
+                    break id;
+                }
+            },
+        };
+        let un_vpc_id = match &spec.un_vpc_id {
+            Some(id) => {
+                if !matches!(VpcRef::parse(id, "un_vpc_id"), Ok(VpcRef::Unique(_))) {
+                    check.error(
+                        at("un_vpc_id"),
+                        format!("{id:?} is not a unique vpc id such as vpc-8e0ypm3z"),
+                    );
+                }
+                id.clone()
+            }
+            None => loop {
+                let id = ids.un_vpc_id();
+                if !by_id.contains_key(&id) && !fixed_un_ids.contains(id.as_str()) {
+                    break id;
+                }
+            },
+        };
+        for (field, id) in [("vpc_id", &vpc_id), ("un_vpc_id", &un_vpc_id)] {
+            if by_id.insert(id.clone(), nodes.len()).is_some() {
+                check.error(at(field), format!("vpc {id} is defined twice"));
+            }
+        }
+        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        plan.vpcs.push(PlannedVpc {
+            row_id: next_row,
+            vpc_id,
+            un_vpc_id: un_vpc_id.clone(),
+            uin: spec.uin.clone(),
+            region,
+            vpc_name: spec.vpc_name.clone(),
+            cidr_block: spec.cidr_block.clone(),
+            assistant_cidr_blocks: spec.assistant_cidr_blocks.join(","),
+            create_time,
+            deleted: spec.deleted,
+        });
+        nodes.push(Node {
+            row_id: next_row,
+            un_vpc_id,
+            uin: spec.uin.clone(),
+            region,
+            blocks,
+            deleted: spec.deleted,
+            live: Vec::new(),
+        });
+        next_row += 1;
+    }
+    let mut touched: Vec<_> = legacy_touched.into_iter().collect();
+    touched.sort_unstable();
+    plan.legacy_next = touched.into_iter().map(|r| (r, legacy_next[r])).collect();
+
+    // Peerings, in order, each against the ones before it.
+    let mut peering_ids = world.peering_ids.clone();
+    for (i, spec) in scenario.peerings.iter().enumerate() {
+        if check.full() {
+            break;
+        }
+        let at = |field: &str| format!("peerings[{i}].{field}");
+        let errors_before = check.errors.len();
+        if let Err(e) = validate_name(
+            &spec.peering_connection_name,
+            "peering_connection_name",
+            crate::domain::ErrorCode::InvalidPeeringConnectionName,
+        ) {
+            check.error(at("peering_connection_name"), e.message);
+        }
+        let peering_id = match &spec.peering_connection_id {
+            Some(id) => {
+                if let Err(e) = parse_peering_id(id, "peering_connection_id") {
+                    check.error(at("peering_connection_id"), e.message);
+                } else if !peering_ids.insert(id.clone()) {
+                    check.error(
+                        at("peering_connection_id"),
+                        format!("peering {id} is defined twice"),
+                    );
+                }
+                id.clone()
+            }
+            None => loop {
+                let id = ids.peering_id();
+                if !peering_ids.contains(&id) && !fixed_peering_ids.contains(id.as_str()) {
+                    peering_ids.insert(id.clone());
+                    break id;
+                }
+            },
+        };
+        let find = |field: &str, id: &str, check: &mut Checker| match by_id.get(id) {
+            Some(&n) => Some(n),
+            None => {
+                check.error(at(field), format!("{id} is not defined"));
+                None
+            }
+        };
+        let a = find("vpc", &spec.vpc, &mut check);
+        let b = find("peer_vpc", &spec.peer_vpc, &mut check);
+        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        let expire_default = create_time + PENDING_LIFETIME_SECS;
+        let expire_time = time_field(
+            &spec.expire_time,
+            expire_default,
+            at("expire_time"),
+            &mut check,
+        );
+        let (Some(a), Some(b)) = (a, b) else { continue };
+        let (na, nb) = (&nodes[a], &nodes[b]);
+        if na.region != nb.region {
+            check.error(
+                at("peer_vpc"),
+                format!(
+                    "{} is in {}, {} in {}: peerings join vpcs of one region",
+                    spec.vpc, na.region.name, spec.peer_vpc, nb.region.name
+                ),
+            );
+            continue;
+        }
+        let same_account = na.uin == nb.uin;
+        let state = match spec.state {
+            StateSpec::Pending => PeeringState::Pending,
+            StateSpec::Active => PeeringState::Active,
+            StateSpec::Expired => PeeringState::Expired,
+            StateSpec::Rejected => PeeringState::Rejected,
+            StateSpec::Deleted => PeeringState::Deleted,
+        };
+        if same_account
+            && matches!(
+                state,
+                PeeringState::Pending | PeeringState::Expired | PeeringState::Rejected
+            )
+        {
+            check.error(
+                at("state"),
+                format!(
+                    "{} between vpcs of one account cannot be: such peerings are ACTIVE at once",
+                    state.as_str()
+                ),
+            );
+            continue;
+        }
+        let pending_like = matches!(state, PeeringState::Pending | PeeringState::Expired);
+        let expire_time = pending_like.then_some(expire_time);
+        if state == PeeringState::Expired && expire_time.is_some_and(|t| t > now) {
+            check.error(
+                at("expire_time"),
+                "an EXPIRED peering needs an expire_time that has passed on the clock",
+            );
+        }
+        let live = state.effective(expire_time, now).is_live();
+        if live {
+            if let Some(message) =
+                live_conflict(&nodes, a, b, state == PeeringState::Active, &limit)
+            {
+                check.error(at("state"), message);
+                continue;
+            }
+        }
+        if check.errors.len() > errors_before {
+            continue;
+        }
+        if live {
+            let active = state == PeeringState::Active;
+            nodes[a].live.push((peering_id.clone(), b, active));
+            nodes[b].live.push((peering_id.clone(), a, active));
+        }
+        plan.peerings.push(PlannedPeering {
+            peering_connection_id: peering_id,
+            peering_connection_name: spec.peering_connection_name.clone(),
+            vpc_row: nodes[a].row_id,
+            peer_vpc_row: nodes[b].row_id,
+            uin: nodes[a].uin.clone(),
+            peer_uin: nodes[b].uin.clone(),
+            region: nodes[a].region,
+            state,
+            create_time,
+            expire_time,
+        });
+    }
+    if check.errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(check.errors)
+    }
+}
+
+/// Why a live peering between nodes `a` and `b` would break a rule, if it would.
+fn live_conflict(
+    nodes: &[Node],
+    a: usize,
+    b: usize,
+    active: bool,
+    limit: &impl Fn(&str, Region, QuotaName) -> i64,
+) -> Option<String> {
+    let (na, nb) = (&nodes[a], &nodes[b]);
+    if na.deleted || nb.deleted {
+        return Some("a live peering cannot join a deleted vpc".into());
+    }
+    if a == b {
+        return Some(format!("vpc {} cannot peer with itself", na.un_vpc_id));
+    }
+    if let Some((id, _, _)) = na.live.iter().find(|(_, other, _)| *other == b) {
+        return Some(format!(
+            "{} and {} are already peered by {id}",
+            na.un_vpc_id, nb.un_vpc_id
+        ));
+    }
+    if let Some((x, y)) = first_overlap(&na.blocks, &nb.blocks) {
+        return Some(format!(
+            "{x} of {} overlaps {y} of {}",
+            na.un_vpc_id, nb.un_vpc_id
+        ));
+    }
+    for (newcomer, host) in [(nb, na), (na, nb)] {
+        for (id, other, _) in &host.live {
+            if let Some((x, y)) = first_overlap(&newcomer.blocks, &nodes[*other].blocks) {
+                return Some(format!(
+                    "{x} of {} overlaps {y} of {}, already peered with {} by {id}",
+                    newcomer.un_vpc_id, nodes[*other].un_vpc_id, host.un_vpc_id
+                ));
+            }
+        }
+    }
+    for end in [na, nb] {
+        let max = limit(&end.uin, end.region, QuotaName::MaxVpcPeers);
+        if end.live.len() as i64 >= max {
+            return Some(format!(
+                "vpc {} has {} of {max} live peerings allowed by quota vpc-max-vpcpeers",
+                end.un_vpc_id,
+                end.live.len()
+            ));
+        }
+        let active_now = end.live.iter().filter(|(_, _, act)| *act).count() as i64;
+        let max_active = limit(&end.uin, end.region, QuotaName::MaxAvailableVpcPeers);
+        if active && active_now >= max_active {
+            return Some(format!(
+                "vpc {} has {active_now} of {max_active} active peerings allowed by quota vpc-max-available-vpcpeers",
+                end.un_vpc_id
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,361 @@
+//! Test-harness controls: the clock, reset, snapshots, and the event log.
+
+use std::sync::{Arc, atomic::AtomicU64};
+
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
+
+use super::{
+    Actor, Store, Tx,
+    events::{self, Change},
+    peerings::expire_overdue,
+    scenario::{LoadError, LoadSummary, STATE_TABLES, ScenarioLoad, clear_state, set_clock_offset},
+};
+use crate::domain::{ApiError, ApiResult, ErrorCode, time::Timestamp};
+
+/// A saved snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Snapshot {
+    pub name: String,
+    pub create_time: Timestamp,
+    pub accounts: i64,
+    pub vpcs: i64,
+    pub peerings: i64,
+}
+
+/// One recorded state change.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub time: Timestamp,
+    pub actor: String,
+    pub request_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub kind: String,
+    pub old_state: Option<String>,
+    pub new_state: Option<String>,
+}
+
+/// DescribeEvents and WatchEvents filters; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub kind: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Only events with a larger id.
+    pub after_id: Option<i64>,
+}
+
+impl EventFilter {
+    fn push(&self, q: &mut QueryBuilder<Sqlite>) {
+        q.push(" WHERE 1 = 1");
+        if let Some(v) = &self.resource_type {
+            q.push(" AND resource_type = ").push_bind(v.clone());
+        }
+        if let Some(v) = &self.resource_id {
+            q.push(" AND resource_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = &self.kind {
+            q.push(" AND kind = ").push_bind(v.clone());
+        }
+        if let Some(v) = self.since {
+            q.push(" AND time >= ").push_bind(v);
+        }
+        if let Some(v) = self.until {
+            q.push(" AND time < ").push_bind(v);
+        }
+        if let Some(v) = self.after_id {
+            q.push(" AND id > ").push_bind(v);
+        }
+    }
+}
+
+fn snapshot_not_found(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidSnapshotNotFound,
+        format!("snapshot {name:?} does not exist"),
+    )
+}
+
+/// The table holding one state table's rows in snapshot `id`. Both parts are
+/// ours (an integer and a constant), never a caller's text.
+fn snapshot_table(id: i64, table: &str) -> String {
+    format!("snapshot_{id}_{table}")
+}
+
+async fn snapshot_id(tx: &mut Tx, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM snapshots WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut tx.conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+async fn drop_snapshot_tables(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    for table in STATE_TABLES {
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS {}",
+            snapshot_table(id, table)
+        )))
+        .execute(&mut tx.conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+    // Saving under an existing name replaces that snapshot.
+    if let Some(old) = snapshot_id(tx, name).await? {
+        drop_snapshot_tables(tx, old).await?;
+        sqlx::query("DELETE FROM snapshots WHERE id = ?")
+            .bind(old)
+            .execute(&mut tx.conn)
+            .await?;
+    }
+    let count = |table: &str| format!("(SELECT COUNT(*) FROM {table})");
+    let (id,): (i64,) = sqlx::query_as(AssertSqlSafe(format!(
+        "INSERT INTO snapshots (name, create_time, accounts, vpcs, peerings) VALUES (?, ?, {}, {}, {}) RETURNING id",
+        count("accounts"),
+        count("vpcs WHERE deleted = 0"),
+        count("peerings")
+    )))
+    .bind(name)
+    .bind(tx.now)
+    .fetch_one(&mut tx.conn)
+    .await?;
+    for table in STATE_TABLES {
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE TABLE {} AS SELECT * FROM {table}",
+            snapshot_table(id, table)
+        )))
+        .execute(&mut tx.conn)
+        .await?;
+    }
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "snapshot",
+            resource_id: name,
+            kind: "saved",
+            old_state: None,
+            new_state: None,
+        },
+    )
+    .await?;
+    Ok(sqlx::query_as(
+        "SELECT name, create_time, accounts, vpcs, peerings FROM snapshots WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut tx.conn)
+    .await?)
+}
+
+async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+    let id = snapshot_id(tx, name)
+        .await?
+        .ok_or_else(|| snapshot_not_found(name))?;
+    // Children first on delete, parents first on insert, for foreign keys.
+    for table in STATE_TABLES {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut tx.conn)
+            .await?;
+    }
+    for table in STATE_TABLES.iter().rev() {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} SELECT * FROM {}",
+            snapshot_table(id, table)
+        )))
+        .execute(&mut tx.conn)
+        .await?;
+    }
+    let offset: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
+            .fetch_optional(&mut tx.conn)
+            .await?;
+    let offset = offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0);
+    set_clock_offset(tx, offset).await?;
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "snapshot",
+            resource_id: name,
+            kind: "restored",
+            old_state: None,
+            new_state: None,
+        },
+    )
+    .await?;
+    Ok(sqlx::query_as(
+        "SELECT name, create_time, accounts, vpcs, peerings FROM snapshots WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut tx.conn)
+    .await?)
+}
+
+async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()> {
+    let id = snapshot_id(tx, name)
+        .await?
+        .ok_or_else(|| snapshot_not_found(name))?;
+    drop_snapshot_tables(tx, id).await?;
+    sqlx::query("DELETE FROM snapshots WHERE id = ?")
+        .bind(id)
+        .execute(&mut tx.conn)
+        .await?;
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "snapshot",
+            resource_id: name,
+            kind: "deleted",
+            old_state: None,
+            new_state: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves the clock to `target` and expires what is overdue then.
+async fn move_clock(tx: &mut Tx, actor: &Actor, target: Timestamp) -> ApiResult<Timestamp> {
+    let before = tx.now;
+    let real_now = tx.now - tx.offset;
+    set_clock_offset(tx, target - real_now).await?;
+    expire_overdue(tx).await?;
+    let (old, new) = (
+        crate::domain::time::format_time(before),
+        crate::domain::time::format_time(tx.now),
+    );
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "clock",
+            resource_id: "clock",
+            kind: "moved",
+            old_state: Some(&old),
+            new_state: Some(&new),
+        },
+    )
+    .await?;
+    Ok(tx.now)
+}
+
+impl Store {
+    pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
+        self.write(move |tx| Box::pin(async move { save_snapshot(tx, &actor, &name).await }))
+            .await
+    }
+
+    pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
+        self.write(move |tx| Box::pin(async move { restore_snapshot(tx, &actor, &name).await }))
+            .await
+    }
+
+    pub async fn delete_snapshot(&self, actor: Actor, name: String) -> ApiResult<()> {
+        self.write(move |tx| Box::pin(async move { delete_snapshot(tx, &actor, &name).await }))
+            .await
+    }
+
+    pub async fn list_snapshots(&self) -> ApiResult<Vec<Snapshot>> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as(
+            "SELECT name, create_time, accounts, vpcs, peerings FROM snapshots ORDER BY name",
+        )
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    /// Empties the state (events included), then loads `scenario` if given.
+    pub async fn reset(
+        &self,
+        actor: Actor,
+        scenario: Option<ScenarioLoad>,
+    ) -> Result<LoadSummary, LoadError> {
+        let cleared = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    clear_state(tx).await?;
+                    sqlx::query("DELETE FROM events")
+                        .execute(&mut tx.conn)
+                        .await?;
+                    events::record(
+                        tx,
+                        &actor,
+                        Change {
+                            resource_type: "state",
+                            resource_id: "state",
+                            kind: "reset",
+                            old_state: None,
+                            new_state: None,
+                        },
+                    )
+                    .await?;
+                    Ok(actor)
+                })
+            })
+            .await?;
+        match scenario {
+            // A second job: a scenario that fails its rules leaves the state
+            // empty, as asked, rather than half-reset.
+            Some(load) => {
+                self.load_scenario(
+                    cleared,
+                    ScenarioLoad {
+                        replace: true,
+                        ..load
+                    },
+                    Arc::new(AtomicU64::new(0)),
+                )
+                .await
+            }
+            None => Ok(LoadSummary::default()),
+        }
+    }
+
+    /// The simulator's clock: now, and its offset from real time in seconds.
+    pub fn clock_reading(&self) -> (Timestamp, i64) {
+        (self.clock.now(), self.clock.offset())
+    }
+
+    pub async fn advance_clock(&self, actor: Actor, seconds: i64) -> ApiResult<Timestamp> {
+        self.write(move |tx| {
+            Box::pin(async move { move_clock(tx, &actor, tx.now.saturating_add(seconds)).await })
+        })
+        .await
+    }
+
+    pub async fn set_clock(&self, actor: Actor, time: Timestamp) -> ApiResult<Timestamp> {
+        self.write(move |tx| Box::pin(async move { move_clock(tx, &actor, time).await }))
+            .await
+    }
+
+    pub async fn describe_events(
+        &self,
+        filter: &EventFilter,
+        offset: i64,
+        limit: i64,
+    ) -> ApiResult<(i64, Vec<Event>)> {
+        let mut conn = self.read().await?;
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM events");
+        filter.push(&mut count);
+        let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
+        let mut page = QueryBuilder::new("SELECT * FROM events");
+        filter.push(&mut page);
+        page.push(" ORDER BY id LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        Ok((total, page.build_query_as().fetch_all(&mut *conn).await?))
+    }
+
+    /// The newest event id now, and a receiver that sees it move.
+    pub fn subscribe_events(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.last_event.subscribe()
+    }
+}

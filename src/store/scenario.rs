@@ -1,0 +1,547 @@
+//! Scenarios in and out of the database: load (merge or replace), reset,
+//! and dump. Loading checks the whole scenario against the rules on top of
+//! the existing state (in memory, see `scenario::validate`), then writes every
+//! row in the writer's transaction: all or nothing.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Actor, Store, Tx, records::split_blocks};
+use crate::{
+    domain::{
+        ApiError, ApiResult, ErrorCode,
+        cidr::CidrBlock,
+        peering::PeeringState,
+        quota::QuotaName,
+        region::Region,
+        time::{Timestamp, format_time},
+    },
+    scenario::{
+        AccountSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors, StateSpec,
+        VpcSpec,
+        validate::{ExistingAccount, ExistingVpc, Plan, World, plan},
+    },
+};
+
+/// The tables that hold the simulator's state (not its history: events and
+/// snapshots stay).
+pub(super) const STATE_TABLES: [&str; 6] = [
+    "peerings",
+    "vpcs",
+    "quotas",
+    "accounts",
+    "legacy_vpc_numbers",
+    "settings",
+];
+
+/// How many rows a load wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    pub accounts: u64,
+    pub quotas: u64,
+    pub vpcs: u64,
+    pub peerings: u64,
+}
+
+/// A scenario to load, with what the errors should call its file.
+#[derive(Debug, Clone)]
+pub struct ScenarioLoad {
+    pub scenario: Arc<Scenario>,
+    /// The scenario's text, to point errors at lines; empty if none.
+    pub text: Arc<str>,
+    pub source: String,
+    pub default_region: Region,
+    /// Empty the state first.
+    pub replace: bool,
+}
+
+impl ScenarioLoad {
+    fn errors(&self, errors: Vec<(String, String)>) -> ScenarioErrors {
+        ScenarioErrors(
+            errors
+                .into_iter()
+                .map(|(path, message)| ScenarioError {
+                    source: self.source.clone(),
+                    position: crate::scenario::locate(&self.text, &path),
+                    path,
+                    message,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Why a load failed: the scenario breaks rules, or the server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Invalid(ScenarioErrors),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<sqlx::Error> for LoadError {
+    fn from(err: sqlx::Error) -> Self {
+        LoadError::Api(err.into())
+    }
+}
+
+/// Empties every state table and puts the clock back to real time.
+pub(super) async fn clear_state(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    for table in STATE_TABLES {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut tx.conn)
+            .await?;
+    }
+    set_clock_offset(tx, 0).await
+}
+
+/// Reads what the rules need of the current state.
+async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World, sqlx::Error> {
+    let accounts: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT uin, secret_id, app_id FROM accounts")
+            .fetch_all(&mut *conn)
+            .await?;
+    let quotas: Vec<(String, String, String, i64)> =
+        sqlx::query_as("SELECT uin, region, quota_name, quota_limit FROM quotas")
+            .fetch_all(&mut *conn)
+            .await?;
+    let vpcs: Vec<(i64, String, String, String, String, String, String, bool)> = sqlx::query_as(
+        "SELECT id, vpc_id, un_vpc_id, uin, region, cidr_block, assistant_cidr_blocks, deleted FROM vpcs",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let peering_ids: Vec<(String,)> = sqlx::query_as("SELECT peering_connection_id FROM peerings")
+        .fetch_all(&mut *conn)
+        .await?;
+    let live: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT vpc, peer_vpc, peering_connection_id, state FROM peerings
+         WHERE state = 2 OR (state = 1 AND expire_time > ?)",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let legacy: Vec<(String, i64)> = sqlx::query_as("SELECT region, next FROM legacy_vpc_numbers")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(World {
+        accounts: accounts
+            .into_iter()
+            .map(|(uin, secret_id, app_id)| ExistingAccount {
+                uin,
+                secret_id,
+                app_id,
+            })
+            .collect(),
+        quotas: quotas
+            .into_iter()
+            .filter_map(|(uin, region, name, limit)| {
+                Some((
+                    uin,
+                    Region::parse(&region).ok()?,
+                    QuotaName::parse(&name, "quota_name").ok()?,
+                    limit,
+                ))
+            })
+            .collect(),
+        vpcs: vpcs
+            .into_iter()
+            .filter_map(
+                |(row_id, vpc_id, un_vpc_id, uin, region, cidr, assistants, deleted)| {
+                    let blocks = std::iter::once(cidr.as_str())
+                        .chain(assistants.split(',').filter(|b| !b.is_empty()))
+                        .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+                        .collect();
+                    Some(ExistingVpc {
+                        row_id,
+                        vpc_id,
+                        un_vpc_id,
+                        uin,
+                        region: Region::parse(&region).ok()?,
+                        blocks,
+                        deleted,
+                    })
+                },
+            )
+            .collect(),
+        peering_ids: peering_ids.into_iter().map(|(id,)| id).collect(),
+        live: live
+            .into_iter()
+            .map(|(a, b, id, state)| (a, b, id, state == 2))
+            .collect(),
+        legacy_next: legacy
+            .into_iter()
+            .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
+            .collect(),
+    })
+}
+
+/// Validates and writes a scenario inside the writer's transaction.
+pub(super) async fn load(
+    tx: &mut Tx,
+    actor: &Actor,
+    load: &ScenarioLoad,
+    progress: &AtomicU64,
+) -> Result<LoadSummary, LoadError> {
+    if load.replace {
+        clear_state(tx).await?;
+    }
+    let world = load_world(&mut tx.conn, tx.now).await?;
+    let plan = plan(
+        &world,
+        &load.scenario,
+        load.default_region,
+        tx.now,
+        &mut tx.ids,
+    )
+    .map_err(|e| LoadError::Invalid(load.errors(e)))?;
+    if let Some(clock) = plan.clock {
+        let real_now = tx.now - tx.offset;
+        set_clock_offset(tx, clock - real_now).await?;
+    }
+    write_plan(tx, actor, &plan, progress).await?;
+    Ok(LoadSummary {
+        accounts: plan.accounts.len() as u64,
+        quotas: plan.quotas.len() as u64,
+        vpcs: plan.vpcs.len() as u64,
+        peerings: plan.peerings.len() as u64,
+    })
+}
+
+/// Stores a new clock offset and moves the in-memory clock once committed.
+pub(super) async fn set_clock_offset(tx: &mut Tx, offset: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('clock_offset', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(offset.to_string())
+    .execute(&mut tx.conn)
+    .await?;
+    // Later work in this batch sees the new time too.
+    tx.now = tx.now - tx.offset + offset;
+    tx.offset = offset;
+    let clock = tx.clock.clone();
+    tx.after_commit(move || clock.set_offset(offset));
+    Ok(())
+}
+
+/// Rows per multi-row INSERT: few round trips, well under SQLite's limit of
+/// bound parameters.
+const CHUNK: usize = 500;
+
+/// Inserts `rows` in chunks with one multi-row INSERT each.
+async fn insert_chunked<T>(
+    tx: &mut Tx,
+    head: &'static str,
+    rows: &[T],
+    mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T),
+    progress: Option<&AtomicU64>,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(head);
+        insert.push_values(chunk, |mut row, item| bind(&mut row, item));
+        insert.build().execute(&mut tx.conn).await?;
+        if let Some(progress) = progress {
+            progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+async fn write_plan(
+    tx: &mut Tx,
+    actor: &Actor,
+    plan: &Plan,
+    progress: &AtomicU64,
+) -> Result<(), sqlx::Error> {
+    // Every row gets a "seeded" event: (resource type, id, state).
+    let mut events: Vec<(&'static str, String, Option<String>)> = Vec::new();
+    insert_chunked(
+        tx,
+        "INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ",
+        &plan.accounts,
+        |row, a| {
+            row.push_bind(a.uin.clone())
+                .push_bind(a.name.clone())
+                .push_bind(a.app_id)
+                .push_bind(a.secret_id.clone())
+                .push_bind(a.secret_key.clone())
+                .push_bind(a.create_time);
+        },
+        Some(progress),
+    )
+    .await?;
+    events.extend(
+        plan.accounts
+            .iter()
+            .map(|a| ("account", a.uin.clone(), None)),
+    );
+    for (uin, region, quota, limit) in &plan.quotas {
+        sqlx::query(
+            "INSERT INTO quotas (uin, region, quota_name, quota_limit) VALUES (?, ?, ?, ?)
+             ON CONFLICT (uin, region, quota_name) DO UPDATE SET quota_limit = excluded.quota_limit",
+        )
+        .bind(uin)
+        .bind(region.name)
+        .bind(quota.as_str())
+        .bind(limit)
+        .execute(&mut tx.conn)
+        .await?;
+        events.push((
+            "quota",
+            format!("{uin}/{}/{}", region.name, quota.as_str()),
+            Some(limit.to_string()),
+        ));
+        progress.fetch_add(1, Ordering::Relaxed);
+    }
+    insert_chunked(
+        tx,
+        "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted) ",
+        &plan.vpcs,
+        |row, v| {
+            row.push_bind(v.row_id)
+                .push_bind(v.vpc_id.clone())
+                .push_bind(v.un_vpc_id.clone())
+                .push_bind(v.uin.clone())
+                .push_bind(v.region.name)
+                .push_bind(v.vpc_name.clone())
+                .push_bind(v.cidr_block.clone())
+                .push_bind(v.assistant_cidr_blocks.clone())
+                .push_bind(v.create_time)
+                .push_bind(v.deleted);
+        },
+        Some(progress),
+    )
+    .await?;
+    events.extend(
+        plan.vpcs
+            .iter()
+            .map(|v| ("vpc", v.un_vpc_id.clone(), Some(v.cidr_block.clone()))),
+    );
+    for (region, next) in &plan.legacy_next {
+        sqlx::query(
+            "INSERT INTO legacy_vpc_numbers (region, next) VALUES (?, ?)
+             ON CONFLICT (region) DO UPDATE SET next = MAX(next, excluded.next)",
+        )
+        .bind(region)
+        .bind(next)
+        .execute(&mut tx.conn)
+        .await?;
+    }
+    insert_chunked(
+        tx,
+        "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
+                               region, state, create_time, expire_time) ",
+        &plan.peerings,
+        |row, p| {
+            row.push_bind(p.peering_connection_id.clone())
+                .push_bind(p.peering_connection_name.clone())
+                .push_bind(p.vpc_row)
+                .push_bind(p.peer_vpc_row)
+                .push_bind(p.uin.clone())
+                .push_bind(p.peer_uin.clone())
+                .push_bind(p.region.name)
+                .push_bind(p.state.as_i64())
+                .push_bind(p.create_time)
+                .push_bind(p.expire_time);
+        },
+        Some(progress),
+    )
+    .await?;
+    events.extend(plan.peerings.iter().map(|p| {
+        (
+            "peering",
+            p.peering_connection_id.clone(),
+            Some(p.state.as_str().to_owned()),
+        )
+    }));
+    let (now, who, request_id) = (tx.now, actor.uin.clone(), actor.request_id.clone());
+    insert_chunked(
+        tx,
+        "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
+        &events,
+        |row, (resource_type, resource_id, state)| {
+            row.push_bind(now)
+                .push_bind(who.clone())
+                .push_bind(request_id.clone())
+                .push_bind(*resource_type)
+                .push_bind(resource_id.clone())
+                .push_bind("seeded")
+                .push_bind(None::<String>)
+                .push_bind(state.clone());
+        },
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Loads a scenario in one transaction: all of it, or nothing.
+    /// `progress` counts the rows written, for a progress bar.
+    pub async fn load_scenario(
+        &self,
+        actor: Actor,
+        load: ScenarioLoad,
+        progress: Arc<AtomicU64>,
+    ) -> Result<LoadSummary, LoadError> {
+        // The writer speaks ApiError; carry scenario errors through it and
+        // back out.
+        let invalid: Arc<std::sync::Mutex<Option<ScenarioErrors>>> = Arc::default();
+        let slot = invalid.clone();
+        let result = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    match self::load(tx, &actor, &load, &progress).await {
+                        Ok(summary) => Ok(summary),
+                        Err(LoadError::Api(err)) => Err(err),
+                        Err(LoadError::Invalid(errors)) => {
+                            let first = errors
+                                .0
+                                .first()
+                                .map(ToString::to_string)
+                                .unwrap_or_default();
+                            if let Ok(mut slot) = slot.lock() {
+                                *slot = Some(errors);
+                            }
+                            Err(ApiError::new(ErrorCode::InvalidParameterValue, first))
+                        }
+                    }
+                })
+            })
+            .await;
+        match result {
+            Ok(summary) => Ok(summary),
+            Err(err) => match invalid.lock().ok().and_then(|mut s| s.take()) {
+                Some(errors) => Err(LoadError::Invalid(errors)),
+                None => Err(LoadError::Api(err)),
+            },
+        }
+    }
+
+    /// The whole state as a scenario: seeding it into an empty database gives
+    /// the same answers to every Describe, ids included.
+    pub async fn dump(&self) -> ApiResult<Scenario> {
+        let mut conn = self.read().await?;
+        // One read transaction, so the dump is one consistent state.
+        sqlx::query("BEGIN").execute(&mut *conn).await?;
+        let result = dump_in(&mut conn, self.clock.now()).await;
+        let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
+        result
+    }
+}
+
+async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scenario> {
+    let accounts: Vec<crate::store::Account> =
+        sqlx::query_as("SELECT * FROM accounts ORDER BY uin")
+            .fetch_all(&mut *conn)
+            .await?;
+    let quotas: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT uin, region, quota_name, quota_limit FROM quotas ORDER BY uin, region, quota_name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let vpcs: Vec<(i64, String, String, String, String, String, String, String, i64, bool)> = sqlx::query_as(
+        "SELECT id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted
+         FROM vpcs ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: HashMap<i64, String> = vpcs.iter().map(|v| (v.0, v.2.clone())).collect();
+    let peerings: Vec<(String, String, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT peering_connection_id, peering_connection_name, vpc, peer_vpc, state, create_time, expire_time
+         FROM peerings ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let vpc_ref = |row: i64| ids.get(&row).cloned().unwrap_or_default();
+    Ok(Scenario {
+        clock: Some(format_time(now)),
+        id_seed: None,
+        accounts: accounts
+            .into_iter()
+            .map(|a| AccountSpec {
+                uin: a.uin,
+                name: a.name,
+                app_id: Some(a.app_id),
+                secret_id: Some(a.secret_id),
+                secret_key: Some(a.secret_key),
+                create_time: Some(format_time(a.create_time)),
+            })
+            .collect(),
+        quotas: quotas
+            .into_iter()
+            .map(|(uin, region, quota_name, limit)| QuotaSpec {
+                uin,
+                region: Some(region),
+                quota_name,
+                limit,
+            })
+            .collect(),
+        vpcs: vpcs
+            .into_iter()
+            .map(
+                |(
+                    _,
+                    vpc_id,
+                    un_vpc_id,
+                    uin,
+                    region,
+                    vpc_name,
+                    cidr_block,
+                    assistants,
+                    create_time,
+                    deleted,
+                )| VpcSpec {
+                    uin,
+                    region: Some(region),
+                    vpc_name,
+                    cidr_block,
+                    assistant_cidr_blocks: split_blocks(&assistants),
+                    vpc_id: Some(vpc_id),
+                    un_vpc_id: Some(un_vpc_id),
+                    create_time: Some(format_time(create_time)),
+                    deleted,
+                },
+            )
+            .collect(),
+        peerings: peerings
+            .into_iter()
+            .map(
+                |(id, name, vpc, peer_vpc, state, create_time, expire_time)| {
+                    let state = PeeringState::from_i64(state)
+                        .unwrap_or(PeeringState::Deleted)
+                        .effective(expire_time, now);
+                    let pending_like =
+                        matches!(state, PeeringState::Pending | PeeringState::Expired);
+                    PeeringSpec {
+                        peering_connection_id: Some(id),
+                        peering_connection_name: name,
+                        vpc: vpc_ref(vpc),
+                        peer_vpc: vpc_ref(peer_vpc),
+                        state: match state {
+                            PeeringState::Pending => StateSpec::Pending,
+                            PeeringState::Active => StateSpec::Active,
+                            PeeringState::Expired => StateSpec::Expired,
+                            PeeringState::Rejected => StateSpec::Rejected,
+                            PeeringState::Deleted => StateSpec::Deleted,
+                        },
+                        create_time: Some(format_time(create_time)),
+                        expire_time: if pending_like {
+                            expire_time.map(format_time)
+                        } else {
+                            None
+                        },
+                    }
+                },
+            )
+            .collect(),
+    })
+}

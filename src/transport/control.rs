@@ -1,0 +1,273 @@
+//! The test-harness part of `AdminService`: scenarios, reset, snapshots, the
+//! clock and the event log. `admin.rs` holds the account and quota calls.
+
+use std::{
+    pin::Pin,
+    sync::{Arc, atomic::AtomicU64},
+};
+
+use tokio::sync::mpsc;
+use tokio_stream::{Stream, wrappers::ReceiverStream};
+use tonic::{Request, Response, Status};
+
+use super::{auth::AppState, convert::optional};
+use crate::{
+    domain::{
+        ApiError, ErrorCode,
+        time::{format_time, parse_time},
+    },
+    proto,
+    scenario::{self, Format},
+    store::{Event, EventFilter, LoadError, LoadSummary, ScenarioLoad, Snapshot},
+};
+
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<proto::Event, Status>> + Send>>;
+
+impl From<LoadError> for Status {
+    fn from(err: LoadError) -> Status {
+        match err {
+            LoadError::Api(err) => err.into(),
+            LoadError::Invalid(errors) => {
+                use tonic_types::{ErrorDetails, StatusExt};
+                let mut details = ErrorDetails::with_error_info(
+                    ErrorCode::InvalidParameterValue.as_str(),
+                    super::status::ERROR_DOMAIN,
+                    std::collections::HashMap::new(),
+                );
+                for e in &errors.0 {
+                    details.add_bad_request_violation(e.path.clone(), e.to_string());
+                }
+                Status::with_error_details(
+                    tonic::Code::InvalidArgument,
+                    format!("{}: {errors}", ErrorCode::InvalidParameterValue),
+                    details,
+                )
+            }
+        }
+    }
+}
+
+impl From<LoadSummary> for proto::LoadScenarioResponse {
+    fn from(s: LoadSummary) -> Self {
+        proto::LoadScenarioResponse {
+            accounts: s.accounts as i64,
+            quotas: s.quotas as i64,
+            vpcs: s.vpcs as i64,
+            peerings: s.peerings as i64,
+        }
+    }
+}
+
+impl From<Snapshot> for proto::Snapshot {
+    fn from(s: Snapshot) -> Self {
+        proto::Snapshot {
+            name: s.name,
+            create_time: format_time(s.create_time),
+            accounts: s.accounts,
+            vpcs: s.vpcs,
+            peerings: s.peerings,
+        }
+    }
+}
+
+impl From<Event> for proto::Event {
+    fn from(e: Event) -> Self {
+        proto::Event {
+            event_id: e.id,
+            time: format_time(e.time),
+            actor: e.actor,
+            request_id: e.request_id,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            kind: e.kind,
+            old_state: e.old_state.unwrap_or_default(),
+            new_state: e.new_state.unwrap_or_default(),
+        }
+    }
+}
+
+pub fn clock_message(now: i64, offset: i64) -> proto::Clock {
+    proto::Clock {
+        now: format_time(now),
+        offset_seconds: offset,
+    }
+}
+
+/// Snapshot names: 1 to 60 letters, digits, '.', '_' or '-'.
+pub fn parse_snapshot_name(name: &str) -> Result<String, ApiError> {
+    if name.is_empty() {
+        return Err(ApiError::missing("name"));
+    }
+    if name.len() <= 60
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        Ok(name.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidParameterValue,
+            "name",
+            "snapshot names are 1 to 60 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+fn parse_time_field(text: &str, field: &'static str) -> Result<Option<i64>, ApiError> {
+    match optional(text.to_owned()) {
+        None => Ok(None),
+        Some(t) => parse_time(&t).map(Some).ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameterValueMalformed,
+                field,
+                format!("{field} {t:?} is not a time such as 2026-01-06 20:56:07"),
+            )
+        }),
+    }
+}
+
+/// Parses a scenario sent over the API, errors naming `source_name`.
+pub fn scenario_load(
+    state: &AppState,
+    req: proto::LoadScenarioRequest,
+) -> Result<ScenarioLoad, Status> {
+    let source = optional(req.source_name).unwrap_or_else(|| "scenario".to_owned());
+    let format = match optional(req.format) {
+        Some(f) => Format::parse(&f).ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameterValueRange,
+                "format",
+                format!("format {f:?} must be yaml or json"),
+            )
+        })?,
+        None => Format::from_path(std::path::Path::new(&source)),
+    };
+    let parsed = scenario::parse(&req.content, format, &source).map_err(LoadError::Invalid)?;
+    Ok(ScenarioLoad {
+        scenario: Arc::new(parsed),
+        text: req.content.into(),
+        source,
+        default_region: state.default_region,
+        replace: req.replace,
+    })
+}
+
+impl super::admin::AdminApi {
+    pub(super) async fn do_load_scenario(
+        &self,
+        request: Request<proto::LoadScenarioRequest>,
+    ) -> Result<Response<proto::LoadScenarioResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let load = scenario_load(&self.state, request.into_inner())?;
+        let summary = self
+            .state
+            .store
+            .load_scenario(actor, load, Arc::new(AtomicU64::new(0)))
+            .await?;
+        Ok(Response::new(summary.into()))
+    }
+
+    pub(super) async fn do_dump_scenario(
+        &self,
+        request: Request<proto::DumpScenarioRequest>,
+    ) -> Result<Response<proto::DumpScenarioResponse>, Status> {
+        self.state.admin(&request)?;
+        let format = match optional(request.into_inner().format) {
+            None => Format::Yaml,
+            Some(f) => Format::parse(&f).ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidParameterValueRange,
+                    "format",
+                    format!("format {f:?} must be yaml or json"),
+                )
+            })?,
+        };
+        let dump = self.state.store.dump().await?;
+        let content = scenario::render(&dump, format).map_err(|err| {
+            tracing::error!(error = %err, "rendering a dump");
+            ApiError::internal()
+        })?;
+        Ok(Response::new(proto::DumpScenarioResponse { content }))
+    }
+
+    pub(super) async fn do_reset(
+        &self,
+        request: Request<proto::ResetRequest>,
+    ) -> Result<Response<proto::ResetResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let scenario = if request.get_ref().empty {
+            None
+        } else {
+            self.state.start_scenario.clone()
+        };
+        let scenario_loaded = scenario.is_some();
+        self.state.store.reset(actor, scenario).await?;
+        Ok(Response::new(proto::ResetResponse { scenario_loaded }))
+    }
+
+    pub(super) async fn do_watch_events(
+        &self,
+        request: Request<proto::WatchEventsRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        self.state.admin(&request)?;
+        let req = request.into_inner();
+        let mut newest = self.state.store.subscribe_events();
+        let start = if req.after_event_id > 0 {
+            req.after_event_id
+        } else {
+            *newest.borrow_and_update()
+        };
+        let mut filter = EventFilter {
+            resource_type: optional(req.resource_type),
+            resource_id: optional(req.resource_id),
+            kind: optional(req.kind),
+            after_id: Some(start),
+            ..Default::default()
+        };
+        let store = self.state.store.clone();
+        let mut stopping = self.state.stopping.clone();
+        let (send, receive) = mpsc::channel(256);
+        tokio::spawn(async move {
+            loop {
+                // Catch up on everything after the last event sent.
+                loop {
+                    let page = match store.describe_events(&filter, 0, 500).await {
+                        Ok((_, page)) => page,
+                        Err(err) => {
+                            let _ = send.send(Err(Status::from(err))).await;
+                            return;
+                        }
+                    };
+                    let Some(last) = page.last().map(|e| e.id) else {
+                        break;
+                    };
+                    for event in page {
+                        if send.send(Ok(event.into())).await.is_err() {
+                            return; // the client went away
+                        }
+                    }
+                    filter.after_id = Some(last);
+                }
+                tokio::select! {
+                    changed = newest.changed() => if changed.is_err() { return },
+                    _ = stopping.wait_for(|s| *s) => return,
+                    () = send.closed() => return,
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receive))))
+    }
+
+    pub(super) fn event_filter(
+        req: &proto::DescribeEventsRequest,
+    ) -> Result<EventFilter, ApiError> {
+        Ok(EventFilter {
+            resource_type: optional(req.resource_type.clone()),
+            resource_id: optional(req.resource_id.clone()),
+            kind: optional(req.kind.clone()),
+            since: parse_time_field(&req.since, "since")?,
+            until: parse_time_field(&req.until, "until")?,
+            after_id: (req.after_event_id > 0).then_some(req.after_event_id),
+        })
+    }
+}
