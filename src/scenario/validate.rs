@@ -578,13 +578,12 @@ pub fn plan(
             );
         }
         let live = state.effective(expire_time, now).is_live();
-        if live {
-            if let Some(message) =
+        if live
+            && let Some(message) =
                 live_conflict(&nodes, a, b, state == PeeringState::Active, &limit)
-            {
-                check.error(at("state"), message);
-                continue;
-            }
+        {
+            check.error(at("state"), message);
+            continue;
         }
         if check.errors.len() > errors_before {
             continue;

@@ -17,7 +17,6 @@ use super::{Actor, Store, Tx, records::split_blocks};
 use crate::{
     domain::{
         ApiError, ApiResult, ErrorCode,
-        cidr::CidrBlock,
         peering::PeeringState,
         quota::QuotaName,
         region::Region,
@@ -40,6 +39,29 @@ pub(super) const STATE_TABLES: [&str; 6] = [
     "legacy_vpc_numbers",
     "settings",
 ];
+
+/// Every VPC row, deleted ones included, oldest first.
+const VPC_ROWS: &str =
+    "SELECT id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks,
+    create_time, deleted FROM vpcs ORDER BY id";
+
+#[derive(sqlx::FromRow)]
+struct VpcRow {
+    #[sqlx(flatten)]
+    vpc: crate::store::Vpc,
+    deleted: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PeeringRow {
+    id: String,
+    name: String,
+    vpc: i64,
+    peer_vpc: i64,
+    state: i64,
+    create_time: i64,
+    expire_time: Option<i64>,
+}
 
 /// How many rows a load wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,11 +135,7 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
         sqlx::query_as("SELECT uin, region, quota_name, quota_limit FROM quotas")
             .fetch_all(&mut *conn)
             .await?;
-    let vpcs: Vec<(i64, String, String, String, String, String, String, bool)> = sqlx::query_as(
-        "SELECT id, vpc_id, un_vpc_id, uin, region, cidr_block, assistant_cidr_blocks, deleted FROM vpcs",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let vpcs: Vec<VpcRow> = sqlx::query_as(VPC_ROWS).fetch_all(&mut *conn).await?;
     let peering_ids: Vec<(String,)> = sqlx::query_as("SELECT peering_connection_id FROM peerings")
         .fetch_all(&mut *conn)
         .await?;
@@ -153,23 +171,18 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
             .collect(),
         vpcs: vpcs
             .into_iter()
-            .filter_map(
-                |(row_id, vpc_id, un_vpc_id, uin, region, cidr, assistants, deleted)| {
-                    let blocks = std::iter::once(cidr.as_str())
-                        .chain(assistants.split(',').filter(|b| !b.is_empty()))
-                        .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
-                        .collect();
-                    Some(ExistingVpc {
-                        row_id,
-                        vpc_id,
-                        un_vpc_id,
-                        uin,
-                        region: Region::parse(&region).ok()?,
-                        blocks,
-                        deleted,
-                    })
-                },
-            )
+            .filter_map(|v| {
+                let blocks = v.vpc.all_blocks();
+                Some(ExistingVpc {
+                    row_id: v.vpc.id,
+                    region: Region::parse(&v.vpc.region).ok()?,
+                    vpc_id: v.vpc.vpc_id,
+                    un_vpc_id: v.vpc.un_vpc_id,
+                    uin: v.vpc.uin,
+                    blocks,
+                    deleted: v.deleted,
+                })
+            })
             .collect(),
         peering_ids: peering_ids.into_iter().map(|(id,)| id).collect(),
         live: live
@@ -448,15 +461,13 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
     )
     .fetch_all(&mut *conn)
     .await?;
-    let vpcs: Vec<(i64, String, String, String, String, String, String, String, i64, bool)> = sqlx::query_as(
-        "SELECT id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted
-         FROM vpcs ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let ids: HashMap<i64, String> = vpcs.iter().map(|v| (v.0, v.2.clone())).collect();
-    let peerings: Vec<(String, String, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT peering_connection_id, peering_connection_name, vpc, peer_vpc, state, create_time, expire_time
+    let vpcs: Vec<VpcRow> = sqlx::query_as(VPC_ROWS).fetch_all(&mut *conn).await?;
+    let ids: HashMap<i64, String> = vpcs
+        .iter()
+        .map(|v| (v.vpc.id, v.vpc.un_vpc_id.clone()))
+        .collect();
+    let peerings: Vec<PeeringRow> = sqlx::query_as(
+        "SELECT peering_connection_id AS id, peering_connection_name AS name, vpc, peer_vpc, state, create_time, expire_time
          FROM peerings ORDER BY id",
     )
     .fetch_all(&mut *conn)
@@ -487,35 +498,30 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
             .collect(),
         vpcs: vpcs
             .into_iter()
-            .map(
-                |(
-                    _,
-                    vpc_id,
-                    un_vpc_id,
-                    uin,
-                    region,
-                    vpc_name,
-                    cidr_block,
-                    assistants,
-                    create_time,
-                    deleted,
-                )| VpcSpec {
-                    uin,
-                    region: Some(region),
-                    vpc_name,
-                    cidr_block,
-                    assistant_cidr_blocks: split_blocks(&assistants),
-                    vpc_id: Some(vpc_id),
-                    un_vpc_id: Some(un_vpc_id),
-                    create_time: Some(format_time(create_time)),
-                    deleted,
-                },
-            )
+            .map(|VpcRow { vpc, deleted }| VpcSpec {
+                assistant_cidr_blocks: split_blocks(&vpc.assistant_cidr_blocks),
+                uin: vpc.uin,
+                region: Some(vpc.region),
+                vpc_name: vpc.vpc_name,
+                cidr_block: vpc.cidr_block,
+                vpc_id: Some(vpc.vpc_id),
+                un_vpc_id: Some(vpc.un_vpc_id),
+                create_time: Some(format_time(vpc.create_time)),
+                deleted,
+            })
             .collect(),
         peerings: peerings
             .into_iter()
             .map(
-                |(id, name, vpc, peer_vpc, state, create_time, expire_time)| {
+                |PeeringRow {
+                     id,
+                     name,
+                     vpc,
+                     peer_vpc,
+                     state,
+                     create_time,
+                     expire_time,
+                 }| {
                     let state = PeeringState::from_i64(state)
                         .unwrap_or(PeeringState::Deleted)
                         .effective(expire_time, now);
