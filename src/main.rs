@@ -32,7 +32,6 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
             eprintln!("vpcsim: {err:#}");
             ExitCode::FAILURE
         }

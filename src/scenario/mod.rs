@@ -234,9 +234,15 @@ pub fn parse(text: &str, format: Format, source: &str) -> Result<Scenario, Scena
 /// serde_yaml_ng and serde_json append " at line X column Y"; we print the
 /// position up front instead.
 fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    // serde_yaml_ng also starts with its own path ("accounts[0]: ..."); ours
+    // is printed already.
+    match message.split_once(": ") {
+        Some((head, rest)) if !head.contains(' ') => rest.to_owned(),
+        _ => message.to_owned(),
     }
 }
 

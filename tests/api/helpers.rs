@@ -278,3 +278,102 @@ pub fn bad_field(status: &Status) -> Option<String> {
 pub fn state(p: &proto::PeeringConnection) -> proto::State {
     proto::State::try_from(p.state).expect("known state")
 }
+
+impl TestApp {
+    /// Loads a scenario through AdminService.LoadScenario.
+    pub async fn load(
+        &self,
+        text: &str,
+        source: &str,
+        replace: bool,
+    ) -> Result<proto::LoadScenarioResponse, Status> {
+        self.admin()
+            .load_scenario(self.admin_req(proto::LoadScenarioRequest {
+                content: text.into(),
+                format: String::new(),
+                source_name: source.into(),
+                replace,
+            }))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// The whole state as YAML, through AdminService.DumpScenario.
+    pub async fn dump(&self) -> String {
+        self.admin()
+            .dump_scenario(self.admin_req(proto::DumpScenarioRequest {
+                format: "yaml".into(),
+            }))
+            .await
+            .expect("dump")
+            .into_inner()
+            .content
+    }
+
+    /// What every Describe call of every account answers: VPCs and
+    /// peerings per account, accounts, and quotas.
+    pub async fn describe_everything(&self) -> String {
+        let accounts = self
+            .admin()
+            .describe_accounts(self.admin_req(proto::DescribeAccountsRequest {}))
+            .await
+            .expect("accounts")
+            .into_inner()
+            .accounts;
+        let mut out = format!("{accounts:?}\n");
+        for account in &accounts {
+            let secret = &account.secret_id;
+            let mut offset = 0;
+            loop {
+                let vpcs = self
+                    .vpcs()
+                    .describe_vpc_ex(authed(
+                        secret,
+                        proto::DescribeVpcExRequest {
+                            offset: Some(offset),
+                            limit: Some(100),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .expect("vpcs")
+                    .into_inner();
+                out += &format!("{vpcs:?}\n");
+                offset += 100;
+                if offset >= vpcs.total_count {
+                    break;
+                }
+            }
+            out += &format!("{:?}\n", self.all_peerings(secret).await);
+            let quotas = self
+                .admin()
+                .describe_quotas(self.admin_req(proto::DescribeQuotasRequest {
+                    uin: account.uin.clone(),
+                    region: String::new(),
+                }))
+                .await
+                .expect("quotas")
+                .into_inner();
+            out += &format!("{quotas:?}\n");
+        }
+        out
+    }
+
+    pub async fn clock(&self) -> proto::Clock {
+        self.admin()
+            .get_clock(self.admin_req(proto::GetClockRequest {}))
+            .await
+            .expect("clock")
+            .into_inner()
+            .clock
+            .expect("clock")
+    }
+}
+
+/// The text of a file in examples/.
+pub fn example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}

@@ -2,10 +2,12 @@
 //! dir, the generated tonic clients.
 
 mod concurrency;
+mod controls;
 mod describe;
 mod discovery;
 mod errors;
 mod helpers;
 mod lifecycle;
 mod persistence;
+mod scenarios;
 mod vpcs;

@@ -1,0 +1,401 @@
+//! Test-harness controls: snapshots, the clock, events.
+
+use std::time::Duration;
+
+use tonic::Code;
+use vpcsim::proto::{self, State};
+
+use crate::helpers::{TestApp, assert_error, authed, example, state};
+
+#[tokio::test]
+async fn snapshots_save_restore_list_delete() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let saved = app
+        .admin()
+        .save_snapshot(app.admin_req(proto::SaveSnapshotRequest {
+            name: "clean".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .snapshot
+        .unwrap();
+    assert_eq!(
+        (
+            saved.name.as_str(),
+            saved.accounts,
+            saved.vpcs,
+            saved.peerings
+        ),
+        ("clean", 2, 2, 1)
+    );
+    let before = app.describe_everything().await;
+    // Change everything a test might change.
+    app.peering()
+        .accept_vpc_peering_connection(authed(
+            "AKIDbob",
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-quick001".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    app.account("100003").await;
+    app.vpc("AKIDalice", "10.9.0.0/16").await;
+    app.admin()
+        .advance_clock(app.admin_req(proto::AdvanceClockRequest { seconds: 86400 }))
+        .await
+        .unwrap();
+    assert_ne!(app.describe_everything().await, before);
+
+    app.admin()
+        .restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest {
+            name: "clean".into(),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(app.describe_everything().await, before);
+    assert_eq!(
+        app.clock().await.offset_seconds,
+        0,
+        "the clock comes back too"
+    );
+    // Restoring twice works: the snapshot is unchanged by the restore.
+    app.vpc("AKIDalice", "10.9.0.0/16").await;
+    app.admin()
+        .restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest {
+            name: "clean".into(),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(app.describe_everything().await, before);
+
+    app.admin()
+        .save_snapshot(app.admin_req(proto::SaveSnapshotRequest {
+            name: "second".into(),
+        }))
+        .await
+        .unwrap();
+    let names: Vec<_> = app
+        .admin()
+        .list_snapshots(app.admin_req(proto::ListSnapshotsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .snapshots
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, vec!["clean", "second"]);
+    app.admin()
+        .delete_snapshot(app.admin_req(proto::DeleteSnapshotRequest {
+            name: "clean".into(),
+        }))
+        .await
+        .unwrap();
+    let err = app
+        .admin()
+        .restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest {
+            name: "clean".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::NotFound, "InvalidSnapshot.NotFound");
+    let err = app
+        .admin()
+        .save_snapshot(app.admin_req(proto::SaveSnapshotRequest {
+            name: "no spaces; please".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn snapshots_survive_a_restart() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    app.admin()
+        .save_snapshot(app.admin_req(proto::SaveSnapshotRequest {
+            name: "kept".into(),
+        }))
+        .await
+        .unwrap();
+    let before = app.describe_everything().await;
+    app.admin()
+        .reset(app.admin_req(proto::ResetRequest { empty: true }))
+        .await
+        .unwrap();
+    let dir = app.dir.clone();
+    app.stop().await;
+    let app = TestApp::spawn_with(crate::helpers::Options {
+        dir: Some(dir),
+        ..Default::default()
+    })
+    .await;
+    app.admin()
+        .restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest {
+            name: "kept".into(),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(app.describe_everything().await, before);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn clock_moves_expire_requests_and_stamp_times() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let set = app
+        .admin()
+        .set_clock(app.admin_req(proto::SetClockRequest {
+            time: "2030-06-01 00:00:00".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .clock
+        .unwrap();
+    assert!(set.now.starts_with("2030-06-01 00:00"), "{}", set.now);
+    // New resources carry the simulator's time.
+    let vpc = app.vpc("AKIDalice", "10.9.0.0/16").await;
+    assert!(
+        vpc.create_time.starts_with("2030-06-01 00:00"),
+        "{}",
+        vpc.create_time
+    );
+    // The quickstart request was made "now" at load: far in the past by now.
+    assert_eq!(
+        state(&app.all_peerings("AKIDalice").await[0]),
+        State::Expired
+    );
+    let err = app
+        .admin()
+        .advance_clock(app.admin_req(proto::AdvanceClockRequest { seconds: -1 }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue.Range");
+    let err = app
+        .admin()
+        .set_clock(app.admin_req(proto::SetClockRequest {
+            time: "tomorrow".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::InvalidArgument,
+        "InvalidParameterValue.Malformed",
+    );
+    // The expiry was recorded as an event by the system.
+    let events = app
+        .admin()
+        .describe_events(app.admin_req(proto::DescribeEventsRequest {
+            resource_id: "pcx-quick001".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str(), e.new_state.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("seeded", "admin", "PENDING"),
+            ("expired", "system", "EXPIRED")
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_record_every_change_with_actor_and_request_id() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+    let created = app
+        .peering()
+        .create_vpc_peering_connection(authed(
+            &alice,
+            proto::CreateVpcPeeringConnectionRequest {
+                vpc_id: web.vpc_id.clone(),
+                peer_vpc_id: db.vpc_id.clone(),
+                peer_uin: "100002".into(),
+                peering_connection_name: "web-db".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let request_id = created
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let id = created.into_inner().peering_connection_id;
+    app.peering()
+        .accept_vpc_peering_connection(authed(
+            &bob,
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let all = app
+        .admin()
+        .describe_events(app.admin_req(proto::DescribeEventsRequest {
+            limit: Some(1000),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let summary: Vec<_> = all
+        .events
+        .iter()
+        .map(|e| (e.resource_type.as_str(), e.kind.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("account", "created", "admin"),
+            ("account", "created", "admin"),
+            ("vpc", "created", "100001"),
+            ("vpc", "created", "100002"),
+            ("peering", "created", "100001"),
+            ("peering", "accepted", "100002"),
+        ]
+    );
+    let create = &all.events[4];
+    assert_eq!(
+        (
+            create.resource_id.as_str(),
+            create.request_id.as_str(),
+            create.new_state.as_str()
+        ),
+        (id.as_str(), request_id.as_str(), "PENDING")
+    );
+    assert_eq!(
+        (
+            all.events[5].old_state.as_str(),
+            all.events[5].new_state.as_str()
+        ),
+        ("PENDING", "ACTIVE")
+    );
+    // Filters and paging.
+    let page = app
+        .admin()
+        .describe_events(app.admin_req(proto::DescribeEventsRequest {
+            resource_type: "vpc".into(),
+            limit: Some(1),
+            offset: Some(1),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            page.total_count,
+            page.events.len(),
+            page.events[0].actor.as_str()
+        ),
+        (2, 1, "100002")
+    );
+    let none = app
+        .admin()
+        .describe_events(app.admin_req(proto::DescribeEventsRequest {
+            since: "2999-01-01 00:00:00".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(none.total_count, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn watch_events_waits_for_a_peering_to_become_active() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let mut stream = app
+        .admin()
+        .watch_events(app.admin_req(proto::WatchEventsRequest {
+            resource_id: "pcx-quick001".into(),
+            kind: "accepted".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    // Nothing yet: the watch only sees changes from now on.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), stream.message())
+            .await
+            .is_err()
+    );
+    app.vpc("AKIDalice", "10.5.0.0/16").await; // an event that does not match
+    app.peering()
+        .accept_vpc_peering_connection(authed(
+            "AKIDbob",
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-quick001".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            event.resource_id.as_str(),
+            event.new_state.as_str(),
+            event.actor.as_str()
+        ),
+        ("pcx-quick001", "ACTIVE", "100002")
+    );
+    // Replay from an event id.
+    let mut replay = app
+        .admin()
+        .watch_events(app.admin_req(proto::WatchEventsRequest {
+            resource_type: "peering".into(),
+            after_event_id: 1,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(10), replay.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.kind.as_str(), first.new_state.as_str()),
+        ("seeded", "PENDING")
+    );
+    app.stop().await;
+}

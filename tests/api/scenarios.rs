@@ -1,0 +1,478 @@
+//! Scenarios through AdminService: load, errors with their place, merge and
+//! replace, dump round trips, the examples, and a server started with one.
+
+use std::sync::Arc;
+
+use tonic::Code;
+use vpcsim::{
+    domain::region::Region,
+    proto::{self, State},
+    scenario::{self, Format},
+    store::ScenarioLoad,
+};
+
+use crate::helpers::{Options, TestApp, assert_error, authed, bad_field, example, state};
+
+#[tokio::test]
+async fn quickstart_example_loads_and_behaves() {
+    let app = TestApp::spawn().await;
+    let loaded = app
+        .load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    assert_eq!((loaded.accounts, loaded.vpcs, loaded.peerings), (2, 2, 1));
+    let seen = app.all_peerings("AKIDbob").await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].peering_connection_id, "pcx-quick001");
+    assert_eq!(state(&seen[0]), State::Pending);
+    app.peering()
+        .accept_vpc_peering_connection(authed(
+            "AKIDbob",
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-quick001".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    // The JSON form is the same scenario.
+    let yaml = scenario::parse(&example("quickstart.yaml"), Format::Yaml, "y").unwrap();
+    let json = scenario::parse(&example("quickstart.json"), Format::Json, "j").unwrap();
+    assert_eq!(yaml, json);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hub_and_spoke_example_is_at_its_quota() {
+    let app = TestApp::spawn().await;
+    app.load(&example("hub-and-spoke.yaml"), "hub-and-spoke.yaml", false)
+        .await
+        .unwrap();
+    let spoke = proto::Vpc {
+        un_vpc_id: String::new(),
+        vpc_id: "gz_vpc_101".into(),
+        ..Default::default()
+    };
+    let partner_vpc = app
+        .vpcs()
+        .create_vpc(authed(
+            "AKIDpartner",
+            proto::CreateVpcRequest {
+                vpc_name: "new".into(),
+                cidr_block: "192.168.0.0/16".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .vpc
+        .unwrap();
+    let hub = proto::Vpc {
+        un_vpc_id: "vpc-hub00001".into(),
+        uin: "200001".into(),
+        ..Default::default()
+    };
+    let err = app
+        .create_peering("AKIDpartner", &partner_vpc, &hub, "one too many")
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::ResourceExhausted,
+        "PeeringConnectionLimitExceeded",
+    );
+    // Deleting a spoke's peering makes room.
+    app.peering()
+        .delete_vpc_peering_connection(authed(
+            "AKIDplatform",
+            proto::DeleteVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-spoke001".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    app.create_peering("AKIDpartner", &partner_vpc, &hub, "fits now")
+        .await
+        .unwrap();
+    drop(spoke);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn overlap_matrix_example_refuses_each_conflict() {
+    let app = TestApp::spawn().await;
+    app.load(
+        &example("overlap-matrix.yaml"),
+        "overlap-matrix.yaml",
+        false,
+    )
+    .await
+    .unwrap();
+    let vpc = |legacy: &str| proto::Vpc {
+        un_vpc_id: legacy.into(),
+        uin: "300001".into(),
+        ..Default::default()
+    };
+    let cases = [
+        (
+            "gz_vpc_300",
+            "gz_vpc_302",
+            Code::FailedPrecondition,
+            "PeeringConnectionVpcConflict",
+        ),
+        (
+            "gz_vpc_300",
+            "gz_vpc_303",
+            Code::FailedPrecondition,
+            "PeeringConnectionVpcConflict",
+        ),
+        (
+            "gz_vpc_300",
+            "gz_vpc_304",
+            Code::FailedPrecondition,
+            "PeeringConnectionVpcConflict",
+        ),
+        (
+            "gz_vpc_301",
+            "gz_vpc_305",
+            Code::FailedPrecondition,
+            "PeeringConnectionVpcConflict",
+        ),
+        (
+            "gz_vpc_300",
+            "gz_vpc_300",
+            Code::FailedPrecondition,
+            "PeeringConnectionVpcConflict",
+        ),
+        (
+            "gz_vpc_301",
+            "gz_vpc_300",
+            Code::AlreadyExists,
+            "UnsupportedOperation.VpcPeerAlreadyExist",
+        ),
+    ];
+    for (a, b, code, tencent) in cases {
+        let err = app
+            .create_peering("AKIDmatrix", &vpc(a), &vpc(b), "try")
+            .await
+            .unwrap_err();
+        assert_error(&err, code, tencent);
+    }
+    app.create_peering(
+        "AKIDmatrix",
+        &vpc("gz_vpc_300"),
+        &vpc("gz_vpc_306"),
+        "clean",
+    )
+    .await
+    .unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn expiry_example_expires_when_the_clock_moves() {
+    let app = TestApp::spawn().await;
+    app.load(&example("expiry.yaml"), "expiry.yaml", false)
+        .await
+        .unwrap();
+    assert!(app.clock().await.now.starts_with("2026-03-01 12:00"));
+    let states = |all: Vec<proto::PeeringConnection>| {
+        let mut v: Vec<_> = all
+            .iter()
+            .map(|p| (p.peering_connection_id.clone(), state(p)))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        states(app.all_peerings("AKIDrequester").await),
+        vec![
+            ("pcx-expire01".into(), State::Pending),
+            ("pcx-expire02".into(), State::Expired)
+        ]
+    );
+    app.admin()
+        .advance_clock(app.admin_req(proto::AdvanceClockRequest { seconds: 3600 }))
+        .await
+        .unwrap();
+    assert_eq!(
+        states(app.all_peerings("AKIDaccepter").await),
+        vec![
+            ("pcx-expire01".into(), State::Expired),
+            ("pcx-expire02".into(), State::Expired)
+        ]
+    );
+    let enabled = app
+        .peering()
+        .enable_vpc_peering_connection(authed(
+            "AKIDrequester",
+            proto::EnableVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-expire02".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .peering_connection
+        .unwrap();
+    assert_eq!(state(&enabled), State::Pending);
+    assert!(
+        enabled.expire_time.starts_with("2026-03-08 13:00"),
+        "{}",
+        enabled.expire_time
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_scenarios_name_file_line_and_path_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let before = app.dump().await;
+    let cases = [
+        // (scenario, expected start of the first error)
+        (
+            "accounts:\n  - uin: 7\n    name: x\n    nickname: y\n",
+            "bad.yaml:4:5: accounts[0].nickname: unknown field `nickname`",
+        ),
+        (
+            "peerings:\n  - vpc: gz_vpc_1\n    peer_vpc: vpc-abcdefgh\n    peering_connection_name: p\n    state: ACTIVE\n",
+            "bad.yaml:3:15: peerings[0].peer_vpc: vpc-abcdefgh is not defined",
+        ),
+        (
+            "vpcs:\n  - uin: 100001\n    vpc_name: v\n    cidr_block: 10.0.0.1/16\n",
+            "bad.yaml:4:17: vpcs[0].cidr_block: cidr_block \"10.0.0.1/16\" has host bits set",
+        ),
+        (
+            "accounts:\n  - uin: 100001\n    name: again\n",
+            "bad.yaml:2:10: accounts[0].uin: account 100001 already exists",
+        ),
+        // A second live peering between the quickstart VPCs.
+        (
+            "peerings:\n  - vpc: gz_vpc_2\n    peer_vpc: gz_vpc_1\n    peering_connection_name: p\n    state: PENDING\n",
+            "bad.yaml:5:12: peerings[0].state: vpc-db000001 and vpc-web00001 are already peered by pcx-quick001",
+        ),
+        (
+            "peerings:\n  - vpc: gz_vpc_1\n    peer_vpc: gz_vpc_2\n    peering_connection_name: p\n    state: LIVE\n",
+            "bad.yaml:5:12: peerings[0].state: unknown variant `LIVE`",
+        ),
+        (
+            "clock: yesterday\n",
+            "bad.yaml:1:8: clock: \"yesterday\" is not a time",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = app.load(text, "bad.yaml", false).await.unwrap_err();
+        assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+        let message = err
+            .message()
+            .strip_prefix("InvalidParameterValue: ")
+            .unwrap();
+        assert!(
+            message.starts_with(expected),
+            "got {message:?}\nwanted {expected:?}"
+        );
+        assert!(bad_field(&err).is_some());
+        assert_eq!(
+            app.dump().await.lines().skip(1).collect::<Vec<_>>(),
+            before.lines().skip(1).collect::<Vec<_>>(),
+            "state changed after {expected}"
+        );
+    }
+    // Several errors are all reported, in order.
+    let text = "vpcs:\n  - {uin: 9, vpc_name: a, cidr_block: 10.0.0.0/16}\n  - {uin: 100001, vpc_name: '', cidr_block: 10.5.0.0/16}\n";
+    let err = app.load(text, "two.yaml", false).await.unwrap_err();
+    let lines: Vec<_> = err.message().lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("two.yaml:2:") && lines[0].contains("vpcs[0].uin"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("two.yaml:3:") && lines[1].contains("vpcs[1].vpc_name"),
+        "{lines:?}"
+    );
+    // Replace: a bad scenario does not empty the state either.
+    app.load("accounts: [{uin: x, name: y}]", "bad.yaml", true)
+        .await
+        .unwrap_err();
+    assert_eq!(app.all_peerings("AKIDalice").await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn merge_refuses_existing_ids_and_replace_starts_over() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let err = app
+        .load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    // Merging something new keeps what is there.
+    app.load(&example("expiry.yaml"), "expiry.yaml", false)
+        .await
+        .unwrap();
+    assert_eq!(app.all_peerings("AKIDalice").await.len(), 1);
+    assert_eq!(app.all_peerings("AKIDrequester").await.len(), 2);
+    // Replace empties first.
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", true)
+        .await
+        .unwrap();
+    let accounts = app
+        .admin()
+        .describe_accounts(app.admin_req(proto::DescribeAccountsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts;
+    assert_eq!(accounts.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dump_then_seed_gives_the_same_answers() {
+    let app = TestApp::spawn().await;
+    app.load(&example("hub-and-spoke.yaml"), "hub-and-spoke.yaml", false)
+        .await
+        .unwrap();
+    app.load(&example("expiry.yaml"), "expiry.yaml", false)
+        .await
+        .unwrap();
+    // Some history through the API too: a rename, an assistant block, a deleted VPC.
+    app.peering()
+        .modify_vpc_peering_connection(authed(
+            "AKIDplatform",
+            proto::ModifyVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-spoke002".into(),
+                peering_connection_name: "renamed".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    app.vpcs()
+        .create_assistant_cidr(authed(
+            "AKIDplatform",
+            proto::CreateAssistantCidrRequest {
+                vpc_id: "gz_vpc_110".into(),
+                cidr_blocks: vec!["172.31.0.0/24".into()],
+            },
+        ))
+        .await
+        .unwrap();
+    app.vpcs()
+        .delete_vpc(authed(
+            "AKIDplatform",
+            proto::DeleteVpcRequest {
+                vpc_id: "gz_vpc_109".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let dump = app.dump().await;
+    let answers = app.describe_everything().await;
+
+    let fresh = TestApp::spawn().await;
+    fresh.load(&dump, "dump.yaml", false).await.unwrap();
+    assert_eq!(fresh.describe_everything().await, answers);
+    // New VPCs continue the legacy numbering instead of colliding.
+    let vpc = fresh.vpc("AKIDpartner", "192.168.9.0/24").await;
+    assert_eq!(vpc.vpc_id, "gz_vpc_404");
+    app.stop().await;
+    fresh.stop().await;
+}
+
+#[tokio::test]
+async fn server_started_with_a_scenario_resets_back_to_it() {
+    let text = example("quickstart.yaml");
+    let parsed = scenario::parse(&text, Format::Yaml, "quickstart.yaml").unwrap();
+    let load = ScenarioLoad {
+        scenario: Arc::new(parsed),
+        text: text.into(),
+        source: "quickstart.yaml".into(),
+        default_region: Region::parse("gz").unwrap(),
+        replace: false,
+    };
+    let app = TestApp::spawn_with(Options {
+        scenario: Some(load),
+        ..Default::default()
+    })
+    .await;
+    let start = app.describe_everything().await;
+    app.vpc("AKIDalice", "10.7.0.0/16").await;
+    app.peering()
+        .reject_vpc_peering_connection(authed(
+            "AKIDbob",
+            proto::RejectVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-quick001".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    assert_ne!(app.describe_everything().await, start);
+    let reset = app
+        .admin()
+        .reset(app.admin_req(proto::ResetRequest { empty: false }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reset.scenario_loaded);
+    assert_eq!(app.describe_everything().await, start);
+    let reset = app
+        .admin()
+        .reset(app.admin_req(proto::ResetRequest { empty: true }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!reset.scenario_loaded);
+    let accounts = app
+        .admin()
+        .describe_accounts(app.admin_req(proto::DescribeAccountsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts;
+    assert!(accounts.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn id_seed_makes_ids_repeat() {
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let app = TestApp::spawn_with(Options {
+            id_seed: Some(11),
+            ..Default::default()
+        })
+        .await;
+        let alice = app.account("100001").await;
+        let bob = app.account("100002").await;
+        let a = app.vpc(&alice, "10.0.0.0/16").await;
+        let b = app.vpc(&bob, "10.1.0.0/16").await;
+        let p = app.create_peering(&alice, &a, &b, "p").await.unwrap();
+        runs.push((a.un_vpc_id, b.un_vpc_id, p.peering_connection_id));
+        app.stop().await;
+    }
+    assert_eq!(runs[0], runs[1]);
+    // The scenario field does the same for what the scenario generates.
+    let text = "id_seed: 5\naccounts: [{uin: 1, name: a}]\nvpcs: [{uin: 1, vpc_name: v, cidr_block: 10.0.0.0/16}]\n";
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let app = TestApp::spawn().await;
+        app.load(text, "seeded.yaml", false).await.unwrap();
+        ids.push(
+            app.dump()
+                .await
+                .lines()
+                .filter(|l| l.contains("vpc-") || l.contains("secret"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        );
+        app.stop().await;
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert!(!ids[0].is_empty());
+}
