@@ -196,3 +196,52 @@ async fn memory_database_serves_a_throwaway_state() {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn seed_and_dump_through_a_running_server() {
+    let example = |name: &str| format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let server = serve(&[
+        "--db",
+        ":memory:",
+        "--scenario",
+        &example("quickstart.yaml"),
+    ]);
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().expect("run vpcsim");
+    let dumped = run(&["dump", "--server", &server.addr]);
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&dumped.stdout).contains("pcx-quick001"),
+        "the start scenario is loaded"
+    );
+    let seeded = run(&["seed", &example("expiry.yaml"), "--server", &server.addr]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let dumped = run(&["dump", "--server", &server.addr, "--format", "json"]);
+    let text = String::from_utf8_lossy(&dumped.stdout);
+    assert!(
+        text.contains("pcx-quick001") && text.contains("pcx-expire02"),
+        "{text}"
+    );
+    // Errors come back with the file's name and line.
+    let bad = run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--server",
+        &server.addr,
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("quickstart.yaml:8:10: accounts[0].uin: account 100001 already exists"),
+        "{stderr}"
+    );
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}

@@ -1,0 +1,218 @@
+//! `vpcsim seed`, `dump` and `generate` as users run them, and `serve
+//! --scenario`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
+
+fn vpcsim(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("VPCSIM_DB")
+        .output()
+        .expect("run vpcsim")
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "vpcsim failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A dump without its first line, the clock, which moves with real time.
+fn dump(db: &Path, format: &str) -> String {
+    let text = ok(vpcsim(&["dump", "--db", path(db), "--format", format]));
+    text.lines()
+        .filter(|l| !l.starts_with("clock:") && !l.contains("\"clock\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn seed_dump_and_seed_again_round_trips_every_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "quickstart.yaml",
+        "quickstart.json",
+        "hub-and-spoke.yaml",
+        "overlap-matrix.yaml",
+        "expiry.yaml",
+    ] {
+        let first = dir.path().join(format!("{name}.db"));
+        let second = dir.path().join(format!("{name}.again.db"));
+        let stderr = vpcsim(&["seed", path(&example(name)), "--db", path(&first)]);
+        assert!(
+            stderr.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&stderr.stderr)
+        );
+        assert!(String::from_utf8_lossy(&stderr.stderr).starts_with("seeded "));
+        let dumped = dir.path().join(format!("{name}.dump.json"));
+        ok(vpcsim(&[
+            "dump",
+            "--db",
+            path(&first),
+            "--format",
+            "json",
+            "--output",
+            path(&dumped),
+        ]));
+        ok(vpcsim(&["seed", path(&dumped), "--db", path(&second)]));
+        assert_eq!(dump(&first, "yaml"), dump(&second, "yaml"), "{name}");
+    }
+}
+
+#[test]
+fn a_bad_scenario_names_its_place_and_leaves_the_database_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    ok(vpcsim(&[
+        "seed",
+        path(&example("quickstart.yaml")),
+        "--db",
+        path(&db),
+    ]));
+    let before = dump(&db, "yaml");
+    let bad = dir.path().join("scenario.yaml");
+    std::fs::write(
+        &bad,
+        "accounts:\n  - uin: 5\n    name: carol\nvpcs:\n  - uin: 5\n    vpc_name: c\n    cidr_block: 10.0.0.0/16\n    vpc_id: gz_vpc_9\npeerings:\n  - vpc: gz_vpc_9\n    peer_vpc: gz_vpc_1\n    peering_connection_name: p\n    state: PENDING\n  - vpc: gz_vpc_9\n    peer_vpc: vpc-abc00000\n    peering_connection_name: q\n    state: PENDING\n",
+    )
+    .unwrap();
+    for replace in [false, true] {
+        let mut args = vec!["seed", path(&bad), "--db", path(&db)];
+        if replace {
+            args.push("--replace");
+        }
+        let output = vpcsim(&args);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let file = path(&bad);
+        // Merging, gz_vpc_1 exists and overlaps; replacing, it is gone first.
+        let first = if replace {
+            format!("{file}:11:15: peerings[0].peer_vpc: gz_vpc_1 is not defined")
+        } else {
+            format!("{file}:13:12: peerings[0].state: 10.0.0.0/16 of ")
+        };
+        assert!(stderr.contains(&first), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{file}:15:15: peerings[1].peer_vpc: vpc-abc00000 is not defined"
+            )),
+            "{stderr}"
+        );
+        assert_eq!(
+            dump(&db, "yaml"),
+            before,
+            "nothing written (replace: {replace})"
+        );
+    }
+    let output = vpcsim(&[
+        "seed",
+        path(&dir.path().join("missing.yaml")),
+        "--db",
+        path(&db),
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.yaml"));
+}
+
+#[test]
+fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
+    let args = [
+        "generate",
+        "--accounts",
+        "30",
+        "--vpcs-per-account",
+        "4",
+        "--peerings",
+        "200",
+        "--seed",
+        "9",
+    ];
+    let first = ok(vpcsim(&args));
+    assert_eq!(first, ok(vpcsim(&args)), "same seed, same scenario");
+    assert_ne!(
+        first,
+        ok(vpcsim(&[
+            "generate",
+            "--accounts",
+            "30",
+            "--vpcs-per-account",
+            "4",
+            "--peerings",
+            "200",
+            "--seed",
+            "10"
+        ]))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let mut seed = Command::new(BIN)
+        .args(["seed", "-", "--db", path(&db)])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut seed.stdin.take().unwrap(), first.as_bytes()).unwrap();
+    let output = seed.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("30 accounts")
+            && stderr.contains("120 vpcs")
+            && stderr.contains("200 peerings"),
+        "{stderr}"
+    );
+    // generate, seed, dump, seed: the same state.
+    let dumped = dir.path().join("g.yaml");
+    ok(vpcsim(&[
+        "dump",
+        "--db",
+        path(&db),
+        "--output",
+        path(&dumped),
+    ]));
+    let again = dir.path().join("g2.db");
+    ok(vpcsim(&["seed", path(&dumped), "--db", path(&again)]));
+    assert_eq!(dump(&db, "json"), dump(&again, "json"));
+}
+
+#[test]
+fn serve_refuses_a_scenario_over_existing_state_without_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ok(vpcsim(&[
+        "seed",
+        path(&example("quickstart.yaml")),
+        "--db",
+        path(&db),
+    ]));
+    let output = vpcsim(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        path(&db),
+        "--scenario",
+        path(&example("expiry.yaml")),
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--reset"));
+}
