@@ -108,6 +108,7 @@ pub async fn run(
     let start_actor = Actor {
         uin: "admin".into(),
         request_id: "start-up".into(),
+        client_token: None,
     };
     if config.reset {
         store

@@ -1,6 +1,7 @@
 //! The `vpcsim` command line: one file per subcommand, each parsing its
 //! arguments and running.
 
+pub mod check;
 pub mod dump;
 pub mod generate;
 pub mod seed;
@@ -47,6 +48,8 @@ pub enum Command {
     Dump(dump::DumpArgs),
     /// Write a large, valid, deterministic scenario for load tests.
     Generate(generate::GenerateArgs),
+    /// Verify every invariant of the rules over a database; exits 1 on violations.
+    Check(check::CheckArgs),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
@@ -55,6 +58,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Seed(args) => seed::run(args).await,
         Command::Dump(args) => dump::run(args).await,
         Command::Generate(args) => generate::run(args),
+        Command::Check(args) => check::run(args).await,
     }
 }
 

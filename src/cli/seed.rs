@@ -102,6 +102,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
             let actor = Actor {
                 uin: "admin".into(),
                 request_id: "seed".into(),
+                client_token: None,
             };
             let result = store.load_scenario(actor, load, progress).await;
             ticker.abort();

@@ -10,6 +10,7 @@ use std::fmt;
 pub enum ErrorCode {
     InvalidPeeringConnectionName,
     InvalidParameter,
+    ClientTokenConflict,
     InvalidParameterValue,
     InvalidParameterValueMalformed,
     InvalidParameterValueRange,
@@ -52,6 +53,7 @@ impl ErrorCode {
         match self {
             Self::InvalidPeeringConnectionName => "InvalidPeeringConnectionName",
             Self::InvalidParameter => "InvalidParameter",
+            Self::ClientTokenConflict => "InvalidParameter.ClientTokenConflict",
             Self::InvalidParameterValue => "InvalidParameterValue",
             Self::InvalidParameterValueMalformed => "InvalidParameterValue.Malformed",
             Self::InvalidParameterValueRange => "InvalidParameterValue.Range",
@@ -82,6 +84,7 @@ impl ErrorCode {
         match self {
             Self::InvalidPeeringConnectionName
             | Self::InvalidParameter
+            | Self::ClientTokenConflict
             | Self::InvalidParameterValue
             | Self::InvalidParameterValueMalformed
             | Self::InvalidParameterValueRange

@@ -5,7 +5,7 @@ use super::cidr::{CidrBlock, first_overlap};
 use super::error::{ApiError, ErrorCode};
 use super::time::Timestamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PeeringState {
     Pending = 1,
     Active = 2,

@@ -103,6 +103,29 @@ pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiR
 pub async fn set_quota(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiResult<Quota> {
     require_account(&mut tx.conn, &update.uin).await?;
     let old = quota_limit(&mut tx.conn, &update.uin, update.region, update.quota).await?;
+    let used = quota_used(
+        &mut tx.conn,
+        &update.uin,
+        update.region,
+        update.quota,
+        tx.now,
+    )
+    .await?;
+    // A quota below what is in use would leave the state breaking its own
+    // rules; free resources first.
+    if update.limit < used {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameterValueRange,
+            "limit",
+            format!(
+                "limit {} is below the {used} already in use for {} of account {} in {}",
+                update.limit,
+                update.quota.as_str(),
+                update.uin,
+                update.region.name
+            ),
+        ));
+    }
     sqlx::query(
         "INSERT INTO quotas (uin, region, quota_name, quota_limit) VALUES (?, ?, ?, ?)
          ON CONFLICT (uin, region, quota_name) DO UPDATE SET quota_limit = excluded.quota_limit",
@@ -141,7 +164,7 @@ pub async fn set_quota(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiRe
     )
     .await?;
     Ok(Quota {
-        quota_name: update.quota.as_str(),
+        quota_name: update.quota.as_str().to_owned(),
         limit: update.limit,
         used,
     })
@@ -250,7 +273,7 @@ impl Store {
         let mut quotas = Vec::with_capacity(QuotaName::ALL.len());
         for quota in QuotaName::ALL {
             quotas.push(Quota {
-                quota_name: quota.as_str(),
+                quota_name: quota.as_str().to_owned(),
                 limit: quota_limit(&mut conn, uin, region, quota).await?,
                 used: quota_used(&mut conn, uin, region, quota, now).await?,
             });
@@ -259,12 +282,16 @@ impl Store {
     }
 
     pub async fn create_account(&self, actor: Actor, new: NewAccount) -> ApiResult<Account> {
-        self.write(move |tx| Box::pin(async move { create_account(tx, &actor, new).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { create_account(tx, &actor, new).await })
+        })
+        .await
     }
 
     pub async fn set_quota(&self, actor: Actor, update: QuotaUpdate) -> ApiResult<Quota> {
-        self.write(move |tx| Box::pin(async move { set_quota(tx, &actor, update).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { set_quota(tx, &actor, update).await })
+        })
+        .await
     }
 }

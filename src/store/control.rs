@@ -13,7 +13,7 @@ use super::{
 use crate::domain::{ApiError, ApiResult, ErrorCode, time::Timestamp};
 
 /// A saved snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub name: String,
     pub create_time: Timestamp,
@@ -163,6 +163,10 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
             .execute(&mut tx.conn)
             .await?;
     }
+    // Remembered answers describe a state that is no longer there.
+    sqlx::query("DELETE FROM client_tokens")
+        .execute(&mut tx.conn)
+        .await?;
     for table in STATE_TABLES.iter().rev() {
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} SELECT * FROM {}",
@@ -248,18 +252,24 @@ async fn move_clock(tx: &mut Tx, actor: &Actor, target: Timestamp) -> ApiResult<
 
 impl Store {
     pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
-        self.write(move |tx| Box::pin(async move { save_snapshot(tx, &actor, &name).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { save_snapshot(tx, &actor, &name).await })
+        })
+        .await
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
-        self.write(move |tx| Box::pin(async move { restore_snapshot(tx, &actor, &name).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
+        })
+        .await
     }
 
     pub async fn delete_snapshot(&self, actor: Actor, name: String) -> ApiResult<()> {
-        self.write(move |tx| Box::pin(async move { delete_snapshot(tx, &actor, &name).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { delete_snapshot(tx, &actor, &name).await })
+        })
+        .await
     }
 
     pub async fn list_snapshots(&self) -> ApiResult<Vec<Snapshot>> {
@@ -324,15 +334,17 @@ impl Store {
     }
 
     pub async fn advance_clock(&self, actor: Actor, seconds: i64) -> ApiResult<Timestamp> {
-        self.write(move |tx| {
+        self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { move_clock(tx, &actor, tx.now.saturating_add(seconds)).await })
         })
         .await
     }
 
     pub async fn set_clock(&self, actor: Actor, time: Timestamp) -> ApiResult<Timestamp> {
-        self.write(move |tx| Box::pin(async move { move_clock(tx, &actor, time).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { move_clock(tx, &actor, time).await })
+        })
+        .await
     }
 
     pub async fn describe_events(

@@ -3,8 +3,10 @@
 //! `writer`), which owns the only write connection.
 
 mod accounts;
+mod check;
 mod control;
 mod events;
+mod idempotency;
 mod peerings;
 mod records;
 mod scenario;
@@ -23,7 +25,9 @@ use sqlx::{
 use tokio::sync::{mpsc, watch};
 
 pub use accounts::{NewAccount, QuotaUpdate};
+pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
+pub use idempotency::Idempotent;
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
@@ -35,11 +39,21 @@ use crate::domain::{ApiError, ApiResult, time::Clock};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Who makes a change, for the event log.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Actor {
     /// The caller's uin, or `admin` for admin calls.
     pub uin: String,
     pub request_id: String,
+    /// The call's `x-client-token`, if it sent one.
+    pub client_token: Option<ClientToken>,
+}
+
+/// An `x-client-token` and what it was sent with.
+#[derive(Debug, Clone)]
+pub struct ClientToken {
+    pub token: String,
+    /// The method and the encoded request.
+    pub fingerprint: Vec<u8>,
 }
 
 /// Logs a storage failure and turns it into the one error that hides its cause.
@@ -158,6 +172,16 @@ impl Store {
     /// A read-only connection from the pool.
     async fn read(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
         Ok(self.reads.acquire().await?)
+    }
+
+    /// Checks every invariant of the rules over the whole database, in one
+    /// read transaction.
+    pub async fn check(&self) -> ApiResult<Vec<Violation>> {
+        let mut conn = self.read().await?;
+        sqlx::query("BEGIN").execute(&mut *conn).await?;
+        let result = check::check(&mut conn, self.clock.now()).await;
+        let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
+        Ok(result?)
     }
 
     /// Closes the read pool; the writer stops when the last store is dropped.

@@ -567,8 +567,10 @@ impl Store {
         region: Region,
         new: NewPeering,
     ) -> ApiResult<Peering> {
-        self.write(move |tx| Box::pin(async move { create_peering(tx, &actor, region, new).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { create_peering(tx, &actor, region, new).await })
+        })
+        .await
     }
 
     pub async fn change_peering(
@@ -577,7 +579,7 @@ impl Store {
         region: Region,
         change: PeeringChange,
     ) -> ApiResult<Peering> {
-        self.write(move |tx| {
+        self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { change_peering(tx, &actor, region, change).await })
         })
         .await

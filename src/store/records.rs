@@ -2,7 +2,7 @@
 
 use crate::domain::{cidr::CidrBlock, peering::PeeringState, time::Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub uin: String,
     pub name: String,
@@ -12,7 +12,7 @@ pub struct Account {
     pub create_time: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Vpc {
     /// Row id; never shown to clients.
     pub id: i64,
@@ -54,7 +54,7 @@ pub(crate) fn split_blocks(joined: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Peering {
     pub peering_connection_id: String,
     pub peering_connection_name: String,
@@ -73,9 +73,9 @@ pub struct Peering {
     pub expire_time: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quota {
-    pub quota_name: &'static str,
+    pub quota_name: String,
     pub limit: i64,
     pub used: i64,
 }

@@ -383,15 +383,17 @@ impl Store {
         name: String,
         cidr: CidrBlock,
     ) -> ApiResult<Vpc> {
-        self.write(move |tx| {
+        self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { create_vpc(tx, &actor, region, name, cidr).await })
         })
         .await
     }
 
     pub async fn delete_vpc(&self, actor: Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
-        self.write(move |tx| Box::pin(async move { delete_vpc(tx, &actor, region, vpc).await }))
-            .await
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { delete_vpc(tx, &actor, region, vpc).await })
+        })
+        .await
     }
 
     pub async fn create_assistant_cidr(
@@ -401,7 +403,7 @@ impl Store {
         vpc: VpcRef,
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
-        self.write(move |tx| {
+        self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { create_assistant_cidr(tx, &actor, region, vpc, blocks).await })
         })
         .await
@@ -414,7 +416,7 @@ impl Store {
         vpc: VpcRef,
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
-        self.write(move |tx| {
+        self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { delete_assistant_cidr(tx, &actor, region, vpc, blocks).await })
         })
         .await

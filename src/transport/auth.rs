@@ -8,10 +8,11 @@ use tonic::{Request, metadata::MetadataMap};
 use super::context::CallInfo;
 use crate::{
     domain::{ApiError, ErrorCode, region::Region},
-    store::{Actor, ScenarioLoad, Store},
+    store::{Actor, ClientToken, ScenarioLoad, Store},
 };
 
 pub const REGION_HEADER: &str = "x-tc-region";
+pub const CLIENT_TOKEN_HEADER: &str = "x-client-token";
 
 /// What every handler needs to know about the server.
 pub struct AppState {
@@ -40,6 +41,37 @@ fn request_id<T>(request: &Request<T>) -> String {
     call_info(request)
         .map(|i| i.request_id.clone())
         .unwrap_or_default()
+}
+
+/// The call's `x-client-token`, with the method and request it came with.
+fn client_token<T: prost::Message>(request: &Request<T>) -> Result<Option<ClientToken>, ApiError> {
+    let Some(value) = request.metadata().get(CLIENT_TOKEN_HEADER) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .filter(|t| (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_graphic()));
+    let Some(token) = token else {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameterValue,
+            CLIENT_TOKEN_HEADER,
+            "x-client-token must be 1 to 64 printable ASCII characters without spaces",
+        ));
+    };
+    let method = call_info(request)
+        .map(|i| i.method.clone())
+        .unwrap_or_default();
+    let mut fingerprint = method.into_bytes();
+    fingerprint.push(b'\n');
+    request
+        .get_ref()
+        .encode(&mut fingerprint)
+        .map_err(|_| ApiError::internal())?;
+    Ok(Some(ClientToken {
+        token: token.to_owned(),
+        fingerprint,
+    }))
 }
 
 /// The token after `Bearer `, if the header is there and well formed.
@@ -80,7 +112,10 @@ impl AppState {
     }
 
     /// Authenticates the caller of a Peering or Vpc call.
-    pub async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ApiError> {
+    pub async fn caller<T: prost::Message>(
+        &self,
+        request: &Request<T>,
+    ) -> Result<Caller, ApiError> {
         let secret_id = bearer_token(request.metadata())?;
         let account = self
             .store
@@ -100,6 +135,7 @@ impl AppState {
             actor: Actor {
                 uin: account.uin.clone(),
                 request_id: request_id(request),
+                client_token: client_token(request)?,
             },
             uin: account.uin,
             region,
@@ -108,7 +144,7 @@ impl AppState {
 
     /// Lets an admin call through: with an admin token set, only callers who
     /// present it; without one the server listens on loopback only.
-    pub fn admin<T>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
+    pub fn admin<T: prost::Message>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
         if let Some(expected) = &self.admin_token {
             let token = bearer_token(request.metadata())?;
             if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
@@ -124,6 +160,7 @@ impl AppState {
         Ok(Actor {
             uin: "admin".to_owned(),
             request_id: request_id(request),
+            client_token: client_token(request)?,
         })
     }
 }

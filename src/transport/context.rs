@@ -19,6 +19,8 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Default)]
 pub struct CallInfo {
     pub request_id: String,
+    /// The gRPC path, such as `/vpcsim.v1.PeeringService/CreateVpcPeeringConnection`.
+    pub method: String,
     caller: OnceLock<String>,
 }
 
@@ -73,12 +75,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let method = request.uri().path().to_owned();
         let info = Arc::new(CallInfo {
             request_id: new_request_id(),
+            method: method.clone(),
             caller: OnceLock::new(),
         });
         request.extensions_mut().insert(info.clone());
-        let method = request.uri().path().to_owned();
         let started = Instant::now();
         // The ready service goes to this call; a clone stays for the next.
         let clone = self.inner.clone();

@@ -29,7 +29,7 @@ impl PeeringApi {
     }
 
     /// Authenticates, then applies `action` to the peering the request names.
-    async fn change<T>(
+    async fn change<T: prost::Message>(
         &self,
         request: Request<T>,
         action: Action,

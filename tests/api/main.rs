@@ -9,5 +9,6 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod persistence;
+mod retries;
 mod scenarios;
 mod vpcs;

@@ -1,0 +1,30 @@
+//! `vpcsim check --db FILE`: verifies every invariant over a database.
+
+use std::path::PathBuf;
+
+use crate::store::{DbLocation, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// SQLite database file.
+    #[arg(long, env = "VPCSIM_DB", default_value = "vpcsim.db")]
+    pub db: PathBuf,
+}
+
+pub async fn run(args: CheckArgs) -> anyhow::Result<()> {
+    if !args.db.exists() {
+        anyhow::bail!("database {} does not exist", args.db.display());
+    }
+    let (store, writer) = Store::open(&DbLocation::File(args.db.clone()), None).await?;
+    drop(writer);
+    let violations = store.check().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.close().await;
+    if violations.is_empty() {
+        println!("ok: {} satisfies every invariant", args.db.display());
+        return Ok(());
+    }
+    for v in &violations {
+        println!("{}: {}", v.kind, v.message);
+    }
+    anyhow::bail!("{} violations in {}", violations.len(), args.db.display())
+}
