@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod persistence;
+mod races;
 mod retries;
 mod scenarios;
 mod vpcs;
