@@ -56,8 +56,13 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing calls in flight");
 }
 
-/// The largest scenario LoadScenario and DumpScenario carry: 256 MiB.
-pub const MAX_SCENARIO_BYTES: usize = 256 * 1024 * 1024;
+/// The largest request or response of AdminService, whose LoadScenario and
+/// DumpScenario carry whole scenarios: 64 MiB.
+pub const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;
+/// The largest request of PeeringService and VpcService: 8 MiB.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+/// Calls served at once on one connection; more wait for a slot.
+pub const MAX_CALLS_PER_CONNECTION: usize = 256;
 
 /// Everything `serve` needs besides the listener.
 #[derive(Debug, Clone)]
@@ -180,9 +185,17 @@ pub async fn run(
 
     tracing::info!(%addr, region = config.default_region.name, "vpcsim serving");
     let serve = Server::builder()
+        .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
+        .max_concurrent_streams(MAX_CALLS_PER_CONNECTION as u32)
         .layer(RequestContextLayer)
-        .add_service(PeeringServiceServer::new(PeeringApi::new(state.clone())))
-        .add_service(VpcServiceServer::new(VpcApi::new(state.clone())))
+        .add_service(
+            PeeringServiceServer::new(PeeringApi::new(state.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .add_service(
+            VpcServiceServer::new(VpcApi::new(state.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
         .add_service(
             AdminServiceServer::new(AdminApi::new(state))
                 .max_decoding_message_size(MAX_SCENARIO_BYTES)

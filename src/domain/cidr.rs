@@ -39,6 +39,11 @@ impl CidrBlock {
                 net.trunc()
             )));
         }
+        // One spelling per block ("10.0.0.0/16", not "010.0.0.0/16"), so that
+        // equal blocks compare equal as text.
+        if net.to_string() != text {
+            return Err(malformed(&format!("is not written as {net}")));
+        }
         let inside = ALLOWED.iter().find(|(base, len, _, _)| {
             Ipv4Net::new(*base, *len).is_ok_and(|range| range.contains(&net))
         });

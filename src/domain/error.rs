@@ -125,11 +125,23 @@ pub struct ApiError {
     pub field: Option<&'static str>,
 }
 
+/// Longest message an error carries: messages quote what the caller sent,
+/// which may be megabytes, and travel in a response header.
+pub const MAX_MESSAGE_CHARS: usize = 512;
+
+/// Cuts `message` to `max` characters, saying so.
+pub fn truncate_message(message: String, max: usize) -> String {
+    match message.char_indices().nth(max) {
+        None => message,
+        Some((cut, _)) => format!("{}… (truncated)", &message[..cut]),
+    }
+}
+
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: truncate_message(message.into(), MAX_MESSAGE_CHARS),
             field: None,
         }
     }
@@ -137,9 +149,8 @@ impl ApiError {
     /// An error about one request field, named by its proto field name.
     pub fn field(code: ErrorCode, field: &'static str, message: impl Into<String>) -> Self {
         Self {
-            code,
-            message: message.into(),
             field: Some(field),
+            ..Self::new(code, message)
         }
     }
 
@@ -161,3 +172,17 @@ impl ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut() {
+        let err = ApiError::new(ErrorCode::InvalidParameterValue, "x".repeat(10_000));
+        assert!(err.message.chars().count() < MAX_MESSAGE_CHARS + 20);
+        assert!(err.message.ends_with("(truncated)"));
+        assert_eq!(truncate_message("对对".into(), 1), "对… (truncated)");
+        assert_eq!(truncate_message("short".into(), 10), "short");
+    }
+}

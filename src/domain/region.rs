@@ -55,7 +55,6 @@ pub const REGIONS: &[Region] = &[
 impl Region {
     /// Accepts a current name (`ap-guangzhou`) or a legacy short name (`gz`).
     pub fn parse(text: &str) -> Result<Region, ApiError> {
-        let text = text.trim();
         REGIONS
             .iter()
             .find(|r| r.name == text || r.short == text)

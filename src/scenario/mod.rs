@@ -318,3 +318,69 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("a")), Format::Yaml);
     }
 }
+
+/// The loader meets untrusted files: whatever the bytes, it answers with a
+/// scenario or located errors, and never panics.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{
+        domain::{ids::IdGenerator, region::Region},
+        scenario::validate::{World, plan},
+    };
+
+    const SEEDS: [&str; 3] = [
+        include_str!("../../examples/overlap-matrix.yaml"),
+        include_str!("../../examples/expiry.yaml"),
+        include_str!("../../examples/quickstart.json"),
+    ];
+
+    fn load(text: &str, format: Format) {
+        if let Ok(scenario) = parse(text, format, "fuzz") {
+            let region = Region::parse("gz").unwrap();
+            if let Err(errors) = plan(
+                &World::default(),
+                &scenario,
+                region,
+                0,
+                &mut IdGenerator::new(Some(1)),
+            ) {
+                for (path, _) in errors {
+                    let _ = locate(text, &path);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            load(&text, Format::Yaml);
+            load(&text, Format::Json);
+        }
+
+        #[test]
+        fn mutated_scenarios_never_panic(
+            seed in 0..SEEDS.len(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
+        ) {
+            let mut bytes = SEEDS[seed].as_bytes().to_vec();
+            for (at, byte, kind) in edits {
+                let i = at.index(bytes.len().max(1));
+                match kind {
+                    0 if i < bytes.len() => bytes[i] = byte,
+                    1 => bytes.insert(i.min(bytes.len()), byte),
+                    _ if i < bytes.len() => { bytes.remove(i); }
+                    _ => {}
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let format = if seed == 2 { Format::Json } else { Format::Yaml };
+            load(&text, format);
+        }
+    }
+}

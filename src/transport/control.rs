@@ -14,6 +14,7 @@ use super::{auth::AppState, convert::optional};
 use crate::{
     domain::{
         ApiError, ErrorCode,
+        error::{MAX_MESSAGE_CHARS, truncate_message},
         time::{format_time, parse_time},
     },
     proto,
@@ -34,12 +35,22 @@ impl From<LoadError> for Status {
                     super::status::ERROR_DOMAIN,
                     std::collections::HashMap::new(),
                 );
+                // Scenario text can hold anything: keep each line and the
+                // whole message to a size a response header carries.
                 for e in &errors.0 {
-                    details.add_bad_request_violation(e.path.clone(), e.to_string());
+                    details.add_bad_request_violation(
+                        e.path.clone(),
+                        truncate_message(e.to_string(), MAX_MESSAGE_CHARS),
+                    );
                 }
+                let lines: Vec<String> = errors
+                    .0
+                    .iter()
+                    .map(|e| truncate_message(e.to_string(), MAX_MESSAGE_CHARS))
+                    .collect();
                 Status::with_error_details(
                     tonic::Code::InvalidArgument,
-                    format!("{}: {errors}", ErrorCode::InvalidParameterValue),
+                    format!("{}: {}", ErrorCode::InvalidParameterValue, lines.join("\n")),
                     details,
                 )
             }

@@ -83,7 +83,12 @@ async fn accepts_racing_for_one_active_slot_exactly_one_wins() {
         for i in 0..8 {
             let secret = app.account(&format!("{}", 100 + i)).await;
             let vpc = app.vpc(&secret, &format!("172.16.{i}.0/24")).await;
-            ids.push(app.create_peering(&secret, &vpc, &hub, "to-hub").await.unwrap().peering_connection_id);
+            ids.push(
+                app.create_peering(&secret, &vpc, &hub, "to-hub")
+                    .await
+                    .unwrap()
+                    .peering_connection_id,
+            );
         }
         let calls = ids
             .into_iter()
@@ -91,7 +96,12 @@ async fn accepts_racing_for_one_active_slot_exactly_one_wins() {
                 let (app, secret) = (app.clone(), hub_owner.clone());
                 async move {
                     app.peering()
-                        .accept_vpc_peering_connection(authed(&secret, proto::AcceptVpcPeeringConnectionRequest { peering_connection_id: id }))
+                        .accept_vpc_peering_connection(authed(
+                            &secret,
+                            proto::AcceptVpcPeeringConnectionRequest {
+                                peering_connection_id: id,
+                            },
+                        ))
                         .await
                 }
             })
@@ -101,7 +111,12 @@ async fn accepts_racing_for_one_active_slot_exactly_one_wins() {
         for e in &errors {
             assert_error(e, Code::ResourceExhausted, "PeeringConnectionLimitExceeded");
         }
-        let active = app.all_peerings(&hub_owner).await.iter().filter(|p| state(p) == State::Active).count();
+        let active = app
+            .all_peerings(&hub_owner)
+            .await
+            .iter()
+            .filter(|p| state(p) == State::Active)
+            .count();
         assert_eq!(active, 1);
         stop_and_check(Arc::into_inner(app).unwrap()).await;
     }
@@ -115,13 +130,22 @@ async fn one_request_accepted_many_times_at_once_succeeds_once() {
         let bob = app.account("2").await;
         let a = app.vpc(&alice, "10.0.0.0/16").await;
         let b = app.vpc(&bob, "10.1.0.0/16").await;
-        let id = app.create_peering(&alice, &a, &b, "p").await.unwrap().peering_connection_id;
+        let id = app
+            .create_peering(&alice, &a, &b, "p")
+            .await
+            .unwrap()
+            .peering_connection_id;
         let calls = (0..10)
             .map(|_| {
                 let (app, bob, id) = (app.clone(), bob.clone(), id.clone());
                 async move {
                     app.peering()
-                        .accept_vpc_peering_connection(authed(&bob, proto::AcceptVpcPeeringConnectionRequest { peering_connection_id: id }))
+                        .accept_vpc_peering_connection(authed(
+                            &bob,
+                            proto::AcceptVpcPeeringConnectionRequest {
+                                peering_connection_id: id,
+                            },
+                        ))
                         .await
                 }
             })
@@ -129,7 +153,11 @@ async fn one_request_accepted_many_times_at_once_succeeds_once() {
         let (ok, errors) = split(race(calls).await);
         assert_eq!(ok.len(), 1);
         for e in &errors {
-            assert_error(e, Code::FailedPrecondition, "UnsupportedOperation.VpcPeerInvalidStateChange");
+            assert_error(
+                e,
+                Code::FailedPrecondition,
+                "UnsupportedOperation.VpcPeerInvalidStateChange",
+            );
         }
         stop_and_check(Arc::into_inner(app).unwrap()).await;
     }
@@ -143,12 +171,21 @@ async fn accept_against_delete_ends_deleted_either_way() {
         let bob = app.account("2").await;
         let a = app.vpc(&alice, "10.0.0.0/16").await;
         let b = app.vpc(&bob, "10.1.0.0/16").await;
-        let id = app.create_peering(&alice, &a, &b, "p").await.unwrap().peering_connection_id;
+        let id = app
+            .create_peering(&alice, &a, &b, "p")
+            .await
+            .unwrap()
+            .peering_connection_id;
         let accept = {
             let (app, bob, id) = (app.clone(), bob.clone(), id.clone());
             tokio::spawn(async move {
                 app.peering()
-                    .accept_vpc_peering_connection(authed(&bob, proto::AcceptVpcPeeringConnectionRequest { peering_connection_id: id }))
+                    .accept_vpc_peering_connection(authed(
+                        &bob,
+                        proto::AcceptVpcPeeringConnectionRequest {
+                            peering_connection_id: id,
+                        },
+                    ))
                     .await
             })
         };
@@ -156,14 +193,23 @@ async fn accept_against_delete_ends_deleted_either_way() {
             let (app, alice, id) = (app.clone(), alice.clone(), id.clone());
             tokio::spawn(async move {
                 app.peering()
-                    .delete_vpc_peering_connection(authed(&alice, proto::DeleteVpcPeeringConnectionRequest { peering_connection_id: id }))
+                    .delete_vpc_peering_connection(authed(
+                        &alice,
+                        proto::DeleteVpcPeeringConnectionRequest {
+                            peering_connection_id: id,
+                        },
+                    ))
                     .await
             })
         };
         let (accepted, deleted) = (accept.await.unwrap(), delete.await.unwrap());
         deleted.expect("delete works from PENDING and from ACTIVE");
         if let Err(e) = accepted {
-            assert_error(&e, Code::FailedPrecondition, "UnsupportedOperation.VpcPeerInvalidStateChange");
+            assert_error(
+                &e,
+                Code::FailedPrecondition,
+                "UnsupportedOperation.VpcPeerInvalidStateChange",
+            );
         }
         assert_eq!(state(&app.all_peerings(&alice).await[0]), State::Deleted);
         stop_and_check(Arc::into_inner(app).unwrap()).await;
@@ -177,13 +223,24 @@ async fn snapshot_restore_against_writes_leaves_a_whole_state() {
         let alice = app.account("1").await;
         app.set_quota("1", "appid-max-vpcs", 100).await;
         app.vpc(&alice, "10.0.0.0/16").await;
-        app.admin().save_snapshot(app.admin_req(proto::SaveSnapshotRequest { name: "base".into() })).await.unwrap();
+        app.admin()
+            .save_snapshot(app.admin_req(proto::SaveSnapshotRequest {
+                name: "base".into(),
+            }))
+            .await
+            .unwrap();
         let mut writers = Vec::new();
         for i in 1..=20 {
             let (app, alice) = (app.clone(), alice.clone());
             writers.push(tokio::spawn(async move {
                 app.vpcs()
-                    .create_vpc(authed(&alice, proto::CreateVpcRequest { vpc_name: format!("v{i}"), cidr_block: format!("10.{i}.0.0/16") }))
+                    .create_vpc(authed(
+                        &alice,
+                        proto::CreateVpcRequest {
+                            vpc_name: format!("v{i}"),
+                            cidr_block: format!("10.{i}.0.0/16"),
+                        },
+                    ))
                     .await
                     .map(|r| r.into_inner().vpc.unwrap().un_vpc_id)
             }));
@@ -191,17 +248,36 @@ async fn snapshot_restore_against_writes_leaves_a_whole_state() {
         let restore = {
             let app = app.clone();
             tokio::spawn(async move {
-                app.admin().restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest { name: "base".into() })).await
+                app.admin()
+                    .restore_snapshot(app.admin_req(proto::RestoreSnapshotRequest {
+                        name: "base".into(),
+                    }))
+                    .await
             })
         };
         let mut created = Vec::new();
         for w in writers {
-            created.push(w.await.unwrap().expect("no write fails, before or after the restore"));
+            created.push(
+                w.await
+                    .unwrap()
+                    .expect("no write fails, before or after the restore"),
+            );
         }
         restore.await.unwrap().expect("restore");
         // Every VPC is either gone with the restore, or was made after it:
         // the listing is the base VPC plus a subset of the created ones.
-        let listed = app.vpcs().describe_vpc_ex(authed(&alice, proto::DescribeVpcExRequest { limit: Some(100), ..Default::default() })).await.unwrap().into_inner();
+        let listed = app
+            .vpcs()
+            .describe_vpc_ex(authed(
+                &alice,
+                proto::DescribeVpcExRequest {
+                    limit: Some(100),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
         assert!(listed.total_count >= 1 && listed.total_count <= 21);
         for vpc in &listed.data[1..] {
             assert!(created.contains(&vpc.un_vpc_id));
