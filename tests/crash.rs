@@ -1,0 +1,436 @@
+//! Nothing acknowledged is lost, and shutdown is graceful: mixed write load
+//! from many clients against the real binary, stopped mid-load by SIGKILL (or
+//! SIGTERM), restarted on the same file. Every call that got an OK answer must
+//! be there, and `vpcsim check` must pass. Rounds: VPCSIM_CRASH_ROUNDS
+//! (default 3; `.ci/run` runs more).
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use tonic::{Code, Request, transport::Channel};
+use vpcsim::proto::{
+    self, State, admin_service_client::AdminServiceClient,
+    peering_service_client::PeeringServiceClient, vpc_service_client::VpcServiceClient,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
+const CLIENTS: usize = 12;
+
+fn rounds() -> usize {
+    std::env::var("VPCSIM_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+fn serve(db: &Path) -> Server {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .env("VPCSIM_LOG", "warn,vpcsim::server=info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start vpcsim");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("vpcsim logs its address")
+            .expect("read log");
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+            && event["message"] == "vpcsim serving"
+        {
+            break event["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Server { child, addr }
+}
+
+impl Server {
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    fn wait(mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "vpcsim did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn channel(addr: &str) -> Channel {
+    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+fn authed<T>(secret: &str, message: T) -> Request<T> {
+    let mut r = Request::new(message);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {secret}").parse().unwrap());
+    r
+}
+
+/// What the clients were told, to hold the restarted server to.
+#[derive(Default)]
+struct Acknowledged {
+    /// VPC unique id -> exists.
+    vpcs: Vec<String>,
+    /// Peering id -> (last acknowledged state, state of a call still in flight).
+    peerings: HashMap<String, (State, Option<State>)>,
+    writes: usize,
+    /// How calls failed once the server went away.
+    failures: Vec<Code>,
+}
+
+/// One client's loop: VPC pair, request, accept, and every other time delete.
+async fn client(addr: String, i: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acknowledged>>) {
+    let ch = channel(&addr).await;
+    let (mut vpcs, mut peering) = (
+        VpcServiceClient::new(ch.clone()),
+        PeeringServiceClient::new(ch),
+    );
+    let (a, b) = (format!("AKIDa{i}"), format!("AKIDb{i}"));
+    let mut k = 0;
+    while !stop.load(Ordering::Relaxed) && k < 120 {
+        let make = |secret: &str, third: usize| {
+            authed(
+                secret,
+                proto::CreateVpcRequest {
+                    vpc_name: format!("c{i}-{k}"),
+                    cidr_block: format!("10.{i}.{third}.0/24"),
+                },
+            )
+        };
+        let failed = |acked: &Arc<Mutex<Acknowledged>>, status: tonic::Status| {
+            acked.lock().unwrap().failures.push(status.code())
+        };
+        let va = match vpcs.create_vpc(make(&a, 2 * k)).await {
+            Ok(r) => r.into_inner().vpc.unwrap(),
+            Err(e) => return failed(&acked, e),
+        };
+        let vb = match vpcs.create_vpc(make(&b, 2 * k + 1)).await {
+            Ok(r) => r.into_inner().vpc.unwrap(),
+            Err(e) => return failed(&acked, e),
+        };
+        {
+            let mut acked = acked.lock().unwrap();
+            acked
+                .vpcs
+                .extend([va.un_vpc_id.clone(), vb.un_vpc_id.clone()]);
+            acked.writes += 2;
+        }
+        let request = proto::CreateVpcPeeringConnectionRequest {
+            vpc_id: va.un_vpc_id.clone(),
+            peer_vpc_id: vb.vpc_id.clone(),
+            peer_uin: format!("{}", 2000 + i),
+            peering_connection_name: format!("p{k}"),
+        };
+        let id = match peering
+            .create_vpc_peering_connection(authed(&a, request))
+            .await
+        {
+            Ok(r) => r.into_inner().peering_connection_id,
+            Err(e) => return failed(&acked, e),
+        };
+        let step =
+            |acked: &Arc<Mutex<Acknowledged>>, id: &str, done: State, next: Option<State>| {
+                let mut acked = acked.lock().unwrap();
+                acked.peerings.insert(id.to_owned(), (done, next));
+                acked.writes += 1;
+            };
+        step(&acked, &id, State::Pending, Some(State::Active));
+        let accept = proto::AcceptVpcPeeringConnectionRequest {
+            peering_connection_id: id.clone(),
+        };
+        if let Err(e) = peering
+            .accept_vpc_peering_connection(authed(&b, accept))
+            .await
+        {
+            return failed(&acked, e);
+        }
+        let next = (k % 2 == 0).then_some(State::Deleted);
+        step(&acked, &id, State::Active, next);
+        if next.is_some() {
+            let delete = proto::DeleteVpcPeeringConnectionRequest {
+                peering_connection_id: id.clone(),
+            };
+            if let Err(e) = peering
+                .delete_vpc_peering_connection(authed(&a, delete))
+                .await
+            {
+                return failed(&acked, e);
+            }
+            step(&acked, &id, State::Deleted, None);
+        }
+        k += 1;
+    }
+}
+
+async fn setup(addr: &str) {
+    let mut admin = AdminServiceClient::new(channel(addr).await);
+    for i in 0..CLIENTS {
+        for (side, uin) in [("a", 1000 + i), ("b", 2000 + i)] {
+            admin
+                .create_account(proto::CreateAccountRequest {
+                    uin: uin.to_string(),
+                    name: format!("{side}{i}"),
+                    secret_id: format!("AKID{side}{i}"),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            admin
+                .set_quota(proto::SetQuotaRequest {
+                    uin: uin.to_string(),
+                    region: String::new(),
+                    quota_name: "appid-max-vpcs".into(),
+                    limit: 1000,
+                })
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Verifies, on a restarted server, everything the clients were told.
+async fn verify(addr: &str, acked: &Acknowledged) {
+    let ch = channel(addr).await;
+    let (mut vpcs, mut peering) = (
+        VpcServiceClient::new(ch.clone()),
+        PeeringServiceClient::new(ch),
+    );
+    let mut all_vpcs = std::collections::HashSet::new();
+    for i in 0..CLIENTS {
+        for secret in [format!("AKIDa{i}"), format!("AKIDb{i}")] {
+            let mut offset = 0;
+            loop {
+                let page = vpcs
+                    .describe_vpc_ex(authed(
+                        &secret,
+                        proto::DescribeVpcExRequest {
+                            offset: Some(offset),
+                            limit: Some(100),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                all_vpcs.extend(page.data.iter().map(|v| v.un_vpc_id.clone()));
+                offset += 100;
+                if offset >= page.total_count {
+                    break;
+                }
+            }
+        }
+    }
+    for id in &acked.vpcs {
+        assert!(all_vpcs.contains(id), "acknowledged vpc {id} was lost");
+    }
+    for (id, (done, in_flight)) in &acked.peerings {
+        // Either party sees it; ask through the requester of its client.
+        let mut found = None;
+        for c in 0..CLIENTS {
+            let page = peering
+                .describe_vpc_peering_connections(authed(
+                    &format!("AKIDa{c}"),
+                    proto::DescribeVpcPeeringConnectionsRequest {
+                        peering_connection_id: id.clone(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            if let Some(p) = page.data.first() {
+                found = Some(State::try_from(p.state).unwrap());
+                break;
+            }
+        }
+        let state = found.unwrap_or_else(|| panic!("acknowledged peering {id} was lost"));
+        assert!(
+            state == *done || Some(state) == *in_flight,
+            "{id}: acknowledged {done:?}, found {state:?}"
+        );
+    }
+}
+
+fn check(db: &Path) {
+    let output = Command::new(BIN)
+        .args(["check", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "check failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// One round: load, then `signal` mid-load; returns the writes acknowledged.
+async fn round(signal: &str, delay: Duration) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let server = serve(&db);
+    setup(&server.addr).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Acknowledged::default()));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| tokio::spawn(client(server.addr.clone(), i, stop.clone(), acked.clone())))
+        .collect();
+    tokio::time::sleep(delay).await;
+    server.signal(signal);
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    if signal == "TERM" {
+        assert!(
+            status.success(),
+            "SIGTERM under load must exit 0, got {status:?}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acked = Arc::try_unwrap(acked).ok().unwrap().into_inner().unwrap();
+    assert!(
+        acked.writes > 0,
+        "no write was acknowledged before the {signal}"
+    );
+    // Calls cut off by the stop fail as unavailable, never as a rule or an
+    // internal error.
+    for code in &acked.failures {
+        assert!(
+            matches!(code, Code::Unavailable | Code::Unknown | Code::Cancelled),
+            "{signal}: a call failed with {code:?}"
+        );
+    }
+    check(&db);
+    let restarted = serve(&db);
+    verify(&restarted.addr, &acked).await;
+    restarted.signal("TERM");
+    assert!(
+        tokio::task::spawn_blocking(move || restarted.wait())
+            .await
+            .unwrap()
+            .success()
+    );
+    check(&db);
+    acked.writes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_load_loses_nothing_acknowledged() {
+    let mut total = 0;
+    for r in 0..rounds() {
+        total += round("KILL", Duration::from_millis(300 + 150 * (r as u64 % 4))).await;
+    }
+    println!(
+        "crash rounds: {}, acknowledged writes checked: {total}",
+        rounds()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_load_finishes_calls_and_exits_cleanly() {
+    let written = round("TERM", Duration::from_millis(400)).await;
+    println!("acknowledged writes before SIGTERM: {written}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vanished_clients_hold_nothing_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vanish.db");
+    let server = serve(&db);
+    setup(&server.addr).await;
+    // Clients that send a write and go away before the answer.
+    let mut quitters = Vec::new();
+    for i in 0..200 {
+        let addr = server.addr.clone();
+        quitters.push(tokio::spawn(async move {
+            let mut vpcs = VpcServiceClient::new(channel(&addr).await);
+            let call = vpcs.create_vpc(authed(
+                "AKIDa0",
+                proto::CreateVpcRequest {
+                    vpc_name: format!("q{i}"),
+                    cidr_block: format!("10.200.{}.0/24", i % 250),
+                },
+            ));
+            let _ = tokio::time::timeout(Duration::from_micros(200), call).await;
+        }));
+    }
+    for q in quitters {
+        q.await.unwrap();
+    }
+    // Everyone else still gets through, promptly.
+    let mut vpcs = VpcServiceClient::new(channel(&server.addr).await);
+    for k in 0..20 {
+        let call = vpcs.create_vpc(authed(
+            "AKIDb0",
+            proto::CreateVpcRequest {
+                vpc_name: format!("ok{k}"),
+                cidr_block: format!("10.1.{k}.0/24"),
+            },
+        ));
+        let answer = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .expect("a write is stuck");
+        answer.unwrap();
+    }
+    let mut admin = AdminServiceClient::new(channel(&server.addr).await);
+    let clock = admin.get_clock(proto::GetClockRequest {}).await;
+    assert!(clock.is_ok() || clock.unwrap_err().code() != Code::Internal);
+    server.signal("TERM");
+    assert!(
+        tokio::task::spawn_blocking(move || server.wait())
+            .await
+            .unwrap()
+            .success()
+    );
+    check(&db);
+}
