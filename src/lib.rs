@@ -13,7 +13,9 @@
 //!   metadata, error mapping, request ids and logs.
 //! - [`server`]: builds and runs the whole server on a listener.
 //! - [`cli`]: the `vpcsim` command line.
+//! - [`bench`]: the load generator behind `vpcsim bench` and BENCHMARKS.md.
 
+pub mod bench;
 pub mod cli;
 pub mod domain;
 pub mod scenario;

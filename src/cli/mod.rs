@@ -50,6 +50,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Verify every invariant of the rules over a database; exits 1 on violations.
     Check(check::CheckArgs),
+    /// Measure throughput and latency over real gRPC (see BENCHMARKS.md).
+    Bench(crate::bench::BenchArgs),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
@@ -59,6 +61,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Dump(args) => dump::run(args).await,
         Command::Generate(args) => generate::run(args),
         Command::Check(args) => check::run(args).await,
+        Command::Bench(args) => crate::bench::run(args).await,
     }
 }
 
