@@ -86,7 +86,14 @@ impl Spawned {
         let exe = std::env::current_exe().context("finding the vpcsim binary")?;
         let started = Instant::now();
         let mut child = Command::new(exe)
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--db"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--db",
+            ])
             .arg(db)
             // One log line per call would cost more than some calls.
             .env("VPCSIM_LOG", "warn,vpcsim::server=info")
@@ -97,7 +104,9 @@ impl Spawned {
         let stderr = child.stderr.take().context("server stderr")?;
         let mut lines = BufReader::new(stderr).lines();
         let addr = loop {
-            let Some(Ok(line)) = lines.next() else { bail!("vpcsim serve exited before serving") };
+            let Some(Ok(line)) = lines.next() else {
+                bail!("vpcsim serve exited before serving")
+            };
             if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
                 && event["message"] == "vpcsim serving"
             {
@@ -130,7 +139,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut report = Report::new(&args);
     let duration = Duration::from_secs_f64(args.duration);
     let warmup = Duration::from_secs_f64(args.warmup);
-    let runtime = workload::Runtime { clients: args.clients, duration, warmup };
+    let runtime = workload::Runtime {
+        clients: args.clients,
+        duration,
+        warmup,
+    };
     let target = setup::Target::new(args.server.clone(), args.admin_token.clone())?;
 
     // The ceiling first: every ratio is against it.
@@ -143,7 +156,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         (Choice::Mixed, Workload::Mixed),
     ] {
         if wants(choice) {
-            let row = workload::measure(&target, workload, &runtime, args.describe_peerings).await?;
+            let row =
+                workload::measure(&target, workload, &runtime, args.describe_peerings).await?;
             report.add(row);
         }
     }
@@ -165,7 +179,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         print!("{}", report.text());
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, report.markdown()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, report.markdown())
+            .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -49,12 +49,23 @@ pub struct Report {
 }
 
 fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|text| text.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown cpu".into());
-    format!("{cpus} cpus, {model}, {} {}", std::env::consts::OS, std::env::consts::ARCH)
+    format!(
+        "{cpus} cpus, {model}, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -109,7 +120,8 @@ impl Report {
             let ratio = r.ratio_to_baseline.unwrap_or(0.0);
             t.push(Target {
                 name: format!("describe on {} peerings", self.describe_peerings),
-                wanted: ">= 70% of baseline, p99 < 10 ms (target stated for 1,000,000 peerings)".into(),
+                wanted: ">= 70% of baseline, p99 < 10 ms (target stated for 1,000,000 peerings)"
+                    .into(),
                 measured: format!("{:.1}% of baseline, p99 {:.2} ms", ratio * 100.0, r.p99_ms),
                 met: ratio >= 0.7 && r.p99_ms < 10.0 && r.errors == 0,
             });
@@ -136,7 +148,10 @@ impl Report {
             t.push(Target {
                 name: "create latency, 1 vs 1,000 live peers on the hub".into(),
                 wanted: "within 2x".into(),
-                measured: format!("p50 {:.3} ms vs {:.3} ms ({ratio:.2}x)", one.p50_ms, many.p50_ms),
+                measured: format!(
+                    "p50 {:.3} ms vs {:.3} ms ({ratio:.2}x)",
+                    one.p50_ms, many.p50_ms
+                ),
                 met: ratio <= 2.0,
             });
         }
@@ -144,8 +159,14 @@ impl Report {
     }
 
     fn rows_table(&self, out: &mut String) {
-        let _ = writeln!(out, "| workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | vs baseline | errors | server peak RSS MiB |");
-        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(
+            out,
+            "| workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | vs baseline | errors | server peak RSS MiB |"
+        );
+        let _ = writeln!(
+            out,
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
         for r in &self.rows {
             let _ = writeln!(
                 out,
@@ -156,9 +177,11 @@ impl Report {
                 r.p50_ms,
                 r.p99_ms,
                 r.p999_ms,
-                r.ratio_to_baseline.map_or("-".into(), |x| format!("{:.1}%", x * 100.0)),
+                r.ratio_to_baseline
+                    .map_or("-".into(), |x| format!("{:.1}%", x * 100.0)),
                 r.errors + r.exhausted_clients as u64,
-                r.server_peak_rss_mib.map_or("-".into(), |m| format!("{m:.1}")),
+                r.server_peak_rss_mib
+                    .map_or("-".into(), |m| format!("{m:.1}")),
             );
         }
     }
@@ -171,7 +194,10 @@ impl Report {
                 median(&s.empty_ms),
                 s.empty_ms.iter().copied().fold(f64::INFINITY, f64::min),
                 median(&s.peerings_100k_ms),
-                s.peerings_100k_ms.iter().copied().fold(f64::INFINITY, f64::min),
+                s.peerings_100k_ms
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min),
                 s.idle_rss_mib.map_or("-".into(), |m| format!("{m:.1}")),
             );
         }
@@ -188,7 +214,12 @@ impl Report {
             );
         }
         for r in self.rows.iter().filter(|r| r.first_error.is_some()) {
-            let _ = writeln!(out, "\n{}: first error: {}", r.workload, r.first_error.as_deref().unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "\n{}: first error: {}",
+                r.workload,
+                r.first_error.as_deref().unwrap_or_default()
+            );
         }
     }
 
@@ -196,7 +227,14 @@ impl Report {
         let _ = writeln!(out, "| target | wanted | measured | met |");
         let _ = writeln!(out, "| --- | --- | --- | --- |");
         for t in self.targets() {
-            let _ = writeln!(out, "| {} | {} | {} | {} |", t.name, t.wanted, t.measured, if t.met { "yes" } else { "no" });
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                t.name,
+                t.wanted,
+                t.measured,
+                if t.met { "yes" } else { "no" }
+            );
         }
     }
 
@@ -211,7 +249,11 @@ impl Report {
 
     pub fn markdown(&self) -> String {
         let mut out = String::from(include_str!("method.md"));
-        let _ = writeln!(out, "\n## Results\n\nMachine: {}. Command: `{}`.\n", self.machine, self.command);
+        let _ = writeln!(
+            out,
+            "\n## Results\n\nMachine: {}. Command: `{}`.\n",
+            self.machine, self.command
+        );
         self.rows_table(&mut out);
         self.extras(&mut out);
         out.push_str("\n## Targets\n\n");

@@ -39,7 +39,10 @@ pub struct Prepared {
 
 impl Target {
     pub fn new(server: Option<String>, admin_token: Option<String>) -> anyhow::Result<Target> {
-        Ok(Target { server, admin_token })
+        Ok(Target {
+            server,
+            admin_token,
+        })
     }
 
     /// A server whose state is exactly `scenario`.
@@ -57,14 +60,22 @@ impl Target {
                     .load_scenario(admin_request(request, self.admin_token.as_deref())?)
                     .await
                     .map_err(crate::cli::status_error)?;
-                Ok(Prepared { addr: addr.clone(), spawned: None, _dir: None })
+                Ok(Prepared {
+                    addr: addr.clone(),
+                    spawned: None,
+                    _dir: None,
+                })
             }
             None => {
                 let dir = tempfile::tempdir()?;
                 let db = dir.path().join("bench.db");
                 seed_file(&db, scenario).await?;
                 let (spawned, _) = Spawned::start(&db)?;
-                Ok(Prepared { addr: spawned.addr.clone(), spawned: Some(spawned), _dir: Some(dir) })
+                Ok(Prepared {
+                    addr: spawned.addr.clone(),
+                    spawned: Some(spawned),
+                    _dir: Some(dir),
+                })
             }
         }
     }
@@ -85,9 +96,15 @@ pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration
         default_region: Region::parse("gz").map_err(|e| anyhow::anyhow!(e.message))?,
         replace: false,
     };
-    let actor = Actor { uin: "admin".into(), request_id: "bench".into(), client_token: None };
+    let actor = Actor {
+        uin: "admin".into(),
+        request_id: "bench".into(),
+        client_token: None,
+    };
     let started = Instant::now();
-    let result = store.load_scenario(actor, load, Arc::new(AtomicU64::new(0))).await;
+    let result = store
+        .load_scenario(actor, load, Arc::new(AtomicU64::new(0)))
+        .await;
     let took = started.elapsed();
     let _ = stop.send(());
     writer.await.context("writer task")?;
@@ -140,8 +157,18 @@ pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, 
     let prefix = prefix_for(total);
     for c in 0..clients {
         let mut account = |uin: String, secret: String, name: String| {
-            scenario.accounts.push(AccountSpec { uin: uin.clone(), name, secret_id: Some(secret), ..Default::default() });
-            scenario.quotas.push(QuotaSpec { uin, region: None, quota_name: "appid-max-vpcs".into(), limit: (2 * pool) as i64 });
+            scenario.accounts.push(AccountSpec {
+                uin: uin.clone(),
+                name,
+                secret_id: Some(secret),
+                ..Default::default()
+            });
+            scenario.quotas.push(QuotaSpec {
+                uin,
+                region: None,
+                quota_name: "appid-max-vpcs".into(),
+                limit: (2 * pool) as i64,
+            });
         };
         account(requester_uin(c), requester_secret(c), format!("bench-a{c}"));
         if cross {
@@ -149,7 +176,17 @@ pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, 
         }
         for k in 0..pool {
             let (a, b) = pair(first_vpc, pool, c, k);
-            for (n, owner) in [(a, requester_uin(c)), (b, if cross { accepter_uin(c) } else { requester_uin(c) })] {
+            for (n, owner) in [
+                (a, requester_uin(c)),
+                (
+                    b,
+                    if cross {
+                        accepter_uin(c)
+                    } else {
+                        requester_uin(c)
+                    },
+                ),
+            ] {
                 scenario.vpcs.push(VpcSpec {
                     uin: owner,
                     vpc_name: format!("v{n}"),
@@ -191,9 +228,23 @@ pub fn hub_state(peers: usize) -> Scenario {
     let prefix = prefix_for(peers + 2);
     let uin = requester_uin(0);
     let mut scenario = Scenario::default();
-    scenario.accounts.push(AccountSpec { uin: uin.clone(), name: "hub".into(), secret_id: Some(requester_secret(0)), ..Default::default() });
-    for quota in ["appid-max-vpcs", "vpc-max-vpcpeers", "vpc-max-available-vpcpeers"] {
-        scenario.quotas.push(QuotaSpec { uin: uin.clone(), region: None, quota_name: quota.into(), limit: (peers + 10) as i64 });
+    scenario.accounts.push(AccountSpec {
+        uin: uin.clone(),
+        name: "hub".into(),
+        secret_id: Some(requester_secret(0)),
+        ..Default::default()
+    });
+    for quota in [
+        "appid-max-vpcs",
+        "vpc-max-vpcpeers",
+        "vpc-max-available-vpcpeers",
+    ] {
+        scenario.quotas.push(QuotaSpec {
+            uin: uin.clone(),
+            region: None,
+            quota_name: quota.into(),
+            limit: (peers + 10) as i64,
+        });
     }
     for n in 1..=peers + 2 {
         scenario.vpcs.push(VpcSpec {
@@ -229,11 +280,20 @@ pub struct Startup {
 
 async fn time_to_serving(db: &Path) -> anyhow::Result<(f64, Option<f64>)> {
     let (spawned, started) = Spawned::start(db)?;
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", spawned.addr))?.connect().await?;
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", spawned.addr))?
+        .connect()
+        .await?;
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
     loop {
-        let answer = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await;
-        if answer.is_ok_and(|r| r.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32) {
+        let answer = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await;
+        if answer.is_ok_and(|r| {
+            r.into_inner().status
+                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        }) {
             break;
         }
         tokio::time::sleep(Duration::from_micros(200)).await;
@@ -257,7 +317,11 @@ pub async fn startup() -> anyhow::Result<Startup> {
     for _ in 0..5 {
         peerings_100k_ms.push(time_to_serving(&big).await?.0);
     }
-    Ok(Startup { empty_ms, peerings_100k_ms, idle_rss_mib })
+    Ok(Startup {
+        empty_ms,
+        peerings_100k_ms,
+        idle_rss_mib,
+    })
 }
 
 /// Seeding the 10,000 / 100,000 / 100,000 scenario, against a bare bulk
@@ -304,25 +368,57 @@ async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration>
     let started = Instant::now();
     let mut tx = conn.begin().await?;
     for chunk in scenario.accounts.chunks(500) {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ");
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ",
+        );
         q.push_values(chunk.iter().enumerate(), |mut row, (i, a)| {
-            row.push_bind(a.uin.clone()).push_bind(a.name.clone()).push_bind(a.uin.parse::<i64>().unwrap_or(i as i64)).push_bind(a.secret_id.clone()).push_bind(a.secret_key.clone().unwrap_or_default()).push_bind(0i64);
+            row.push_bind(a.uin.clone())
+                .push_bind(a.name.clone())
+                .push_bind(a.uin.parse::<i64>().unwrap_or(i as i64))
+                .push_bind(a.secret_id.clone())
+                .push_bind(a.secret_key.clone().unwrap_or_default())
+                .push_bind(0i64);
         });
         q.build().execute(&mut *tx).await?;
     }
     for (c, chunk) in scenario.vpcs.chunks(500).enumerate() {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time) ");
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time) ",
+        );
         q.push_values(chunk.iter().enumerate(), |mut row, (i, v)| {
             let id = (c * 500 + i + 1) as i64;
-            row.push_bind(id).push_bind(v.vpc_id.clone()).push_bind(format!("vpc-{id:08}")).push_bind(v.uin.clone()).push_bind("ap-guangzhou").push_bind(v.vpc_name.clone()).push_bind(v.cidr_block.clone()).push_bind(0i64);
+            row.push_bind(id)
+                .push_bind(v.vpc_id.clone())
+                .push_bind(format!("vpc-{id:08}"))
+                .push_bind(v.uin.clone())
+                .push_bind("ap-guangzhou")
+                .push_bind(v.vpc_name.clone())
+                .push_bind(v.cidr_block.clone())
+                .push_bind(0i64);
         });
         q.build().execute(&mut *tx).await?;
     }
-    let row_of = |legacy: &str| legacy.rsplit('_').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(1);
+    let row_of = |legacy: &str| {
+        legacy
+            .rsplit('_')
+            .next()
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
     for (c, chunk) in scenario.peerings.chunks(500).enumerate() {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin, region, state, create_time) ");
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin, region, state, create_time) ",
+        );
         q.push_values(chunk.iter().enumerate(), |mut row, (i, p)| {
-            row.push_bind(format!("pcx-{:08}", c * 500 + i)).push_bind(p.peering_connection_name.clone()).push_bind(row_of(&p.vpc)).push_bind(row_of(&p.peer_vpc)).push_bind("0").push_bind("0").push_bind("ap-guangzhou").push_bind(2i64).push_bind(0i64);
+            row.push_bind(format!("pcx-{:08}", c * 500 + i))
+                .push_bind(p.peering_connection_name.clone())
+                .push_bind(row_of(&p.vpc))
+                .push_bind(row_of(&p.peer_vpc))
+                .push_bind("0")
+                .push_bind("0")
+                .push_bind("ap-guangzhou")
+                .push_bind(2i64)
+                .push_bind(0i64);
         });
         q.build().execute(&mut *tx).await?;
     }

@@ -79,15 +79,31 @@ struct ClientResult {
 }
 
 async fn connect(addr: &str) -> anyhow::Result<Channel> {
-    Ok(tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?.connect().await?)
+    Ok(
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
+            .connect()
+            .await?,
+    )
 }
 
-async fn client(addr: String, c: usize, plan: Arc<Plan>, measure_from: Instant, end: Instant) -> anyhow::Result<ClientResult> {
+async fn client(
+    addr: String,
+    c: usize,
+    plan: Arc<Plan>,
+    measure_from: Instant,
+    end: Instant,
+) -> anyhow::Result<ClientResult> {
     let channel = connect(&addr).await?;
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
     let mut peering = PeeringServiceClient::new(channel);
     let mut rng = SmallRng::seed_from_u64(c as u64 + 1);
-    let mut result = ClientResult { latencies: Histogram::new(3)?, ops: 0, errors: 0, first_error: None, exhausted: false };
+    let mut result = ClientResult {
+        latencies: Histogram::new(3)?,
+        ops: 0,
+        errors: 0,
+        first_error: None,
+        exhausted: false,
+    };
     let mut next_pair = 0;
     let (a, b) = (requester_secret(c), accepter_secret(c));
     while Instant::now() < end {
@@ -102,22 +118,39 @@ async fn client(addr: String, c: usize, plan: Arc<Plan>, measure_from: Instant, 
         }
         let started = Instant::now();
         let outcome: Result<(), tonic::Status> = match plan.workload {
-            Workload::Baseline => health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await.map(drop),
+            Workload::Baseline => health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map(drop),
             _ if create => {
                 let (x, y) = pair(plan.first_pair_vpc, plan.pool, c, next_pair);
                 next_pair += 1;
-                let peer_uin = if plan.workload == Workload::Cross { setup::accepter_uin(c) } else { requester_uin(c) };
+                let peer_uin = if plan.workload == Workload::Cross {
+                    setup::accepter_uin(c)
+                } else {
+                    requester_uin(c)
+                };
                 let request = proto::CreateVpcPeeringConnectionRequest {
                     vpc_id: legacy(x),
                     peer_vpc_id: legacy(y),
                     peer_uin,
                     peering_connection_name: format!("bench-{x}"),
                 };
-                match peering.create_vpc_peering_connection(authed(&a, request)).await {
+                match peering
+                    .create_vpc_peering_connection(authed(&a, request))
+                    .await
+                {
                     Ok(created) if plan.workload == Workload::Cross => {
                         let id = created.into_inner().peering_connection_id;
-                        let accept = proto::AcceptVpcPeeringConnectionRequest { peering_connection_id: id };
-                        peering.accept_vpc_peering_connection(authed(&b, accept)).await.map(drop)
+                        let accept = proto::AcceptVpcPeeringConnectionRequest {
+                            peering_connection_id: id,
+                        };
+                        peering
+                            .accept_vpc_peering_connection(authed(&b, accept))
+                            .await
+                            .map(drop)
                     }
                     other => other.map(drop),
                 }
@@ -125,8 +158,15 @@ async fn client(addr: String, c: usize, plan: Arc<Plan>, measure_from: Instant, 
             _ => {
                 let account = rng.random_range(0..plan.describe_accounts);
                 let vpc = account * 10 + rng.random_range(0..10) + 1;
-                let request = proto::DescribeVpcPeeringConnectionsRequest { vpc_id: legacy(vpc), limit: Some(20), ..Default::default() };
-                peering.describe_vpc_peering_connections(authed(&format!("AKIDgen{account}"), request)).await.map(drop)
+                let request = proto::DescribeVpcPeeringConnectionsRequest {
+                    vpc_id: legacy(vpc),
+                    limit: Some(20),
+                    ..Default::default()
+                };
+                peering
+                    .describe_vpc_peering_connections(authed(&format!("AKIDgen{account}"), request))
+                    .await
+                    .map(drop)
             }
         };
         let finished = Instant::now();
@@ -136,11 +176,15 @@ async fn client(addr: String, c: usize, plan: Arc<Plan>, measure_from: Instant, 
         match outcome {
             Ok(()) => {
                 result.ops += 1;
-                result.latencies.record(finished.duration_since(started).as_micros() as u64)?;
+                result
+                    .latencies
+                    .record(finished.duration_since(started).as_micros() as u64)?;
             }
             Err(status) => {
                 result.errors += 1;
-                result.first_error.get_or_insert_with(|| status.message().to_owned());
+                result
+                    .first_error
+                    .get_or_insert_with(|| status.message().to_owned());
             }
         }
     }
@@ -148,11 +192,19 @@ async fn client(addr: String, c: usize, plan: Arc<Plan>, measure_from: Instant, 
 }
 
 /// Runs `clients` clients against `addr` and sums up.
-async fn drive(name: String, addr: &str, clients: usize, plan: Plan, runtime: &Runtime) -> anyhow::Result<Row> {
+async fn drive(
+    name: String,
+    addr: &str,
+    clients: usize,
+    plan: Plan,
+    runtime: &Runtime,
+) -> anyhow::Result<Row> {
     let plan = Arc::new(plan);
     let measure_from = Instant::now() + runtime.warmup;
     let end = measure_from + runtime.duration;
-    let tasks: Vec<_> = (0..clients).map(|c| tokio::spawn(client(addr.to_owned(), c, plan.clone(), measure_from, end))).collect();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| tokio::spawn(client(addr.to_owned(), c, plan.clone(), measure_from, end)))
+        .collect();
     let mut all = Histogram::<u64>::new(3)?;
     let (mut ops, mut errors, mut exhausted, mut first_error) = (0, 0, 0, None);
     for task in tasks {
@@ -189,20 +241,46 @@ fn pool_for(runtime: &Runtime) -> usize {
     ((25_000.0 * seconds) / runtime.clients.max(1) as f64).ceil() as usize + 16
 }
 
-pub async fn measure(target: &Target, workload: Workload, runtime: &Runtime, describe_peerings: usize) -> anyhow::Result<Row> {
+pub async fn measure(
+    target: &Target,
+    workload: Workload,
+    runtime: &Runtime,
+    describe_peerings: usize,
+) -> anyhow::Result<Row> {
     let mut scenario = Scenario::default();
-    let mut plan = Plan { workload, pool: 0, first_pair_vpc: 1, describe_accounts: 0 };
+    let mut plan = Plan {
+        workload,
+        pool: 0,
+        first_pair_vpc: 1,
+        describe_accounts: 0,
+    };
     if matches!(workload, Workload::Describe | Workload::Mixed) {
         scenario = setup::describe_state(describe_peerings)?;
         plan.describe_accounts = scenario.accounts.len();
         plan.first_pair_vpc = scenario.vpcs.len() + 1;
     }
-    if matches!(workload, Workload::Create | Workload::Cross | Workload::Mixed) {
+    if matches!(
+        workload,
+        Workload::Create | Workload::Cross | Workload::Mixed
+    ) {
         plan.pool = pool_for(runtime) / if workload == Workload::Mixed { 3 } else { 1 };
-        setup::pairs(&mut scenario, runtime.clients, plan.pool, workload == Workload::Cross, plan.first_pair_vpc);
+        setup::pairs(
+            &mut scenario,
+            runtime.clients,
+            plan.pool,
+            workload == Workload::Cross,
+            plan.first_pair_vpc,
+        );
     }
     let server = target.prepare(scenario).await?;
-    let mut row = drive(workload.name().to_owned(), &server.addr, runtime.clients, plan, runtime).await?;
+    let mut row = drive(
+        workload.name().to_owned(),
+        &server.addr,
+        runtime.clients,
+        plan,
+        runtime,
+    )
+    .await?;
     row.server_peak_rss_mib = server.spawned.as_ref().and_then(|s| s.peak_rss_mib());
     Ok(row)
 }
@@ -226,7 +304,9 @@ pub async fn hub(target: &Target, peers: usize, runtime: &Runtime) -> anyhow::Re
             peering_connection_name: "hub-probe".into(),
         };
         let started = Instant::now();
-        let created = peering.create_vpc_peering_connection(authed(&secret, request)).await;
+        let created = peering
+            .create_vpc_peering_connection(authed(&secret, request))
+            .await;
         let took = started.elapsed();
         match created {
             Ok(created) => {
@@ -235,8 +315,12 @@ pub async fn hub(target: &Target, peers: usize, runtime: &Runtime) -> anyhow::Re
                     latencies.record(took.as_micros() as u64)?;
                 }
                 let id = created.into_inner().peering_connection_id;
-                let delete = proto::DeleteVpcPeeringConnectionRequest { peering_connection_id: id };
-                peering.delete_vpc_peering_connection(authed(&secret, delete)).await?;
+                let delete = proto::DeleteVpcPeeringConnectionRequest {
+                    peering_connection_id: id,
+                };
+                peering
+                    .delete_vpc_peering_connection(authed(&secret, delete))
+                    .await?;
             }
             Err(status) => {
                 errors += 1;

@@ -243,11 +243,23 @@ async fn quota_used(
 impl Store {
     /// The account a SecretId belongs to.
     pub async fn account_by_secret_id(&self, secret_id: &str) -> ApiResult<Option<Account>> {
+        if let Some(account) = self
+            .secrets
+            .read()
+            .ok()
+            .and_then(|s| s.get(secret_id).cloned())
+        {
+            return Ok(Some(account));
+        }
         let mut conn = self.read().await?;
-        Ok(sqlx::query_as("SELECT * FROM accounts WHERE secret_id = ?")
+        let found: Option<Account> = sqlx::query_as("SELECT * FROM accounts WHERE secret_id = ?")
             .bind(secret_id)
             .fetch_optional(&mut *conn)
-            .await?)
+            .await?;
+        if let (Some(account), Ok(mut secrets)) = (&found, self.secrets.write()) {
+            secrets.insert(secret_id.to_owned(), account.clone());
+        }
+        Ok(found)
     }
 
     /// True when no account exists (and so nothing else does).

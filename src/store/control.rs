@@ -250,6 +250,16 @@ async fn move_clock(tx: &mut Tx, actor: &Actor, target: Timestamp) -> ApiResult<
     Ok(tx.now)
 }
 
+/// Forgets remembered accounts when dropped: after the write, whatever its
+/// outcome, so no removed account keeps authenticating.
+struct ForgetAccounts<'a>(&'a Store);
+
+impl Drop for ForgetAccounts<'_> {
+    fn drop(&mut self) {
+        self.0.forget_accounts();
+    }
+}
+
 impl Store {
     pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
@@ -259,6 +269,7 @@ impl Store {
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
+        let _forget = ForgetAccounts(self);
         self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
         })
@@ -287,6 +298,7 @@ impl Store {
         actor: Actor,
         scenario: Option<ScenarioLoad>,
     ) -> Result<LoadSummary, LoadError> {
+        let _forget = ForgetAccounts(self);
         let cleared = self
             .write(move |tx| {
                 Box::pin(async move {

@@ -90,6 +90,10 @@ pub struct Store {
     pub clock: Arc<Clock>,
     /// The newest event id, moved after every commit; WatchEvents waits on it.
     last_event: watch::Sender<i64>,
+    /// Accounts by SecretId, as authentication found them. A SecretId never
+    /// changes; accounts only go away with a reset, a restore or a replacing
+    /// load, which clear this.
+    secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Account>>>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -164,6 +168,7 @@ impl Store {
             writes: sender,
             clock,
             last_event,
+            secrets: Arc::default(),
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -182,6 +187,13 @@ impl Store {
         let result = check::check(&mut conn, self.clock.now()).await;
         let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
         Ok(result?)
+    }
+
+    /// Forgets the accounts authentication remembered.
+    fn forget_accounts(&self) {
+        if let Ok(mut secrets) = self.secrets.write() {
+            secrets.clear();
+        }
     }
 
     /// Closes the read pool; the writer stops when the last store is dropped.

@@ -1,14 +1,15 @@
 //! Peering connections: the create checks, the state changes, Describe, and
 //! the expiry of overdue requests.
 
+use std::collections::HashMap;
+
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     Actor, Store, Tx,
-    accounts::quota_limit,
     events::{self, Change},
     records::{Peering, Vpc},
-    vpcs::{find_vpc, owned_vpc, vpc_by_row_id, vpc_not_found},
+    vpcs::{vpc_by_row_id, vpc_not_found},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
@@ -119,17 +120,137 @@ fn active_count(rows: &[LiveRow]) -> i64 {
         .count() as i64
 }
 
+/// Quota limits of a few accounts in one region, read in one statement.
+struct Limits(HashMap<(String, String), i64>);
+
+impl Limits {
+    async fn of(
+        conn: &mut SqliteConnection,
+        uins: [&str; 2],
+        region: &str,
+    ) -> Result<Limits, sqlx::Error> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT uin, quota_name, quota_limit FROM quotas WHERE region = ? AND uin IN (?, ?)",
+        )
+        .bind(region)
+        .bind(uins[0])
+        .bind(uins[1])
+        .fetch_all(conn)
+        .await?;
+        Ok(Limits(
+            rows.into_iter()
+                .map(|(uin, quota, limit)| ((uin, quota), limit))
+                .collect(),
+        ))
+    }
+
+    fn get(&self, uin: &str, quota: QuotaName) -> i64 {
+        self.0
+            .get(&(uin.to_owned(), quota.as_str().to_owned()))
+            .copied()
+            .unwrap_or(quota.default_limit())
+    }
+}
+
+/// The live peerings of two VPCs, each seen from its VPC, in one statement.
+async fn live_peers_of_both(
+    conn: &mut SqliteConnection,
+    a: i64,
+    b: i64,
+    now: Timestamp,
+    except: Option<i64>,
+) -> Result<(Vec<LiveRow>, Vec<LiveRow>), sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id, p.peering_connection_id, p.state,
+                p.vpc, v.un_vpc_id, v.cidr_block, v.assistant_cidr_blocks,
+                p.peer_vpc, pv.un_vpc_id, pv.cidr_block, pv.assistant_cidr_blocks
+         FROM peerings p JOIN vpcs v ON v.id = p.vpc JOIN vpcs pv ON pv.id = p.peer_vpc
+         WHERE (p.vpc IN (?1, ?2) OR p.peer_vpc IN (?1, ?2))
+           AND (p.state = 2 OR (p.state = 1 AND p.expire_time > ?3)) AND p.id IS NOT ?4
+         ORDER BY p.id",
+    )
+    .bind(a)
+    .bind(b)
+    .bind(now)
+    .bind(except)
+    .fetch_all(conn)
+    .await?;
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    for (
+        id,
+        peering_id,
+        state,
+        vpc,
+        vpc_un,
+        vpc_cidr,
+        vpc_assist,
+        peer,
+        peer_un,
+        peer_cidr,
+        peer_assist,
+    ) in rows
+    {
+        let state = PeeringState::from_i64(state).unwrap_or(PeeringState::Active);
+        let seen_from = |other: i64, un: &str, cidr: &str, assist: &str| LiveRow {
+            peering_row_id: id,
+            other_row_id: other,
+            state,
+            peer: LivePeer {
+                peering_id: peering_id.clone(),
+                other: VpcBlocks {
+                    un_vpc_id: un.to_owned(),
+                    blocks: parse_blocks(cidr, assist),
+                },
+            },
+        };
+        for (host, list) in [(a, &mut of_a), (b, &mut of_b)] {
+            if vpc == host {
+                list.push(seen_from(peer, &peer_un, &peer_cidr, &peer_assist));
+            } else if peer == host {
+                list.push(seen_from(vpc, &vpc_un, &vpc_cidr, &vpc_assist));
+            }
+        }
+    }
+    // A VPC asked about twice (a self-peering, refused later) is one VPC.
+    if a == b {
+        of_b.clear();
+    }
+    Ok((of_a, of_b))
+}
+
+fn parse_blocks(cidr: &str, assistants: &str) -> Vec<CidrBlock> {
+    std::iter::once(cidr)
+        .chain(assistants.split(',').filter(|b| !b.is_empty()))
+        .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+        .collect()
+}
+
 /// The rules a peering between `vpc` and `peer` must pass to become live:
 /// no other live peering between them, the overlap rules, and the live-peering
 /// quota of each end. `except` leaves the peering being re-checked out.
-/// Returns the live peerings of both ends for further checks.
+/// Returns the live peerings of both ends and the quota limits, for further
+/// checks.
 async fn check_live_rules(
     tx: &mut Tx,
     vpc: &Vpc,
     peer: &Vpc,
     except: Option<i64>,
-) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>)> {
-    let vpc_rows = live_peers(&mut tx.conn, vpc.id, tx.now, except).await?;
+) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>, Limits)> {
+    let (vpc_rows, peer_rows) =
+        live_peers_of_both(&mut tx.conn, vpc.id, peer.id, tx.now, except).await?;
     if let Some(dup) = vpc_rows.iter().find(|r| r.other_row_id == peer.id) {
         return Err(ApiError::new(
             ErrorCode::VpcPeerAlreadyExist,
@@ -139,62 +260,37 @@ async fn check_live_rules(
             ),
         ));
     }
-    let peer_rows = if vpc.id == peer.id {
-        Vec::new()
-    } else {
-        live_peers(&mut tx.conn, peer.id, tx.now, except).await?
-    };
     check_overlap_rules(
         &blocks_of(vpc),
         &blocks_of(peer),
         &peers_of(&vpc_rows),
         &peers_of(&peer_rows),
     )?;
+    let limits = Limits::of(&mut tx.conn, [&vpc.uin, &peer.uin], &vpc.region).await?;
     for (end, rows) in [(vpc, &vpc_rows), (peer, &peer_rows)] {
-        let limit = quota_limit(
-            &mut tx.conn,
-            &end.uin,
-            region_of(end)?,
-            QuotaName::MaxVpcPeers,
-        )
-        .await?;
         check_quota(
             ErrorCode::PeeringConnectionLimitExceeded,
             QuotaName::MaxVpcPeers.as_str(),
             &end.un_vpc_id,
             rows.len() as i64,
-            limit,
+            limits.get(&end.uin, QuotaName::MaxVpcPeers),
         )?;
     }
-    Ok((vpc_rows, peer_rows))
+    Ok((vpc_rows, peer_rows, limits))
 }
 
 /// The ACTIVE-peering quota of both ends, for a peering about to become ACTIVE.
-async fn check_active_quota(tx: &mut Tx, ends: [(&Vpc, &[LiveRow]); 2]) -> ApiResult<()> {
+fn check_active_quota(limits: &Limits, ends: [(&Vpc, &[LiveRow]); 2]) -> ApiResult<()> {
     for (end, rows) in ends {
-        let limit = quota_limit(
-            &mut tx.conn,
-            &end.uin,
-            region_of(end)?,
-            QuotaName::MaxAvailableVpcPeers,
-        )
-        .await?;
         check_quota(
             ErrorCode::PeeringConnectionLimitExceeded,
             QuotaName::MaxAvailableVpcPeers.as_str(),
             &end.un_vpc_id,
             active_count(rows),
-            limit,
+            limits.get(&end.uin, QuotaName::MaxAvailableVpcPeers),
         )?;
     }
     Ok(())
-}
-
-fn region_of(vpc: &Vpc) -> ApiResult<Region> {
-    Region::parse(&vpc.region).map_err(|_| {
-        tracing::error!(vpc = %vpc.un_vpc_id, region = %vpc.region, "stored vpc has an unknown region");
-        ApiError::internal()
-    })
 }
 
 pub async fn create_peering(
@@ -203,37 +299,49 @@ pub async fn create_peering(
     region: Region,
     new: NewPeering,
 ) -> ApiResult<Peering> {
-    let vpc = owned_vpc(&mut tx.conn, &actor.uin, &new.vpc, region).await?;
-    let peer = match find_vpc(&mut tx.conn, &new.peer_vpc, region).await? {
-        Some(found) if found.uin == new.peer_uin => found,
+    let (vpc, peer) = find_pair(&mut tx.conn, &new.vpc, &new.peer_vpc, region).await?;
+    let vpc = match vpc {
+        Some((found, app_id)) if found.uin == actor.uin => (found, app_id),
+        _ => return Err(vpc_not_found(new.vpc.as_str(), region)),
+    };
+    let peer = match peer {
+        Some((found, app_id)) if found.uin == new.peer_uin => (found, app_id),
         _ => return Err(vpc_not_found(new.peer_vpc.as_str(), region)),
     };
-    let (vpc_rows, peer_rows) = check_live_rules(tx, &vpc, &peer, None).await?;
-    let same_account = vpc.uin == peer.uin;
-    let (state, expire_time) = if same_account {
-        check_active_quota(tx, [(&vpc, &vpc_rows), (&peer, &peer_rows)]).await?;
+    let ((vpc, app_id), (peer, peer_app_id)) = (vpc, peer);
+    let (vpc_rows, peer_rows, limits) = check_live_rules(tx, &vpc, &peer, None).await?;
+    let (state, expire_time) = if vpc.uin == peer.uin {
+        check_active_quota(&limits, [(&vpc, &vpc_rows), (&peer, &peer_rows)])?;
         (PeeringState::Active, None)
     } else {
         (PeeringState::Pending, Some(tx.now + PENDING_LIFETIME_SECS))
     };
-    let peering_id = next_peering_id(tx).await?;
-    sqlx::query(
-        "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
-                               region, state, create_time, expire_time)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&peering_id)
-    .bind(&new.name)
-    .bind(vpc.id)
-    .bind(peer.id)
-    .bind(&vpc.uin)
-    .bind(&peer.uin)
-    .bind(region.name)
-    .bind(state.as_i64())
-    .bind(tx.now)
-    .bind(expire_time)
-    .execute(&mut tx.conn)
-    .await?;
+    // A fresh id that collides with an existing one (as likely as 1 in 36^8)
+    // inserts nothing and draws again.
+    let peering_id = loop {
+        let id = tx.ids.peering_id();
+        let inserted: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
+                                   region, state, create_time, expire_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (peering_connection_id) DO NOTHING RETURNING id",
+        )
+        .bind(&id)
+        .bind(&new.name)
+        .bind(vpc.id)
+        .bind(peer.id)
+        .bind(&vpc.uin)
+        .bind(&peer.uin)
+        .bind(region.name)
+        .bind(state.as_i64())
+        .bind(tx.now)
+        .bind(expire_time)
+        .fetch_optional(&mut tx.conn)
+        .await?;
+        if inserted.is_some() {
+            break id;
+        }
+    };
     events::record(
         tx,
         actor,
@@ -246,21 +354,58 @@ pub async fn create_peering(
         },
     )
     .await?;
-    fetch_peering(&mut tx.conn, &peering_id, tx.now).await
+    Ok(Peering {
+        peering_connection_id: peering_id,
+        peering_connection_name: new.name,
+        vpc_id: vpc.vpc_id,
+        un_vpc_id: vpc.un_vpc_id,
+        peer_vpc_id: peer.vpc_id,
+        un_peer_vpc_id: peer.un_vpc_id,
+        uin: vpc.uin,
+        peer_uin: peer.uin,
+        app_id,
+        peer_app_id,
+        region: region.name.to_owned(),
+        state,
+        create_time: tx.now,
+        expire_time,
+    })
 }
 
-async fn next_peering_id(tx: &mut Tx) -> Result<String, sqlx::Error> {
-    loop {
-        let id = tx.ids.peering_id();
-        let taken: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM peerings WHERE peering_connection_id = ?")
-                .bind(&id)
-                .fetch_optional(&mut tx.conn)
-                .await?;
-        if taken.is_none() {
-            return Ok(id);
-        }
+/// Both VPCs of a create, with their owners' app ids, in one statement;
+/// `None` for one that is not a live VPC of the region.
+async fn find_pair(
+    conn: &mut SqliteConnection,
+    a: &VpcRef,
+    b: &VpcRef,
+    region: Region,
+) -> Result<(Option<(Vpc, i64)>, Option<(Vpc, i64)>), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        vpc: Vpc,
+        app_id: i64,
     }
+    let rows: Vec<Found> = sqlx::query_as(
+        "SELECT v.id, v.vpc_id, v.un_vpc_id, v.uin, v.region, v.vpc_name, v.cidr_block, v.assistant_cidr_blocks,
+                v.create_time, a.app_id
+         FROM vpcs v JOIN accounts a ON a.uin = v.uin
+         WHERE v.region = ?1 AND v.deleted = 0 AND (v.vpc_id IN (?2, ?3) OR v.un_vpc_id IN (?2, ?3))",
+    )
+    .bind(region.name)
+    .bind(a.as_str())
+    .bind(b.as_str())
+    .fetch_all(conn)
+    .await?;
+    let pick = |r: &VpcRef| {
+        rows.iter()
+            .find(|f| match r {
+                VpcRef::Legacy(id) => f.vpc.vpc_id == *id,
+                VpcRef::Unique(id) => f.vpc.un_vpc_id == *id,
+            })
+            .map(|f| (f.vpc.clone(), f.app_id))
+    };
+    Ok((pick(a), pick(b)))
 }
 
 /// A state change or rename of an existing peering.
@@ -320,7 +465,8 @@ pub async fn change_peering(
             let peer = vpc_by_row_id(&mut tx.conn, row.peer_vpc).await?;
             let (vpc_rows, peer_rows) =
                 check_live_rules_for_accept(tx, &vpc, &peer, row.id).await?;
-            check_active_quota(tx, [(&vpc, &vpc_rows), (&peer, &peer_rows)]).await?;
+            let limits = Limits::of(&mut tx.conn, [&vpc.uin, &peer.uin], &vpc.region).await?;
+            check_active_quota(&limits, [(&vpc, &vpc_rows), (&peer, &peer_rows)])?;
             expire_time = None;
         }
         Action::Enable => {
@@ -372,8 +518,8 @@ async fn check_live_rules_for_accept(
     peer: &Vpc,
     peering_row_id: i64,
 ) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>)> {
-    let vpc_rows = live_peers(&mut tx.conn, vpc.id, tx.now, Some(peering_row_id)).await?;
-    let peer_rows = live_peers(&mut tx.conn, peer.id, tx.now, Some(peering_row_id)).await?;
+    let (vpc_rows, peer_rows) =
+        live_peers_of_both(&mut tx.conn, vpc.id, peer.id, tx.now, Some(peering_row_id)).await?;
     check_overlap_rules(
         &blocks_of(vpc),
         &blocks_of(peer),
@@ -398,6 +544,15 @@ const PEERING_SELECT: &str = "SELECT p.peering_connection_id, p.peering_connecti
     JOIN vpcs pv ON pv.id = p.peer_vpc
     JOIN accounts a ON a.uin = p.uin
     JOIN accounts pa ON pa.uin = p.peer_uin";
+
+/// A Describe row: the peering (columns 0 to 13, read by position) and how
+/// many match in all (column 14).
+#[derive(sqlx::FromRow)]
+struct CountedPeering {
+    #[sqlx(flatten)]
+    peering: PeeringTuple,
+    total: i64,
+}
 
 type PeeringTuple = (
     String,
@@ -499,27 +654,28 @@ impl Store {
     ) -> ApiResult<(i64, Vec<Peering>)> {
         let now = self.clock.now();
         let mut conn = self.read().await?;
-        // A VPC filter matches either end; one the caller cannot see simply
-        // matches nothing of the caller's.
-        let vpc_row = match &filter.vpc {
-            Some(vpc) => match find_vpc(&mut conn, vpc, region).await? {
-                Some(found) => Some(found.id),
-                None => return Ok((0, Vec::new())),
-            },
-            None => None,
-        };
         let conditions = |q: &mut QueryBuilder<Sqlite>| {
             q.push(" WHERE p.region = ").push_bind(region.name);
             q.push(" AND (p.uin = ").push_bind(caller.to_owned());
             q.push(" OR p.peer_uin = ")
                 .push_bind(caller.to_owned())
                 .push(")");
-            if let Some(row) = vpc_row {
-                q.push(" AND (p.vpc = ")
-                    .push_bind(row)
-                    .push(" OR p.peer_vpc = ")
-                    .push_bind(row)
-                    .push(")");
+            // A VPC filter matches either end; a VPC that does not exist (or
+            // is deleted) makes the subquery NULL, which matches nothing.
+            if let Some(vpc) = &filter.vpc {
+                let column = match vpc {
+                    VpcRef::Legacy(_) => "vpc_id",
+                    VpcRef::Unique(_) => "un_vpc_id",
+                };
+                for (i, end) in ["p.vpc", "p.peer_vpc"].into_iter().enumerate() {
+                    q.push(if i == 0 { " AND (" } else { " OR " });
+                    q.push(format!("{end} = (SELECT id FROM vpcs WHERE {column} = "))
+                        .push_bind(vpc.as_str().to_owned())
+                        .push(" AND region = ")
+                        .push_bind(region.name)
+                        .push(" AND deleted = 0)");
+                }
+                q.push(")");
             }
             if let Some(id) = &filter.peering_id {
                 q.push(" AND p.peering_connection_id = ")
@@ -536,10 +692,13 @@ impl Store {
                     .push_bind(state.as_i64());
             }
         };
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM peerings p");
-        conditions(&mut count);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
-        let mut page = QueryBuilder::new(PEERING_SELECT);
+        // One statement for the page and the total (a window over every
+        // match); only a page past the end needs a separate count.
+        let mut page = QueryBuilder::new(PEERING_SELECT.replacen(
+            " FROM peerings p",
+            ", COUNT(*) OVER () AS total FROM peerings p",
+            1,
+        ));
         conditions(&mut page);
         let column = match filter.order {
             PeeringOrder::CreateTime => "p.create_time",
@@ -554,10 +713,22 @@ impl Store {
             .push_bind(filter.limit)
             .push(" OFFSET ")
             .push_bind(filter.offset);
-        let rows: Vec<PeeringTuple> = page.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<CountedPeering> = page.build_query_as().fetch_all(&mut *conn).await?;
+        let total = match rows.first() {
+            Some(first) => first.total,
+            None if filter.offset == 0 => 0,
+            None => {
+                let mut count = QueryBuilder::new("SELECT COUNT(*) FROM peerings p");
+                conditions(&mut count);
+                let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
+                total
+            }
+        };
         Ok((
             total,
-            rows.into_iter().map(|r| peering_from(r, now)).collect(),
+            rows.into_iter()
+                .map(|r| peering_from(r.peering, now))
+                .collect(),
         ))
     }
 

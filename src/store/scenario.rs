@@ -405,6 +405,9 @@ impl Store {
         load: ScenarioLoad,
         progress: Arc<AtomicU64>,
     ) -> Result<LoadSummary, LoadError> {
+        if load.replace {
+            self.forget_accounts();
+        }
         // The writer speaks ApiError; carry scenario errors through it and
         // back out.
         let invalid: Arc<std::sync::Mutex<Option<ScenarioErrors>>> = Arc::default();

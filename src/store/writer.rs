@@ -152,6 +152,10 @@ impl WriterTask {
         self.tx.offset = self.clock.offset();
         self.tx.now = self.clock.now_with_offset(self.tx.offset);
         let mut completions = Vec::with_capacity(batch.len());
+        // Each call to SQLite costs a round trip to its worker thread, so
+        // the savepoint bookkeeping rides along with other statements: the
+        // batch opens with the first job's savepoint, and each job's end
+        // opens the next one.
         let begun = self.begin().await;
         if let Err(err) = &begun {
             tracing::error!(error = %err, "cannot start a write transaction");
@@ -164,23 +168,17 @@ impl WriterTask {
                 drop(job);
                 continue;
             }
-            if let Err(err) = self.tx.conn.execute("SAVEPOINT job").await {
-                tracing::error!(error = %err, "cannot open a savepoint");
-                failed = true;
-                drop(job);
-                continue;
-            }
             let hooks_before = self.tx.after_commit.len();
             let completion = job(&mut self.tx).await;
             if !completion.succeeded {
                 self.tx.after_commit.truncate(hooks_before);
             }
             let end = if completion.succeeded {
-                "RELEASE job"
+                "RELEASE job; SAVEPOINT job"
             } else {
-                "ROLLBACK TO job; RELEASE job"
+                "ROLLBACK TO job; RELEASE job; SAVEPOINT job"
             };
-            if let Err(err) = self.tx.conn.execute(end).await {
+            if let Err(err) = sqlx::raw_sql(end).execute(&mut self.tx.conn).await {
                 tracing::error!(error = %err, "cannot close a savepoint");
                 failed = true;
             }
@@ -190,7 +188,10 @@ impl WriterTask {
             let _ = self.tx.conn.execute("ROLLBACK").await;
             Err(ApiError::internal())
         } else {
-            match self.tx.conn.execute("COMMIT").await {
+            match sqlx::raw_sql("RELEASE job; COMMIT")
+                .execute(&mut self.tx.conn)
+                .await
+            {
                 Ok(_) => Ok(()),
                 Err(err) => {
                     tracing::error!(error = %err, "commit failed");
@@ -222,10 +223,23 @@ impl WriterTask {
         }
     }
 
-    /// Opens the batch's transaction and makes overdue requests EXPIRED, so
-    /// that every write in the batch sees them as such.
+    /// Opens the batch's transaction, makes overdue requests EXPIRED (so
+    /// every write in the batch sees them as such), and opens the first
+    /// job's savepoint: one round trip.
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
-        self.tx.conn.execute("BEGIN IMMEDIATE").await?;
-        super::peerings::expire_overdue(&mut self.tx).await
+        let now = self.tx.now;
+        // `now` is our own integer, so it can sit in the text.
+        let sql = format!(
+            "BEGIN IMMEDIATE;
+             INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
+                 SELECT expire_time, 'system', '', 'peering', peering_connection_id, 'expired', 'PENDING', 'EXPIRED'
+                 FROM peerings WHERE state = 1 AND expire_time <= {now};
+             UPDATE peerings SET state = 3 WHERE state = 1 AND expire_time <= {now};
+             SAVEPOINT job"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut self.tx.conn)
+            .await?;
+        Ok(())
     }
 }

@@ -436,6 +436,15 @@ async fn server_started_with_a_scenario_resets_back_to_it() {
         .into_inner()
         .accounts;
     assert!(accounts.is_empty());
+    // The SecretIds of the accounts that went no longer authenticate.
+    let err = app
+        .describe(
+            "AKIDalice",
+            proto::DescribeVpcPeeringConnectionsRequest::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::Unauthenticated, "AuthFailure.SecretIdNotFound");
     app.stop().await;
 }
 
