@@ -97,6 +97,9 @@ pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiR
         },
     )
     .await?;
+    if let Some(model) = tx.loaded_model() {
+        model.set_app_id(&account.uin, account.app_id);
+    }
     Ok(account)
 }
 
@@ -163,6 +166,9 @@ pub async fn set_quota(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiRe
         tx.now,
     )
     .await?;
+    if let Some(model) = tx.loaded_model() {
+        model.set_limit(&update.uin, update.region.name, update.quota, update.limit);
+    }
     Ok(Quota {
         quota_name: update.quota.as_str().to_owned(),
         limit: update.limit,

@@ -154,6 +154,7 @@ async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snap
 }
 
 async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+    tx.drop_model();
     let id = snapshot_id(tx, name)
         .await?
         .ok_or_else(|| snapshot_not_found(name))?;
@@ -227,6 +228,9 @@ async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()
 
 /// Moves the clock to `target` and expires what is overdue then.
 async fn move_clock(tx: &mut Tx, actor: &Actor, target: Timestamp) -> ApiResult<Timestamp> {
+    // Stored states follow the clock only forward; a move back leaves
+    // EXPIRED rows the rule state would still count as live.
+    tx.drop_model();
     let before = tx.now;
     let real_now = tx.now - tx.offset;
     set_clock_offset(tx, target - real_now).await?;

@@ -7,6 +7,7 @@ mod check;
 mod control;
 mod events;
 mod idempotency;
+mod model;
 mod peerings;
 mod records;
 mod scenario;

@@ -1,15 +1,14 @@
 //! Peering connections: the create checks, the state changes, Describe, and
 //! the expiry of overdue requests.
 
-use std::collections::HashMap;
-
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
+    model::Model,
     records::{Peering, Vpc},
-    vpcs::{vpc_by_row_id, vpc_not_found},
+    vpcs::vpc_not_found,
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
@@ -31,7 +30,6 @@ const LIVE_AT_NOW: &str = "(p.state = 2 OR (p.state = 1 AND p.expire_time > ?2))
 pub(super) struct LiveRow {
     pub peering_row_id: i64,
     pub other_row_id: i64,
-    pub state: PeeringState,
     pub peer: LivePeer,
 }
 
@@ -43,8 +41,8 @@ pub(super) async fn live_peers(
     now: Timestamp,
     except: Option<i64>,
 ) -> Result<Vec<LiveRow>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, i64, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT p.id, p.peering_connection_id, p.state, o.id, o.un_vpc_id, o.cidr_block, o.assistant_cidr_blocks
+    let rows: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT p.id, p.peering_connection_id, o.id, o.un_vpc_id, o.cidr_block, o.assistant_cidr_blocks
          FROM peerings p JOIN vpcs o ON o.id = CASE WHEN p.vpc = ?1 THEN p.peer_vpc ELSE p.vpc END
          WHERE (p.vpc = ?1 OR p.peer_vpc = ?1) AND {LIVE_AT_NOW} AND p.id IS NOT ?3
          ORDER BY p.id"
@@ -57,7 +55,7 @@ pub(super) async fn live_peers(
     Ok(rows
         .into_iter()
         .map(
-            |(peering_row_id, peering_id, state, other_row_id, un_vpc_id, cidr, assistants)| {
+            |(peering_row_id, peering_id, other_row_id, un_vpc_id, cidr, assistants)| {
                 let blocks = std::iter::once(cidr.as_str())
                     .chain(assistants.split(',').filter(|b| !b.is_empty()))
                     .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
@@ -65,7 +63,6 @@ pub(super) async fn live_peers(
                 LiveRow {
                     peering_row_id,
                     other_row_id,
-                    state: PeeringState::from_i64(state).unwrap_or(PeeringState::Active),
                     peer: LivePeer {
                         peering_id,
                         other: VpcBlocks { un_vpc_id, blocks },
@@ -103,194 +100,100 @@ pub struct NewPeering {
     pub name: String,
 }
 
-fn blocks_of(vpc: &Vpc) -> VpcBlocks {
-    VpcBlocks {
-        un_vpc_id: vpc.un_vpc_id.clone(),
-        blocks: vpc.all_blocks(),
-    }
-}
-
-fn peers_of(rows: &[LiveRow]) -> Vec<LivePeer> {
-    rows.iter().map(|r| r.peer.clone()).collect()
-}
-
-fn active_count(rows: &[LiveRow]) -> i64 {
-    rows.iter()
-        .filter(|r| r.state == PeeringState::Active)
-        .count() as i64
-}
-
-/// Quota limits of a few accounts in one region, read in one statement.
-struct Limits(HashMap<(String, String), i64>);
-
-impl Limits {
-    async fn of(
-        conn: &mut SqliteConnection,
-        uins: [&str; 2],
-        region: &str,
-    ) -> Result<Limits, sqlx::Error> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT uin, quota_name, quota_limit FROM quotas WHERE region = ? AND uin IN (?, ?)",
-        )
-        .bind(region)
-        .bind(uins[0])
-        .bind(uins[1])
-        .fetch_all(conn)
-        .await?;
-        Ok(Limits(
-            rows.into_iter()
-                .map(|(uin, quota, limit)| ((uin, quota), limit))
-                .collect(),
-        ))
-    }
-
-    fn get(&self, uin: &str, quota: QuotaName) -> i64 {
-        self.0
-            .get(&(uin.to_owned(), quota.as_str().to_owned()))
-            .copied()
-            .unwrap_or(quota.default_limit())
-    }
-}
-
-/// The live peerings of two VPCs, each seen from its VPC, in one statement.
-async fn live_peers_of_both(
-    conn: &mut SqliteConnection,
+/// Checks, on the rule state, the rules for a live peering between VPC rows
+/// `a` and `b`. Create and enable make a peering live (`becoming_live`: no
+/// other live peering between the two, the live-peering quota); accept re-checks
+/// the overlaps of one that is live already. `active`: the ACTIVE quota too.
+/// `except` leaves the peering being changed out.
+fn check_rules(
+    model: &Model,
     a: i64,
     b: i64,
     now: Timestamp,
     except: Option<i64>,
-) -> Result<(Vec<LiveRow>, Vec<LiveRow>), sqlx::Error> {
-    type Row = (
-        i64,
-        String,
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT p.id, p.peering_connection_id, p.state,
-                p.vpc, v.un_vpc_id, v.cidr_block, v.assistant_cidr_blocks,
-                p.peer_vpc, pv.un_vpc_id, pv.cidr_block, pv.assistant_cidr_blocks
-         FROM peerings p JOIN vpcs v ON v.id = p.vpc JOIN vpcs pv ON pv.id = p.peer_vpc
-         WHERE (p.vpc IN (?1, ?2) OR p.peer_vpc IN (?1, ?2))
-           AND (p.state = 2 OR (p.state = 1 AND p.expire_time > ?3)) AND p.id IS NOT ?4
-         ORDER BY p.id",
-    )
-    .bind(a)
-    .bind(b)
-    .bind(now)
-    .bind(except)
-    .fetch_all(conn)
-    .await?;
-    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
-    for (
-        id,
-        peering_id,
-        state,
-        vpc,
-        vpc_un,
-        vpc_cidr,
-        vpc_assist,
-        peer,
-        peer_un,
-        peer_cidr,
-        peer_assist,
-    ) in rows
-    {
-        let state = PeeringState::from_i64(state).unwrap_or(PeeringState::Active);
-        let seen_from = |other: i64, un: &str, cidr: &str, assist: &str| LiveRow {
-            peering_row_id: id,
-            other_row_id: other,
-            state,
-            peer: LivePeer {
-                peering_id: peering_id.clone(),
-                other: VpcBlocks {
-                    un_vpc_id: un.to_owned(),
-                    blocks: parse_blocks(cidr, assist),
-                },
-            },
-        };
-        for (host, list) in [(a, &mut of_a), (b, &mut of_b)] {
-            if vpc == host {
-                list.push(seen_from(peer, &peer_un, &peer_cidr, &peer_assist));
-            } else if peer == host {
-                list.push(seen_from(vpc, &vpc_un, &vpc_cidr, &vpc_assist));
-            }
-        }
-    }
-    // A VPC asked about twice (a self-peering, refused later) is one VPC.
-    if a == b {
-        of_b.clear();
-    }
-    Ok((of_a, of_b))
-}
-
-fn parse_blocks(cidr: &str, assistants: &str) -> Vec<CidrBlock> {
-    std::iter::once(cidr)
-        .chain(assistants.split(',').filter(|b| !b.is_empty()))
-        .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
-        .collect()
-}
-
-/// The rules a peering between `vpc` and `peer` must pass to become live:
-/// no other live peering between them, the overlap rules, and the live-peering
-/// quota of each end. `except` leaves the peering being re-checked out.
-/// Returns the live peerings of both ends and the quota limits, for further
-/// checks.
-async fn check_live_rules(
-    tx: &mut Tx,
-    vpc: &Vpc,
-    peer: &Vpc,
-    except: Option<i64>,
-) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>, Limits)> {
-    let (vpc_rows, peer_rows) =
-        live_peers_of_both(&mut tx.conn, vpc.id, peer.id, tx.now, except).await?;
-    if let Some(dup) = vpc_rows.iter().find(|r| r.other_row_id == peer.id) {
+    becoming_live: bool,
+    active: bool,
+) -> ApiResult<()> {
+    let (Some(va), Some(vb)) = (model.vpc(a), model.vpc(b)) else {
+        tracing::error!(a, b, "a peering names a vpc the rule state does not know");
+        return Err(ApiError::internal());
+    };
+    let links_a = model.live(a, now, except);
+    let links_b = if a == b {
+        Vec::new()
+    } else {
+        model.live(b, now, except)
+    };
+    if becoming_live && let Some(dup) = links_a.iter().find(|l| l.other == b) {
         return Err(ApiError::new(
             ErrorCode::VpcPeerAlreadyExist,
             format!(
                 "{} and {} are already peered by {}",
-                vpc.un_vpc_id, peer.un_vpc_id, dup.peer.peering_id
+                va.vpc.un_vpc_id, vb.vpc.un_vpc_id, dup.peering_id
             ),
         ));
     }
     check_overlap_rules(
-        &blocks_of(vpc),
-        &blocks_of(peer),
-        &peers_of(&vpc_rows),
-        &peers_of(&peer_rows),
+        &model.blocks(a),
+        &model.blocks(b),
+        &model.live_peers(&links_a),
+        &model.live_peers(&links_b),
     )?;
-    let limits = Limits::of(&mut tx.conn, [&vpc.uin, &peer.uin], &vpc.region).await?;
-    for (end, rows) in [(vpc, &vpc_rows), (peer, &peer_rows)] {
-        check_quota(
-            ErrorCode::PeeringConnectionLimitExceeded,
-            QuotaName::MaxVpcPeers.as_str(),
-            &end.un_vpc_id,
-            rows.len() as i64,
-            limits.get(&end.uin, QuotaName::MaxVpcPeers),
-        )?;
-    }
-    Ok((vpc_rows, peer_rows, limits))
-}
-
-/// The ACTIVE-peering quota of both ends, for a peering about to become ACTIVE.
-fn check_active_quota(limits: &Limits, ends: [(&Vpc, &[LiveRow]); 2]) -> ApiResult<()> {
-    for (end, rows) in ends {
-        check_quota(
-            ErrorCode::PeeringConnectionLimitExceeded,
-            QuotaName::MaxAvailableVpcPeers.as_str(),
-            &end.un_vpc_id,
-            active_count(rows),
-            limits.get(&end.uin, QuotaName::MaxAvailableVpcPeers),
-        )?;
+    for (end, links) in [(va, &links_a), (vb, &links_b)] {
+        let (uin, region, id) = (&end.vpc.uin, &end.vpc.region, &end.vpc.un_vpc_id);
+        if becoming_live {
+            let limit = model.limit(uin, region, QuotaName::MaxVpcPeers);
+            check_quota(
+                ErrorCode::PeeringConnectionLimitExceeded,
+                QuotaName::MaxVpcPeers.as_str(),
+                id,
+                links.len() as i64,
+                limit,
+            )?;
+        }
+        if active {
+            let used = links.iter().filter(|l| l.active).count() as i64;
+            let limit = model.limit(uin, region, QuotaName::MaxAvailableVpcPeers);
+            check_quota(
+                ErrorCode::PeeringConnectionLimitExceeded,
+                QuotaName::MaxAvailableVpcPeers.as_str(),
+                id,
+                used,
+                limit,
+            )?;
+        }
     }
     Ok(())
+}
+
+/// A peering as the API shows it, from its facts and the rule state.
+#[allow(clippy::too_many_arguments)]
+fn peering_view(
+    model: &Model,
+    id: String,
+    name: String,
+    vpc: &Vpc,
+    peer: &Vpc,
+    state: PeeringState,
+    create_time: Timestamp,
+    expire_time: Option<Timestamp>,
+) -> Peering {
+    Peering {
+        peering_connection_id: id,
+        peering_connection_name: name,
+        vpc_id: vpc.vpc_id.clone(),
+        un_vpc_id: vpc.un_vpc_id.clone(),
+        peer_vpc_id: peer.vpc_id.clone(),
+        un_peer_vpc_id: peer.un_vpc_id.clone(),
+        uin: vpc.uin.clone(),
+        peer_uin: peer.uin.clone(),
+        app_id: model.app_id(&vpc.uin),
+        peer_app_id: model.app_id(&peer.uin),
+        region: vpc.region.clone(),
+        state,
+        create_time,
+        expire_time,
+    }
 }
 
 pub async fn create_peering(
@@ -299,26 +202,26 @@ pub async fn create_peering(
     region: Region,
     new: NewPeering,
 ) -> ApiResult<Peering> {
-    let (vpc, peer) = find_pair(&mut tx.conn, &new.vpc, &new.peer_vpc, region).await?;
-    let vpc = match vpc {
-        Some((found, app_id)) if found.uin == actor.uin => (found, app_id),
+    let now = tx.now;
+    let model = tx.model().await?;
+    let vpc = match model.find(new.vpc.as_str(), region.name) {
+        Some(found) if found.vpc.uin == actor.uin => found.vpc.clone(),
         _ => return Err(vpc_not_found(new.vpc.as_str(), region)),
     };
-    let peer = match peer {
-        Some((found, app_id)) if found.uin == new.peer_uin => (found, app_id),
+    let peer = match model.find(new.peer_vpc.as_str(), region.name) {
+        Some(found) if found.vpc.uin == new.peer_uin => found.vpc.clone(),
         _ => return Err(vpc_not_found(new.peer_vpc.as_str(), region)),
     };
-    let ((vpc, app_id), (peer, peer_app_id)) = (vpc, peer);
-    let (vpc_rows, peer_rows, limits) = check_live_rules(tx, &vpc, &peer, None).await?;
-    let (state, expire_time) = if vpc.uin == peer.uin {
-        check_active_quota(&limits, [(&vpc, &vpc_rows), (&peer, &peer_rows)])?;
+    let same_account = vpc.uin == peer.uin;
+    check_rules(model, vpc.id, peer.id, now, None, true, same_account)?;
+    let (state, expire_time) = if same_account {
         (PeeringState::Active, None)
     } else {
-        (PeeringState::Pending, Some(tx.now + PENDING_LIFETIME_SECS))
+        (PeeringState::Pending, Some(now + PENDING_LIFETIME_SECS))
     };
     // A fresh id that collides with an existing one (as likely as 1 in 36^8)
     // inserts nothing and draws again.
-    let peering_id = loop {
+    let (row, peering_id) = loop {
         let id = tx.ids.peering_id();
         let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
@@ -334,12 +237,12 @@ pub async fn create_peering(
         .bind(&peer.uin)
         .bind(region.name)
         .bind(state.as_i64())
-        .bind(tx.now)
+        .bind(now)
         .bind(expire_time)
         .fetch_optional(&mut tx.conn)
         .await?;
-        if inserted.is_some() {
-            break id;
+        if let Some((row,)) = inserted {
+            break (row, id);
         }
     };
     events::record(
@@ -354,58 +257,25 @@ pub async fn create_peering(
         },
     )
     .await?;
-    Ok(Peering {
-        peering_connection_id: peering_id,
-        peering_connection_name: new.name,
-        vpc_id: vpc.vpc_id,
-        un_vpc_id: vpc.un_vpc_id,
-        peer_vpc_id: peer.vpc_id,
-        un_peer_vpc_id: peer.un_vpc_id,
-        uin: vpc.uin,
-        peer_uin: peer.uin,
-        app_id,
-        peer_app_id,
-        region: region.name.to_owned(),
-        state,
-        create_time: tx.now,
+    let model = tx.model().await?;
+    model.add_links(
+        row,
+        &peering_id,
+        vpc.id,
+        peer.id,
+        state == PeeringState::Active,
         expire_time,
-    })
-}
-
-/// Both VPCs of a create, with their owners' app ids, in one statement;
-/// `None` for one that is not a live VPC of the region.
-async fn find_pair(
-    conn: &mut SqliteConnection,
-    a: &VpcRef,
-    b: &VpcRef,
-    region: Region,
-) -> Result<(Option<(Vpc, i64)>, Option<(Vpc, i64)>), sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Found {
-        #[sqlx(flatten)]
-        vpc: Vpc,
-        app_id: i64,
-    }
-    let rows: Vec<Found> = sqlx::query_as(
-        "SELECT v.id, v.vpc_id, v.un_vpc_id, v.uin, v.region, v.vpc_name, v.cidr_block, v.assistant_cidr_blocks,
-                v.create_time, a.app_id
-         FROM vpcs v JOIN accounts a ON a.uin = v.uin
-         WHERE v.region = ?1 AND v.deleted = 0 AND (v.vpc_id IN (?2, ?3) OR v.un_vpc_id IN (?2, ?3))",
-    )
-    .bind(region.name)
-    .bind(a.as_str())
-    .bind(b.as_str())
-    .fetch_all(conn)
-    .await?;
-    let pick = |r: &VpcRef| {
-        rows.iter()
-            .find(|f| match r {
-                VpcRef::Legacy(id) => f.vpc.vpc_id == *id,
-                VpcRef::Unique(id) => f.vpc.un_vpc_id == *id,
-            })
-            .map(|f| (f.vpc.clone(), f.app_id))
-    };
-    Ok((pick(a), pick(b)))
+    );
+    Ok(peering_view(
+        model,
+        peering_id,
+        new.name,
+        &vpc,
+        &peer,
+        state,
+        now,
+        expire_time,
+    ))
 }
 
 /// A state change or rename of an existing peering.
@@ -426,6 +296,7 @@ struct PeeringRow {
     uin: String,
     peer_uin: String,
     state: i64,
+    create_time: i64,
     expire_time: Option<i64>,
     peering_connection_name: String,
 }
@@ -437,7 +308,7 @@ pub async fn change_peering(
     change: PeeringChange,
 ) -> ApiResult<Peering> {
     let row: Option<PeeringRow> = sqlx::query_as(
-        "SELECT id, vpc, peer_vpc, uin, peer_uin, state, expire_time, peering_connection_name FROM peerings
+        "SELECT id, vpc, peer_vpc, uin, peer_uin, state, create_time, expire_time, peering_connection_name FROM peerings
          WHERE peering_connection_id = ?1 AND region = ?2 AND (uin = ?3 OR peer_uin = ?3)",
     )
     .bind(&change.peering_id)
@@ -452,32 +323,26 @@ pub async fn change_peering(
         tracing::error!(peering = %change.peering_id, state = row.state, "stored peering has an unknown state");
         ApiError::internal()
     })?;
-    let state = stored.effective(row.expire_time, tx.now);
+    let now = tx.now;
+    let state = stored.effective(row.expire_time, now);
     let role = Role {
         requester: row.uin == actor.uin,
         accepter: row.peer_uin == actor.uin,
     };
     let next = transition(&change.peering_id, change.action, role, state)?;
-    let mut expire_time = row.expire_time;
-    match change.action {
+    let model = tx.model().await?;
+    let expire_time = match change.action {
         Action::Accept => {
-            let vpc = vpc_by_row_id(&mut tx.conn, row.vpc).await?;
-            let peer = vpc_by_row_id(&mut tx.conn, row.peer_vpc).await?;
-            let (vpc_rows, peer_rows) =
-                check_live_rules_for_accept(tx, &vpc, &peer, row.id).await?;
-            let limits = Limits::of(&mut tx.conn, [&vpc.uin, &peer.uin], &vpc.region).await?;
-            check_active_quota(&limits, [(&vpc, &vpc_rows), (&peer, &peer_rows)])?;
-            expire_time = None;
+            check_rules(model, row.vpc, row.peer_vpc, now, Some(row.id), false, true)?;
+            None
         }
         Action::Enable => {
-            let vpc = vpc_by_row_id(&mut tx.conn, row.vpc).await?;
-            let peer = vpc_by_row_id(&mut tx.conn, row.peer_vpc).await?;
-            check_live_rules(tx, &vpc, &peer, Some(row.id)).await?;
-            expire_time = Some(tx.now + PENDING_LIFETIME_SECS);
+            check_rules(model, row.vpc, row.peer_vpc, now, Some(row.id), true, false)?;
+            Some(now + PENDING_LIFETIME_SECS)
         }
-        Action::Reject | Action::Delete => expire_time = None,
-        Action::Modify => {}
-    }
+        Action::Reject | Action::Delete => None,
+        Action::Modify => row.expire_time,
+    };
     let name = change.name.unwrap_or(row.peering_connection_name);
     sqlx::query(
         "UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ? WHERE id = ?",
@@ -507,26 +372,35 @@ pub async fn change_peering(
         },
     )
     .await?;
-    fetch_peering(&mut tx.conn, &change.peering_id, tx.now).await
-}
-
-/// Accept re-checks the overlap rules with the peering itself left out; it is
-/// already live, so quota `vpc-max-vpcpeers` already counts it.
-async fn check_live_rules_for_accept(
-    tx: &mut Tx,
-    vpc: &Vpc,
-    peer: &Vpc,
-    peering_row_id: i64,
-) -> ApiResult<(Vec<LiveRow>, Vec<LiveRow>)> {
-    let (vpc_rows, peer_rows) =
-        live_peers_of_both(&mut tx.conn, vpc.id, peer.id, tx.now, Some(peering_row_id)).await?;
-    check_overlap_rules(
-        &blocks_of(vpc),
-        &blocks_of(peer),
-        &peers_of(&vpc_rows),
-        &peers_of(&peer_rows),
-    )?;
-    Ok((vpc_rows, peer_rows))
+    let model = tx.model().await?;
+    match next {
+        PeeringState::Active | PeeringState::Pending => model.add_links(
+            row.id,
+            &change.peering_id,
+            row.vpc,
+            row.peer_vpc,
+            next == PeeringState::Active,
+            expire_time,
+        ),
+        _ => model.remove_links(row.id, row.vpc, row.peer_vpc),
+    }
+    let (Some(vpc), Some(peer)) = (model.vpc(row.vpc), model.vpc(row.peer_vpc)) else {
+        tracing::error!(peering = %change.peering_id, "a peering names a vpc the rule state does not know");
+        return Err(ApiError::internal());
+    };
+    let (vpc, peer) = (vpc.vpc.clone(), peer.vpc.clone());
+    // Expiry is judged on read: a renamed PENDING request may read EXPIRED.
+    let shown = next.effective(expire_time, now);
+    Ok(peering_view(
+        model,
+        change.peering_id,
+        name,
+        &vpc,
+        &peer,
+        shown,
+        row.create_time,
+        expire_time,
+    ))
 }
 
 fn peering_not_found(id: &str, region: Region) -> ApiError {
@@ -607,20 +481,6 @@ fn peering_from(row: PeeringTuple, now: Timestamp) -> Peering {
         create_time,
         expire_time,
     }
-}
-
-async fn fetch_peering(
-    conn: &mut SqliteConnection,
-    id: &str,
-    now: Timestamp,
-) -> ApiResult<Peering> {
-    let row: PeeringTuple = sqlx::query_as(AssertSqlSafe(format!(
-        "{PEERING_SELECT} WHERE p.peering_connection_id = ?"
-    )))
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
-    Ok(peering_from(row, now))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

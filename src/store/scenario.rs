@@ -117,6 +117,7 @@ impl From<sqlx::Error> for LoadError {
 
 /// Empties every state table and puts the clock back to real time.
 pub(super) async fn clear_state(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    tx.drop_model();
     for table in STATE_TABLES {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&mut tx.conn)
@@ -203,6 +204,8 @@ pub(super) async fn load(
     load: &ScenarioLoad,
     progress: &AtomicU64,
 ) -> Result<LoadSummary, LoadError> {
+    // Rows arrive in bulk: the rule state is read afresh on next use.
+    tx.drop_model();
     if load.replace {
         clear_state(tx).await?;
     }

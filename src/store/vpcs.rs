@@ -123,7 +123,11 @@ pub async fn create_vpc(
         },
     )
     .await?;
-    Ok(vpc_by_row_id(&mut tx.conn, id).await?)
+    let vpc = vpc_by_row_id(&mut tx.conn, id).await?;
+    if let Some(model) = tx.loaded_model() {
+        model.put_vpc(vpc.clone(), false);
+    }
+    Ok(vpc)
 }
 
 /// The next free legacy id of the region (`gz_vpc_<n>`); skips numbers that
@@ -180,6 +184,9 @@ pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef)
                 first.peer.peering_id
             ),
         ));
+    }
+    if let Some(model) = tx.loaded_model() {
+        model.put_vpc(vpc.clone(), true);
     }
     sqlx::query("UPDATE vpcs SET deleted = 1 WHERE id = ?")
         .bind(vpc.id)
@@ -322,7 +329,11 @@ async fn save_assistants(
         },
     )
     .await?;
-    Ok(vpc_by_row_id(&mut tx.conn, vpc.id).await?)
+    let updated = vpc_by_row_id(&mut tx.conn, vpc.id).await?;
+    if let Some(model) = tx.loaded_model() {
+        model.put_vpc(updated.clone(), false);
+    }
+    Ok(updated)
 }
 
 /// DescribeVpcEx filters and page, validated.

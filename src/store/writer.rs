@@ -10,7 +10,7 @@ use std::{future::Future, pin::Pin, sync::Arc};
 use sqlx::{Connection, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::Store;
+use super::{Store, model::Model};
 use crate::domain::{
     ApiError, ApiResult,
     ids::IdGenerator,
@@ -31,9 +31,30 @@ pub struct Tx {
     /// Work to do once the transaction committed (such as moving the
     /// in-memory clock); dropped if the job or the batch fails.
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
+    /// The rule state, loaded on first use; `None` until then or after it
+    /// was dropped.
+    model: Option<Model>,
 }
 
 impl Tx {
+    /// The rule state, loading it from the database if needed.
+    pub(super) async fn model(&mut self) -> Result<&mut Model, sqlx::Error> {
+        if self.model.is_none() {
+            self.model = Some(Model::load(&mut self.conn).await?);
+        }
+        Ok(self.model.get_or_insert_with(Model::default))
+    }
+
+    /// The rule state if it is loaded, to keep it up to date.
+    pub(super) fn loaded_model(&mut self) -> Option<&mut Model> {
+        self.model.as_mut()
+    }
+
+    /// Drops the rule state after changes it does not follow one by one.
+    pub(super) fn drop_model(&mut self) {
+        self.model = None;
+    }
+
     pub fn after_commit(&mut self, action: impl FnOnce() + Send + 'static) {
         self.after_commit.push(Box::new(action));
     }
@@ -42,6 +63,9 @@ impl Tx {
 /// The answer a job has ready, sent once the batch's commit is known.
 pub(super) struct Completion {
     succeeded: bool,
+    /// Failed on a fault rather than a rule: the job may have left the rule
+    /// state behind.
+    faulted: bool,
     reply: Box<dyn FnOnce(Result<(), ApiError>) + Send>,
 }
 
@@ -60,6 +84,7 @@ impl Store {
                 let result = op(tx).await;
                 Completion {
                     succeeded: result.is_ok(),
+                    faulted: matches!(&result, Err(e) if e.code == crate::domain::ErrorCode::InternalError),
                     reply: Box::new(move |commit| {
                         // A caller that went away no longer needs its answer.
                         let _ = answer.send(commit.and(result));
@@ -105,6 +130,7 @@ impl WriterTask {
                 offset: 0,
                 clock: clock.clone(),
                 after_commit: Vec::new(),
+                model: None,
             },
             jobs,
             clock,
@@ -173,6 +199,9 @@ impl WriterTask {
             if !completion.succeeded {
                 self.tx.after_commit.truncate(hooks_before);
             }
+            if completion.faulted {
+                self.tx.drop_model();
+            }
             let end = if completion.succeeded {
                 "RELEASE job; SAVEPOINT job"
             } else {
@@ -200,6 +229,10 @@ impl WriterTask {
                 }
             }
         };
+        if commit.is_err() {
+            // The rule state may hold changes that were rolled back.
+            self.tx.drop_model();
+        }
         let hooks = std::mem::take(&mut self.tx.after_commit);
         if commit.is_ok() {
             hooks.into_iter().for_each(|hook| hook());

@@ -187,12 +187,11 @@ async fn rejected_request_ends_rejected_and_can_be_deleted() {
     app.stop().await;
 }
 
-/// Moves a request's expiry into the past, as if 7 days went by.
-async fn age_request(app: &TestApp, peering_id: &str) {
-    let mut db = app.raw_db().await;
-    sqlx::query("UPDATE peerings SET expire_time = expire_time - 8 * 86400, create_time = create_time - 8 * 86400 WHERE peering_connection_id = ?")
-        .bind(peering_id)
-        .execute(&mut db)
+/// Lets 8 days pass on the simulator's clock: every request made so far
+/// is overdue.
+async fn let_eight_days_pass(app: &TestApp) {
+    app.admin()
+        .advance_clock(app.admin_req(proto::AdvanceClockRequest { seconds: 8 * 86400 }))
         .await
         .unwrap();
 }
@@ -209,7 +208,7 @@ async fn unanswered_request_expires_and_the_requester_can_enable_it() {
         .await
         .unwrap();
     let id = p.peering_connection_id.clone();
-    age_request(&app, &id).await;
+    let_eight_days_pass(&app).await;
 
     // Every read sees it EXPIRED, and the state filter agrees.
     assert_eq!(state(&app.all_peerings(&bob).await[0]), State::Expired);
@@ -283,7 +282,7 @@ async fn unanswered_request_expires_and_the_requester_can_enable_it() {
         .peering_connection
         .unwrap();
     assert_eq!(state(&enabled), State::Pending);
-    let now = chrono::Utc::now().timestamp();
+    let now = vpcsim::domain::time::parse_time(&app.clock().await.now).unwrap();
     let expires = vpcsim::domain::time::parse_time(&enabled.expire_time).unwrap();
     assert!(
         (expires - now - 7 * 86400).abs() <= 5,
@@ -333,7 +332,7 @@ async fn enable_runs_the_create_checks_again() {
     let web = app.vpc(&alice, "10.0.0.0/16").await;
     let db = app.vpc(&bob, "10.1.0.0/16").await;
     let old = app.create_peering(&alice, &web, &db, "old").await.unwrap();
-    age_request(&app, &old.peering_connection_id).await;
+    let_eight_days_pass(&app).await;
     // The expired request is not live, so a new one between the pair is fine...
     app.create_peering(&alice, &web, &db, "new").await.unwrap();
     // ...and the old one cannot come back beside it.
