@@ -277,8 +277,16 @@ async fn write_plan(
     plan: &Plan,
     progress: &AtomicU64,
 ) -> Result<(), sqlx::Error> {
-    // Every row gets a "seeded" event: (resource type, id, state).
+    // Every row gets a "seeded" event. Quota events are bound row by row;
+    // the others are copied from the new rows by SQLite itself, past the
+    // rowids that were there before.
     let mut events: Vec<(&'static str, String, Option<String>)> = Vec::new();
+    let (before_accounts, before_vpcs, before_peerings): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM accounts), (SELECT COALESCE(MAX(id), 0) FROM vpcs),
+                (SELECT COALESCE(MAX(id), 0) FROM peerings)",
+    )
+    .fetch_one(&mut tx.conn)
+    .await?;
     insert_chunked(
         tx,
         "INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ",
@@ -294,11 +302,6 @@ async fn write_plan(
         Some(progress),
     )
     .await?;
-    events.extend(
-        plan.accounts
-            .iter()
-            .map(|a| ("account", a.uin.clone(), None)),
-    );
     for (uin, region, quota, limit) in &plan.quotas {
         sqlx::query(
             "INSERT INTO quotas (uin, region, quota_name, quota_limit) VALUES (?, ?, ?, ?)
@@ -336,11 +339,6 @@ async fn write_plan(
         Some(progress),
     )
     .await?;
-    events.extend(
-        plan.vpcs
-            .iter()
-            .map(|v| ("vpc", v.un_vpc_id.clone(), Some(v.cidr_block.clone()))),
-    );
     for (region, next) in &plan.legacy_next {
         sqlx::query(
             "INSERT INTO legacy_vpc_numbers (region, next) VALUES (?, ?)
@@ -371,13 +369,6 @@ async fn write_plan(
         Some(progress),
     )
     .await?;
-    events.extend(plan.peerings.iter().map(|p| {
-        (
-            "peering",
-            p.peering_connection_id.clone(),
-            Some(p.state.as_str().to_owned()),
-        )
-    }));
     let (now, who, request_id) = (tx.now, actor.uin.clone(), actor.request_id.clone());
     insert_chunked(
         tx,
@@ -396,6 +387,30 @@ async fn write_plan(
         None,
     )
     .await?;
+    for (resource_type, id_column, state, table, key, after) in [
+        ("account", "uin", "NULL", "accounts", "rowid", before_accounts),
+        ("vpc", "un_vpc_id", "cidr_block", "vpcs", "id", before_vpcs),
+        (
+            "peering",
+            "peering_connection_id",
+            "CASE state WHEN 1 THEN 'PENDING' WHEN 2 THEN 'ACTIVE' WHEN 3 THEN 'EXPIRED' WHEN 4 THEN 'REJECTED' ELSE 'DELETED' END",
+            "peerings",
+            "id",
+            before_peerings,
+        ),
+    ] {
+        // Every name here is a constant of ours; the values are bound.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
+             SELECT ?, ?, ?, '{resource_type}', {id_column}, 'seeded', NULL, {state} FROM {table} WHERE {key} > ? ORDER BY {key}"
+        )))
+        .bind(now)
+        .bind(&who)
+        .bind(&request_id)
+        .bind(after)
+        .execute(&mut tx.conn)
+        .await?;
+    }
     Ok(())
 }
 
