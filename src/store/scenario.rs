@@ -388,7 +388,14 @@ async fn write_plan(
     )
     .await?;
     for (resource_type, id_column, state, table, key, after) in [
-        ("account", "uin", "NULL", "accounts", "rowid", before_accounts),
+        (
+            "account",
+            "uin",
+            "NULL",
+            "accounts",
+            "rowid",
+            before_accounts,
+        ),
         ("vpc", "un_vpc_id", "cidr_block", "vpcs", "id", before_vpcs),
         (
             "peering",
