@@ -6,7 +6,7 @@
 //! by every job that succeeds, and dropped (to be loaded again) after bulk
 //! changes, clock moves and failed commits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::SqliteConnection;
 
@@ -50,6 +50,10 @@ pub(super) struct Model {
     links: HashMap<i64, Vec<Link>>,
     quotas: HashMap<(String, String, &'static str), i64>,
     app_ids: HashMap<String, i64>,
+    /// Every peering id, so that new ones never collide.
+    peering_ids: HashSet<String>,
+    /// The row id the next peering gets.
+    next_peering_row: i64,
 }
 
 fn parse_blocks(vpc: &Vpc) -> Vec<CidrBlock> {
@@ -87,6 +91,12 @@ impl Model {
             .fetch_all(&mut *conn)
             .await?;
         model.app_ids.extend(accounts);
+        let ids: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, peering_connection_id FROM peerings")
+                .fetch_all(&mut *conn)
+                .await?;
+        model.next_peering_row = ids.iter().map(|(row, _)| *row).max().unwrap_or(0) + 1;
+        model.peering_ids = ids.into_iter().map(|(_, id)| id).collect();
         // Every peering that is or may still be live; expired PENDING ones
         // are filtered by the clock when read.
         let live: Vec<(i64, String, i64, i64, i64, Option<i64>)> =
@@ -97,6 +107,17 @@ impl Model {
             model.add_links(row, &id, vpc, peer, state == 2, expire_time);
         }
         Ok(model)
+    }
+
+    /// Claims `id` for a new peering and returns its row, or `None` if the
+    /// id is taken.
+    pub fn claim_peering(&mut self, id: &str) -> Option<i64> {
+        if !self.peering_ids.insert(id.to_owned()) {
+            return None;
+        }
+        let row = self.next_peering_row;
+        self.next_peering_row += 1;
+        Some(row)
     }
 
     pub fn put_vpc(&mut self, vpc: Vpc, deleted: bool) {

@@ -9,6 +9,7 @@ use super::{
     model::Model,
     records::{Peering, Vpc},
     vpcs::vpc_not_found,
+    writer::{DeferredEvent, DeferredPeering},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
@@ -219,44 +220,36 @@ pub async fn create_peering(
     } else {
         (PeeringState::Pending, Some(now + PENDING_LIFETIME_SECS))
     };
-    // A fresh id that collides with an existing one (as likely as 1 in 36^8)
-    // inserts nothing and draws again.
+    // The rows go out in bulk with the batch (see `Tx::deferred`).
     let (row, peering_id) = loop {
         let id = tx.ids.peering_id();
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
-                                   region, state, create_time, expire_time)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (peering_connection_id) DO NOTHING RETURNING id",
-        )
-        .bind(&id)
-        .bind(&new.name)
-        .bind(vpc.id)
-        .bind(peer.id)
-        .bind(&vpc.uin)
-        .bind(&peer.uin)
-        .bind(region.name)
-        .bind(state.as_i64())
-        .bind(now)
-        .bind(expire_time)
-        .fetch_optional(&mut tx.conn)
-        .await?;
-        if let Some((row,)) = inserted {
+        if let Some(row) = tx.model().await?.claim_peering(&id) {
             break (row, id);
         }
     };
-    events::record(
-        tx,
-        actor,
-        Change {
-            resource_type: "peering",
-            resource_id: &peering_id,
-            kind: "created",
-            old_state: None,
-            new_state: Some(state.as_str()),
-        },
-    )
-    .await?;
+    let deferred = tx.deferred();
+    deferred.peerings.push(DeferredPeering {
+        row,
+        id: peering_id.clone(),
+        name: new.name.clone(),
+        vpc: vpc.id,
+        peer_vpc: peer.id,
+        uin: vpc.uin.clone(),
+        peer_uin: peer.uin.clone(),
+        region: region.name,
+        state: state.as_i64(),
+        create_time: now,
+        expire_time,
+    });
+    deferred.events.push(DeferredEvent {
+        time: now,
+        actor: actor.uin.clone(),
+        request_id: actor.request_id.clone(),
+        resource_type: "peering",
+        resource_id: peering_id.clone(),
+        kind: "created",
+        new_state: state.as_str(),
+    });
     let model = tx.model().await?;
     model.add_links(
         row,
@@ -598,10 +591,22 @@ impl Store {
         region: Region,
         new: NewPeering,
     ) -> ApiResult<Peering> {
-        self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_peering(tx, &actor, region, new).await })
-        })
-        .await
+        // With a client token the answer is remembered in SQL, directly;
+        // without, the create touches no SQL and its rows go out in bulk.
+        match actor.idempotency() {
+            Some(key) => {
+                self.write_as(Some(key), move |tx| {
+                    Box::pin(async move { create_peering(tx, &actor, region, new).await })
+                })
+                .await
+            }
+            None => {
+                self.write_deferred(move |tx| {
+                    Box::pin(async move { create_peering(tx, &actor, region, new).await })
+                })
+                .await
+            }
+        }
     }
 
     pub async fn change_peering(

@@ -34,12 +34,65 @@ pub struct Tx {
     /// The rule state, loaded on first use; `None` until then or after it
     /// was dropped.
     model: Option<Model>,
+    /// Rows of deferrable jobs, written together with one multi-row INSERT
+    /// each before the next direct job and before the commit.
+    deferred: Deferred,
+}
+
+/// Rows waiting to be written in bulk.
+#[derive(Default)]
+pub(super) struct Deferred {
+    pub peerings: Vec<DeferredPeering>,
+    pub events: Vec<DeferredEvent>,
+}
+
+pub(super) struct DeferredPeering {
+    pub row: i64,
+    pub id: String,
+    pub name: String,
+    pub vpc: i64,
+    pub peer_vpc: i64,
+    pub uin: String,
+    pub peer_uin: String,
+    pub region: &'static str,
+    pub state: i64,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+}
+
+pub(super) struct DeferredEvent {
+    pub time: Timestamp,
+    pub actor: String,
+    pub request_id: String,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    pub kind: &'static str,
+    pub new_state: &'static str,
+}
+
+impl Deferred {
+    fn is_empty(&self) -> bool {
+        self.peerings.is_empty() && self.events.is_empty()
+    }
+
+    fn len(&self) -> (usize, usize) {
+        (self.peerings.len(), self.events.len())
+    }
+
+    fn truncate(&mut self, (peerings, events): (usize, usize)) {
+        self.peerings.truncate(peerings);
+        self.events.truncate(events);
+    }
 }
 
 impl Tx {
     /// The rule state, loading it from the database if needed.
     pub(super) async fn model(&mut self) -> Result<&mut Model, sqlx::Error> {
         if self.model.is_none() {
+            // The model numbers new rows after those in the database.
+            if !self.deferred.is_empty() {
+                self.flush().await?;
+            }
             self.model = Some(Model::load(&mut self.conn).await?);
         }
         Ok(self.model.get_or_insert_with(Model::default))
@@ -53,6 +106,56 @@ impl Tx {
     /// Drops the rule state after changes it does not follow one by one.
     pub(super) fn drop_model(&mut self) {
         self.model = None;
+    }
+
+    /// Rows to write in bulk, for jobs run with `Store::write_deferred`.
+    pub(super) fn deferred(&mut self) -> &mut Deferred {
+        &mut self.deferred
+    }
+
+    /// Writes the deferred rows: one multi-row INSERT per table and chunk.
+    async fn flush(&mut self) -> Result<(), sqlx::Error> {
+        use sqlx::{QueryBuilder, Sqlite};
+        // 11 values a row, well under SQLite's limit of bound parameters.
+        const CHUNK: usize = 1000;
+        let deferred = std::mem::take(&mut self.deferred);
+        for chunk in deferred.peerings.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO peerings (id, peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
+                                       region, state, create_time, expire_time) ",
+            );
+            q.push_values(chunk, |mut row, p| {
+                row.push_bind(p.row)
+                    .push_bind(p.id.clone())
+                    .push_bind(p.name.clone())
+                    .push_bind(p.vpc)
+                    .push_bind(p.peer_vpc)
+                    .push_bind(p.uin.clone())
+                    .push_bind(p.peer_uin.clone())
+                    .push_bind(p.region)
+                    .push_bind(p.state)
+                    .push_bind(p.create_time)
+                    .push_bind(p.expire_time);
+            });
+            q.build().execute(&mut self.conn).await?;
+        }
+        for chunk in deferred.events.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
+            );
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(e.time)
+                    .push_bind(e.actor.clone())
+                    .push_bind(e.request_id.clone())
+                    .push_bind(e.resource_type)
+                    .push_bind(e.resource_id.clone())
+                    .push_bind(e.kind)
+                    .push_bind(None::<String>)
+                    .push_bind(e.new_state);
+            });
+            q.build().execute(&mut self.conn).await?;
+        }
+        Ok(())
     }
 
     pub fn after_commit(&mut self, action: impl FnOnce() + Send + 'static) {
@@ -69,7 +172,15 @@ pub(super) struct Completion {
     reply: Box<dyn FnOnce(Result<(), ApiError>) + Send>,
 }
 
-pub(super) type Job = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Completion> + Send>;
+type RunJob = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Completion> + Send>;
+
+/// A write job. A deferrable one touches no SQL itself: it checks its rules
+/// on the rule state and leaves its rows in `Tx::deferred`, so it needs no
+/// savepoint and its rows go out in bulk.
+pub(super) struct Job {
+    run: RunJob,
+    deferrable: bool,
+}
 
 impl Store {
     /// Runs `op` in the writer's transaction and answers once it committed.
@@ -78,8 +189,26 @@ impl Store {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
+        self.submit(op, false).await
+    }
+
+    /// Like `write`, for jobs that touch no SQL and leave their rows in
+    /// `Tx::deferred`.
+    pub(super) async fn write_deferred<T, F>(&self, op: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
+        self.submit(op, true).await
+    }
+
+    async fn submit<T, F>(&self, op: F, deferrable: bool) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel::<ApiResult<T>>();
-        let job: Job = Box::new(move |tx| {
+        let run: RunJob = Box::new(move |tx| {
             Box::pin(async move {
                 let result = op(tx).await;
                 Completion {
@@ -92,6 +221,7 @@ impl Store {
                 }
             })
         });
+        let job = Job { run, deferrable };
         if self.writes.send(job).await.is_err() {
             tracing::error!("the writer task has stopped");
             return Err(ApiError::internal());
@@ -131,6 +261,7 @@ impl WriterTask {
                 clock: clock.clone(),
                 after_commit: Vec::new(),
                 model: None,
+                deferred: Deferred::default(),
             },
             jobs,
             clock,
@@ -195,12 +326,37 @@ impl WriterTask {
                 continue;
             }
             let hooks_before = self.tx.after_commit.len();
-            let completion = job(&mut self.tx).await;
+            if !job.deferrable && !self.tx.deferred.is_empty() {
+                // A direct job may read what deferred jobs wrote: write it
+                // first, outside the savepoint that job may roll back to.
+                let flushed = match self.tx.flush().await {
+                    Ok(()) => sqlx::raw_sql("RELEASE job; SAVEPOINT job")
+                        .execute(&mut self.tx.conn)
+                        .await
+                        .map(drop),
+                    Err(err) => Err(err),
+                };
+                if let Err(err) = flushed {
+                    tracing::error!(error = %err, "cannot write deferred rows");
+                    failed = true;
+                    drop(job);
+                    continue;
+                }
+            }
+            let deferred_before = self.tx.deferred.len();
+            let deferrable = job.deferrable;
+            let completion = (job.run)(&mut self.tx).await;
             if !completion.succeeded {
                 self.tx.after_commit.truncate(hooks_before);
+                self.tx.deferred.truncate(deferred_before);
             }
             if completion.faulted {
                 self.tx.drop_model();
+            }
+            if deferrable {
+                // Nothing of it reached SQLite: no savepoint to close.
+                completions.push(completion);
+                continue;
             }
             let end = if completion.succeeded {
                 "RELEASE job; SAVEPOINT job"
@@ -214,14 +370,19 @@ impl WriterTask {
             completions.push(completion);
         }
         let commit = if failed {
+            self.tx.deferred = Deferred::default();
             let _ = self.tx.conn.execute("ROLLBACK").await;
             Err(ApiError::internal())
         } else {
-            match sqlx::raw_sql("RELEASE job; COMMIT")
-                .execute(&mut self.tx.conn)
-                .await
-            {
-                Ok(_) => Ok(()),
+            let committed = match self.tx.flush().await {
+                Ok(()) => sqlx::raw_sql("RELEASE job; COMMIT")
+                    .execute(&mut self.tx.conn)
+                    .await
+                    .map(drop),
+                Err(err) => Err(err),
+            };
+            match committed {
+                Ok(()) => Ok(()),
                 Err(err) => {
                     tracing::error!(error = %err, "commit failed");
                     let _ = self.tx.conn.execute("ROLLBACK").await;
