@@ -42,7 +42,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1.0)]
     pub warmup: f64,
     /// Peerings in the database that `describe` and `mixed` read.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 1_000_000)]
     pub describe_peerings: usize,
     /// Target a running server instead of starting one. Its state is REPLACED
     /// by each workload's setup (through LoadScenario).

@@ -153,8 +153,9 @@ pub fn pair(first_vpc: usize, pool: usize, c: usize, k: usize) -> (usize, usize)
 /// `pool` VPC pairs per client, ready to peer: the requester owns both (or,
 /// `cross`, the accepter owns the second). Legacy numbers start at `first_vpc`.
 pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, first_vpc: usize) {
-    let total = first_vpc + 2 * clients * pool;
-    let prefix = prefix_for(total);
+    // Blocks only need to differ within a pair (pair VPCs peer nothing
+    // else), so they number from 0 whatever the legacy ids.
+    let prefix = prefix_for(2 * clients * pool);
     for c in 0..clients {
         let mut account = |uin: String, secret: String, name: String| {
             scenario.accounts.push(AccountSpec {
@@ -190,7 +191,7 @@ pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, 
                 scenario.vpcs.push(VpcSpec {
                     uin: owner,
                     vpc_name: format!("v{n}"),
-                    cidr_block: block(n - 1, prefix),
+                    cidr_block: block(n - first_vpc, prefix),
                     vpc_id: Some(legacy(n)),
                     ..Default::default()
                 });

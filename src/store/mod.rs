@@ -130,7 +130,9 @@ impl Store {
             // 64 MiB of page cache per connection: large loads and restores
             // stay in memory instead of spilling pages mid-transaction.
             .pragma("cache_size", "-65536")
-            .log_statements(tracing::log::LevelFilter::Trace);
+            .log_statements(tracing::log::LevelFilter::Trace)
+            // Loading a large scenario runs statements of seconds by design.
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(30));
         let mut write_conn = SqliteConnection::connect_with(&options)
             .await
             .with_context(|| format!("opening database {}", path.display()))?;

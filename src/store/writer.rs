@@ -273,6 +273,7 @@ impl WriterTask {
     /// Runs until `stop` resolves (or every `Store` is dropped), then
     /// commits the jobs already queued and returns.
     pub async fn run(mut self, stop: impl Future<Output = ()>) {
+        self.load_model().await;
         let mut batch = Vec::with_capacity(self.max_batch);
         let mut stop = std::pin::pin!(stop);
         let mut stopping = false;
@@ -299,6 +300,11 @@ impl WriterTask {
                 }
             }
             self.run_batch(&mut batch).await;
+            // After bulk changes the rule state was dropped: read it again
+            // now rather than in the middle of the next caller's write.
+            if self.tx.model.is_none() {
+                self.load_model().await;
+            }
         }
         if let Err(err) = self.tx.conn.close().await {
             tracing::warn!(error = %err, "closing the write connection");
@@ -401,6 +407,14 @@ impl WriterTask {
         }
         for completion in completions {
             (completion.reply)(commit.clone());
+        }
+    }
+
+    async fn load_model(&mut self) {
+        match Model::load(&mut self.tx.conn).await {
+            Ok(model) => self.tx.model = Some(model),
+            // The next job that needs it tries again.
+            Err(err) => tracing::warn!(error = %err, "cannot read the rule state"),
         }
     }
 
