@@ -140,6 +140,10 @@ pub async fn run(
         stopping,
     });
 
+    store
+        .warm_up()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the rule state: {e}"))?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
     health_reporter

@@ -183,6 +183,18 @@ pub(super) struct Job {
 }
 
 impl Store {
+    /// Has the writer read its rule state, so that the first calls do not
+    /// wait for it; the server reports SERVING only after this.
+    pub async fn warm_up(&self) -> ApiResult<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                tx.model().await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Runs `op` in the writer's transaction and answers once it committed.
     pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
     where
@@ -273,7 +285,6 @@ impl WriterTask {
     /// Runs until `stop` resolves (or every `Store` is dropped), then
     /// commits the jobs already queued and returns.
     pub async fn run(mut self, stop: impl Future<Output = ()>) {
-        self.load_model().await;
         let mut batch = Vec::with_capacity(self.max_batch);
         let mut stop = std::pin::pin!(stop);
         let mut stopping = false;
