@@ -1,8 +1,6 @@
 //! `vpcsim dump`: writes the whole state as a scenario.
 
-use std::{io::Write, path::PathBuf};
-
-use anyhow::Context;
+use std::path::PathBuf;
 
 use super::{Target, admin_request, connect_admin, status_error};
 use crate::{
@@ -53,14 +51,5 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
             scenario::render(&dump, args.format)?
         }
     };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .context("writing to stdout")?,
-    }
-    Ok(())
+    super::write_output(args.output.as_deref(), &text)
 }

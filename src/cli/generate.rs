@@ -1,8 +1,7 @@
 //! `vpcsim generate`: a large, valid, deterministic scenario.
 
-use std::{io::Write, path::PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::parse_region;
@@ -73,14 +72,5 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     bar.set_message("writing");
     let text = scenario::render(&scenario, args.format)?;
     bar.finish_and_clear();
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .context("writing to stdout")?,
-    }
-    Ok(())
+    super::write_output(args.output.as_deref(), &text)
 }

@@ -151,6 +151,20 @@ pub async fn connect_admin(
         .max_encoding_message_size(crate::server::MAX_SCENARIO_BYTES))
 }
 
+/// Writes a command's result to `path`, or to stdout.
+pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match path {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("writing to stdout"),
+    }
+}
+
 /// Turns a gRPC error into a one-line message for the terminal.
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{}", status.message())

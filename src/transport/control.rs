@@ -137,22 +137,29 @@ fn parse_time_field(text: &str, field: &'static str) -> Result<Option<i64>, ApiE
     }
 }
 
+/// A request's `format` field: `yaml`, `json`, or empty for the default.
+fn format_field(text: String) -> Result<Option<Format>, ApiError> {
+    optional(text)
+        .map(|f| {
+            Format::parse(&f).ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidParameterValueRange,
+                    "format",
+                    format!("format {f:?} must be yaml or json"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// Parses a scenario sent over the API, errors naming `source_name`.
 pub fn scenario_load(
     state: &AppState,
     req: proto::LoadScenarioRequest,
 ) -> Result<ScenarioLoad, Status> {
     let source = optional(req.source_name).unwrap_or_else(|| "scenario".to_owned());
-    let format = match optional(req.format) {
-        Some(f) => Format::parse(&f).ok_or_else(|| {
-            ApiError::field(
-                ErrorCode::InvalidParameterValueRange,
-                "format",
-                format!("format {f:?} must be yaml or json"),
-            )
-        })?,
-        None => Format::from_path(std::path::Path::new(&source)),
-    };
+    let format = format_field(req.format)?
+        .unwrap_or_else(|| Format::from_path(std::path::Path::new(&source)));
     let parsed = scenario::parse(&req.content, format, &source).map_err(LoadError::Invalid)?;
     Ok(ScenarioLoad {
         scenario: Arc::new(parsed),
@@ -183,16 +190,7 @@ impl super::admin::AdminApi {
         request: Request<proto::DumpScenarioRequest>,
     ) -> Result<Response<proto::DumpScenarioResponse>, Status> {
         self.state.admin(&request)?;
-        let format = match optional(request.into_inner().format) {
-            None => Format::Yaml,
-            Some(f) => Format::parse(&f).ok_or_else(|| {
-                ApiError::field(
-                    ErrorCode::InvalidParameterValueRange,
-                    "format",
-                    format!("format {f:?} must be yaml or json"),
-                )
-            })?,
-        };
+        let format = format_field(request.into_inner().format)?.unwrap_or(Format::Yaml);
         let dump = self.state.store.dump().await?;
         let content = scenario::render(&dump, format).map_err(|err| {
             tracing::error!(error = %err, "rendering a dump");
