@@ -446,15 +446,9 @@ impl WriterTask {
     /// every write in the batch sees them as such), and opens the first
     /// job's savepoint: one round trip.
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
-        let now = self.tx.now;
-        // `now` is our own integer, so it can sit in the text.
         let sql = format!(
-            "BEGIN IMMEDIATE;
-             INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
-                 SELECT expire_time, 'system', '', 'peering', peering_connection_id, 'expired', 'PENDING', 'EXPIRED'
-                 FROM peerings WHERE state = 1 AND expire_time <= {now};
-             UPDATE peerings SET state = 3 WHERE state = 1 AND expire_time <= {now};
-             SAVEPOINT job"
+            "BEGIN IMMEDIATE; {}; SAVEPOINT job",
+            super::peerings::expire_overdue_sql(self.tx.now)
         );
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut self.tx.conn)
