@@ -5,7 +5,7 @@ use std::time::Duration;
 use tonic::Code;
 use vpcsim::proto::{self, State};
 
-use crate::helpers::{TestApp, assert_error, authed, example, state};
+use crate::helpers::{Act, TestApp, assert_error, authed, example, state};
 
 #[tokio::test]
 async fn snapshots_save_restore_list_delete() {
@@ -34,13 +34,7 @@ async fn snapshots_save_restore_list_delete() {
     );
     let before = app.describe_everything().await;
     // Change everything a test might change.
-    app.peering()
-        .accept_vpc_peering_connection(authed(
-            "AKIDbob",
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-quick001".into(),
-            },
-        ))
+    app.act(Act::Accept, "AKIDbob", "pcx-quick001")
         .await
         .unwrap();
     app.account("100003").await;
@@ -249,15 +243,7 @@ async fn events_record_every_change_with_actor_and_request_id() {
         .unwrap()
         .to_owned();
     let id = created.into_inner().peering_connection_id;
-    app.peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.act(Act::Accept, &bob, &id).await.unwrap();
     let all = app
         .admin()
         .describe_events(app.admin_req(proto::DescribeEventsRequest {
@@ -355,13 +341,7 @@ async fn watch_events_waits_for_a_peering_to_become_active() {
             .is_err()
     );
     app.vpc("AKIDalice", "10.5.0.0/16").await; // an event that does not match
-    app.peering()
-        .accept_vpc_peering_connection(authed(
-            "AKIDbob",
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-quick001".into(),
-            },
-        ))
+    app.act(Act::Accept, "AKIDbob", "pcx-quick001")
         .await
         .unwrap();
     let event = tokio::time::timeout(Duration::from_secs(10), stream.message())

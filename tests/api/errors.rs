@@ -4,7 +4,7 @@
 use tonic::{Code, Request};
 use vpcsim::proto::{self, State};
 
-use crate::helpers::{TestApp, assert_error, authed, authed_in, bad_field, state};
+use crate::helpers::{Act, TestApp, assert_error, authed, authed_in, bad_field, state};
 
 /// Two accounts with one VPC each, ready to peer.
 struct World {
@@ -316,26 +316,14 @@ async fn invalid_peering_connection_not_found() {
     // A third account sees nothing of it, in reads and in writes.
     let err = w
         .app
-        .peering()
-        .delete_vpc_peering_connection(authed(
-            &carol,
-            proto::DeleteVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id.clone(),
-            },
-        ))
+        .act(Act::Delete, &carol, &p.peering_connection_id)
         .await
         .unwrap_err();
     assert_error(&err, Code::NotFound, "InvalidPeeringConnection.NotFound");
     assert!(w.app.all_peerings(&carol).await.is_empty());
     let err = w
         .app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &w.bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-00000000".into(),
-            },
-        ))
+        .act(Act::Accept, &w.bob, "pcx-00000000")
         .await
         .unwrap_err();
     assert_error(&err, Code::NotFound, "InvalidPeeringConnection.NotFound");
@@ -464,13 +452,7 @@ async fn live_peers_of_one_vpc_must_not_overlap() {
     );
     // Once the first peering is rejected, it no longer counts.
     w.app
-        .peering()
-        .reject_vpc_peering_connection(authed(
-            &w.bob,
-            proto::RejectVpcPeeringConnectionRequest {
-                peering_connection_id: first.peering_connection_id,
-            },
-        ))
+        .act(Act::Reject, &w.bob, &first.peering_connection_id)
         .await
         .unwrap();
     w.app
@@ -503,13 +485,7 @@ async fn pending_requests_count_as_live_peers() {
         "PeeringConnectionVpcConflict",
     );
     w.app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &carol,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: a.peering_connection_id,
-            },
-        ))
+        .act(Act::Accept, &carol, &a.peering_connection_id)
         .await
         .unwrap();
 }
@@ -543,13 +519,7 @@ async fn vpc_peer_invalid_state_change() {
     );
     let err = w
         .app
-        .peering()
-        .reject_vpc_peering_connection(authed(
-            &w.bob,
-            proto::RejectVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id.clone(),
-            },
-        ))
+        .act(Act::Reject, &w.bob, &p.peering_connection_id)
         .await
         .unwrap_err();
     assert_error(
@@ -583,13 +553,7 @@ async fn resource_in_use() {
         assert_error(&err, Code::FailedPrecondition, "ResourceInUse");
     }
     w.app
-        .peering()
-        .delete_vpc_peering_connection(authed(
-            &w.bob,
-            proto::DeleteVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id,
-            },
-        ))
+        .act(Act::Delete, &w.bob, &p.peering_connection_id)
         .await
         .unwrap();
     w.app
@@ -831,13 +795,7 @@ async fn vpc_peer_purview_error() {
         .unwrap();
     let err = w
         .app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &w.alice,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id.clone(),
-            },
-        ))
+        .act(Act::Accept, &w.alice, &p.peering_connection_id)
         .await
         .unwrap_err();
     assert_error(
@@ -847,13 +805,7 @@ async fn vpc_peer_purview_error() {
     );
     let err = w
         .app
-        .peering()
-        .reject_vpc_peering_connection(authed(
-            &w.alice,
-            proto::RejectVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id.clone(),
-            },
-        ))
+        .act(Act::Reject, &w.alice, &p.peering_connection_id)
         .await
         .unwrap_err();
     assert_error(

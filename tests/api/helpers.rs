@@ -359,6 +359,56 @@ impl TestApp {
         out
     }
 
+    /// Accepts, rejects, deletes or enables a peering as `secret`.
+    pub async fn act(
+        &self,
+        action: Act,
+        secret: &str,
+        id: &str,
+    ) -> Result<proto::PeeringConnection, Status> {
+        let id = id.to_owned();
+        let mut p = self.peering();
+        let answer = match action {
+            Act::Accept => p
+                .accept_vpc_peering_connection(authed(
+                    secret,
+                    proto::AcceptVpcPeeringConnectionRequest {
+                        peering_connection_id: id,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().peering_connection),
+            Act::Reject => p
+                .reject_vpc_peering_connection(authed(
+                    secret,
+                    proto::RejectVpcPeeringConnectionRequest {
+                        peering_connection_id: id,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().peering_connection),
+            Act::Delete => p
+                .delete_vpc_peering_connection(authed(
+                    secret,
+                    proto::DeleteVpcPeeringConnectionRequest {
+                        peering_connection_id: id,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().peering_connection),
+            Act::Enable => p
+                .enable_vpc_peering_connection(authed(
+                    secret,
+                    proto::EnableVpcPeeringConnectionRequest {
+                        peering_connection_id: id,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().peering_connection),
+        };
+        answer.map(|p| p.expect("peering in the answer"))
+    }
+
     pub async fn clock(&self) -> proto::Clock {
         self.admin()
             .get_clock(self.admin_req(proto::GetClockRequest {}))
@@ -368,6 +418,15 @@ impl TestApp {
             .clock
             .expect("clock")
     }
+}
+
+/// A state change of a peering, for `TestApp::act`.
+#[derive(Debug, Clone, Copy)]
+pub enum Act {
+    Accept,
+    Reject,
+    Delete,
+    Enable,
 }
 
 /// The text of a file in examples/.

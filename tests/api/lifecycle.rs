@@ -3,7 +3,7 @@
 use tonic::Code;
 use vpcsim::proto::{self, State};
 
-use crate::helpers::{TestApp, assert_error, authed, state};
+use crate::helpers::{Act, TestApp, assert_error, authed, state};
 
 #[tokio::test]
 async fn cross_account_peering_lives_its_whole_life() {
@@ -41,19 +41,7 @@ async fn cross_account_peering_lives_its_whole_life() {
 
     // Accept by the peer: ACTIVE, no expiry any more.
     let id = created.peering_connection_id.clone();
-    let accepted = app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let accepted = app.act(Act::Accept, &bob, &id).await.unwrap();
     assert_eq!(state(&accepted), State::Active);
     assert_eq!(accepted.expire_time, "");
 
@@ -76,19 +64,7 @@ async fn cross_account_peering_lives_its_whole_life() {
     assert_eq!(state(&renamed), State::Active);
 
     // Delete by the requester: DELETED, still listed, no longer live.
-    let deleted = app
-        .peering()
-        .delete_vpc_peering_connection(authed(
-            &alice,
-            proto::DeleteVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let deleted = app.act(Act::Delete, &alice, &id).await.unwrap();
     assert_eq!(state(&deleted), State::Deleted);
     assert_eq!(state(&app.all_peerings(&bob).await[0]), State::Deleted);
 
@@ -141,48 +117,15 @@ async fn rejected_request_ends_rejected_and_can_be_deleted() {
         .await
         .unwrap();
     let id = p.peering_connection_id;
-    let rejected = app
-        .peering()
-        .reject_vpc_peering_connection(authed(
-            &bob,
-            proto::RejectVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let rejected = app.act(Act::Reject, &bob, &id).await.unwrap();
     assert_eq!(state(&rejected), State::Rejected);
-    let err = app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let err = app.act(Act::Accept, &bob, &id).await.unwrap_err();
     assert_error(
         &err,
         Code::FailedPrecondition,
         "UnsupportedOperation.VpcPeerInvalidStateChange",
     );
-    let deleted = app
-        .peering()
-        .delete_vpc_peering_connection(authed(
-            &bob,
-            proto::DeleteVpcPeeringConnectionRequest {
-                peering_connection_id: id,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let deleted = app.act(Act::Delete, &bob, &id).await.unwrap();
     assert_eq!(state(&deleted), State::Deleted);
     app.stop().await;
 }
@@ -236,16 +179,7 @@ async fn unanswered_request_expires_and_the_requester_can_enable_it() {
     assert_eq!(pending.total_count, 0);
 
     // Every write too: too late to accept.
-    let err = app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let err = app.act(Act::Accept, &bob, &id).await.unwrap_err();
     assert_error(
         &err,
         Code::FailedPrecondition,
@@ -253,34 +187,13 @@ async fn unanswered_request_expires_and_the_requester_can_enable_it() {
     );
 
     // Only the requester may enable it.
-    let err = app
-        .peering()
-        .enable_vpc_peering_connection(authed(
-            &bob,
-            proto::EnableVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let err = app.act(Act::Enable, &bob, &id).await.unwrap_err();
     assert_error(
         &err,
         Code::PermissionDenied,
         "UnsupportedOperation.VpcPeerPurviewError",
     );
-    let enabled = app
-        .peering()
-        .enable_vpc_peering_connection(authed(
-            &alice,
-            proto::EnableVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let enabled = app.act(Act::Enable, &alice, &id).await.unwrap();
     assert_eq!(state(&enabled), State::Pending);
     let now = vpcsim::domain::time::parse_time(&app.clock().await.now).unwrap();
     let expires = vpcsim::domain::time::parse_time(&enabled.expire_time).unwrap();
@@ -291,35 +204,14 @@ async fn unanswered_request_expires_and_the_requester_can_enable_it() {
     );
 
     // Enabling a PENDING request is not a valid change.
-    let err = app
-        .peering()
-        .enable_vpc_peering_connection(authed(
-            &alice,
-            proto::EnableVpcPeeringConnectionRequest {
-                peering_connection_id: id.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let err = app.act(Act::Enable, &alice, &id).await.unwrap_err();
     assert_error(
         &err,
         Code::FailedPrecondition,
         "UnsupportedOperation.VpcPeerInvalidStateChange",
     );
     // And now the peer can accept it.
-    let accepted = app
-        .peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: id,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
-        .unwrap();
+    let accepted = app.act(Act::Accept, &bob, &id).await.unwrap();
     assert_eq!(state(&accepted), State::Active);
     app.stop().await;
 }
@@ -337,13 +229,7 @@ async fn enable_runs_the_create_checks_again() {
     app.create_peering(&alice, &web, &db, "new").await.unwrap();
     // ...and the old one cannot come back beside it.
     let err = app
-        .peering()
-        .enable_vpc_peering_connection(authed(
-            &alice,
-            proto::EnableVpcPeeringConnectionRequest {
-                peering_connection_id: old.peering_connection_id.clone(),
-            },
-        ))
+        .act(Act::Enable, &alice, &old.peering_connection_id)
         .await
         .unwrap_err();
     assert_error(

@@ -2,7 +2,7 @@
 
 use vpcsim::proto;
 
-use crate::helpers::{Options, TestApp, authed};
+use crate::helpers::{Act, Options, TestApp, authed};
 
 #[tokio::test]
 async fn restart_on_the_same_file_keeps_everything() {
@@ -16,13 +16,7 @@ async fn restart_on_the_same_file_keeps_everything() {
         .create_peering(&alice, &web, &db, "web-db")
         .await
         .unwrap();
-    app.peering()
-        .accept_vpc_peering_connection(authed(
-            &bob,
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: p.peering_connection_id.clone(),
-            },
-        ))
+    app.act(Act::Accept, &bob, &p.peering_connection_id)
         .await
         .unwrap();
     let before = app.all_peerings(&alice).await;

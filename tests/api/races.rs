@@ -9,7 +9,7 @@ use vpcsim::{
     store::{DbLocation, Store},
 };
 
-use crate::helpers::{TestApp, assert_error, authed, state};
+use crate::helpers::{Act, TestApp, assert_error, authed, state};
 
 const ROUNDS: usize = 4;
 
@@ -94,16 +94,7 @@ async fn accepts_racing_for_one_active_slot_exactly_one_wins() {
             .into_iter()
             .map(|id| {
                 let (app, secret) = (app.clone(), hub_owner.clone());
-                async move {
-                    app.peering()
-                        .accept_vpc_peering_connection(authed(
-                            &secret,
-                            proto::AcceptVpcPeeringConnectionRequest {
-                                peering_connection_id: id,
-                            },
-                        ))
-                        .await
-                }
+                async move { app.act(Act::Accept, &secret, &id).await }
             })
             .collect();
         let (ok, errors) = split(race(calls).await);
@@ -138,16 +129,7 @@ async fn one_request_accepted_many_times_at_once_succeeds_once() {
         let calls = (0..10)
             .map(|_| {
                 let (app, bob, id) = (app.clone(), bob.clone(), id.clone());
-                async move {
-                    app.peering()
-                        .accept_vpc_peering_connection(authed(
-                            &bob,
-                            proto::AcceptVpcPeeringConnectionRequest {
-                                peering_connection_id: id,
-                            },
-                        ))
-                        .await
-                }
+                async move { app.act(Act::Accept, &bob, &id).await }
             })
             .collect();
         let (ok, errors) = split(race(calls).await);
@@ -178,29 +160,11 @@ async fn accept_against_delete_ends_deleted_either_way() {
             .peering_connection_id;
         let accept = {
             let (app, bob, id) = (app.clone(), bob.clone(), id.clone());
-            tokio::spawn(async move {
-                app.peering()
-                    .accept_vpc_peering_connection(authed(
-                        &bob,
-                        proto::AcceptVpcPeeringConnectionRequest {
-                            peering_connection_id: id,
-                        },
-                    ))
-                    .await
-            })
+            tokio::spawn(async move { app.act(Act::Accept, &bob, &id).await })
         };
         let delete = {
             let (app, alice, id) = (app.clone(), alice.clone(), id.clone());
-            tokio::spawn(async move {
-                app.peering()
-                    .delete_vpc_peering_connection(authed(
-                        &alice,
-                        proto::DeleteVpcPeeringConnectionRequest {
-                            peering_connection_id: id,
-                        },
-                    ))
-                    .await
-            })
+            tokio::spawn(async move { app.act(Act::Delete, &alice, &id).await })
         };
         let (accepted, deleted) = (accept.await.unwrap(), delete.await.unwrap());
         deleted.expect("delete works from PENDING and from ACTIVE");

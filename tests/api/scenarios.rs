@@ -11,7 +11,7 @@ use vpcsim::{
     store::ScenarioLoad,
 };
 
-use crate::helpers::{Options, TestApp, assert_error, authed, bad_field, example, state};
+use crate::helpers::{Act, Options, TestApp, assert_error, authed, bad_field, example, state};
 
 #[tokio::test]
 async fn quickstart_example_loads_and_behaves() {
@@ -25,13 +25,7 @@ async fn quickstart_example_loads_and_behaves() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].peering_connection_id, "pcx-quick001");
     assert_eq!(state(&seen[0]), State::Pending);
-    app.peering()
-        .accept_vpc_peering_connection(authed(
-            "AKIDbob",
-            proto::AcceptVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-quick001".into(),
-            },
-        ))
+    app.act(Act::Accept, "AKIDbob", "pcx-quick001")
         .await
         .unwrap();
     // The JSON form is the same scenario.
@@ -81,13 +75,7 @@ async fn hub_and_spoke_example_is_at_its_quota() {
         "PeeringConnectionLimitExceeded",
     );
     // Deleting a spoke's peering makes room.
-    app.peering()
-        .delete_vpc_peering_connection(authed(
-            "AKIDplatform",
-            proto::DeleteVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-spoke001".into(),
-            },
-        ))
+    app.act(Act::Delete, "AKIDplatform", "pcx-spoke001")
         .await
         .unwrap();
     app.create_peering("AKIDpartner", &partner_vpc, &hub, "fits now")
@@ -202,17 +190,8 @@ async fn expiry_example_expires_when_the_clock_moves() {
         ]
     );
     let enabled = app
-        .peering()
-        .enable_vpc_peering_connection(authed(
-            "AKIDrequester",
-            proto::EnableVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-expire02".into(),
-            },
-        ))
+        .act(Act::Enable, "AKIDrequester", "pcx-expire02")
         .await
-        .unwrap()
-        .into_inner()
-        .peering_connection
         .unwrap();
     assert_eq!(state(&enabled), State::Pending);
     assert!(
@@ -404,13 +383,7 @@ async fn server_started_with_a_scenario_resets_back_to_it() {
     .await;
     let start = app.describe_everything().await;
     app.vpc("AKIDalice", "10.7.0.0/16").await;
-    app.peering()
-        .reject_vpc_peering_connection(authed(
-            "AKIDbob",
-            proto::RejectVpcPeeringConnectionRequest {
-                peering_connection_id: "pcx-quick001".into(),
-            },
-        ))
+    app.act(Act::Reject, "AKIDbob", "pcx-quick001")
         .await
         .unwrap();
     assert_ne!(app.describe_everything().await, start);
