@@ -127,15 +127,16 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // 64 MiB of page cache per connection: large loads and restores
-            // stay in memory instead of spilling pages mid-transaction.
-            .pragma("cache_size", "-65536")
             .log_statements(tracing::log::LevelFilter::Trace)
             // Loading a large scenario runs statements of seconds by design.
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(30));
-        let mut write_conn = SqliteConnection::connect_with(&options)
-            .await
-            .with_context(|| format!("opening database {}", path.display()))?;
+        // 64 MiB of page cache for the writer: large loads and restores stay
+        // in memory instead of spilling pages mid-transaction. Readers keep
+        // SQLite's default, or eight of them would hold half a gigabyte.
+        let mut write_conn =
+            SqliteConnection::connect_with(&options.clone().pragma("cache_size", "-65536"))
+                .await
+                .with_context(|| format!("opening database {}", path.display()))?;
         // run_direct, not run: run's generic Acquire bound makes the future
         // fail to be Send when the server runs on a spawned task.
         MIGRATOR
