@@ -270,31 +270,48 @@ mod tests {
             transition("p", Action::Modify, ACCEPTER, Active),
             Ok(Active)
         );
-        let code = |r: Result<PeeringState, ApiError>| r.unwrap_err().code;
-        assert_eq!(
-            code(transition("p", Action::Accept, REQUESTER, Pending)),
-            ErrorCode::VpcPeerPurviewError
-        );
-        assert_eq!(
-            code(transition("p", Action::Enable, ACCEPTER, Expired)),
-            ErrorCode::VpcPeerPurviewError
-        );
-        assert_eq!(
-            code(transition("p", Action::Accept, ACCEPTER, Active)),
-            ErrorCode::VpcPeerInvalidStateChange
-        );
-        assert_eq!(
-            code(transition("p", Action::Enable, REQUESTER, Pending)),
-            ErrorCode::VpcPeerInvalidStateChange
-        );
-        assert_eq!(
-            code(transition("p", Action::Delete, ACCEPTER, Deleted)),
-            ErrorCode::VpcPeerInvalidStateChange
-        );
-        assert_eq!(
-            code(transition("p", Action::Modify, REQUESTER, Deleted)),
-            ErrorCode::VpcPeerInvalidStateChange
-        );
+        let refused = [
+            (
+                Action::Accept,
+                REQUESTER,
+                Pending,
+                ErrorCode::VpcPeerPurviewError,
+            ),
+            (
+                Action::Enable,
+                ACCEPTER,
+                Expired,
+                ErrorCode::VpcPeerPurviewError,
+            ),
+            (
+                Action::Accept,
+                ACCEPTER,
+                Active,
+                ErrorCode::VpcPeerInvalidStateChange,
+            ),
+            (
+                Action::Enable,
+                REQUESTER,
+                Pending,
+                ErrorCode::VpcPeerInvalidStateChange,
+            ),
+            (
+                Action::Delete,
+                ACCEPTER,
+                Deleted,
+                ErrorCode::VpcPeerInvalidStateChange,
+            ),
+            (
+                Action::Modify,
+                REQUESTER,
+                Deleted,
+                ErrorCode::VpcPeerInvalidStateChange,
+            ),
+        ];
+        for (action, role, state, code) in refused {
+            let err = transition("p", action, role, state).unwrap_err();
+            assert_eq!(err.code, code, "{action:?} by {role:?} from {state:?}");
+        }
     }
 
     #[test]
