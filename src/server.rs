@@ -20,7 +20,7 @@ use crate::{
         self, admin_service_server::AdminServiceServer,
         peering_service_server::PeeringServiceServer, vpc_service_server::VpcServiceServer,
     },
-    store::{Actor, DbLocation, ScenarioLoad, Store},
+    store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
     transport::{
         AppState, admin::AdminApi, context::RequestContextLayer, peering::PeeringApi, vpc::VpcApi,
     },
@@ -103,7 +103,14 @@ pub async fn run(
         .local_addr()
         .context("reading the listening address")?;
     check_exposure(addr, config.admin_token.as_deref())?;
-    let (store, writer) = Store::open(&config.db, config.id_seed).await?;
+    // Held until this function returns: after the writer's last commit.
+    let lock = DbLock::acquire(
+        &config.db,
+        Owner::Server {
+            address: addr.to_string(),
+        },
+    )?;
+    let (store, writer) = Store::open(&lock, config.id_seed).await?;
     let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel::<()>();
     let writer = tokio::spawn(writer.run(async {
         let _ = writer_stopped.await;

@@ -245,3 +245,99 @@ fn seed_and_dump_through_a_running_server() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("VPCSIM_DB")
+        .output()
+        .expect("run vpcsim")
+}
+
+fn example(name: &str) -> String {
+    format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn a_running_server_owns_its_database_and_a_crashed_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owned.db");
+    let db = db.to_str().unwrap();
+    let server = serve(&["--db", db]);
+    let addr = server.addr.clone();
+
+    // Writers beside the server are refused at once, naming where to go.
+    for args in [
+        vec!["seed", &example("quickstart.yaml"), "--db", db],
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", db],
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", db, "--reset"],
+    ] {
+        let refused = run(&args);
+        assert!(!refused.status.success(), "{args:?} was let in");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!("in use by a vpcsim server at {addr}"))
+                && stderr.contains(&format!("--server {addr}")),
+            "{args:?}: {stderr}"
+        );
+    }
+
+    // Through the server, the same scenario goes in, and the server's own
+    // state knows every row: Bob accepts the request.
+    let seeded = run(&["seed", &example("quickstart.yaml"), "--server", &addr]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut bob = vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel);
+    let mut accept = tonic::Request::new(proto::AcceptVpcPeeringConnectionRequest {
+        peering_connection_id: "pcx-quick001".into(),
+    });
+    accept
+        .metadata_mut()
+        .insert("authorization", "Bearer AKIDbob".parse().unwrap());
+    bob.accept_vpc_peering_connection(accept).await.unwrap();
+    drop(bob);
+
+    // Readers are welcome beside it, and see the committed state.
+    let dumped = run(&["dump", "--db", db]);
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    let text = String::from_utf8_lossy(&dumped.stdout);
+    assert!(
+        text.contains("pcx-quick001") && text.contains("ACTIVE"),
+        "{text}"
+    );
+    let checked = run(&["check", "--db", db]);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+
+    // A server killed outright leaves its lock file, but not its lock.
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    assert!(std::path::Path::new(&format!("{db}.lock")).exists());
+    let seeded = run(&["seed", &example("expiry.yaml"), "--db", db, "--replace"]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let restarted = serve(&["--db", db]);
+    let (status, _) = tokio::task::spawn_blocking(move || restarted.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+}

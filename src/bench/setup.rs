@@ -21,7 +21,7 @@ use crate::{
         AccountSpec, PeeringSpec, QuotaSpec, Scenario, StateSpec, VpcSpec,
         generate::{GenerateOptions, generate},
     },
-    store::{Actor, DbLocation, ScenarioLoad, Store},
+    store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
 };
 
 /// Where workloads run: servers of the bench's own, or one given.
@@ -84,7 +84,13 @@ impl Target {
 /// Loads a scenario straight into a database file, through the same loader
 /// (and rules) as `vpcsim seed`.
 pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration> {
-    let (store, writer) = Store::open(&DbLocation::File(db.to_owned()), None).await?;
+    let lock = DbLock::acquire(
+        &DbLocation::File(db.to_owned()),
+        Owner::Command {
+            name: "bench".into(),
+        },
+    )?;
+    let (store, writer) = Store::open(&lock, None).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let writer = tokio::spawn(writer.run(async {
         let _ = stopped.await;
@@ -355,7 +361,13 @@ pub async fn seeding() -> anyhow::Result<Seeding> {
 /// The same rows, written with multi-row INSERTs in one transaction: no
 /// rules, no events, no id generation. The floor for any loader.
 async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration> {
-    let (store, writer) = Store::open(&DbLocation::File(db.to_owned()), None).await?;
+    let lock = DbLock::acquire(
+        &DbLocation::File(db.to_owned()),
+        Owner::Command {
+            name: "bench".into(),
+        },
+    )?;
+    let (store, writer) = Store::open(&lock, None).await?;
     drop(writer);
     store.close().await;
     let mut conn = SqliteConnectOptions::new()

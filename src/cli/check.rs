@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::store::{DbLocation, Store};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -12,11 +12,8 @@ pub struct CheckArgs {
 }
 
 pub async fn run(args: CheckArgs) -> anyhow::Result<()> {
-    if !args.db.exists() {
-        anyhow::bail!("database {} does not exist", args.db.display());
-    }
-    let (store, writer) = Store::open(&DbLocation::File(args.db.clone()), None).await?;
-    drop(writer);
+    // Read-only and in one transaction: safe beside a running server.
+    let store = Store::open_read_only(&args.db).await?;
     let violations = store.check().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store.close().await;
     if violations.is_empty() {

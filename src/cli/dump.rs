@@ -6,7 +6,7 @@ use super::{Target, admin_request, connect_admin, status_error};
 use crate::{
     proto,
     scenario::{self, Format},
-    store::{DbLocation, Store},
+    store::Store,
 };
 
 #[derive(Debug, clap::Args)]
@@ -39,13 +39,8 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
                 .content
         }
         None => {
-            if !args.target.db.exists() {
-                anyhow::bail!("database {} does not exist", args.target.db.display());
-            }
-            let (store, writer) =
-                Store::open(&DbLocation::File(args.target.db.clone()), None).await?;
-            // Reads only: the writer is never started.
-            drop(writer);
+            // Read-only and in one transaction: safe beside a running server.
+            let store = Store::open_read_only(&args.target.db).await?;
             let dump = store.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             store.close().await;
             scenario::render(&dump, args.format)?

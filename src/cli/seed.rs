@@ -18,7 +18,7 @@ use crate::{
     domain::region::Region,
     proto,
     scenario::Format,
-    store::{Actor, DbLocation, LoadSummary, ScenarioLoad, Store},
+    store::{Actor, DbLocation, DbLock, LoadSummary, Owner, ScenarioLoad, Store},
 };
 
 #[derive(Debug, clap::Args)]
@@ -70,8 +70,13 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
             }
         }
         None => {
-            let (store, writer) =
-                Store::open(&DbLocation::File(args.target.db.clone()), None).await?;
+            let lock = DbLock::acquire(
+                &DbLocation::File(args.target.db.clone()),
+                Owner::Command {
+                    name: "seed".into(),
+                },
+            )?;
+            let (store, writer) = Store::open(&lock, None).await?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let writer = tokio::spawn(writer.run(async {
                 let _ = stopped.await;

@@ -12,6 +12,17 @@ use super::{
 };
 use crate::domain::{ApiError, ApiResult, ErrorCode, time::Timestamp};
 
+/// The clock offset the database holds (0 when it never moved).
+pub(super) async fn stored_clock_offset(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<i64, sqlx::Error> {
+    let offset: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
+            .fetch_optional(conn)
+            .await?;
+    Ok(offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0))
+}
+
 /// A saved snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
@@ -176,11 +187,7 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
         .execute(&mut tx.conn)
         .await?;
     }
-    let offset: Option<(String,)> =
-        sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
-            .fetch_optional(&mut tx.conn)
-            .await?;
-    let offset = offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0);
+    let offset = stored_clock_offset(&mut tx.conn).await?;
     set_clock_offset(tx, offset).await?;
     events::record(
         tx,

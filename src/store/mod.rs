@@ -7,6 +7,7 @@ mod check;
 mod control;
 mod events;
 mod idempotency;
+mod lock;
 mod model;
 mod peerings;
 mod records;
@@ -29,6 +30,7 @@ pub use accounts::{NewAccount, QuotaUpdate};
 pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
 pub use idempotency::Idempotent;
+pub use lock::{DbLock, LockError, Owner, lock_path};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
@@ -99,37 +101,39 @@ pub struct Store {
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// How every connection opens the file.
+fn connect_options(path: &std::path::Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL in WAL mode: a commit survives a crash of the process
+        // (SIGKILL), which is what a test backend needs.
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        .log_statements(tracing::log::LevelFilter::Trace)
+        // Loading a large scenario runs statements of seconds by design.
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(30))
+}
+
 /// How many calls the writer may commit in one transaction.
 const MAX_BATCH: usize = 256;
 /// How many writes may wait for the writer before callers wait to enqueue.
 const QUEUE_DEPTH: usize = 4096;
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database, and returns the
-    /// store with its writer task, which the caller must spawn.
-    pub async fn open(
-        location: &DbLocation,
-        id_seed: Option<u64>,
-    ) -> anyhow::Result<(Store, WriterTask)> {
-        let (path, temp_dir) = match location {
+    /// Opens (creating if needed) and migrates the database its owner holds,
+    /// and returns the store with its writer task, which the caller must
+    /// spawn. Taking a [`DbLock`] first is what keeps a second writer out.
+    pub async fn open(lock: &DbLock, id_seed: Option<u64>) -> anyhow::Result<(Store, WriterTask)> {
+        let (path, temp_dir) = match lock.location() {
             DbLocation::File(path) => (path.clone(), None),
             DbLocation::Temporary => {
                 let dir = tempfile::tempdir().context("creating a temporary directory")?;
                 (dir.path().join("vpcsim.db"), Some(Arc::new(dir)))
             }
         };
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode: a commit survives a crash of the process
-            // (SIGKILL), which is what a test backend needs.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .log_statements(tracing::log::LevelFilter::Trace)
-            // Loading a large scenario runs statements of seconds by design.
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(30));
+        let options = connect_options(&path).create_if_missing(true);
         // 64 MiB of page cache for the writer: large loads and restores stay
         // in memory instead of spilling pages mid-transaction. Readers keep
         // SQLite's default, or eight of them would hold half a gigabyte.
@@ -148,12 +152,9 @@ impl Store {
             .connect_with(options.read_only(true))
             .await
             .with_context(|| format!("opening read connections to {}", path.display()))?;
-        let offset: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
-                .fetch_optional(&mut write_conn)
-                .await?;
-        let offset = offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0);
-        let clock = Arc::new(Clock::new(offset));
+        let clock = Arc::new(Clock::new(
+            control::stored_clock_offset(&mut write_conn).await?,
+        ));
         let (newest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
             .fetch_one(&mut write_conn)
             .await?;
@@ -178,6 +179,51 @@ impl Store {
         Ok((store, task))
     }
 
+    /// Opens an existing database for reading only, beside whatever owns it:
+    /// for `check` and `dump --db`, which may run while a server writes.
+    /// Nothing is created or migrated; every read is one transaction, so it
+    /// sees one committed state.
+    pub async fn open_read_only(path: &std::path::Path) -> anyhow::Result<Store> {
+        if !path.exists() {
+            anyhow::bail!("database {} does not exist", path.display());
+        }
+        let reads = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(connect_options(path).read_only(true))
+            .await
+            .with_context(|| format!("opening database {}", path.display()))?;
+        let mut conn = reads.acquire().await?;
+        let applied: Result<(i64,), _> =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *conn)
+                .await;
+        let expected = MIGRATOR.iter().count() as i64;
+        match applied {
+            Ok((n,)) if n == expected => {}
+            Ok((n,)) if n < expected => anyhow::bail!(
+                "database {} is from an older vpcsim; open it once with `vpcsim serve` or `vpcsim seed` to upgrade it",
+                path.display()
+            ),
+            Ok(_) => anyhow::bail!(
+                "database {} is from a newer vpcsim than this one",
+                path.display()
+            ),
+            Err(_) => anyhow::bail!("{} is not a vpcsim database", path.display()),
+        }
+        let clock = Arc::new(Clock::new(control::stored_clock_offset(&mut conn).await?));
+        drop(conn);
+        // No writer: a write through this store fails as the writer being gone.
+        let (writes, _) = mpsc::channel(1);
+        Ok(Store {
+            reads,
+            writes,
+            clock,
+            last_event: watch::channel(0).0,
+            secrets: Arc::default(),
+            _temp_dir: None,
+        })
+    }
+
     /// A read-only connection from the pool.
     async fn read(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
         Ok(self.reads.acquire().await?)
@@ -188,7 +234,12 @@ impl Store {
     pub async fn check(&self) -> ApiResult<Vec<Violation>> {
         let mut conn = self.read().await?;
         sqlx::query("BEGIN").execute(&mut *conn).await?;
-        let result = check::check(&mut conn, self.clock.now()).await;
+        // The clock as this transaction's state has it, which a server
+        // writing beside a read-only store may have moved.
+        let result = match control::stored_clock_offset(&mut conn).await {
+            Ok(offset) => check::check(&mut conn, self.clock.now_with_offset(offset)).await,
+            Err(err) => Err(err),
+        };
         let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
         Ok(result?)
     }

@@ -473,7 +473,10 @@ impl Store {
         let mut conn = self.read().await?;
         // One read transaction, so the dump is one consistent state.
         sqlx::query("BEGIN").execute(&mut *conn).await?;
-        let result = dump_in(&mut conn, self.clock.now()).await;
+        let result = match super::control::stored_clock_offset(&mut conn).await {
+            Ok(offset) => dump_in(&mut conn, self.clock.now_with_offset(offset)).await,
+            Err(err) => Err(err.into()),
+        };
         let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
         result
     }

@@ -6,7 +6,7 @@ use std::{future::Future, sync::Arc};
 use tonic::{Code, Status};
 use vpcsim::{
     proto::{self, State},
-    store::{DbLocation, Store},
+    store::Store,
 };
 
 use crate::helpers::{Act, TestApp, assert_error, authed, state};
@@ -32,8 +32,7 @@ async fn stop_and_check(app: TestApp) {
     let path = app.db_path.clone();
     let _dir = app.dir.clone();
     app.stop().await;
-    let (store, writer) = Store::open(&DbLocation::File(path), None).await.unwrap();
-    drop(writer);
+    let store = Store::open_read_only(&path).await.unwrap();
     let violations = store.check().await.unwrap();
     assert!(violations.is_empty(), "{violations:?}");
 }
