@@ -199,13 +199,7 @@ async fn memory_database_serves_a_throwaway_state() {
 
 #[test]
 fn seed_and_dump_through_a_running_server() {
-    let example = |name: &str| format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"));
-    let server = serve(&[
-        "--db",
-        ":memory:",
-        "--scenario",
-        &example("quickstart.yaml"),
-    ]);
+    let server = serve(&["--db", ":memory:", "--scenario", &example("expiry.yaml")]);
     let run = |args: &[&str]| Command::new(BIN).args(args).output().expect("run vpcsim");
     let dumped = run(&["dump", "--server", &server.addr]);
     assert!(
@@ -214,10 +208,15 @@ fn seed_and_dump_through_a_running_server() {
         String::from_utf8_lossy(&dumped.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&dumped.stdout).contains("pcx-quick001"),
+        String::from_utf8_lossy(&dumped.stdout).contains("pcx-expire02"),
         "the start scenario is loaded"
     );
-    let seeded = run(&["seed", &example("expiry.yaml"), "--server", &server.addr]);
+    let seeded = run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--server",
+        &server.addr,
+    ]);
     assert!(
         seeded.status.success(),
         "{}",

@@ -12,7 +12,9 @@ use crate::domain::{
     peering::PeeringState,
     quota::{QuotaName, validate_limit},
     region::Region,
-    time::{PENDING_LIFETIME_SECS, Timestamp, parse_time},
+    time::{
+        NewestRecord, PENDING_LIFETIME_SECS, Timestamp, check_clock_target, format_time, parse_time,
+    },
 };
 
 /// What already exists, as far as the rules need to know.
@@ -26,6 +28,9 @@ pub struct World {
     pub live: Vec<(i64, i64, String, bool)>,
     /// Next legacy VPC number per region name.
     pub legacy_next: HashMap<&'static str, i64>,
+    /// The newest time the state records: a scenario's clock may not be
+    /// earlier (see `check_clock_target`).
+    pub newest: Option<NewestRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +155,28 @@ fn time_field(
     }
 }
 
+/// A creation time: given, or `now`; never after `now`, since nothing in the
+/// state may lie in the clock's future.
+fn creation_time(
+    value: &Option<String>,
+    now: Timestamp,
+    path: String,
+    check: &mut Checker,
+) -> Timestamp {
+    let time = time_field(value, now, path.clone(), check);
+    if time > now {
+        check.error(
+            path,
+            format!(
+                "{} is after the clock ({}): nothing may be created in the future",
+                format_time(time),
+                format_time(now)
+            ),
+        );
+    }
+    time
+}
+
 /// Validates `scenario` on top of `world` at clock reading `now` (before the
 /// scenario's own clock applies), and plans its rows.
 pub fn plan(
@@ -171,6 +198,18 @@ pub fn plan(
         None => now,
         Some(text) => match parse_time(text) {
             Some(t) => {
+                if let Err(err) = check_clock_target(t, world.newest.as_ref()) {
+                    let message = match &world.newest {
+                        Some(newest) if t < newest.time => format!(
+                            "{text} is before {}, when {} in the database; seed with --replace \
+                             (LoadScenario replace), or give a later clock",
+                            format_time(newest.time),
+                            newest.what
+                        ),
+                        _ => err.message,
+                    };
+                    check.error("clock".into(), message);
+                }
                 plan.clock = Some(t);
                 t
             }
@@ -249,7 +288,7 @@ pub fn plan(
             );
         }
         let secret_key = spec.secret_key.clone().unwrap_or_else(|| ids.secret_key());
-        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
         plan.accounts.push(PlannedAccount {
             uin: spec.uin.clone(),
             name: spec.name.clone(),
@@ -454,7 +493,7 @@ pub fn plan(
                 check.error(at(field), format!("vpc {id} is defined twice"));
             }
         }
-        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
         plan.vpcs.push(PlannedVpc {
             row_id: next_row,
             vpc_id,
@@ -526,7 +565,7 @@ pub fn plan(
         };
         let a = find("vpc", &spec.vpc, &mut check);
         let b = find("peer_vpc", &spec.peer_vpc, &mut check);
-        let create_time = time_field(&spec.create_time, now, at("create_time"), &mut check);
+        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
         let expire_default = create_time + PENDING_LIFETIME_SECS;
         let expire_time = time_field(
             &spec.expire_time,

@@ -10,7 +10,10 @@ use super::{
     peerings::expire_overdue,
     scenario::{LoadError, LoadSummary, STATE_TABLES, ScenarioLoad, clear_state, set_clock_offset},
 };
-use crate::domain::{ApiError, ApiResult, ErrorCode, time::Timestamp};
+use crate::domain::{
+    ApiError, ApiResult, ErrorCode,
+    time::{NewestRecord, Timestamp, check_clock_target},
+};
 
 /// The clock offset the database holds (0 when it never moved).
 pub(super) async fn stored_clock_offset(
@@ -21,6 +24,28 @@ pub(super) async fn stored_clock_offset(
             .fetch_optional(conn)
             .await?;
     Ok(offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0))
+}
+
+/// The newest time the state records, and what recorded it: the clock's
+/// floor (see `check_clock_target`). Scans every row, which is fine for the
+/// rare calls that move the clock.
+pub(super) async fn newest_record(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<Option<NewestRecord>, sqlx::Error> {
+    // Stored EXPIRED rows (state 3) hold a time that has passed.
+    let row: Option<(Timestamp, String)> = sqlx::query_as(
+        "SELECT time, what FROM (
+             SELECT create_time AS time, 'account ' || uin || ' was created' AS what FROM accounts
+             UNION ALL SELECT create_time, 'vpc ' || un_vpc_id || ' was created' FROM vpcs
+             UNION ALL SELECT create_time, 'peering ' || peering_connection_id || ' was created'
+                 FROM peerings
+             UNION ALL SELECT expire_time, 'peering ' || peering_connection_id || ' expired'
+                 FROM peerings WHERE state = 3 AND expire_time IS NOT NULL
+         ) ORDER BY time DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(time, what)| NewestRecord { time, what }))
 }
 
 /// A saved snapshot.
@@ -233,8 +258,20 @@ async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()
     Ok(())
 }
 
-/// Moves the clock to `target` and expires what is overdue then.
-async fn move_clock(tx: &mut Tx, actor: &Actor, target: Timestamp) -> ApiResult<Timestamp> {
+/// Moves the clock to `target` and expires what is overdue then. `field` is
+/// the request field that asked for it, for the error.
+async fn move_clock(
+    tx: &mut Tx,
+    actor: &Actor,
+    target: Timestamp,
+    field: &'static str,
+) -> ApiResult<Timestamp> {
+    check_clock_target(target, newest_record(&mut tx.conn).await?.as_ref()).map_err(|err| {
+        ApiError {
+            field: Some(field),
+            ..err
+        }
+    })?;
     // Stored states follow the clock only forward; a move back leaves
     // EXPIRED rows the rule state would still count as live.
     tx.drop_model();
@@ -358,14 +395,16 @@ impl Store {
 
     pub async fn advance_clock(&self, actor: Actor, seconds: i64) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { move_clock(tx, &actor, tx.now.saturating_add(seconds)).await })
+            Box::pin(async move {
+                move_clock(tx, &actor, tx.now.saturating_add(seconds), "seconds").await
+            })
         })
         .await
     }
 
     pub async fn set_clock(&self, actor: Actor, time: Timestamp) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { move_clock(tx, &actor, time).await })
+            Box::pin(async move { move_clock(tx, &actor, time, "time").await })
         })
         .await
     }

@@ -194,6 +194,7 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
             .into_iter()
             .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
             .collect(),
+        newest: super::control::newest_record(conn).await?,
     })
 }
 

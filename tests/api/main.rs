@@ -9,6 +9,7 @@ mod describe;
 mod discovery;
 mod errors;
 mod helpers;
+mod integrity;
 mod lifecycle;
 mod persistence;
 mod races;

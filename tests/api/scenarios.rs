@@ -283,6 +283,10 @@ async fn bad_scenarios_name_file_line_and_path_and_change_nothing() {
 #[tokio::test]
 async fn merge_refuses_existing_ids_and_replace_starts_over() {
     let app = TestApp::spawn().await;
+    app.load(&example("expiry.yaml"), "expiry.yaml", false)
+        .await
+        .unwrap();
+    // Merging something new keeps what is there.
     app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
         .await
         .unwrap();
@@ -291,10 +295,6 @@ async fn merge_refuses_existing_ids_and_replace_starts_over() {
         .await
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
-    // Merging something new keeps what is there.
-    app.load(&example("expiry.yaml"), "expiry.yaml", false)
-        .await
-        .unwrap();
     assert_eq!(app.all_peerings("AKIDalice").await.len(), 1);
     assert_eq!(app.all_peerings("AKIDrequester").await.len(), 2);
     // Replace empties first.
@@ -315,10 +315,11 @@ async fn merge_refuses_existing_ids_and_replace_starts_over() {
 #[tokio::test]
 async fn dump_then_seed_gives_the_same_answers() {
     let app = TestApp::spawn().await;
-    app.load(&example("hub-and-spoke.yaml"), "hub-and-spoke.yaml", false)
+    // expiry.yaml first: its fixed clock may not go back past rows already there.
+    app.load(&example("expiry.yaml"), "expiry.yaml", false)
         .await
         .unwrap();
-    app.load(&example("expiry.yaml"), "expiry.yaml", false)
+    app.load(&example("hub-and-spoke.yaml"), "hub-and-spoke.yaml", false)
         .await
         .unwrap();
     // Some history through the API too: a rename, an assistant block, a deleted VPC.
