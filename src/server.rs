@@ -76,6 +76,9 @@ pub struct ServerConfig {
     pub start_scenario: Option<ScenarioLoad>,
     /// Empty the database at start.
     pub reset: bool,
+    /// With a start scenario: keep a database that already holds state
+    /// instead of refusing to start.
+    pub keep_state: bool,
     /// How long calls and connections may take to finish after shutdown
     /// begins, before the server stops anyway.
     pub shutdown_grace: Duration,
@@ -128,14 +131,20 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("resetting the database: {e}"))?;
     }
     if let Some(load) = &config.start_scenario {
-        if !store.is_empty().await? {
-            bail!("the database already holds state; pass --reset to replace it with the scenario");
+        if store.is_empty().await? {
+            let summary = store
+                .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
+        } else if config.keep_state {
+            tracing::info!(scenario = %load.source, "the database already holds state: keeping it, not loading the scenario (--keep-state)");
+        } else {
+            bail!(
+                "the database already holds state; pass --keep-state to keep it and load the \
+                 scenario only into an empty database, or --reset to replace it with the scenario"
+            );
         }
-        let summary = store
-            .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
     }
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
 

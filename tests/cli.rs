@@ -19,9 +19,16 @@ struct Server {
     addr: String,
 }
 
+/// Starts `vpcsim serve` with `args`, on 127.0.0.1:0 unless they say `--listen`.
 fn serve(args: &[&str]) -> Server {
+    let listen: &[&str] = if args.contains(&"--listen") {
+        &[]
+    } else {
+        &["--listen", "127.0.0.1:0"]
+    };
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["serve", "--log-format", "json"])
+        .args(listen)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -339,4 +346,145 @@ async fn a_running_server_owns_its_database_and_a_crashed_one_does_not() {
         .await
         .unwrap();
     assert!(status.success());
+}
+
+#[test]
+fn listen_takes_a_host_name() {
+    let server = serve(&["--db", ":memory:", "--listen", "localhost:0"]);
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    assert!(addr.ip().is_loopback(), "{addr}");
+    let (status, _) = server.terminate();
+    assert!(status.success());
+    let bad = run(&[
+        "serve",
+        "--db",
+        ":memory:",
+        "--listen",
+        "no-such-host.invalid:1",
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("cannot listen on no-such-host.invalid:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn seed_through_a_server_puts_entries_in_the_region_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, uin: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(
+            &file,
+            format!(
+                "accounts:\n  - {{uin: {uin}, name: a{uin}}}\n\
+                 vpcs:\n  - {{uin: {uin}, vpc_name: v, cidr_block: 10.0.0.0/16, un_vpc_id: vpc-r{uin}0000}}\n"
+            ),
+        )
+        .unwrap();
+        file.to_str().unwrap().to_owned()
+    };
+    let server = serve(&["--db", ":memory:", "--region", "ap-beijing"]);
+    let asked = write("asked.yaml", "101");
+    let defaulted = write("defaulted.yaml", "102");
+    for args in [
+        vec![
+            "seed",
+            &asked,
+            "--server",
+            &server.addr,
+            "--region",
+            "ap-shanghai",
+        ],
+        vec!["seed", &defaulted, "--server", &server.addr],
+    ] {
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let bad = run(&["seed", &asked, "--server", &server.addr, "--region", "mars"]);
+    assert!(!bad.status.success());
+    let dumped = run(&["dump", "--server", &server.addr, "--format", "json"]);
+    let dump: serde_json::Value = serde_json::from_slice(&dumped.stdout).unwrap();
+    let region_of = |id: &str| {
+        dump["vpcs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["un_vpc_id"] == id)
+            .map(|v| v["region"].clone())
+    };
+    assert_eq!(region_of("vpc-r1010000"), Some("ap-shanghai".into()));
+    assert_eq!(region_of("vpc-r1020000"), Some("ap-beijing".into()));
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn keep_state_loads_the_scenario_only_into_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backend.db");
+    let db = db.to_str().unwrap();
+    let quickstart = example("quickstart.yaml");
+    let start = [
+        "--db",
+        db,
+        "--scenario",
+        quickstart.as_str(),
+        "--keep-state",
+    ];
+    // First start: the database is empty, so the scenario goes in.
+    let server = serve(&start);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut bob = vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel);
+    let mut accept = tonic::Request::new(proto::AcceptVpcPeeringConnectionRequest {
+        peering_connection_id: "pcx-quick001".into(),
+    });
+    accept
+        .metadata_mut()
+        .insert("authorization", "Bearer AKIDbob".parse().unwrap());
+    bob.accept_vpc_peering_connection(accept).await.unwrap();
+    drop(bob);
+    let (status, _) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+
+    // Restarted the same way: the state it had is kept, not reloaded.
+    let server = serve(&start);
+    let dumped = run(&["dump", "--server", &server.addr]);
+    let text = String::from_utf8_lossy(&dumped.stdout);
+    assert!(
+        text.contains("state: ACTIVE") && !text.contains("PENDING"),
+        "{text}"
+    );
+    let (status, _) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+
+    // Without it, a scenario over existing state is refused, naming both ways out.
+    let refused = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--scenario",
+        &quickstart,
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--keep-state") && stderr.contains("--reset"),
+        "{stderr}"
+    );
 }

@@ -55,6 +55,8 @@ impl Target {
                     format: "json".into(),
                     source_name: "bench.json".into(),
                     replace: true,
+                    // As seed_file loads it.
+                    default_region: "ap-guangzhou".into(),
                 };
                 admin
                     .load_scenario(admin_request(request, self.admin_token.as_deref())?)

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Target, admin_request, connect_admin, parse_region, read_scenario, status_error};
 use crate::{
-    domain::region::Region,
+    domain::region::{DEFAULT_REGION, Region},
     proto,
     scenario::Format,
     store::{Actor, DbLocation, DbLock, LoadSummary, Owner, ScenarioLoad, Store},
@@ -33,9 +33,10 @@ pub struct SeedArgs {
     /// Format of the file; by default from its extension (stdin: yaml).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Region of scenario entries that name none.
-    #[arg(long, env = "VPCSIM_REGION", default_value = "ap-guangzhou", value_parser = parse_region)]
-    pub region: Region,
+    /// Region of scenario entries that name none [default: the server's
+    /// region with --server, else ap-guangzhou].
+    #[arg(long, env = "VPCSIM_REGION", value_parser = parse_region)]
+    pub region: Option<Region>,
 }
 
 pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
@@ -56,6 +57,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 },
                 source_name: file.source,
                 replace: args.replace,
+                default_region: args.region.map(|r| r.name.to_owned()).unwrap_or_default(),
             };
             let response = admin
                 .load_scenario(admin_request(request, args.target.admin_token.as_deref())?)
@@ -85,7 +87,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 scenario: Arc::new(file.scenario),
                 text: file.text.into(),
                 source: file.source,
-                default_region: args.region,
+                default_region: args.region.unwrap_or(DEFAULT_REGION),
                 replace: args.replace,
             };
             let progress = Arc::new(AtomicU64::new(0));

@@ -14,9 +14,10 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Beyond loopback an admin token is required.
+    /// Address to listen on, HOST:PORT (a name such as localhost:50051, or an
+    /// IP); port 0 picks a free one. Beyond loopback an admin token is required.
     #[arg(long, env = "VPCSIM_LISTEN", default_value = "127.0.0.1:50051")]
-    pub listen: SocketAddr,
+    pub listen: String,
     /// SQLite database file, created if missing; `:memory:` for a throwaway one.
     #[arg(long, env = "VPCSIM_DB", default_value = "vpcsim.db")]
     pub db: DbLocation,
@@ -29,16 +30,20 @@ pub struct ServeArgs {
     /// Seed for generated ids, so that they repeat from run to run.
     #[arg(long, env = "VPCSIM_ID_SEED")]
     pub id_seed: Option<u64>,
-    /// Scenario to load at start (the database must be empty, or use --reset);
-    /// Reset calls load it again.
+    /// Scenario to load at start (the database must be empty, or use --reset
+    /// or --keep-state); Reset calls load it again.
     #[arg(long, env = "VPCSIM_SCENARIO")]
     pub scenario: Option<PathBuf>,
     /// Format of --scenario; by default from its extension.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Empty the database at start.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keep_state")]
     pub reset: bool,
+    /// Load --scenario only into an empty database: a database that already
+    /// holds state keeps it, so a restarted backend carries on where it was.
+    #[arg(long, env = "VPCSIM_KEEP_STATE", requires = "scenario")]
+    pub keep_state: bool,
     /// Seconds that calls in flight may take to finish after SIGTERM or ctrl-c.
     #[arg(long, env = "VPCSIM_SHUTDOWN_GRACE", default_value_t = 10.0)]
     pub shutdown_grace: f64,
@@ -66,16 +71,39 @@ impl ServeArgs {
             id_seed: self.id_seed,
             start_scenario,
             reset: self.reset,
+            keep_state: self.keep_state,
             shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
         })
     }
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    server::check_exposure(args.listen, args.admin_token.as_deref())?;
+    let listener = bind(&args.listen, args.admin_token.as_deref()).await?;
     let config = args.server_config()?;
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     server::run(config, listener, crate::server::shutdown_signal()).await
+}
+
+/// Resolves `listen` (a host name or an IP, with a port) and binds the first
+/// address that takes, as `TcpListener::bind` would; every address it may
+/// resolve to must pass the exposure check, so a name cannot smuggle in a
+/// public interface.
+async fn bind(listen: &str, admin_token: Option<&str>) -> anyhow::Result<TcpListener> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}; give HOST:PORT, such as 127.0.0.1:50051 or localhost:50051"))?
+        .collect();
+    for addr in &addrs {
+        server::check_exposure(*addr, admin_token)?;
+    }
+    let mut last_error = None;
+    for addr in &addrs {
+        match TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_error = Some(format!("{addr}: {err}")),
+        }
+    }
+    anyhow::bail!(
+        "cannot listen on {listen}: {}",
+        last_error.unwrap_or_else(|| "it resolves to no address".into())
+    )
 }

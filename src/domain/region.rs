@@ -9,6 +9,12 @@ pub struct Region {
     pub short: &'static str,
 }
 
+/// The region of calls and scenario entries that name none, unless told.
+pub const DEFAULT_REGION: Region = Region {
+    name: "ap-guangzhou",
+    short: "gz",
+};
+
 pub const REGIONS: &[Region] = &[
     Region {
         name: "ap-guangzhou",

@@ -15,6 +15,7 @@ use crate::{
     domain::{
         ApiError, ErrorCode,
         error::{MAX_MESSAGE_CHARS, truncate_message},
+        region::Region,
         time::{format_time, parse_time},
     },
     proto,
@@ -160,12 +161,19 @@ pub fn scenario_load(
     let source = optional(req.source_name).unwrap_or_else(|| "scenario".to_owned());
     let format = format_field(req.format)?
         .unwrap_or_else(|| Format::from_path(std::path::Path::new(&source)));
+    let default_region = match optional(req.default_region) {
+        None => state.default_region,
+        Some(text) => Region::parse(&text).map_err(|err| ApiError {
+            field: Some("default_region"),
+            ..err
+        })?,
+    };
     let parsed = scenario::parse(&req.content, format, &source).map_err(LoadError::Invalid)?;
     Ok(ScenarioLoad {
         scenario: Arc::new(parsed),
         text: req.content.into(),
         source,
-        default_region: state.default_region,
+        default_region,
         replace: req.replace,
     })
 }

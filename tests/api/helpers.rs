@@ -53,6 +53,7 @@ impl TestApp {
             id_seed: options.id_seed,
             start_scenario: options.scenario,
             reset: false,
+            keep_state: false,
             shutdown_grace: std::time::Duration::from_secs(10),
         };
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -293,6 +294,7 @@ impl TestApp {
                 format: String::new(),
                 source_name: source.into(),
                 replace,
+                default_region: String::new(),
             }))
             .await
             .map(|r| r.into_inner())

@@ -460,3 +460,29 @@ async fn id_seed_makes_ids_repeat() {
     assert_eq!(ids[0], ids[1]);
     assert!(!ids[0].is_empty());
 }
+
+#[tokio::test]
+async fn a_load_may_name_the_region_of_entries_that_name_none() {
+    let app = TestApp::spawn().await;
+    let scenario = "accounts:\n  - {uin: 9, name: nine}\n\
+        vpcs:\n  - {uin: 9, vpc_name: v, cidr_block: 10.0.0.0/16, un_vpc_id: vpc-nine0001}\n";
+    let request = |region: &str| proto::LoadScenarioRequest {
+        content: scenario.into(),
+        source_name: "r.yaml".into(),
+        default_region: region.into(),
+        ..Default::default()
+    };
+    let err = app
+        .admin()
+        .load_scenario(app.admin_req(request("mars")))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "UnsupportedRegion");
+    assert_eq!(bad_field(&err).as_deref(), Some("default_region"));
+    app.admin()
+        .load_scenario(app.admin_req(request("sh")))
+        .await
+        .unwrap();
+    assert!(app.dump().await.contains("region: ap-shanghai"));
+    app.stop().await;
+}
