@@ -235,6 +235,13 @@ fn seed_and_dump_through_a_running_server() {
         text.contains("pcx-quick001") && text.contains("pcx-expire02"),
         "{text}"
     );
+    assert!(text.contains("\"clock\""), "{text}");
+    let unclocked = run(&["dump", "--server", &server.addr, "--no-clock"]);
+    let text = String::from_utf8_lossy(&unclocked.stdout);
+    assert!(
+        text.contains("pcx-quick001") && !text.contains("clock"),
+        "{text}"
+    );
     // Errors come back with the file's name and line.
     let bad = run(&[
         "seed",

@@ -216,3 +216,110 @@ fn serve_refuses_a_scenario_over_existing_state_without_reset() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--reset"));
 }
+
+#[test]
+fn a_failed_seed_into_a_new_file_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let bad = dir.path().join("bad.yaml");
+    // Valid YAML that breaks a rule, so it fails after the file was opened.
+    std::fs::write(
+        &bad,
+        "vpcs:\n  - {uin: 404, vpc_name: orphan, cidr_block: 10.0.0.0/16}\n",
+    )
+    .unwrap();
+    let output = vpcsim(&["seed", path(&bad), "--db", path(&db)]);
+    assert!(!output.status.success());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "bad.yaml")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn dump_without_the_clock_diffs_cleanly_and_a_closed_pipe_is_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let generated = vpcsim(&[
+        "generate",
+        "--accounts",
+        "40",
+        "--vpcs-per-account",
+        "10",
+        "--peerings",
+        "2000",
+        "-o",
+        path(&dir.path().join("big.yaml")),
+    ]);
+    ok(generated);
+    ok(vpcsim(&[
+        "seed",
+        path(&dir.path().join("big.yaml")),
+        "--db",
+        path(&db),
+    ]));
+    for format in ["yaml", "json"] {
+        let text = ok(vpcsim(&[
+            "dump",
+            "--db",
+            path(&db),
+            "--format",
+            format,
+            "--no-clock",
+        ]));
+        assert!(!text.contains("clock"), "{format}: {}", &text[..200]);
+        assert!(text.contains("pcx-"));
+    }
+
+    // `vpcsim dump | head -c 1`: the reader leaves before the dump is written.
+    let mut child = Command::new(BIN)
+        .args(["dump", "--db", path(&db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn generate_explains_impossible_sizes_in_its_own_flags() {
+    let zero = vpcsim(&["generate", "--accounts", "0"]);
+    assert!(!zero.status.success());
+    let stderr = String::from_utf8_lossy(&zero.stderr);
+    assert!(
+        stderr.contains("--accounts") && stderr.contains("at least 1"),
+        "{stderr}"
+    );
+    let few = vpcsim(&["generate", "--accounts", "2", "--peerings", "10"]);
+    assert!(!few.status.success());
+    let stderr = String::from_utf8_lossy(&few.stderr);
+    assert!(
+        stderr.contains("needs --accounts 7 or more (now 2)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_flag_of_every_command_says_what_it_does() {
+    use clap::CommandFactory;
+    let cli = vpcsim::cli::Cli::command();
+    let mut missing = Vec::new();
+    for command in cli.get_subcommands() {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.is_hide_set() || id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() {
+                missing.push(format!("{} --{id}", command.get_name()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "flags without help: {missing:?}");
+}

@@ -48,6 +48,7 @@ pub struct BenchArgs {
     /// by each workload's setup (through LoadScenario).
     #[arg(long)]
     pub server: Option<String>,
+    /// Admin token of the --server, when it has one.
     #[arg(long, env = "VPCSIM_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Print the results as JSON.

@@ -17,11 +17,15 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<()> {
     let violations = store.check().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store.close().await;
     if violations.is_empty() {
-        println!("ok: {} satisfies every invariant", args.db.display());
-        return Ok(());
+        return super::write_output(
+            None,
+            &format!("ok: {} satisfies every invariant\n", args.db.display()),
+        );
     }
-    for v in &violations {
-        println!("{}: {}", v.kind, v.message);
-    }
+    let report: String = violations
+        .iter()
+        .map(|v| format!("{}: {}\n", v.kind, v.message))
+        .collect();
+    super::write_output(None, &report)?;
     anyhow::bail!("{} violations in {}", violations.len(), args.db.display())
 }

@@ -13,8 +13,13 @@ use crate::{
 pub struct DumpArgs {
     #[command(flatten)]
     pub target: Target,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+    /// Leave out the clock line, which moves with real time, so that dumps
+    /// taken before and after a change diff cleanly.
+    #[arg(long)]
+    pub no_clock: bool,
     /// Write here instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -30,6 +35,7 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
             };
             let request = proto::DumpScenarioRequest {
                 format: format.into(),
+                omit_clock: args.no_clock,
             };
             admin
                 .dump_scenario(admin_request(request, args.target.admin_token.as_deref())?)
@@ -41,8 +47,11 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
         None => {
             // Read-only and in one transaction: safe beside a running server.
             let store = Store::open_read_only(&args.target.db).await?;
-            let dump = store.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut dump = store.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             store.close().await;
+            if args.no_clock {
+                dump.clock = None;
+            }
             scenario::render(&dump, args.format)?
         }
     };

@@ -15,36 +15,53 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    #[arg(long, default_value_t = 10)]
+    /// Accounts to create, each with its own SecretId.
+    #[arg(long, default_value_t = 10, value_parser = at_least_one)]
     pub accounts: usize,
-    #[arg(long, default_value_t = 2)]
+    /// VPCs per account, each with its own CIDR block.
+    #[arg(long, default_value_t = 2, value_parser = at_least_one)]
     pub vpcs_per_account: usize,
+    /// Peerings to create, between VPCs of different accounts.
     #[arg(long, default_value_t = 10)]
     pub peerings: usize,
     /// Relative share of ACTIVE peerings.
     #[arg(long, default_value_t = 60)]
     pub active: u32,
+    /// Relative share of PENDING peerings (waiting for the peer).
     #[arg(long, default_value_t = 20)]
     pub pending: u32,
+    /// Relative share of EXPIRED peerings.
     #[arg(long, default_value_t = 5)]
     pub expired: u32,
+    /// Relative share of REJECTED peerings.
     #[arg(long, default_value_t = 5)]
     pub rejected: u32,
+    /// Relative share of DELETED peerings.
     #[arg(long, default_value_t = 10)]
     pub deleted: u32,
     /// Same seed, same scenario (and the same ids once seeded).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Region of every account's VPCs.
     #[arg(long, default_value = "ap-guangzhou", value_parser = parse_region)]
     pub region: Region,
-    /// The scenario's clock.
+    /// The scenario's clock, YYYY-MM-DD HH:MM:SS (UTC).
     #[arg(long, default_value = "2026-01-01 00:00:00")]
     pub clock: String,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
     /// Write here instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {

@@ -151,17 +151,26 @@ pub async fn connect_admin(
         .max_encoding_message_size(crate::server::MAX_SCENARIO_BYTES))
 }
 
-/// Writes a command's result to `path`, or to stdout.
+/// Writes a command's result to `path`, or to stdout. A reader that went
+/// away (`vpcsim dump | head`) is not an error: it had what it wanted.
 pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     match path {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
         }
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .context("writing to stdout"),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(err).context("writing to stdout")
+                }
+                _ => Ok(()),
+            }
+        }
     }
 }
 

@@ -13,7 +13,9 @@ use std::{
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Target, admin_request, connect_admin, parse_region, read_scenario, status_error};
+use super::{
+    ScenarioFile, Target, admin_request, connect_admin, parse_region, read_scenario, status_error,
+};
 use crate::{
     domain::region::{DEFAULT_REGION, Region},
     proto,
@@ -72,52 +74,22 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
             }
         }
         None => {
+            let db = &args.target.db;
+            let created = !db.exists();
             let lock = DbLock::acquire(
-                &DbLocation::File(args.target.db.clone()),
+                &DbLocation::File(db.clone()),
                 Owner::Command {
                     name: "seed".into(),
                 },
             )?;
-            let (store, writer) = Store::open(&lock, None).await?;
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let writer = tokio::spawn(writer.run(async {
-                let _ = stopped.await;
-            }));
-            let load = ScenarioLoad {
-                scenario: Arc::new(file.scenario),
-                text: file.text.into(),
-                source: file.source,
-                default_region: args.region.unwrap_or(DEFAULT_REGION),
-                replace: args.replace,
-            };
-            let progress = Arc::new(AtomicU64::new(0));
-            let bar = ProgressBar::new(rows).with_style(
-                ProgressStyle::with_template(
-                    "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let ticker = {
-                let (bar, progress) = (bar.clone(), progress.clone());
-                tokio::spawn(async move {
-                    loop {
-                        bar.set_position(progress.load(Ordering::Relaxed));
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                })
-            };
-            let actor = Actor {
-                uin: "admin".into(),
-                request_id: "seed".into(),
-                client_token: None,
-            };
-            let result = store.load_scenario(actor, load, progress).await;
-            ticker.abort();
-            bar.finish_and_clear();
-            let _ = stop.send(());
-            writer.await.context("the writer task failed")?;
-            store.close().await;
-            result.map_err(|e| anyhow::anyhow!("{e}"))?
+            let seeded = seed_file(&lock, &args, file, rows).await;
+            // A seed that fails leaves no trace, not even a new empty file;
+            // removed while the lock still keeps everyone else out.
+            if seeded.is_err() && created {
+                remove_database(db);
+            }
+            drop(lock);
+            seeded?
         }
     };
     eprintln!(
@@ -129,4 +101,67 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Removes a database file and its companions, for a seed that created it
+/// and then failed.
+fn remove_database(db: &std::path::Path) {
+    let mut files = vec![db.to_path_buf(), crate::store::lock_path(db)];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    for file in files {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+/// Loads `file` straight into the database file its caller holds.
+async fn seed_file(
+    lock: &DbLock,
+    args: &SeedArgs,
+    file: ScenarioFile,
+    rows: u64,
+) -> anyhow::Result<LoadSummary> {
+    let (store, writer) = Store::open(lock, None).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let writer = tokio::spawn(writer.run(async {
+        let _ = stopped.await;
+    }));
+    let load = ScenarioLoad {
+        scenario: Arc::new(file.scenario),
+        text: file.text.into(),
+        source: file.source,
+        default_region: args.region.unwrap_or(DEFAULT_REGION),
+        replace: args.replace,
+    };
+    let progress = Arc::new(AtomicU64::new(0));
+    let bar = ProgressBar::new(rows).with_style(
+        ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_position(progress.load(Ordering::Relaxed));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let actor = Actor {
+        uin: "admin".into(),
+        request_id: "seed".into(),
+        client_token: None,
+    };
+    let result = store.load_scenario(actor, load, progress).await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let _ = stop.send(());
+    writer.await.context("the writer task failed")?;
+    store.close().await;
+    result.map_err(|e| anyhow::anyhow!("{e}"))
 }

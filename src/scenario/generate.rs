@@ -62,10 +62,12 @@ pub fn generate(
     let rounds = options.peerings.div_ceil(n.max(1));
     if options.peerings > 0 && (options.accounts < 2 || 2 * rounds >= options.accounts) {
         bail!(
-            "{} peerings over {n} vpcs need more accounts: peerings join vpcs of different accounts, \
-             and {rounds} peerings per vpc need at least {} accounts",
+            "--peerings {} over {n} vpcs needs --accounts {} or more (now {}): a peering joins \
+             vpcs of two accounts, and {rounds} peerings per vpc need that many; raise \
+             --accounts or --vpcs-per-account, or lower --peerings",
             options.peerings,
-            2 * rounds + 1
+            2 * rounds + 1,
+            options.accounts
         );
     }
     let mut rng = StdRng::seed_from_u64(options.seed);

@@ -198,8 +198,12 @@ impl super::admin::AdminApi {
         request: Request<proto::DumpScenarioRequest>,
     ) -> Result<Response<proto::DumpScenarioResponse>, Status> {
         self.state.admin(&request)?;
-        let format = format_field(request.into_inner().format)?.unwrap_or(Format::Yaml);
-        let dump = self.state.store.dump().await?;
+        let request = request.into_inner();
+        let format = format_field(request.format)?.unwrap_or(Format::Yaml);
+        let mut dump = self.state.store.dump().await?;
+        if request.omit_clock {
+            dump.clock = None;
+        }
         let content = scenario::render(&dump, format).map_err(|err| {
             tracing::error!(error = %err, "rendering a dump");
             ApiError::internal()

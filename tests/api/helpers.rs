@@ -305,6 +305,7 @@ impl TestApp {
         self.admin()
             .dump_scenario(self.admin_req(proto::DumpScenarioRequest {
                 format: "yaml".into(),
+                ..Default::default()
             }))
             .await
             .expect("dump")
