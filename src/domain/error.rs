@@ -32,6 +32,9 @@ pub enum ErrorCode {
     AuthInvalidAuthorization,
     AuthSecretIdNotFound,
     AuthInvalidAdminToken,
+    /// The server is shutting down: a call may be tried again elsewhere or
+    /// after a restart.
+    ServiceUnavailable,
     InternalError,
 }
 
@@ -45,6 +48,7 @@ pub enum ErrorClass {
     ResourceExhausted,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
     Internal,
 }
 
@@ -75,6 +79,7 @@ impl ErrorCode {
             Self::AuthInvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::AuthInvalidAdminToken => "AuthFailure.InvalidAdminToken",
+            Self::ServiceUnavailable => "ServiceUnavailable",
             Self::InternalError => "InternalError",
         }
     }
@@ -104,6 +109,7 @@ impl ErrorCode {
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
             | Self::AuthInvalidAdminToken => Unauthenticated,
+            Self::ServiceUnavailable => Unavailable,
             Self::InternalError => Internal,
         }
     }

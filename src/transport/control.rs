@@ -257,10 +257,21 @@ impl super::admin::AdminApi {
                     }
                     filter.after_id = Some(last);
                 }
-                tokio::select! {
-                    changed = newest.changed() => if changed.is_err() { return },
-                    _ = stopping.wait_for(|s| *s) => return,
+                let stopped = tokio::select! {
+                    changed = newest.changed() => changed.is_err(),
+                    _ = stopping.wait_for(|s| *s) => true,
                     () = send.closed() => return,
+                };
+                if stopped {
+                    // Ending with OK would read as "no more events"; this
+                    // tells the client to watch again once the server is back.
+                    let status = ApiError::new(
+                        ErrorCode::ServiceUnavailable,
+                        "the server is shutting down; watch again, with after_event_id set to \
+                         the last event_id received, once it is back",
+                    );
+                    let _ = send.send(Err(status.into())).await;
+                    return;
                 }
             }
         });

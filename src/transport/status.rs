@@ -21,6 +21,7 @@ impl From<ApiError> for Status {
             ErrorClass::ResourceExhausted => Code::ResourceExhausted,
             ErrorClass::PermissionDenied => Code::PermissionDenied,
             ErrorClass::Unauthenticated => Code::Unauthenticated,
+            ErrorClass::Unavailable => Code::Unavailable,
             ErrorClass::Internal => Code::Internal,
         };
         let mut details =

@@ -379,3 +379,32 @@ async fn watch_events_waits_for_a_peering_to_become_active() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn watch_events_ends_with_unavailable_when_the_server_stops() {
+    let app = TestApp::spawn().await;
+    let mut stream = app
+        .admin()
+        .watch_events(app.admin_req(proto::WatchEventsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    app.account("100001").await;
+    let first = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.kind, "created");
+    let stopped = tokio::spawn(app.stop());
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("the stream ends when the server stops");
+    let status = end.expect_err("the stream ends with an error, not OK");
+    assert_error(&status, Code::Unavailable, "ServiceUnavailable");
+    assert!(status.message().contains("shutting down"), "{status:?}");
+    tokio::time::timeout(Duration::from_secs(20), stopped)
+        .await
+        .unwrap()
+        .unwrap();
+}
