@@ -245,3 +245,65 @@ fn seed_and_dump_through_a_running_server() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn a_request_that_is_not_the_methods_message_is_refused_and_logged() {
+    let server = serve(&["--db", ":memory:"]);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    // SetQuotaRequest's field 4 is a number; CreateAccountRequest's field 4
+    // (secret_id) is a string, so these bytes are no CreateAccountRequest.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let status = grpc
+        .unary(
+            tonic::Request::new(proto::SetQuotaRequest {
+                limit: 5,
+                ..Default::default()
+            }),
+            http::uri::PathAndQuery::from_static("/vpcsim.v1.AdminService/CreateAccount"),
+            tonic_prost::ProstCodec::<proto::SetQuotaRequest, proto::CreateAccountResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().starts_with(
+            "InvalidParameter: the request is not a valid protobuf message: field secret_id: "
+        ),
+        "{status:?}"
+    );
+    let request_id = status
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    drop(grpc);
+    let (_, lines) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["request_id"] == request_id.as_str())
+        .collect();
+    let refused = events
+        .iter()
+        .find(|e| e["message"] == "request refused before its handler")
+        .unwrap_or_else(|| panic!("no log line for the refusal: {events:?}"));
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["method"], "/vpcsim.v1.AdminService/CreateAccount");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("CreateAccountRequest.secret_id")),
+        "{refused}"
+    );
+    let call = events.iter().find(|e| e["message"] == "call").unwrap();
+    assert_eq!(call["status"], "InvalidArgument");
+}

@@ -17,6 +17,9 @@ pub enum ErrorCode {
     InvalidParameterValueOverlap,
     MissingParameter,
     UnsupportedRegion,
+    /// A request message over its service's size limit. Tencent's own code
+    /// for it, so that each code keeps one gRPC status.
+    RequestSizeLimitExceeded,
     InvalidVpcNotFound,
     InvalidPeeringConnectionNotFound,
     InvalidAccountNotFound,
@@ -64,6 +67,7 @@ impl ErrorCode {
             Self::InvalidParameterValueOverlap => "InvalidParameterValue.Overlap",
             Self::MissingParameter => "MissingParameter",
             Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
             Self::InvalidVpcNotFound => "InvalidVpc.NotFound",
             Self::InvalidPeeringConnectionNotFound => "InvalidPeeringConnection.NotFound",
             Self::InvalidAccountNotFound => "InvalidAccount.NotFound",
@@ -104,7 +108,9 @@ impl ErrorCode {
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse => FailedPrecondition,
             Self::VpcPeerAlreadyExist | Self::InvalidAccountAlreadyExists => AlreadyExists,
-            Self::PeeringConnectionLimitExceeded | Self::LimitExceeded => ResourceExhausted,
+            Self::PeeringConnectionLimitExceeded
+            | Self::LimitExceeded
+            | Self::RequestSizeLimitExceeded => ResourceExhausted,
             Self::VpcPeerPurviewError => PermissionDenied,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound

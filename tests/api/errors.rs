@@ -971,3 +971,94 @@ async fn every_response_has_a_request_id() {
     assert_eq!(ok_id.len(), 36);
     assert_ne!(ok_id, err_id);
 }
+
+#[tokio::test]
+async fn invalid_parameter_for_a_request_that_is_not_protobuf() {
+    let w = world().await;
+    let create_vpc = "/vpcsim.v1.VpcService/CreateVpc";
+    // Field 1 (vpc_name) holding the byte 0xff, which is not UTF-8.
+    let not_utf8 = vec![0x0a, 0x01, 0xff];
+    let err = w
+        .app
+        .call_raw(create_vpc, authed(&w.alice, not_utf8.clone()))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"));
+    assert!(
+        err.message()
+            .starts_with("InvalidParameter: the request is not a valid protobuf message"),
+        "{err:?}"
+    );
+    assert!(err.message().contains("UTF-8"), "{err:?}");
+    assert!(err.metadata().get("x-request-id").is_some());
+    // The same in an admin call, against its own field.
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.AdminService/CreateAccount",
+            w.app.admin_req(not_utf8),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert_eq!(bad_field(&err).as_deref(), Some("uin"));
+    // Wire type 7 does not exist; field 15, unknown, holds a varint that
+    // stops halfway.
+    for bytes in [vec![0x0f], vec![0x78, 0x80]] {
+        let err = w
+            .app
+            .call_raw(create_vpc, authed(&w.alice, bytes.clone()))
+            .await
+            .unwrap_err();
+        assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+        assert_eq!(bad_field(&err), None, "{bytes:?}");
+    }
+    // No message at all.
+    let err = w
+        .app
+        .call_without_message("/vpcsim.v1.PeeringService/DescribeVpcPeeringConnections")
+        .await;
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert!(err.metadata().get("x-request-id").is_some());
+    // Nothing was created.
+    let vpcs = w
+        .app
+        .vpcs()
+        .describe_vpc_ex(authed(&w.alice, proto::DescribeVpcExRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(vpcs.total_count, 1);
+}
+
+#[tokio::test]
+async fn request_size_limit_exceeded() {
+    let w = world().await;
+    let over_8_mib = vec![0u8; 8 * 1024 * 1024 + 1];
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.VpcService/CreateVpc",
+            authed(&w.alice, over_8_mib.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::ResourceExhausted, "RequestSizeLimitExceeded");
+    assert!(
+        err.message().contains("8388609") && err.message().contains("8388608"),
+        "{err:?}"
+    );
+    assert!(err.metadata().get("x-request-id").is_some());
+    // AdminService takes scenarios up to 64 MiB: there the same bytes are
+    // read, and are no valid message.
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.AdminService/CreateAccount",
+            w.app.admin_req(over_8_mib),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+}
