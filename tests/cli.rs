@@ -246,6 +246,42 @@ fn seed_and_dump_through_a_running_server() {
     assert!(status.success());
 }
 
+#[test]
+fn a_refused_admin_call_says_how_to_pass_the_admin_token() {
+    let example = format!("{}/examples/quickstart.yaml", env!("CARGO_MANIFEST_DIR"));
+    let server = serve(&["--db", ":memory:", "--admin-token", "s3cret"]);
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command.args(args).env_remove("VPCSIM_ADMIN_TOKEN");
+        if let Some(token) = token {
+            command.env("VPCSIM_ADMIN_TOKEN", token);
+        }
+        command.output().expect("run vpcsim")
+    };
+    for (args, token) in [
+        (vec!["seed", &example, "--server", &server.addr], None),
+        (vec!["dump", "--server", &server.addr], None),
+        (vec!["dump", "--server", &server.addr], Some("wrong")),
+    ] {
+        let output = run(&args, token);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("admin token")
+                && stderr.contains("hint: ")
+                && stderr.contains("--admin-token")
+                && stderr.contains("VPCSIM_ADMIN_TOKEN"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let output = run(&["dump", "--server", &server.addr], Some("s3cret"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[tokio::test]
 async fn a_request_that_is_not_the_methods_message_is_refused_and_logged() {
     let server = serve(&["--db", ":memory:"]);

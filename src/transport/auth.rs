@@ -92,6 +92,11 @@ fn bearer_token(metadata: &MetadataMap) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// The end of every refused admin call's message.
+const HOW_TO_SEND_THE_ADMIN_TOKEN: &str = "send metadata authorization \"Bearer <admin token>\" \
+     with the token the server was given by --admin-token or VPCSIM_ADMIN_TOKEN \
+     (vpcsim seed, dump and bench take the same flag and variable)";
+
 /// Compares secrets in time that does not depend on where they differ.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -146,11 +151,18 @@ impl AppState {
     /// present it; without one the server listens on loopback only.
     pub fn admin<T: prost::Message>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
         if let Some(expected) = &self.admin_token {
-            let token = bearer_token(request.metadata())?;
+            // Say what is needed and where it comes from: the caller may not
+            // know that this server was started with a token.
+            let token = bearer_token(request.metadata()).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::AuthInvalidAuthorization,
+                    format!("admin calls to this server need its admin token: {HOW_TO_SEND_THE_ADMIN_TOKEN}"),
+                )
+            })?;
             if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
                 return Err(ApiError::new(
                     ErrorCode::AuthInvalidAdminToken,
-                    "the admin token is not valid",
+                    format!("the admin token is not valid: {HOW_TO_SEND_THE_ADMIN_TOKEN}"),
                 ));
             }
         }

@@ -877,12 +877,25 @@ async fn admin_token_is_required_when_set() {
         Code::Unauthenticated,
         "AuthFailure.InvalidAuthorization",
     );
+    // Both refusals say what is needed and where it comes from.
+    let says_how = |err: &tonic::Status| {
+        for hint in [
+            "admin token",
+            "Bearer",
+            "--admin-token",
+            "VPCSIM_ADMIN_TOKEN",
+        ] {
+            assert!(err.message().contains(hint), "{hint}: {err:?}");
+        }
+    };
+    says_how(&err);
     let err = app
         .admin()
         .describe_accounts(authed("wrong", proto::DescribeAccountsRequest {}))
         .await
         .unwrap_err();
     assert_error(&err, Code::Unauthenticated, "AuthFailure.InvalidAdminToken");
+    says_how(&err);
     // An account's SecretId is no admin token.
     app.account("100001").await;
     let err = app
