@@ -7,7 +7,10 @@ use tonic::{Request, metadata::MetadataMap};
 
 use super::context::CallInfo;
 use crate::{
-    domain::{ApiError, ErrorCode, region::Region},
+    domain::{
+        ApiError, ErrorCode,
+        region::{self, Region},
+    },
     store::{Actor, ClientToken, ScenarioLoad, Store},
 };
 
@@ -108,9 +111,8 @@ impl AppState {
             None => Ok(self.default_region),
             Some(value) => match value.to_str() {
                 Ok(text) if !text.is_empty() => Region::parse(text),
-                _ => Err(ApiError::new(
-                    ErrorCode::UnsupportedRegion,
-                    "metadata x-tc-region must name a region such as ap-guangzhou",
+                _ => Err(region::unsupported(
+                    "metadata x-tc-region must name a region",
                 )),
             },
         }

@@ -256,6 +256,21 @@ async fn unsupported_region() {
         .await
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "UnsupportedRegion");
+    // The message lists what would have worked, both name forms.
+    for region in ["mars-north-1", "ap-guangzhou (gz)", "eu-frankfurt (de)"] {
+        assert!(err.message().contains(region), "{region}: {err:?}");
+    }
+    let err = w
+        .app
+        .admin()
+        .describe_quotas(w.app.admin_req(proto::DescribeQuotasRequest {
+            uin: "100001".into(),
+            region: "x".repeat(10_000),
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "UnsupportedRegion");
+    assert!(err.message().contains("na-siliconvalley (usw)"), "{err:?}");
 }
 
 #[tokio::test]
