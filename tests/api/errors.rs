@@ -47,7 +47,11 @@ fn create_req(
 async fn invalid_peering_connection_name() {
     let w = world().await;
     let mut peering = w.app.peering();
-    for name in ["".to_owned(), "对".repeat(61), "tab\there".to_owned()] {
+    let blank_or_padded = ["   ", "\u{3000}", " web-db", "web-db "].map(String::from);
+    for name in ["".to_owned(), "对".repeat(61), "tab\there".to_owned()]
+        .into_iter()
+        .chain(blank_or_padded)
+    {
         let err = peering
             .create_vpc_peering_connection(authed(&w.alice, create_req(&w.web, &w.db, &name)))
             .await
@@ -92,6 +96,36 @@ async fn invalid_parameter_value_for_names_and_quota_names() {
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
     assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"));
+    // Blank names, and names padded with spaces, look like other names.
+    for name in ["   ", " web", "web\u{a0}"] {
+        let err = w
+            .app
+            .vpcs()
+            .create_vpc(authed(
+                &w.alice,
+                proto::CreateVpcRequest {
+                    vpc_name: name.into(),
+                    cidr_block: "10.2.0.0/16".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+        assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"), "{name:?}");
+        assert!(err.message().contains("whitespace"), "{err:?}");
+    }
+    let err = w
+        .app
+        .admin()
+        .create_account(w.app.admin_req(proto::CreateAccountRequest {
+            uin: "100003".into(),
+            name: " ".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    assert_eq!(bad_field(&err).as_deref(), Some("name"));
     let err = w
         .app
         .admin()
