@@ -495,3 +495,101 @@ async fn keep_state_loads_the_scenario_only_into_an_empty_database() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_refused_admin_call_says_how_to_pass_the_admin_token() {
+    let example = format!("{}/examples/quickstart.yaml", env!("CARGO_MANIFEST_DIR"));
+    let server = serve(&["--db", ":memory:", "--admin-token", "s3cret"]);
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command.args(args).env_remove("VPCSIM_ADMIN_TOKEN");
+        if let Some(token) = token {
+            command.env("VPCSIM_ADMIN_TOKEN", token);
+        }
+        command.output().expect("run vpcsim")
+    };
+    for (args, token) in [
+        (vec!["seed", &example, "--server", &server.addr], None),
+        (vec!["dump", "--server", &server.addr], None),
+        (vec!["dump", "--server", &server.addr], Some("wrong")),
+    ] {
+        let output = run(&args, token);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("admin token")
+                && stderr.contains("hint: ")
+                && stderr.contains("--admin-token")
+                && stderr.contains("VPCSIM_ADMIN_TOKEN"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let output = run(&["dump", "--server", &server.addr], Some("s3cret"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_is_not_the_methods_message_is_refused_and_logged() {
+    let server = serve(&["--db", ":memory:"]);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    // SetQuotaRequest's field 4 is a number; CreateAccountRequest's field 4
+    // (secret_id) is a string, so these bytes are no CreateAccountRequest.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let status = grpc
+        .unary(
+            tonic::Request::new(proto::SetQuotaRequest {
+                limit: 5,
+                ..Default::default()
+            }),
+            http::uri::PathAndQuery::from_static("/vpcsim.v1.AdminService/CreateAccount"),
+            tonic_prost::ProstCodec::<proto::SetQuotaRequest, proto::CreateAccountResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().starts_with(
+            "InvalidParameter: the request is not a valid protobuf message: field secret_id: "
+        ),
+        "{status:?}"
+    );
+    let request_id = status
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    drop(grpc);
+    let (_, lines) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["request_id"] == request_id.as_str())
+        .collect();
+    let refused = events
+        .iter()
+        .find(|e| e["message"] == "request refused before its handler")
+        .unwrap_or_else(|| panic!("no log line for the refusal: {events:?}"));
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["method"], "/vpcsim.v1.AdminService/CreateAccount");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("CreateAccountRequest.secret_id")),
+        "{refused}"
+    );
+    let call = events.iter().find(|e| e["message"] == "call").unwrap();
+    assert_eq!(call["status"], "InvalidArgument");
+}

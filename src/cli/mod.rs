@@ -174,7 +174,53 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Turns a gRPC error into a one-line message for the terminal.
+/// Turns a gRPC error of an AdminService call into a message for the
+/// terminal; a refused admin token also gets a hint on how to give one.
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("{}", status.message())
+    use tonic_types::StatusExt;
+    // An account's SecretId is not this command's business; any other
+    // refusal of an admin call is about the admin token.
+    let reason = status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone());
+    let token_refused = status.code() == tonic::Code::Unauthenticated
+        && reason.as_deref() != Some(crate::domain::ErrorCode::AuthSecretIdNotFound.as_str());
+    if token_refused {
+        anyhow::anyhow!(
+            "{}\nhint: give this command the server's admin token with --admin-token or the \
+             VPCSIM_ADMIN_TOKEN environment variable",
+            status.message()
+        )
+    } else {
+        anyhow::anyhow!("{}", status.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ApiError, ErrorCode};
+
+    #[test]
+    fn a_refused_admin_token_gets_a_hint_and_other_errors_do_not() {
+        for code in [
+            ErrorCode::AuthInvalidAuthorization,
+            ErrorCode::AuthInvalidAdminToken,
+        ] {
+            let message = status_error(ApiError::new(code, "refused").into()).to_string();
+            assert!(message.contains("\nhint: "), "{message}");
+            assert!(message.contains("--admin-token") && message.contains("VPCSIM_ADMIN_TOKEN"));
+        }
+        // A server too old to send details still gets the hint.
+        let bare = status_error(tonic::Status::unauthenticated("no")).to_string();
+        assert!(bare.contains("hint: "), "{bare}");
+        for code in [
+            ErrorCode::AuthSecretIdNotFound,
+            ErrorCode::InvalidParameterValue,
+        ] {
+            let message = status_error(ApiError::new(code, "refused").into()).to_string();
+            assert_eq!(message, format!("{code}: refused"));
+        }
+    }
 }

@@ -17,6 +17,9 @@ pub enum ErrorCode {
     InvalidParameterValueOverlap,
     MissingParameter,
     UnsupportedRegion,
+    /// A request message over its service's size limit. Tencent's own code
+    /// for it, so that each code keeps one gRPC status.
+    RequestSizeLimitExceeded,
     InvalidVpcNotFound,
     InvalidPeeringConnectionNotFound,
     InvalidAccountNotFound,
@@ -32,6 +35,9 @@ pub enum ErrorCode {
     AuthInvalidAuthorization,
     AuthSecretIdNotFound,
     AuthInvalidAdminToken,
+    /// The server is shutting down: a call may be tried again elsewhere or
+    /// after a restart.
+    ServiceUnavailable,
     InternalError,
 }
 
@@ -45,6 +51,7 @@ pub enum ErrorClass {
     ResourceExhausted,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
     Internal,
 }
 
@@ -60,6 +67,7 @@ impl ErrorCode {
             Self::InvalidParameterValueOverlap => "InvalidParameterValue.Overlap",
             Self::MissingParameter => "MissingParameter",
             Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
             Self::InvalidVpcNotFound => "InvalidVpc.NotFound",
             Self::InvalidPeeringConnectionNotFound => "InvalidPeeringConnection.NotFound",
             Self::InvalidAccountNotFound => "InvalidAccount.NotFound",
@@ -75,6 +83,7 @@ impl ErrorCode {
             Self::AuthInvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::AuthInvalidAdminToken => "AuthFailure.InvalidAdminToken",
+            Self::ServiceUnavailable => "ServiceUnavailable",
             Self::InternalError => "InternalError",
         }
     }
@@ -99,11 +108,14 @@ impl ErrorCode {
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse => FailedPrecondition,
             Self::VpcPeerAlreadyExist | Self::InvalidAccountAlreadyExists => AlreadyExists,
-            Self::PeeringConnectionLimitExceeded | Self::LimitExceeded => ResourceExhausted,
+            Self::PeeringConnectionLimitExceeded
+            | Self::LimitExceeded
+            | Self::RequestSizeLimitExceeded => ResourceExhausted,
             Self::VpcPeerPurviewError => PermissionDenied,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
             | Self::AuthInvalidAdminToken => Unauthenticated,
+            Self::ServiceUnavailable => Unavailable,
             Self::InternalError => Internal,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod cidr;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod names;
 pub mod peering;

@@ -1,5 +1,10 @@
 //! Names of peerings, VPCs and accounts: 1 to 60 characters (not bytes), no
-//! control characters.
+//! control characters, not blank, and no whitespace at either end.
+//!
+//! Names are compared exactly (Describe filters, scenario references), so
+//! `"web "` and `"web"` would be two names that print alike; a padded name is
+//! nearly always a slip of the caller's, so it is refused rather than trimmed
+//! behind the caller's back.
 
 use super::error::{ApiError, ErrorCode};
 
@@ -30,6 +35,20 @@ pub fn validate_name(value: &str, field: &'static str, code: ErrorCode) -> Resul
             format!("{field} must not contain control characters"),
         ));
     }
+    if value.chars().all(char::is_whitespace) {
+        return Err(ApiError::field(
+            code,
+            field,
+            format!("{field} must not be only whitespace"),
+        ));
+    }
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+        return Err(ApiError::field(
+            code,
+            field,
+            format!("{field} must not start or end with whitespace"),
+        ));
+    }
     Ok(())
 }
 
@@ -55,5 +74,28 @@ mod tests {
         assert!(validate_name("a\nb", "name", CODE).is_err());
         assert!(validate_name("a\u{0}b", "name", CODE).is_err());
         assert!(validate_name("web-to-db ✓", "name", CODE).is_ok());
+    }
+
+    #[test]
+    fn blank_and_padded_names_fail_and_inner_spaces_pass() {
+        for name in [
+            " ",
+            "   ",
+            "\u{3000}",
+            "\u{a0}",
+            " web",
+            "web ",
+            "web\u{3000}",
+        ] {
+            let err = validate_name(name, "name", CODE).unwrap_err();
+            assert_eq!(err.code, CODE, "{name:?}");
+            assert!(
+                err.message.contains("whitespace"),
+                "{name:?}: {}",
+                err.message
+            );
+        }
+        assert!(validate_name("web to db", "name", CODE).is_ok());
+        assert!(validate_name("对 等", "name", CODE).is_ok());
     }
 }

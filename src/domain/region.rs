@@ -1,7 +1,7 @@
 //! The fixed table of regions, with the legacy short names that the old API
 //! used and that prefix legacy VPC ids (`gz_vpc_226`).
 
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, ErrorCode, truncate_message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Region {
@@ -66,17 +66,33 @@ impl Region {
             .find(|r| r.name == text || r.short == text)
             .copied()
             .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::UnsupportedRegion,
-                    format!("region {text:?} is not supported"),
-                )
+                // Quote little of what was sent, so that the list fits.
+                let quoted = truncate_message(text.to_owned(), 64);
+                unsupported(&format!("region {quoted:?} is not supported"))
             })
+    }
+
+    /// Every region, both name forms: `ap-guangzhou (gz), ap-shanghai (sh), …`.
+    pub fn supported() -> String {
+        REGIONS
+            .iter()
+            .map(|r| format!("{} ({})", r.name, r.short))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The region whose legacy short name prefixes a legacy VPC id.
     pub fn from_short(short: &str) -> Option<Region> {
         REGIONS.iter().find(|r| r.short == short).copied()
     }
+}
+
+/// `UnsupportedRegion` with `what` went wrong and the regions that would work.
+pub fn unsupported(what: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::UnsupportedRegion,
+        format!("{what}; use one of {}", Region::supported()),
+    )
 }
 
 #[cfg(test)]
@@ -96,5 +112,19 @@ mod tests {
     fn unknown_region_is_unsupported() {
         let err = Region::parse("mars-1").unwrap_err();
         assert_eq!(err.code, ErrorCode::UnsupportedRegion);
+        assert!(err.message.starts_with(
+            "region \"mars-1\" is not supported; use one of ap-guangzhou (gz), ap-shanghai (sh),"
+        ));
+        assert!(err.message.ends_with("eu-frankfurt (de)"));
+    }
+
+    #[test]
+    fn a_long_unknown_region_leaves_room_for_the_list() {
+        let err = Region::parse(&"x".repeat(100_000)).unwrap_err();
+        assert!(
+            err.message.ends_with("eu-frankfurt (de)"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The event log: every state change, written in the transaction that makes it.
 
 use super::{Actor, Tx};
+use crate::domain::events::{KINDS, RESOURCE_TYPES};
 
 pub(super) struct Change<'a> {
     pub resource_type: &'static str,
@@ -15,6 +16,13 @@ pub(super) async fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<(), sqlx::Error> {
+    // DescribeEvents and WatchEvents refuse filters outside these lists.
+    debug_assert!(
+        RESOURCE_TYPES.contains(&change.resource_type) && KINDS.contains(&change.kind),
+        "event {}/{} is missing from domain::events",
+        change.resource_type,
+        change.kind
+    );
     sqlx::query(
         "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

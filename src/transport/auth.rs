@@ -7,7 +7,10 @@ use tonic::{Request, metadata::MetadataMap};
 
 use super::context::CallInfo;
 use crate::{
-    domain::{ApiError, ErrorCode, region::Region},
+    domain::{
+        ApiError, ErrorCode,
+        region::{self, Region},
+    },
     store::{Actor, ClientToken, ScenarioLoad, Store},
 };
 
@@ -92,6 +95,11 @@ fn bearer_token(metadata: &MetadataMap) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// The end of every refused admin call's message.
+const HOW_TO_SEND_THE_ADMIN_TOKEN: &str = "send metadata authorization \"Bearer <admin token>\" \
+     with the token the server was given by --admin-token or VPCSIM_ADMIN_TOKEN \
+     (vpcsim seed, dump and bench take the same flag and variable)";
+
 /// Compares secrets in time that does not depend on where they differ.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -103,9 +111,8 @@ impl AppState {
             None => Ok(self.default_region),
             Some(value) => match value.to_str() {
                 Ok(text) if !text.is_empty() => Region::parse(text),
-                _ => Err(ApiError::new(
-                    ErrorCode::UnsupportedRegion,
-                    "metadata x-tc-region must name a region such as ap-guangzhou",
+                _ => Err(region::unsupported(
+                    "metadata x-tc-region must name a region",
                 )),
             },
         }
@@ -146,11 +153,18 @@ impl AppState {
     /// present it; without one the server listens on loopback only.
     pub fn admin<T: prost::Message>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
         if let Some(expected) = &self.admin_token {
-            let token = bearer_token(request.metadata())?;
+            // Say what is needed and where it comes from: the caller may not
+            // know that this server was started with a token.
+            let token = bearer_token(request.metadata()).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::AuthInvalidAuthorization,
+                    format!("admin calls to this server need its admin token: {HOW_TO_SEND_THE_ADMIN_TOKEN}"),
+                )
+            })?;
             if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
                 return Err(ApiError::new(
                     ErrorCode::AuthInvalidAdminToken,
-                    "the admin token is not valid",
+                    format!("the admin token is not valid: {HOW_TO_SEND_THE_ADMIN_TOKEN}"),
                 ));
             }
         }

@@ -1,6 +1,8 @@
 //! Per-call context: every call gets a request id, returned in the
 //! `x-request-id` response header whatever the outcome, and one log line
-//! with its method, caller, status and latency.
+//! with its method, caller, status and latency. Errors tonic answers before
+//! any handler runs (a request over the size limit, bytes that are not
+//! protobuf) get the project's error shape here.
 
 use std::{
     sync::{Arc, OnceLock},
@@ -8,9 +10,10 @@ use std::{
     time::Instant,
 };
 
-use http::{HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
+use super::status::from_request_read_error;
 use crate::store::BoxFuture;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -43,6 +46,33 @@ fn new_request_id() -> String {
         &h[16..20],
         &h[20..]
     )
+}
+
+/// Replaces a status that tonic answered without running the handler (an
+/// error in the headers: trailers-only) by the project's, and logs what
+/// tonic said.
+fn reshape_request_read_error(headers: &mut HeaderMap, method: &str, request_id: &str) {
+    let Some(status) = tonic::Status::from_header_map(headers) else {
+        return;
+    };
+    let Some(ours) = from_request_read_error(&status) else {
+        return;
+    };
+    tracing::warn!(
+        method,
+        request_id,
+        code = ?status.code(),
+        error = status.message(),
+        "request refused before its handler"
+    );
+    let mut replacement = HeaderMap::new();
+    if ours.add_header(&mut replacement).is_err() {
+        return;
+    }
+    for name in ["grpc-status", "grpc-message", "grpc-status-details-bin"] {
+        headers.remove(name);
+    }
+    headers.extend(replacement);
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,6 +125,7 @@ where
                     if let Ok(value) = HeaderValue::from_str(&info.request_id) {
                         response.headers_mut().insert(REQUEST_ID_HEADER, value);
                     }
+                    reshape_request_read_error(response.headers_mut(), &method, &info.request_id);
                     // Errors of unary calls travel in the headers
                     // (trailers-only); a success has no grpc-status yet.
                     let status = response

@@ -15,6 +15,7 @@ use crate::{
     domain::{
         ApiError, ErrorCode,
         error::{MAX_MESSAGE_CHARS, truncate_message},
+        events::{parse_after_event_id, parse_kind, parse_resource_type},
         region::Region,
         time::{format_time, parse_time},
     },
@@ -138,6 +139,20 @@ fn parse_time_field(text: &str, field: &'static str) -> Result<Option<i64>, ApiE
     }
 }
 
+/// A `resource_type` filter: empty for any, else one the log records.
+fn resource_type_field(text: &str) -> Result<Option<String>, ApiError> {
+    optional(text.to_owned())
+        .map(|t| parse_resource_type(&t, "resource_type").map(str::to_owned))
+        .transpose()
+}
+
+/// A `kind` filter: empty for any, else one the log records.
+fn kind_field(text: &str) -> Result<Option<String>, ApiError> {
+    optional(text.to_owned())
+        .map(|t| parse_kind(&t, "kind").map(str::to_owned))
+        .transpose()
+}
+
 /// A request's `format` field: `yaml`, `json`, or empty for the default.
 fn format_field(text: String) -> Result<Option<Format>, ApiError> {
     optional(text)
@@ -232,19 +247,17 @@ impl super::admin::AdminApi {
     ) -> Result<Response<EventStream>, Status> {
         self.state.admin(&request)?;
         let req = request.into_inner();
-        let mut newest = self.state.store.subscribe_events();
-        let start = if req.after_event_id > 0 {
-            req.after_event_id
-        } else {
-            *newest.borrow_and_update()
-        };
         let mut filter = EventFilter {
-            resource_type: optional(req.resource_type),
+            resource_type: resource_type_field(&req.resource_type)?,
             resource_id: optional(req.resource_id),
-            kind: optional(req.kind),
-            after_id: Some(start),
+            kind: kind_field(&req.kind)?,
+            after_id: parse_after_event_id(req.after_event_id, "after_event_id")?,
             ..Default::default()
         };
+        let mut newest = self.state.store.subscribe_events();
+        if filter.after_id.is_none() {
+            filter.after_id = Some(*newest.borrow_and_update());
+        }
         let store = self.state.store.clone();
         let mut stopping = self.state.stopping.clone();
         let (send, receive) = mpsc::channel(256);
@@ -269,10 +282,21 @@ impl super::admin::AdminApi {
                     }
                     filter.after_id = Some(last);
                 }
-                tokio::select! {
-                    changed = newest.changed() => if changed.is_err() { return },
-                    _ = stopping.wait_for(|s| *s) => return,
+                let stopped = tokio::select! {
+                    changed = newest.changed() => changed.is_err(),
+                    _ = stopping.wait_for(|s| *s) => true,
                     () = send.closed() => return,
+                };
+                if stopped {
+                    // Ending with OK would read as "no more events"; this
+                    // tells the client to watch again once the server is back.
+                    let status = ApiError::new(
+                        ErrorCode::ServiceUnavailable,
+                        "the server is shutting down; watch again, with after_event_id set to \
+                         the last event_id received, once it is back",
+                    );
+                    let _ = send.send(Err(status.into())).await;
+                    return;
                 }
             }
         });
@@ -283,12 +307,12 @@ impl super::admin::AdminApi {
         req: &proto::DescribeEventsRequest,
     ) -> Result<EventFilter, ApiError> {
         Ok(EventFilter {
-            resource_type: optional(req.resource_type.clone()),
+            resource_type: resource_type_field(&req.resource_type)?,
             resource_id: optional(req.resource_id.clone()),
-            kind: optional(req.kind.clone()),
+            kind: kind_field(&req.kind)?,
             since: parse_time_field(&req.since, "since")?,
             until: parse_time_field(&req.until, "until")?,
-            after_id: (req.after_event_id > 0).then_some(req.after_event_id),
+            after_id: parse_after_event_id(req.after_event_id, "after_event_id")?,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tonic::Code;
 use vpcsim::proto::{self, State};
 
-use crate::helpers::{Act, TestApp, assert_error, authed, example, state};
+use crate::helpers::{Act, TestApp, assert_error, authed, bad_field, example, state};
 
 #[tokio::test]
 async fn snapshots_save_restore_list_delete() {
@@ -378,4 +378,133 @@ async fn watch_events_waits_for_a_peering_to_become_active() {
         ("seeded", "PENDING")
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn event_filters_refuse_what_can_never_match() {
+    let app = TestApp::spawn().await;
+    app.account("100001").await;
+    let describe = |req: proto::DescribeEventsRequest| {
+        let app = &app;
+        async move {
+            app.admin()
+                .describe_events(app.admin_req(req))
+                .await
+                .map(|r| r.into_inner())
+        }
+    };
+    let err = describe(proto::DescribeEventsRequest {
+        after_event_id: -5,
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue.Range");
+    assert_eq!(bad_field(&err).as_deref(), Some("after_event_id"));
+    let err = describe(proto::DescribeEventsRequest {
+        resource_type: "nonsense".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    assert_eq!(bad_field(&err).as_deref(), Some("resource_type"));
+    assert!(
+        err.message()
+            .contains("account, quota, vpc, peering, snapshot, clock, state"),
+        "{err:?}"
+    );
+    let err = describe(proto::DescribeEventsRequest {
+        kind: "approved".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    assert_eq!(bad_field(&err).as_deref(), Some("kind"));
+    assert!(err.message().contains("accepted"), "{err:?}");
+    // Every known value is a valid filter, matching or not.
+    let found = describe(proto::DescribeEventsRequest {
+        resource_type: "snapshot".into(),
+        kind: "expired".into(),
+        after_event_id: 0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(found.total_count, 0);
+    let found = describe(proto::DescribeEventsRequest {
+        resource_type: "account".into(),
+        kind: "created".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(found.total_count, 1);
+    // WatchEvents refuses the same, before it starts streaming.
+    for (req, code, field) in [
+        (
+            proto::WatchEventsRequest {
+                after_event_id: -1,
+                ..Default::default()
+            },
+            "InvalidParameterValue.Range",
+            "after_event_id",
+        ),
+        (
+            proto::WatchEventsRequest {
+                resource_type: "nonsense".into(),
+                ..Default::default()
+            },
+            "InvalidParameterValue",
+            "resource_type",
+        ),
+        (
+            proto::WatchEventsRequest {
+                kind: "nonsense".into(),
+                ..Default::default()
+            },
+            "InvalidParameterValue",
+            "kind",
+        ),
+    ] {
+        let err = app
+            .admin()
+            .watch_events(app.admin_req(req))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_error(&err, Code::InvalidArgument, code);
+        assert_eq!(bad_field(&err).as_deref(), Some(field));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn watch_events_ends_with_unavailable_when_the_server_stops() {
+    let app = TestApp::spawn().await;
+    let mut stream = app
+        .admin()
+        .watch_events(app.admin_req(proto::WatchEventsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    app.account("100001").await;
+    let first = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.kind, "created");
+    let stopped = tokio::spawn(app.stop());
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("the stream ends when the server stops");
+    let status = end.expect_err("the stream ends with an error, not OK");
+    assert_error(&status, Code::Unavailable, "ServiceUnavailable");
+    assert!(status.message().contains("shutting down"), "{status:?}");
+    tokio::time::timeout(Duration::from_secs(20), stopped)
+        .await
+        .unwrap()
+        .unwrap();
 }

@@ -47,7 +47,11 @@ fn create_req(
 async fn invalid_peering_connection_name() {
     let w = world().await;
     let mut peering = w.app.peering();
-    for name in ["".to_owned(), "对".repeat(61), "tab\there".to_owned()] {
+    let blank_or_padded = ["   ", "\u{3000}", " web-db", "web-db "].map(String::from);
+    for name in ["".to_owned(), "对".repeat(61), "tab\there".to_owned()]
+        .into_iter()
+        .chain(blank_or_padded)
+    {
         let err = peering
             .create_vpc_peering_connection(authed(&w.alice, create_req(&w.web, &w.db, &name)))
             .await
@@ -92,6 +96,36 @@ async fn invalid_parameter_value_for_names_and_quota_names() {
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
     assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"));
+    // Blank names, and names padded with spaces, look like other names.
+    for name in ["   ", " web", "web\u{a0}"] {
+        let err = w
+            .app
+            .vpcs()
+            .create_vpc(authed(
+                &w.alice,
+                proto::CreateVpcRequest {
+                    vpc_name: name.into(),
+                    cidr_block: "10.2.0.0/16".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+        assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"), "{name:?}");
+        assert!(err.message().contains("whitespace"), "{err:?}");
+    }
+    let err = w
+        .app
+        .admin()
+        .create_account(w.app.admin_req(proto::CreateAccountRequest {
+            uin: "100003".into(),
+            name: " ".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
+    assert_eq!(bad_field(&err).as_deref(), Some("name"));
     let err = w
         .app
         .admin()
@@ -256,6 +290,21 @@ async fn unsupported_region() {
         .await
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "UnsupportedRegion");
+    // The message lists what would have worked, both name forms.
+    for region in ["mars-north-1", "ap-guangzhou (gz)", "eu-frankfurt (de)"] {
+        assert!(err.message().contains(region), "{region}: {err:?}");
+    }
+    let err = w
+        .app
+        .admin()
+        .describe_quotas(w.app.admin_req(proto::DescribeQuotasRequest {
+            uin: "100001".into(),
+            region: "x".repeat(10_000),
+        }))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "UnsupportedRegion");
+    assert!(err.message().contains("na-siliconvalley (usw)"), "{err:?}");
 }
 
 #[tokio::test]
@@ -877,12 +926,25 @@ async fn admin_token_is_required_when_set() {
         Code::Unauthenticated,
         "AuthFailure.InvalidAuthorization",
     );
+    // Both refusals say what is needed and where it comes from.
+    let says_how = |err: &tonic::Status| {
+        for hint in [
+            "admin token",
+            "Bearer",
+            "--admin-token",
+            "VPCSIM_ADMIN_TOKEN",
+        ] {
+            assert!(err.message().contains(hint), "{hint}: {err:?}");
+        }
+    };
+    says_how(&err);
     let err = app
         .admin()
         .describe_accounts(authed("wrong", proto::DescribeAccountsRequest {}))
         .await
         .unwrap_err();
     assert_error(&err, Code::Unauthenticated, "AuthFailure.InvalidAdminToken");
+    says_how(&err);
     // An account's SecretId is no admin token.
     app.account("100001").await;
     let err = app
@@ -970,4 +1032,95 @@ async fn every_response_has_a_request_id() {
         .to_owned();
     assert_eq!(ok_id.len(), 36);
     assert_ne!(ok_id, err_id);
+}
+
+#[tokio::test]
+async fn invalid_parameter_for_a_request_that_is_not_protobuf() {
+    let w = world().await;
+    let create_vpc = "/vpcsim.v1.VpcService/CreateVpc";
+    // Field 1 (vpc_name) holding the byte 0xff, which is not UTF-8.
+    let not_utf8 = vec![0x0a, 0x01, 0xff];
+    let err = w
+        .app
+        .call_raw(create_vpc, authed(&w.alice, not_utf8.clone()))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert_eq!(bad_field(&err).as_deref(), Some("vpc_name"));
+    assert!(
+        err.message()
+            .starts_with("InvalidParameter: the request is not a valid protobuf message"),
+        "{err:?}"
+    );
+    assert!(err.message().contains("UTF-8"), "{err:?}");
+    assert!(err.metadata().get("x-request-id").is_some());
+    // The same in an admin call, against its own field.
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.AdminService/CreateAccount",
+            w.app.admin_req(not_utf8),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert_eq!(bad_field(&err).as_deref(), Some("uin"));
+    // Wire type 7 does not exist; field 15, unknown, holds a varint that
+    // stops halfway.
+    for bytes in [vec![0x0f], vec![0x78, 0x80]] {
+        let err = w
+            .app
+            .call_raw(create_vpc, authed(&w.alice, bytes.clone()))
+            .await
+            .unwrap_err();
+        assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+        assert_eq!(bad_field(&err), None, "{bytes:?}");
+    }
+    // No message at all.
+    let err = w
+        .app
+        .call_without_message("/vpcsim.v1.PeeringService/DescribeVpcPeeringConnections")
+        .await;
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
+    assert!(err.metadata().get("x-request-id").is_some());
+    // Nothing was created.
+    let vpcs = w
+        .app
+        .vpcs()
+        .describe_vpc_ex(authed(&w.alice, proto::DescribeVpcExRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(vpcs.total_count, 1);
+}
+
+#[tokio::test]
+async fn request_size_limit_exceeded() {
+    let w = world().await;
+    let over_8_mib = vec![0u8; 8 * 1024 * 1024 + 1];
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.VpcService/CreateVpc",
+            authed(&w.alice, over_8_mib.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::ResourceExhausted, "RequestSizeLimitExceeded");
+    assert!(
+        err.message().contains("8388609") && err.message().contains("8388608"),
+        "{err:?}"
+    );
+    assert!(err.metadata().get("x-request-id").is_some());
+    // AdminService takes scenarios up to 64 MiB: there the same bytes are
+    // read, and are no valid message.
+    let err = w
+        .app
+        .call_raw(
+            "/vpcsim.v1.AdminService/CreateAccount",
+            w.app.admin_req(over_8_mib),
+        )
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameter");
 }

@@ -439,3 +439,82 @@ pub fn example(name: &str) -> String {
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
+
+/// A codec that sends and receives message bytes as they are, to put bytes on
+/// the wire that no generated client would send.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), Status> {
+        use prost::bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+        use prost::bytes::Buf;
+        let mut bytes = vec![0; src.remaining()];
+        src.copy_to_slice(&mut bytes);
+        Ok(Some(bytes))
+    }
+}
+
+impl TestApp {
+    /// Calls `path` (such as `/vpcsim.v1.VpcService/CreateVpc`) with `bytes`
+    /// as the request message, which need not be valid protobuf.
+    pub async fn call_raw(
+        &self,
+        path: &'static str,
+        request: Request<Vec<u8>>,
+    ) -> Result<tonic::Response<Vec<u8>>, Status> {
+        let mut grpc = tonic::client::Grpc::new(self.channel.clone());
+        grpc.ready().await.expect("channel ready");
+        grpc.unary(
+            request,
+            http::uri::PathAndQuery::from_static(path),
+            RawCodec,
+        )
+        .await
+    }
+
+    /// Calls the unary `path` without sending any request message.
+    pub async fn call_without_message(&self, path: &'static str) -> Status {
+        let mut grpc = tonic::client::Grpc::new(self.channel.clone());
+        grpc.ready().await.expect("channel ready");
+        grpc.client_streaming(
+            Request::new(tokio_stream::empty::<Vec<u8>>()),
+            http::uri::PathAndQuery::from_static(path),
+            RawCodec,
+        )
+        .await
+        .expect_err("a call without a message fails")
+    }
+}
