@@ -108,7 +108,9 @@ fn a_bad_scenario_names_its_place_and_leaves_the_database_alone() {
         let first = if replace {
             format!("{file}:11:15: peerings[0].peer_vpc: gz_vpc_1 is not defined")
         } else {
-            format!("{file}:13:12: peerings[0].state: 10.0.0.0/16 of ")
+            format!(
+                "{file}:10:8: peerings[0]: 10.0.0.0/16 of gz_vpc_9 overlaps 10.0.0.0/16 of gz_vpc_1"
+            )
         };
         assert!(stderr.contains(&first), "{stderr}");
         assert!(

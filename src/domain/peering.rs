@@ -131,7 +131,8 @@ pub fn transition(
     })
 }
 
-/// A VPC as the overlap rules see it: its id and all its blocks.
+/// A VPC as the overlap rules see it: its id (as messages name it: the form
+/// the caller used, where there was a caller) and all its blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VpcBlocks {
     pub un_vpc_id: String,

@@ -1,5 +1,7 @@
-//! Finds where a path such as `peerings[3].peer_vpc` sits in a YAML or JSON
-//! document (JSON is read as the YAML it also is), for error messages.
+//! Finds where a path such as `peerings[3].peer_vpc_id` sits in a YAML or
+//! JSON document (JSON is read as the YAML it also is), for error messages,
+//! and how the document spells it: a field may be written in the protos'
+//! snake_case, in grpcurl's camelCase, or by an older name.
 
 use yaml_rust2::{
     Event,
@@ -12,6 +14,45 @@ use yaml_rust2::{
 enum Step {
     Key(String),
     Index(usize),
+}
+
+/// Whether `written`, a key in the document, is a spelling of `canonical`,
+/// a key of the schema: `peerVpcId` and `peer_vpc` both are `peer_vpc_id`.
+fn spells(canonical: &str, written: &str) -> bool {
+    fn fold(key: &str) -> String {
+        key.chars()
+            .filter(|c| *c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    }
+    let (canonical, written) = (fold(canonical), fold(written));
+    canonical == written || canonical.strip_suffix("id") == Some(written.as_str())
+}
+
+impl Step {
+    fn matches(&self, written: &Step) -> bool {
+        match (self, written) {
+            (Step::Key(canonical), Step::Key(written)) => spells(canonical, written),
+            (Step::Index(a), Step::Index(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+fn render_path(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 fn parse_path(path: &str) -> Vec<Step> {
@@ -48,9 +89,9 @@ enum Frame {
 struct Locator {
     target: Vec<Step>,
     frames: Vec<Frame>,
-    /// The path from the root to the node about to start.
+    /// The path from the root to the node about to start, as written.
     path: Vec<Step>,
-    found: Option<Marker>,
+    found: Option<(Marker, Vec<Step>)>,
 }
 
 impl Locator {
@@ -77,8 +118,15 @@ impl Locator {
         if let Some(step) = step {
             self.path.push(step);
         }
-        if self.found.is_none() && self.path == self.target {
-            self.found = Some(mark);
+        if self.found.is_none()
+            && self.path.len() == self.target.len()
+            && self
+                .target
+                .iter()
+                .zip(&self.path)
+                .all(|(t, p)| t.matches(p))
+        {
+            self.found = Some((mark, self.path.clone()));
         }
         true
     }
@@ -120,7 +168,14 @@ impl MarkedEventReceiver for Locator {
 /// The 1-based line and column of the node at `path`, or of its closest
 /// ancestor that exists.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
-    let mut target = parse_path(path);
+    locate_as_written(text, path).0
+}
+
+/// Where `path` is (as `locate`), and the path spelled as the document
+/// spells its keys; keys the document lacks keep the schema's spelling.
+pub fn locate_as_written(text: &str, path: &str) -> (Option<(usize, usize)>, String) {
+    let full = parse_path(path);
+    let mut target = full.clone();
     loop {
         let mut locator = Locator {
             target: target.clone(),
@@ -130,11 +185,16 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         };
         let mut parser = Parser::new_from_str(text);
         // A document that does not parse has no positions to offer.
-        parser.load(&mut locator, false).ok()?;
-        if let Some(mark) = locator.found {
-            return Some((mark.line(), mark.col() + 1));
+        if parser.load(&mut locator, false).is_err() {
+            return (None, path.to_owned());
         }
-        target.pop()?;
+        if let Some((mark, mut written)) = locator.found {
+            written.extend(full[target.len()..].iter().cloned());
+            return (Some((mark.line(), mark.col() + 1)), render_path(&written));
+        }
+        if target.pop().is_none() {
+            return (None, path.to_owned());
+        }
     }
 }
 
@@ -152,6 +212,24 @@ mod tests {
         assert_eq!(locate(YAML, "peerings[1]"), Some((7, 5 + 3)));
         // A missing field points at its parent.
         assert_eq!(locate(YAML, "peerings[1].state"), Some((7, 8)));
+    }
+
+    #[test]
+    fn finds_a_field_under_any_of_its_spellings_and_says_which() {
+        assert_eq!(
+            locate_as_written(YAML, "peerings[1].peer_vpc_id"),
+            (Some((8, 15)), "peerings[1].peer_vpc".to_owned())
+        );
+        let json = "{\"peerings\": [{\"peerVpcId\": \"x\"}]}";
+        assert_eq!(
+            locate_as_written(json, "peerings[0].peer_vpc_id").1,
+            "peerings[0].peerVpcId"
+        );
+        assert_eq!(
+            locate_as_written(json, "peerings[0].state").1,
+            "peerings[0].state"
+        );
+        assert!(!spells("vpc_id", "peer_vpc"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::{fmt, path::Path};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use locate::locate;
+pub use locate::{locate, locate_as_written};
 
 /// File format of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,6 +39,11 @@ impl Format {
 }
 
 /// A whole simulator state. Unknown fields are errors.
+///
+/// Field names are the protos' (`vpc_name`, `peer_vpc_id`), written as dumps
+/// write them; the JSON spelling grpcurl prints (`vpcName`, `peerVpcId`) is
+/// read too, so output can be pasted in. Naming one field twice, in either
+/// spelling, is an error.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -46,7 +51,7 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
     /// Seed for the ids generated while loading and after, so they repeat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "idSeed")]
     pub id_seed: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountSpec>,
@@ -64,13 +69,13 @@ pub struct AccountSpec {
     #[serde(deserialize_with = "digits_or_string")]
     pub uin: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "appId")]
     pub app_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "secretId")]
     pub secret_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "secretKey")]
     pub secret_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
     pub create_time: Option<String>,
 }
 
@@ -82,6 +87,7 @@ pub struct QuotaSpec {
     /// Default: the loader's default region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(alias = "quotaName")]
     pub quota_name: String,
     pub limit: i64,
 }
@@ -94,17 +100,27 @@ pub struct VpcSpec {
     pub uin: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(alias = "vpcName")]
     pub vpc_name: String,
+    #[serde(alias = "cidrBlock")]
     pub cidr_block: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        alias = "assistantCidrBlocks"
+    )]
     pub assistant_cidr_blocks: Vec<String>,
     /// Fixed legacy id (`gz_vpc_12`); generated when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "vpcId")]
     pub vpc_id: Option<String>,
     /// Fixed unique id (`vpc-abcd1234`); generated when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "unVpcId")]
     pub un_vpc_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A name for this VPC within the file, for peerings to use instead of
+    /// an id (which may be generated). Not stored.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
     pub create_time: Option<String>,
     /// A deleted VPC, kept because peerings still name it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -124,18 +140,26 @@ pub enum StateSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeeringSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "peeringConnectionId"
+    )]
     pub peering_connection_id: Option<String>,
+    #[serde(alias = "peeringConnectionName")]
     pub peering_connection_name: String,
-    /// The requester's VPC, by either id.
+    /// The requester's VPC: either id, or the `ref` or (unique) name of a
+    /// VPC in the same file.
+    #[serde(rename = "vpc_id", alias = "vpcId", alias = "vpc")]
     pub vpc: String,
-    /// The accepter's VPC, by either id.
+    /// The accepter's VPC, the same ways.
+    #[serde(rename = "peer_vpc_id", alias = "peerVpcId", alias = "peer_vpc")]
     pub peer_vpc: String,
     pub state: StateSpec,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
     pub create_time: Option<String>,
     /// For PENDING and EXPIRED; default create_time + 7 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "expireTime")]
     pub expire_time: Option<String>,
 }
 

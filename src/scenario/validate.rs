@@ -112,7 +112,9 @@ const MAX_ERRORS: usize = 50;
 /// A VPC as the peering rules see it, existing or new.
 struct Node {
     row_id: i64,
-    un_vpc_id: String,
+    /// How messages name it: as the file does (its ref, or the id it fixes),
+    /// or its id for one already in the database.
+    label: String,
     uin: String,
     region: Region,
     blocks: Vec<CidrBlock>,
@@ -344,7 +346,7 @@ pub fn plan(
         }
         nodes.push(Node {
             row_id: vpc.row_id,
-            un_vpc_id: vpc.un_vpc_id.clone(),
+            label: vpc.un_vpc_id.clone(),
             uin: vpc.uin.clone(),
             region: vpc.region,
             blocks: vpc.blocks.clone(),
@@ -380,6 +382,12 @@ pub fn plan(
         .filter_map(|p| p.peering_connection_id.as_deref())
         .collect();
     let mut next_row = world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1;
+    // Ids of the database that the file tried to define again (reported
+    // once, at the VPC), and the file's own local names for its VPCs.
+    let mut clashed: HashSet<String> = HashSet::new();
+    let mut by_ref: HashMap<String, usize> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    let n_file = |node: usize| node - world.vpcs.len();
     let mut legacy_next: HashMap<&'static str, i64> = world.legacy_next.clone();
     let mut legacy_touched: HashSet<&'static str> = HashSet::new();
     for (i, spec) in scenario.vpcs.iter().enumerate() {
@@ -489,10 +497,47 @@ pub fn plan(
             },
         };
         for (field, id) in [("vpc_id", &vpc_id), ("un_vpc_id", &un_vpc_id)] {
-            if by_id.insert(id.clone(), nodes.len()).is_some() {
-                check.error(at(field), format!("vpc {id} is defined twice"));
+            match by_id.get(id) {
+                // The first owner keeps the id, so peerings naming it are
+                // checked against that VPC, not against this one.
+                Some(&n) if n < world.vpcs.len() => {
+                    check.error(at(field), format!("vpc {id} is already in the database"));
+                    clashed.insert(id.clone());
+                }
+                Some(&n) => check.error(
+                    at(field),
+                    format!("vpc {id} is defined twice: {} has it too", nodes[n].label),
+                ),
+                None => {
+                    by_id.insert(id.clone(), nodes.len());
+                }
             }
         }
+        if let Some(reference) = &spec.reference {
+            if let Some(message) = reference_problem(reference) {
+                check.error(at("ref"), message);
+            } else if let Some(&n) = by_ref.get(reference) {
+                check.error(
+                    at("ref"),
+                    format!(
+                        "ref {reference} is defined twice: vpcs[{}] has it too",
+                        n_file(n)
+                    ),
+                );
+            } else {
+                by_ref.insert(reference.clone(), nodes.len());
+            }
+        }
+        by_name
+            .entry(spec.vpc_name.clone())
+            .or_default()
+            .push(nodes.len());
+        let label = spec
+            .reference
+            .clone()
+            .or_else(|| spec.un_vpc_id.clone())
+            .or_else(|| spec.vpc_id.clone())
+            .unwrap_or_else(|| format!("vpcs[{i}] ({})", spec.vpc_name));
         let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
         plan.vpcs.push(PlannedVpc {
             row_id: next_row,
@@ -508,7 +553,7 @@ pub fn plan(
         });
         nodes.push(Node {
             row_id: next_row,
-            un_vpc_id,
+            label,
             uin: spec.uin.clone(),
             region,
             blocks,
@@ -556,15 +601,44 @@ pub fn plan(
                 }
             },
         };
-        let find = |field: &str, id: &str, check: &mut Checker| match by_id.get(id) {
-            Some(&n) => Some(n),
-            None => {
-                check.error(at(field), format!("{id} is not defined"));
-                None
+        // An id first, then a ref, then a name that only one VPC of the
+        // file has.
+        let find = |field: &str, text: &str, check: &mut Checker| {
+            if let Some(&n) = by_id.get(text).or_else(|| by_ref.get(text)) {
+                return Some(n);
+            }
+            if clashed.contains(text) {
+                return None;
+            }
+            match by_name.get(text).map(Vec::as_slice) {
+                Some([n]) => Some(*n),
+                Some(many) => {
+                    let holders: Vec<String> = many
+                        .iter()
+                        .map(|n| format!("vpcs[{}]", n_file(*n)))
+                        .collect();
+                    check.error(
+                        at(field),
+                        format!(
+                            "{text} names {}: give one of them a ref, or use its id",
+                            holders.join(" and ")
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    check.error(
+                        at(field),
+                        format!(
+                            "{text} is not defined: no vpc in the file or the database has it as its id, ref or name"
+                        ),
+                    );
+                    None
+                }
             }
         };
-        let a = find("vpc", &spec.vpc, &mut check);
-        let b = find("peer_vpc", &spec.peer_vpc, &mut check);
+        let a = find("vpc_id", &spec.vpc, &mut check);
+        let b = find("peer_vpc_id", &spec.peer_vpc, &mut check);
         let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
         let expire_default = create_time + PENDING_LIFETIME_SECS;
         let expire_time = time_field(
@@ -577,7 +651,7 @@ pub fn plan(
         let (na, nb) = (&nodes[a], &nodes[b]);
         if na.region != nb.region {
             check.error(
-                at("peer_vpc"),
+                at("peer_vpc_id"),
                 format!(
                     "{} is in {}, {} in {}: peerings join vpcs of one region",
                     spec.vpc, na.region.name, spec.peer_vpc, nb.region.name
@@ -618,10 +692,16 @@ pub fn plan(
         }
         let live = state.effective(expire_time, now).is_live();
         if live
-            && let Some(message) =
-                live_conflict(&nodes, a, b, state == PeeringState::Active, &limit)
+            && let Some(message) = live_conflict(
+                &nodes,
+                (a, &spec.vpc),
+                (b, &spec.peer_vpc),
+                state == PeeringState::Active,
+                &limit,
+            )
         {
-            check.error(at("state"), message);
+            // The peering as a whole breaks the rule, not one of its fields.
+            check.error(format!("peerings[{i}]"), message);
             continue;
         }
         if check.errors.len() > errors_before {
@@ -652,11 +732,27 @@ pub fn plan(
     }
 }
 
-/// Why a live peering between nodes `a` and `b` would break a rule, if it would.
+/// Why a ref cannot name a VPC, if it cannot: it must be short, printable,
+/// and not look like an id, or a peering could not tell which one it meant.
+fn reference_problem(reference: &str) -> Option<String> {
+    if reference.trim().is_empty() || reference.trim() != reference {
+        return Some("a ref must not be blank or start or end with spaces".into());
+    }
+    if reference.chars().count() > 60 || reference.chars().any(char::is_control) {
+        return Some("a ref is 1 to 60 printable characters".into());
+    }
+    VpcRef::parse(reference, "ref")
+        .is_ok()
+        .then(|| format!("ref {reference} looks like a vpc id; choose a name that does not"))
+}
+
+/// Why a live peering between nodes `a` and `b` would break a rule, if it
+/// would. Each end comes with the text the peering named it by, so messages
+/// speak of the VPCs as the file does.
 fn live_conflict(
     nodes: &[Node],
-    a: usize,
-    b: usize,
+    (a, a_name): (usize, &str),
+    (b, b_name): (usize, &str),
     active: bool,
     limit: &impl Fn(&str, Region, QuotaName) -> i64,
 ) -> Option<String> {
@@ -665,36 +761,35 @@ fn live_conflict(
         return Some("a live peering cannot join a deleted vpc".into());
     }
     if a == b {
-        return Some(format!("vpc {} cannot peer with itself", na.un_vpc_id));
+        return Some(format!("vpc {a_name} cannot peer with itself"));
     }
     if let Some((id, _, _)) = na.live.iter().find(|(_, other, _)| *other == b) {
-        return Some(format!(
-            "{} and {} are already peered by {id}",
-            na.un_vpc_id, nb.un_vpc_id
-        ));
+        return Some(format!("{a_name} and {b_name} are already peered by {id}"));
     }
     if let Some((x, y)) = first_overlap(&na.blocks, &nb.blocks) {
-        return Some(format!(
-            "{x} of {} overlaps {y} of {}",
-            na.un_vpc_id, nb.un_vpc_id
-        ));
+        return Some(format!("{x} of {a_name} overlaps {y} of {b_name}"));
     }
-    for (newcomer, host) in [(nb, na), (na, nb)] {
-        for (id, other, _) in &host.live {
-            if let Some((x, y)) = first_overlap(&newcomer.blocks, &nodes[*other].blocks) {
+    for ((newcomer, newcomer_name), (host, host_name)) in
+        [((b, b_name), (a, a_name)), ((a, a_name), (b, b_name))]
+    {
+        for (id, other, _) in &nodes[host].live {
+            // Never compare a VPC with itself.
+            if *other == newcomer {
+                continue;
+            }
+            if let Some((x, y)) = first_overlap(&nodes[newcomer].blocks, &nodes[*other].blocks) {
                 return Some(format!(
-                    "{x} of {} overlaps {y} of {}, already peered with {} by {id}",
-                    newcomer.un_vpc_id, nodes[*other].un_vpc_id, host.un_vpc_id
+                    "{x} of {newcomer_name} overlaps {y} of {}, already peered with {host_name} by {id}",
+                    nodes[*other].label
                 ));
             }
         }
     }
-    for end in [na, nb] {
+    for (end, name) in [(na, a_name), (nb, b_name)] {
         let max = limit(&end.uin, end.region, QuotaName::MaxVpcPeers);
         if end.live.len() as i64 >= max {
             return Some(format!(
-                "vpc {} has {} of {max} live peerings allowed by quota vpc-max-vpcpeers",
-                end.un_vpc_id,
+                "vpc {name} has {} of {max} live peerings allowed by quota vpc-max-vpcpeers",
                 end.live.len()
             ));
         }
@@ -702,8 +797,7 @@ fn live_conflict(
         let max_active = limit(&end.uin, end.region, QuotaName::MaxAvailableVpcPeers);
         if active && active_now >= max_active {
             return Some(format!(
-                "vpc {} has {active_now} of {max_active} active peerings allowed by quota vpc-max-available-vpcpeers",
-                end.un_vpc_id
+                "vpc {name} has {active_now} of {max_active} active peerings allowed by quota vpc-max-available-vpcpeers"
             ));
         }
     }

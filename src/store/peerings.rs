@@ -108,11 +108,14 @@ pub struct NewPeering {
 /// `a` and `b`. Create and enable make a peering live (`becoming_live`: no
 /// other live peering between the two, the live-peering quota); accept re-checks
 /// the overlaps of one that is live already. `active`: the ACTIVE quota too.
-/// `except` leaves the peering being changed out.
+/// `except` leaves the peering being changed out. `named` is how the caller
+/// named the two ends, for messages; by default their unique ids.
+#[allow(clippy::too_many_arguments)]
 fn check_rules(
     model: &Model,
     a: i64,
     b: i64,
+    named: Option<(&str, &str)>,
     now: Timestamp,
     except: Option<i64>,
     becoming_live: bool,
@@ -122,6 +125,14 @@ fn check_rules(
         tracing::error!(a, b, "a peering names a vpc the rule state does not know");
         return Err(ApiError::internal());
     };
+    let (name_a, name_b) = named.unwrap_or((&va.vpc.un_vpc_id, &vb.vpc.un_vpc_id));
+    if a == b {
+        // By row: the caller may have named one VPC by both its ids.
+        return Err(ApiError::new(
+            ErrorCode::PeeringConnectionVpcConflict,
+            format!("vpc {name_a} cannot peer with itself"),
+        ));
+    }
     let links_a = model.live(a, now, except);
     let links_b = if a == b {
         Vec::new()
@@ -132,19 +143,23 @@ fn check_rules(
         return Err(ApiError::new(
             ErrorCode::VpcPeerAlreadyExist,
             format!(
-                "{} and {} are already peered by {}",
-                va.vpc.un_vpc_id, vb.vpc.un_vpc_id, dup.peering_id
+                "{name_a} and {name_b} are already peered by {}",
+                dup.peering_id
             ),
         ));
     }
+    let named_blocks = |row: i64, name: &str| VpcBlocks {
+        un_vpc_id: name.to_owned(),
+        ..model.blocks(row)
+    };
     check_overlap_rules(
-        &model.blocks(a),
-        &model.blocks(b),
+        &named_blocks(a, name_a),
+        &named_blocks(b, name_b),
         &model.live_peers(&links_a),
         &model.live_peers(&links_b),
     )?;
-    for (end, links) in [(va, &links_a), (vb, &links_b)] {
-        let (uin, region, id) = (&end.vpc.uin, &end.vpc.region, &end.vpc.un_vpc_id);
+    for (end, links, id) in [(va, &links_a, name_a), (vb, &links_b, name_b)] {
+        let (uin, region) = (&end.vpc.uin, &end.vpc.region);
         if becoming_live {
             let limit = model.limit(uin, region, QuotaName::MaxVpcPeers);
             check_quota(
@@ -217,7 +232,16 @@ pub async fn create_peering(
         _ => return Err(vpc_not_found(new.peer_vpc.as_str(), region)),
     };
     let same_account = vpc.uin == peer.uin;
-    check_rules(model, vpc.id, peer.id, now, None, true, same_account)?;
+    check_rules(
+        model,
+        vpc.id,
+        peer.id,
+        Some((new.vpc.as_str(), new.peer_vpc.as_str())),
+        now,
+        None,
+        true,
+        same_account,
+    )?;
     let (state, expire_time) = if same_account {
         (PeeringState::Active, None)
     } else {
@@ -329,11 +353,29 @@ pub async fn change_peering(
     let model = tx.model().await?;
     let expire_time = match change.action {
         Action::Accept => {
-            check_rules(model, row.vpc, row.peer_vpc, now, Some(row.id), false, true)?;
+            check_rules(
+                model,
+                row.vpc,
+                row.peer_vpc,
+                None,
+                now,
+                Some(row.id),
+                false,
+                true,
+            )?;
             None
         }
         Action::Enable => {
-            check_rules(model, row.vpc, row.peer_vpc, now, Some(row.id), true, false)?;
+            check_rules(
+                model,
+                row.vpc,
+                row.peer_vpc,
+                None,
+                now,
+                Some(row.id),
+                true,
+                false,
+            )?;
             Some(now + PENDING_LIFETIME_SECS)
         }
         Action::Reject | Action::Delete => None,

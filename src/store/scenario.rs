@@ -89,11 +89,14 @@ impl ScenarioLoad {
         ScenarioErrors(
             errors
                 .into_iter()
-                .map(|(path, message)| ScenarioError {
-                    source: self.source.clone(),
-                    position: crate::scenario::locate(&self.text, &path),
-                    path,
-                    message,
+                .map(|(path, message)| {
+                    let (position, path) = crate::scenario::locate_as_written(&self.text, &path);
+                    ScenarioError {
+                        source: self.source.clone(),
+                        position,
+                        path,
+                        message,
+                    }
                 })
                 .collect(),
         )
@@ -538,6 +541,7 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                 cidr_block: vpc.cidr_block,
                 vpc_id: Some(vpc.vpc_id),
                 un_vpc_id: Some(vpc.un_vpc_id),
+                reference: None,
                 create_time: Some(format_time(vpc.create_time)),
                 deleted,
             })

@@ -1124,3 +1124,59 @@ async fn request_size_limit_exceeded() {
         .unwrap_err();
     assert_error(&err, Code::InvalidArgument, "InvalidParameter");
 }
+
+#[tokio::test]
+async fn conflict_messages_name_vpcs_as_the_caller_did() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("81").await;
+    let bob = app.account("82").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.0.0.0/24").await;
+    let create = |vpc_id: String, peer_vpc_id: String, peer_uin: &str| {
+        authed(
+            &alice,
+            proto::CreateVpcPeeringConnectionRequest {
+                vpc_id,
+                peer_vpc_id,
+                peer_uin: peer_uin.into(),
+                peering_connection_name: "p".into(),
+            },
+        )
+    };
+    // Legacy ids in, legacy ids out.
+    let err = app
+        .peering()
+        .create_vpc_peering_connection(create(web.vpc_id.clone(), db.vpc_id.clone(), "82"))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "PeeringConnectionVpcConflict",
+    );
+    assert_eq!(
+        err.message(),
+        format!(
+            "PeeringConnectionVpcConflict: 10.0.0.0/16 of {} overlaps 10.0.0.0/24 of {}",
+            web.vpc_id, db.vpc_id
+        )
+    );
+    // One VPC by both its ids is still one VPC.
+    let err = app
+        .peering()
+        .create_vpc_peering_connection(create(web.vpc_id.clone(), web.un_vpc_id.clone(), "81"))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::FailedPrecondition,
+        "PeeringConnectionVpcConflict",
+    );
+    assert!(
+        err.message()
+            .contains(&format!("vpc {} cannot peer with itself", web.vpc_id)),
+        "{}",
+        err.message()
+    );
+    app.stop().await;
+}

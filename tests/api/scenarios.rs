@@ -230,7 +230,8 @@ async fn bad_scenarios_name_file_line_and_path_and_change_nothing() {
         // A second live peering between the quickstart VPCs.
         (
             "peerings:\n  - vpc: gz_vpc_2\n    peer_vpc: gz_vpc_1\n    peering_connection_name: p\n    state: PENDING\n",
-            "bad.yaml:5:12: peerings[0].state: vpc-db000001 and vpc-web00001 are already peered by pcx-quick001",
+            // Reported at the peering, naming the VPCs as the file did.
+            "bad.yaml:2:8: peerings[0]: gz_vpc_2 and gz_vpc_1 are already peered by pcx-quick001",
         ),
         (
             "peerings:\n  - vpc: gz_vpc_1\n    peer_vpc: gz_vpc_2\n    peering_connection_name: p\n    state: LIVE\n",
@@ -484,5 +485,155 @@ async fn a_load_may_name_the_region_of_entries_that_name_none() {
         .await
         .unwrap();
     assert!(app.dump().await.contains("region: ap-shanghai"));
+    app.stop().await;
+}
+
+/// Loads `text` on a fresh server; its dump, or the error message.
+async fn load_fresh(text: &str, source: &str) -> Result<String, String> {
+    let app = TestApp::spawn().await;
+    let result = match app.load(text, source, false).await {
+        Ok(_) => Ok(app
+            .dump()
+            .await
+            .lines()
+            .filter(|l| !l.starts_with("clock:"))
+            .collect::<Vec<_>>()
+            .join("\n")),
+        Err(status) => Err(status.message().to_owned()),
+    };
+    app.stop().await;
+    result
+}
+
+#[tokio::test]
+async fn scenarios_take_the_protos_field_names_in_both_spellings() {
+    // A fixed clock and id seed, so that two loads give the same dump.
+    let snake = "clock: 2026-06-01 00:00:00\nid_seed: 5\naccounts:\n  - {uin: 1, name: a, secret_id: AKIDa, app_id: 1300000001}\n  - {uin: 2, name: b, secret_id: AKIDb}\n\
+        vpcs:\n  - {uin: 1, vpc_name: web, cidr_block: 10.0.0.0/16, vpc_id: gz_vpc_1, un_vpc_id: vpc-web00001}\n  \
+        - {uin: 2, vpc_name: db, cidr_block: 10.1.0.0/16, un_vpc_id: vpc-db000001, create_time: '2026-01-01 00:00:00'}\n\
+        peerings:\n  - {peering_connection_id: pcx-a0000001, peering_connection_name: p, vpc_id: gz_vpc_1, peer_vpc_id: vpc-db000001, state: ACTIVE}\n";
+    // The same state as grpcurl prints the protos' JSON, pasted in.
+    let camel = r#"{"clock": "2026-06-01 00:00:00", "idSeed": 5, "accounts": [{"uin": "1", "name": "a", "secretId": "AKIDa", "appId": 1300000001},
+        {"uin": "2", "name": "b", "secretId": "AKIDb"}],
+      "vpcs": [{"uin": "1", "vpcName": "web", "cidrBlock": "10.0.0.0/16", "vpcId": "gz_vpc_1", "unVpcId": "vpc-web00001"},
+        {"uin": "2", "vpcName": "db", "cidrBlock": "10.1.0.0/16", "unVpcId": "vpc-db000001", "createTime": "2026-01-01 00:00:00"}],
+      "peerings": [{"peeringConnectionId": "pcx-a0000001", "peeringConnectionName": "p", "vpcId": "gz_vpc_1", "peerVpcId": "vpc-db000001", "state": "ACTIVE"}]}"#;
+    // And the older names of the peering's ends.
+    let older = snake.replace("vpc_id: gz_vpc_1, peer_vpc_id:", "vpc: gz_vpc_1, peer_vpc:");
+    let from_snake = load_fresh(snake, "snake.yaml").await.unwrap();
+    assert!(
+        from_snake.contains("peer_vpc_id: vpc-db000001"),
+        "{from_snake}"
+    );
+    assert_eq!(load_fresh(camel, "camel.json").await.unwrap(), from_snake);
+    assert_eq!(load_fresh(&older, "older.yaml").await.unwrap(), from_snake);
+
+    // One field twice, under two spellings, is an error, not a silent pick.
+    let twice = snake.replace("secret_id: AKIDa,", "secret_id: AKIDa, secretId: AKIDz,");
+    let err = load_fresh(&twice, "twice.yaml").await.unwrap_err();
+    assert!(err.contains("duplicate field"), "{err}");
+    // Errors name the field as the file spells it.
+    let missing = camel.replace(
+        "\"peerVpcId\": \"vpc-db000001\"",
+        "\"peerVpcId\": \"vpc-nothere1\"",
+    );
+    let err = load_fresh(&missing, "camel.json").await.unwrap_err();
+    assert!(
+        err.contains("camel.json:5:")
+            && err.contains("peerings[0].peerVpcId: vpc-nothere1 is not defined"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn peerings_may_name_the_files_vpcs_by_ref_or_by_unique_name() {
+    let accounts = "accounts:\n  - {uin: 1, name: a}\n  - {uin: 2, name: b}\n";
+    let ok = format!(
+        "{accounts}vpcs:\n  - {{uin: 1, vpc_name: web, cidr_block: 10.0.0.0/16, ref: front}}\n  \
+         - {{uin: 2, vpc_name: db, cidr_block: 10.1.0.0/16}}\n  - {{uin: 2, vpc_name: cache, cidr_block: 10.2.0.0/16}}\n\
+         peerings:\n  - {{peering_connection_name: by-ref, vpc_id: front, peer_vpc_id: db, state: ACTIVE}}\n  \
+         - {{peering_connection_name: by-name, vpc_id: web, peer_vpc_id: cache, state: PENDING}}\n"
+    );
+    let dump = load_fresh(&ok, "refs.yaml").await.unwrap();
+    assert_eq!(dump.matches("state: ").count(), 2, "{dump}");
+    assert!(
+        !dump.contains("ref:"),
+        "refs are the file's, not the state's: {dump}"
+    );
+
+    // A name two VPCs share names neither; refs must be unique and not ids.
+    let ambiguous = format!(
+        "{accounts}vpcs:\n  - {{uin: 1, vpc_name: web, cidr_block: 10.0.0.0/16}}\n  \
+         - {{uin: 2, vpc_name: web, cidr_block: 10.1.0.0/16, ref: vpc-abcdefgh}}\n  \
+         - {{uin: 2, vpc_name: db, cidr_block: 10.2.0.0/16, ref: x}}\n  - {{uin: 2, vpc_name: db2, cidr_block: 10.3.0.0/16, ref: x}}\n\
+         peerings:\n  - {{peering_connection_name: p, vpc_id: web, peer_vpc_id: x, state: ACTIVE}}\n"
+    );
+    let err = load_fresh(&ambiguous, "amb.yaml").await.unwrap_err();
+    assert!(
+        err.contains("vpcs[1].ref: ref vpc-abcdefgh looks like a vpc id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("vpcs[3].ref: ref x is defined twice: vpcs[2] has it too"),
+        "{err}"
+    );
+    assert!(
+        err.contains("peerings[0].vpc_id: web names vpcs[0] and vpcs[1]: give one of them a ref"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn rule_errors_point_at_the_peering_and_name_vpcs_as_the_file_does() {
+    let text = "accounts:\n  - {uin: 1, name: a}\n  - {uin: 2, name: b}\n  - {uin: 3, name: c}\n\
+        vpcs:\n  - {uin: 1, vpc_name: hub, cidr_block: 10.0.0.0/16, ref: hub}\n  \
+        - {uin: 2, vpc_name: spoke, cidr_block: 10.1.0.0/16, ref: spoke}\n  \
+        - {uin: 3, vpc_name: clash, cidr_block: 10.1.0.0/24, ref: clash}\n\
+        peerings:\n  - {peering_connection_name: a, vpc_id: hub, peer_vpc_id: spoke, state: ACTIVE}\n  \
+        - {peering_connection_name: b, vpc_id: hub, peer_vpc_id: clash, state: ACTIVE}\n  \
+        - {peering_connection_name: c, vpc_id: spoke, peer_vpc_id: clash, state: ACTIVE}\n";
+    let err = load_fresh(text, "rules.yaml").await.unwrap_err();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("rules.yaml:11:")
+            && lines[0].contains(
+                "peerings[1]: 10.1.0.0/24 of clash overlaps 10.1.0.0/16 of spoke, already peered with hub by pcx-"
+            ),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("peerings[2]: 10.1.0.0/16 of spoke overlaps 10.1.0.0/24 of clash"),
+        "{err}"
+    );
+    assert!(!err.contains("vpc-"), "no generated ids: {err}");
+}
+
+#[tokio::test]
+async fn merging_an_id_the_database_has_says_so_and_nothing_more() {
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    let before = app.dump().await;
+    // The file redefines Alice's VPC and peers it with Bob's, which the
+    // database already peers with it.
+    let text = "vpcs:\n  - {uin: 100001, vpc_name: again, cidr_block: 10.0.0.0/16, un_vpc_id: vpc-web00001}\n\
+        peerings:\n  - {peering_connection_name: p, vpc: vpc-web00001, peer_vpc: gz_vpc_2, state: PENDING}\n";
+    let err = app.load(text, "merge.yaml", false).await.unwrap_err();
+    let message = err.message();
+    assert!(
+        message.contains("merge.yaml:2:")
+            && message.contains("vpcs[0].un_vpc_id: vpc vpc-web00001 is already in the database"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("defined twice") && !message.contains("overlaps"),
+        "{message}"
+    );
+    assert_eq!(
+        app.dump().await.lines().skip(1).collect::<Vec<_>>(),
+        before.lines().skip(1).collect::<Vec<_>>()
+    );
     app.stop().await;
 }
