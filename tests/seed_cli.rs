@@ -53,6 +53,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
         "hub-and-spoke.yaml",
         "overlap-matrix.yaml",
         "expiry.yaml",
+        "schema.yaml",
     ] {
         let first = dir.path().join(format!("{name}.db"));
         let second = dir.path().join(format!("{name}.again.db"));
@@ -324,4 +325,69 @@ fn every_flag_of_every_command_says_what_it_does() {
         }
     }
     assert!(missing.is_empty(), "flags without help: {missing:?}");
+}
+
+/// The fenced block that follows `marker` in README.md.
+fn readme_block_after(readme: &str, marker: &str) -> String {
+    let after = &readme[readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README lacks {marker}"))..];
+    let open = after.find("```").expect("a fenced block after the marker");
+    let body = &after[open..];
+    let body = &body[body.find('\n').expect("fence line") + 1..];
+    body[..body.find("```").expect("closing fence")].to_owned()
+}
+
+#[test]
+fn readme_scenario_snippets_are_tested_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    // Every scenario snippet is a file of examples/, word for word...
+    let mut snippets = 0;
+    for line in readme.lines() {
+        if let Some(file) = line
+            .strip_prefix("<!-- file: ")
+            .and_then(|l| l.strip_suffix(" -->"))
+        {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            assert_eq!(readme_block_after(&readme, line), text, "README's {file}");
+            snippets += 1;
+        }
+    }
+    assert!(snippets >= 1);
+    // ...and README has no other YAML or JSON snippet that could drift.
+    let fenced = readme.matches("```yaml").count();
+    assert_eq!(fenced, snippets, "a ```yaml block without a file marker");
+
+    // schema.yaml seeds as written.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("schema.db");
+    ok(vpcsim(&[
+        "seed",
+        path(&example("schema.yaml")),
+        "--db",
+        path(&db),
+    ]));
+    let dumped = dump(&db, "yaml");
+    assert!(
+        dumped.contains("peering_connection_name: web-cache"),
+        "{dumped}"
+    );
+
+    // The error report shown is the one seeding mistakes.yaml prints.
+    let marker = "<!-- stderr of: vpcsim seed examples/mistakes.yaml --db scratch.db -->";
+    let expected = readme_block_after(&readme, marker);
+    let output = Command::new(BIN)
+        .current_dir(root)
+        .args([
+            "seed",
+            "examples/mistakes.yaml",
+            "--db",
+            path(&dir.path().join("scratch.db")),
+        ])
+        .env_remove("VPCSIM_DB")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }
