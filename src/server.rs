@@ -26,33 +26,43 @@ use crate::{
     },
 };
 
-/// Resolves on ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on ctrl-c or SIGTERM. The handlers are installed by this call,
+/// not when the future is first polled: a SIGTERM that comes right after
+/// start-up (before the server polls its shutdown future) still stops the
+/// server gracefully instead of killing it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::error!(error = %err, "cannot listen for SIGINT or SIGTERM");
+                None
+            }
+        }
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            Some((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for ctrl-c");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        tracing::info!("shutting down: finishing calls in flight");
     }
-    tracing::info!("shutting down: finishing calls in flight");
 }
 
 /// The largest request or response of AdminService, whose LoadScenario and

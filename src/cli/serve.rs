@@ -78,9 +78,11 @@ impl ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Before anything can report the server up.
+    let shutdown = crate::server::shutdown_signal();
     let listener = bind(&args.listen, args.admin_token.as_deref()).await?;
     let config = args.server_config()?;
-    server::run(config, listener, crate::server::shutdown_signal()).await
+    server::run(config, listener, shutdown).await
 }
 
 /// Resolves `listen` (a host name or an IP, with a port) and binds the first
