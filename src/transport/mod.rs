@@ -7,6 +7,7 @@ pub mod context;
 pub mod control;
 pub mod convert;
 pub mod peering;
+pub mod signing;
 pub mod status;
 pub mod vpc;
 
