@@ -84,7 +84,7 @@ async fn each_kind_of_violation_is_reported() {
              SELECT 'pcx-dupl0001', 'again', peer_vpc, vpc, peer_uin, uin, region, 2, create_time FROM peerings WHERE peering_connection_id = 'pcx-spoke003'",
             "pcx-spoke003",
         ),
-        ("overlap", "UPDATE vpcs SET cidr_block = '10.0.0.0/8' WHERE vpc_id = 'gz_vpc_101'", "overlaps"),
+        ("overlap", "UPDATE vpcs SET cidr_block = '10.0.0.0/12' WHERE vpc_id = 'gz_vpc_101'", "overlaps"),
         ("peer-overlap", "UPDATE vpcs SET cidr_block = '10.1.0.0/24' WHERE vpc_id = 'gz_vpc_102'", "live peers of vpc-hub00001"),
         (
             "quota",

@@ -11,9 +11,10 @@ use super::error::{ApiError, ErrorCode};
 pub struct CidrBlock(Ipv4Net);
 
 /// The private ranges a VPC block must sit in, with the prefix lengths allowed
-/// inside each.
+/// inside each. As the API's own text has it: /12 to /28 inside 10.0.0.0/8,
+/// so 10.0.0.0/8 itself (and /9 to /11) is refused.
 const ALLOWED: &[(Ipv4Addr, u8, u8, u8)] = &[
-    (Ipv4Addr::new(10, 0, 0, 0), 8, 8, 28),
+    (Ipv4Addr::new(10, 0, 0, 0), 8, 12, 28),
     (Ipv4Addr::new(172, 16, 0, 0), 12, 12, 28),
     (Ipv4Addr::new(192, 168, 0, 0), 16, 16, 28),
 ];
@@ -110,7 +111,8 @@ mod tests {
     #[test]
     fn valid_blocks_in_each_range() {
         for text in [
-            "10.0.0.0/8",
+            "10.0.0.0/12",
+            "10.240.0.0/12",
             "10.1.0.0/16",
             "172.16.0.0/12",
             "172.31.255.240/28",
@@ -146,6 +148,8 @@ mod tests {
     fn out_of_range_blocks() {
         for text in [
             "11.0.0.0/16",
+            "10.0.0.0/8",
+            "10.0.0.0/11",
             "10.0.0.0/29",
             "172.0.0.0/11",
             "192.168.0.0/15",

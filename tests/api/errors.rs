@@ -194,7 +194,14 @@ async fn invalid_parameter_value_malformed() {
 #[tokio::test]
 async fn invalid_parameter_value_range() {
     let w = world().await;
-    for cidr in ["11.0.0.0/16", "10.0.0.0/29", "192.168.0.0/15"] {
+    // 10.0.0.0/8 itself: inside it, prefixes run from /12 (the API text).
+    for cidr in [
+        "11.0.0.0/16",
+        "10.0.0.0/29",
+        "192.168.0.0/15",
+        "10.0.0.0/8",
+        "10.0.0.0/11",
+    ] {
         let err = w
             .app
             .vpcs()
