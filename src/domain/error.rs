@@ -1,6 +1,7 @@
 //! The Tencent-style error codes of the API contract and the error every layer
-//! speaks. The transport maps each code to its gRPC status; nothing here knows
-//! about gRPC.
+//! speaks. This is the one table of codes: each code's text, its gRPC status
+//! family, and its Tencent Cloud API 3.0 code (for the HTTP endpoint). The
+//! transport maps each to its wire form; nothing here knows about gRPC.
 
 use std::fmt;
 
@@ -39,6 +40,100 @@ pub enum ErrorCode {
     /// after a restart.
     ServiceUnavailable,
     InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, in the order of README's table.
+    pub const ALL: [ErrorCode; 27] = [
+        Self::InvalidPeeringConnectionName,
+        Self::InvalidParameter,
+        Self::ClientTokenConflict,
+        Self::InvalidParameterValue,
+        Self::InvalidParameterValueMalformed,
+        Self::InvalidParameterValueRange,
+        Self::InvalidParameterValueOverlap,
+        Self::MissingParameter,
+        Self::UnsupportedRegion,
+        Self::RequestSizeLimitExceeded,
+        Self::InvalidVpcNotFound,
+        Self::InvalidPeeringConnectionNotFound,
+        Self::InvalidAccountNotFound,
+        Self::PeeringConnectionVpcConflict,
+        Self::VpcPeerInvalidStateChange,
+        Self::ResourceInUse,
+        Self::VpcPeerAlreadyExist,
+        Self::InvalidAccountAlreadyExists,
+        Self::PeeringConnectionLimitExceeded,
+        Self::LimitExceeded,
+        Self::VpcPeerPurviewError,
+        Self::AuthInvalidAuthorization,
+        Self::AuthSecretIdNotFound,
+        Self::AuthInvalidAdminToken,
+        Self::InvalidSnapshotNotFound,
+        Self::ServiceUnavailable,
+        Self::InternalError,
+    ];
+
+    /// The code Tencent Cloud API 3.0 (the SDKs' `errorcodes.py`) gives the
+    /// same fault. Where API 3.0 tells apart causes that share one code here,
+    /// the error's `Cause` picks (see `ApiError::api3_code`); this is the code
+    /// without one.
+    pub const fn api3_code(self) -> &'static str {
+        match self {
+            Self::InvalidPeeringConnectionName
+            | Self::InvalidParameterValue
+            | Self::InvalidAccountAlreadyExists => "InvalidParameterValue",
+            Self::InvalidParameter | Self::ClientTokenConflict => "InvalidParameter",
+            Self::InvalidParameterValueMalformed => "InvalidParameterValue.Malformed",
+            Self::InvalidParameterValueRange => "InvalidParameterValue.Range",
+            Self::InvalidParameterValueOverlap => "InvalidParameterValue.VpcCidrConflict",
+            Self::MissingParameter => "MissingParameter",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::InvalidVpcNotFound
+            | Self::InvalidPeeringConnectionNotFound
+            | Self::InvalidAccountNotFound
+            | Self::InvalidSnapshotNotFound => "ResourceNotFound",
+            Self::PeeringConnectionVpcConflict => "UnsupportedOperation.VpcPeerCidrConflict",
+            Self::VpcPeerInvalidStateChange => "UnsupportedOperation.VpcPeerInvalidStateChange",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::VpcPeerAlreadyExist => "UnsupportedOperation.VpcPeerAlreadyExist",
+            Self::PeeringConnectionLimitExceeded => "LimitExceeded.VpcPeerTotalLimitExceeded",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::VpcPeerPurviewError => "UnsupportedOperation.VpcPeerPurviewError",
+            Self::AuthInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthInvalidAdminToken => "AuthFailure.UnauthorizedOperation",
+            Self::ServiceUnavailable => "ResourceUnavailable",
+            Self::InternalError => "InternalError",
+        }
+    }
+}
+
+/// A finer cause behind one code, which API 3.0 reports with a code of its
+/// own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The two VPCs' blocks overlap.
+    PairOverlap,
+    /// One end overlaps a live peer of the other.
+    PeerOverlap,
+    /// `vpc-max-vpcpeers`: live peerings of a VPC.
+    LivePeeringQuota,
+    /// `vpc-max-available-vpcpeers`: ACTIVE peerings of a VPC.
+    ActivePeeringQuota,
+}
+
+impl Cause {
+    /// The API 3.0 code of this cause.
+    pub const fn api3_code(self) -> &'static str {
+        match self {
+            Self::PairOverlap => "UnsupportedOperation.VpcPeerCidrConflict",
+            Self::PeerOverlap => "UnauthorizedOperation.VpcPeerCidrConflict",
+            Self::LivePeeringQuota => "LimitExceeded.VpcPeerTotalLimitExceeded",
+            Self::ActivePeeringQuota => "LimitExceeded.VpcPeerAvaLimitExceeded",
+        }
+    }
 }
 
 /// The gRPC status family of an error code, named after the status it maps to.
@@ -135,6 +230,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<&'static str>,
+    /// What API 3.0 would call it more precisely, where it does.
+    pub cause: Option<Cause>,
 }
 
 /// Longest message an error carries: messages quote what the caller sent,
@@ -155,6 +252,7 @@ impl ApiError {
             code,
             message: truncate_message(message.into(), MAX_MESSAGE_CHARS),
             field: None,
+            cause: None,
         }
     }
 
@@ -174,6 +272,22 @@ impl ApiError {
         )
     }
 
+    /// The same error, with the finer cause API 3.0 names.
+    pub fn because(self, cause: Cause) -> Self {
+        Self {
+            cause: Some(cause),
+            ..self
+        }
+    }
+
+    /// The API 3.0 code of this error: its cause's, else its code's.
+    pub fn api3_code(&self) -> &'static str {
+        match self.cause {
+            Some(cause) => cause.api3_code(),
+            None => self.code.api3_code(),
+        }
+    }
+
     /// The one error that hides its cause: the cause is logged, never sent.
     pub fn internal() -> Self {
         Self::new(
@@ -188,6 +302,110 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// API 3.0 codes that exist: the VPC SDK's `errorcodes.py`
+    /// (tencentcloud-sdk-python-vpc 3.1.193) and API 3.0's common codes
+    /// (TENCENT-WIRE.md 3.3, plus RequestSizeLimitExceeded).
+    const KNOWN_API3_CODES: &[&str] = &[
+        "AuthFailure.InvalidAuthorization",
+        "AuthFailure.SecretIdNotFound",
+        "AuthFailure.UnauthorizedOperation",
+        "InternalError",
+        "InvalidParameter",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Malformed",
+        "InvalidParameterValue.Range",
+        "InvalidParameterValue.VpcCidrConflict",
+        "LimitExceeded",
+        "LimitExceeded.VpcPeerAvaLimitExceeded",
+        "LimitExceeded.VpcPeerTotalLimitExceeded",
+        "MissingParameter",
+        "RequestSizeLimitExceeded",
+        "ResourceInUse",
+        "ResourceNotFound",
+        "ResourceUnavailable",
+        "UnauthorizedOperation.VpcPeerCidrConflict",
+        "UnsupportedOperation.VpcPeerAlreadyExist",
+        "UnsupportedOperation.VpcPeerCidrConflict",
+        "UnsupportedOperation.VpcPeerInvalidStateChange",
+        "UnsupportedOperation.VpcPeerPurviewError",
+        "UnsupportedRegion",
+    ];
+
+    const CAUSES: [Cause; 4] = [
+        Cause::PairOverlap,
+        Cause::PeerOverlap,
+        Cause::LivePeeringQuota,
+        Cause::ActivePeeringQuota,
+    ];
+
+    #[test]
+    fn every_code_has_a_real_api3_code_and_causes_refine_it() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code), "{code} twice in ALL");
+            assert!(KNOWN_API3_CODES.contains(&code.api3_code()), "{code}");
+        }
+        for cause in CAUSES {
+            assert!(KNOWN_API3_CODES.contains(&cause.api3_code()), "{cause:?}");
+        }
+        let plain = ApiError::new(ErrorCode::PeeringConnectionLimitExceeded, "m");
+        assert_eq!(plain.api3_code(), "LimitExceeded.VpcPeerTotalLimitExceeded");
+        assert_eq!(
+            plain.because(Cause::ActivePeeringQuota).api3_code(),
+            "LimitExceeded.VpcPeerAvaLimitExceeded"
+        );
+    }
+
+    /// README's error table is this table: every code, in order, with its
+    /// gRPC status and its API 3.0 codes (the code's own, and its causes').
+    #[test]
+    fn readme_shows_the_one_table() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("## Error codes\n")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("README has an Error codes section");
+        let rows: Vec<Vec<&str>> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| l.split(" | ").collect())
+            .collect();
+        assert_eq!(rows.len(), ErrorCode::ALL.len(), "one row per code");
+        for (code, row) in ErrorCode::ALL.iter().zip(&rows) {
+            assert_eq!(row[0], format!("| `{}`", code.as_str()));
+            let status = format!("{:?}", code.class());
+            let status: String = status
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                    sep.into_iter()
+                        .chain(std::iter::once(c.to_ascii_uppercase()))
+                })
+                .collect();
+            assert_eq!(row[1], status, "{code}");
+            let cell = row[2];
+            assert!(
+                cell.starts_with(&format!("`{}`", code.api3_code())),
+                "{code}: {cell}"
+            );
+            for cause in CAUSES {
+                let refines = match cause {
+                    Cause::PairOverlap | Cause::PeerOverlap => {
+                        *code == ErrorCode::PeeringConnectionVpcConflict
+                    }
+                    Cause::LivePeeringQuota | Cause::ActivePeeringQuota => {
+                        *code == ErrorCode::PeeringConnectionLimitExceeded
+                    }
+                };
+                if refines {
+                    assert!(cell.contains(cause.api3_code()), "{code}: {cell}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn long_messages_are_cut() {

@@ -2,7 +2,7 @@
 //! storage layer loads the facts, these functions decide.
 
 use super::cidr::{CidrBlock, first_overlap};
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, Cause, ErrorCode};
 use super::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -170,7 +170,8 @@ pub fn check_overlap_rules(
         return Err(conflict(format!(
             "{a} of {} overlaps {b} of {}",
             vpc.un_vpc_id, peer.un_vpc_id
-        )));
+        ))
+        .because(Cause::PairOverlap));
     }
     let crowded = |newcomer: &VpcBlocks, host: &VpcBlocks, peers: &[LivePeer]| {
         peers.iter().find_map(|p| {
@@ -179,6 +180,7 @@ pub fn check_overlap_rules(
                     "{a} of {} overlaps {b} of {}, already peered with {} by {}",
                     newcomer.un_vpc_id, p.other.un_vpc_id, host.un_vpc_id, p.peering_id
                 ))
+                .because(Cause::PeerOverlap)
             })
         })
     };
@@ -326,10 +328,12 @@ mod tests {
         let c = vpc("vpc-c", &["192.168.0.0/16", "10.0.5.0/24"]);
         let err = check_overlap_rules(&a, &c, &[], &[]).unwrap_err();
         assert_eq!(err.code, ErrorCode::PeeringConnectionVpcConflict);
+        assert_eq!(err.api3_code(), "UnsupportedOperation.VpcPeerCidrConflict");
         // the new peer overlaps a live peer of the caller's VPC
         let d = vpc("vpc-d", &["172.16.1.0/24"]);
         let err = check_overlap_rules(&a, &d, &[peer("pcx-1", b.clone())], &[]).unwrap_err();
         assert!(err.message.contains("pcx-1"), "{}", err.message);
+        assert_eq!(err.api3_code(), "UnauthorizedOperation.VpcPeerCidrConflict");
         // the caller's VPC overlaps a live peer of the peer VPC
         let e = vpc("vpc-e", &["10.0.128.0/17"]);
         let err = check_overlap_rules(&a, &d, &[], &[peer("pcx-2", e)]).unwrap_err();

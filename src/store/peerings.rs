@@ -14,6 +14,7 @@ use super::{
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
     cidr::CidrBlock,
+    error::Cause,
     ids::VpcRef,
     peering::{
         Action, LivePeer, PeeringState, Role, VpcBlocks, check_overlap_rules, check_quota,
@@ -168,7 +169,8 @@ fn check_rules(
                 id,
                 links.len() as i64,
                 limit,
-            )?;
+            )
+            .map_err(|err| err.because(Cause::LivePeeringQuota))?;
         }
         if active {
             let used = links.iter().filter(|l| l.active).count() as i64;
@@ -179,7 +181,8 @@ fn check_rules(
                 id,
                 used,
                 limit,
-            )?;
+            )
+            .map_err(|err| err.because(Cause::ActivePeeringQuota))?;
         }
     }
     Ok(())

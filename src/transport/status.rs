@@ -18,9 +18,14 @@ use crate::domain::{
 
 pub const ERROR_DOMAIN: &str = "vpcsim";
 
+/// `ErrorInfo.metadata` key of the API 3.0 code of the same fault, which can
+/// be finer than the code (see `domain::error::Cause`).
+pub const API3_CODE_KEY: &str = "api3_code";
+
 /// The status of `code`, with `message` after the code and, for a bad
-/// field, a `BadRequest` violation naming it.
-fn api_status(code: ErrorCode, message: String, field: Option<String>) -> Status {
+/// field, a `BadRequest` violation naming it. `api3_code` goes in the
+/// `ErrorInfo` metadata.
+fn api_status(code: ErrorCode, message: String, field: Option<String>, api3_code: &str) -> Status {
     let grpc_code = match code.class() {
         ErrorClass::InvalidArgument => Code::InvalidArgument,
         ErrorClass::NotFound => Code::NotFound,
@@ -32,7 +37,8 @@ fn api_status(code: ErrorCode, message: String, field: Option<String>) -> Status
         ErrorClass::Unavailable => Code::Unavailable,
         ErrorClass::Internal => Code::Internal,
     };
-    let mut details = ErrorDetails::with_error_info(code.as_str(), ERROR_DOMAIN, HashMap::new());
+    let metadata = HashMap::from([(API3_CODE_KEY.to_owned(), api3_code.to_owned())]);
+    let mut details = ErrorDetails::with_error_info(code.as_str(), ERROR_DOMAIN, metadata);
     if let Some(field) = field {
         details.add_bad_request_violation(field, message.clone());
     }
@@ -41,7 +47,13 @@ fn api_status(code: ErrorCode, message: String, field: Option<String>) -> Status
 
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Status {
-        api_status(err.code, err.message, err.field.map(str::to_owned))
+        let api3_code = err.api3_code();
+        api_status(
+            err.code,
+            err.message,
+            err.field.map(str::to_owned),
+            api3_code,
+        )
     }
 }
 
@@ -77,6 +89,7 @@ pub fn from_request_read_error(status: &Status) -> Option<Status> {
                 ErrorCode::RequestSizeLimitExceeded,
                 message,
                 None,
+                ErrorCode::RequestSizeLimitExceeded.api3_code(),
             ))
         }
         Code::Internal => {
@@ -97,7 +110,12 @@ pub fn from_request_read_error(status: &Status) -> Option<Status> {
                 ),
             };
             let message = truncate_message(message, MAX_MESSAGE_CHARS);
-            Some(api_status(ErrorCode::InvalidParameter, message, field))
+            Some(api_status(
+                ErrorCode::InvalidParameter,
+                message,
+                field,
+                ErrorCode::InvalidParameter.api3_code(),
+            ))
         }
         _ => None,
     }

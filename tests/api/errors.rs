@@ -4,7 +4,7 @@
 use tonic::{Code, Request};
 use vpcsim::proto::{self, State};
 
-use crate::helpers::{Act, TestApp, assert_error, authed, authed_in, bad_field, state};
+use crate::helpers::{Act, TestApp, api3_code, assert_error, authed, authed_in, bad_field, state};
 
 /// Two accounts with one VPC each, ready to peer.
 struct World {
@@ -442,6 +442,7 @@ async fn peering_connection_vpc_conflict() {
         Code::FailedPrecondition,
         "PeeringConnectionVpcConflict",
     );
+    assert_eq!(api3_code(&err), "UnsupportedOperation.VpcPeerCidrConflict");
     // An assistant block overlapping the other VPC's primary.
     let side = w.app.vpc(&w.bob, "192.168.0.0/16").await;
     w.app
@@ -493,6 +494,7 @@ async fn live_peers_of_one_vpc_must_not_overlap() {
         "{}",
         err.message()
     );
+    assert_eq!(api3_code(&err), "UnauthorizedOperation.VpcPeerCidrConflict");
     // From the other side: a VPC overlapping web cannot join db's peers.
     let carol = w.app.account("100003").await;
     let web_twin = w.app.vpc(&carol, "10.0.0.0/24").await;
@@ -719,6 +721,7 @@ async fn peering_connection_limit_exceeded() {
         Code::ResourceExhausted,
         "PeeringConnectionLimitExceeded",
     );
+    assert_eq!(api3_code(&err), "LimitExceeded.VpcPeerTotalLimitExceeded");
     // The active quota: same-account peerings count at once.
     w.app
         .set_quota("100001", "vpc-max-available-vpcpeers", 1)
@@ -739,6 +742,7 @@ async fn peering_connection_limit_exceeded() {
         Code::ResourceExhausted,
         "PeeringConnectionLimitExceeded",
     );
+    assert_eq!(api3_code(&err), "LimitExceeded.VpcPeerAvaLimitExceeded");
     assert_eq!(w.app.all_peerings(&w.alice).await.len(), 2);
 }
 

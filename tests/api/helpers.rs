@@ -268,6 +268,16 @@ pub fn assert_error(status: &Status, code: Code, tencent_code: &str) {
     assert_eq!(info.domain, "vpcsim");
 }
 
+/// The API 3.0 code `ErrorInfo` carries in its metadata.
+pub fn api3_code(status: &Status) -> String {
+    let details = status.get_error_details();
+    let info = details.error_info().expect("ErrorInfo in details");
+    info.metadata
+        .get("api3_code")
+        .cloned()
+        .unwrap_or_else(|| panic!("no api3_code in {info:?}"))
+}
+
 /// The field a `BadRequest` detail blames.
 pub fn bad_field(status: &Status) -> Option<String> {
     status
