@@ -40,6 +40,25 @@ pub enum SignatureError {
         "the request timestamp {timestamp} is more than five minutes from the server's clock ({now})"
     )]
     SignatureExpire { timestamp: i64, now: i64 },
+    /// No account has this SecretId.
+    #[error("no account has SecretId {0}")]
+    SecretIdNotFound(String),
+    /// Not something any SecretId could be.
+    #[error("the SecretId is not 1 to 128 printable characters without spaces")]
+    InvalidSecretId,
+}
+
+impl SignatureError {
+    /// The API 3.0 code of this failure.
+    pub fn api3_code(&self) -> &'static str {
+        match self {
+            Self::InvalidAuthorization(_) => "AuthFailure.InvalidAuthorization",
+            Self::SignatureFailure => "AuthFailure.SignatureFailure",
+            Self::SignatureExpire { .. } => "AuthFailure.SignatureExpire",
+            Self::SecretIdNotFound(_) => "AuthFailure.SecretIdNotFound",
+            Self::InvalidSecretId => "AuthFailure.InvalidSecretId",
+        }
+    }
 }
 
 /// A request as received, for signature checks.
@@ -237,6 +256,45 @@ pub fn verify_tc3(
         }
     }
     Err(SignatureError::SignatureFailure)
+}
+
+/// Authenticates a TC3-signed API 3.0 request for `service` as the real API
+/// does, in this order: a readable `Authorization`, a SecretId that could
+/// be one, an account that has it (`secret_key_of` gives its SecretKey), the
+/// signature, and last the timestamp against the simulator's clock `now`.
+/// Returns the SecretId.
+pub fn authenticate_tc3(
+    request: &ReceivedRequest<'_>,
+    service: &str,
+    now: Timestamp,
+    secret_key_of: impl FnOnce(&str) -> Option<String>,
+) -> Result<String, SignatureError> {
+    let header = request
+        .header("authorization")
+        .ok_or_else(|| invalid("the Authorization header is missing"))?;
+    let auth = parse_tc3_authorization(header)?;
+    if auth.service != service {
+        return Err(invalid(format!(
+            "the Credential's service is {:?}; this endpoint is {service:?}",
+            auth.service
+        )));
+    }
+    let timestamp = request
+        .header("x-tc-timestamp")
+        .ok_or_else(|| invalid("the X-TC-Timestamp header is missing"))?;
+    let id = &auth.secret_id;
+    if id.chars().count() > 128 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(SignatureError::InvalidSecretId);
+    }
+    let secret_key =
+        secret_key_of(id).ok_or_else(|| SignatureError::SecretIdNotFound(id.clone()))?;
+    verify_tc3(&secret_key, request, &auth, timestamp)?;
+    // verify_tc3 has read it as a number already.
+    let seconds: i64 = timestamp
+        .parse()
+        .map_err(|_| SignatureError::SignatureFailure)?;
+    check_timestamp(seconds, now)?;
+    Ok(auth.secret_id)
 }
 
 /// The signature methods of the older form.
@@ -560,6 +618,72 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn authentication_reports_each_failure_with_its_api3_code() {
+        let fixture = fixture();
+        let v = &fixture.vectors[0];
+        let headers = header_map(v);
+        let request = ReceivedRequest {
+            method: &v.method,
+            path: &v.path,
+            query: &v.query,
+            headers: &headers,
+            body: v.body.as_bytes(),
+        };
+        let now = fixture.timestamp;
+        let right = |_: &str| Some(v.secret_key.clone());
+        let code =
+            |request: &ReceivedRequest<'_>, now: i64, key: &dyn Fn(&str) -> Option<String>| {
+                authenticate_tc3(request, "vpc", now, key).map_err(|e| e.api3_code())
+            };
+        assert_eq!(
+            code(&request, now, &right),
+            Ok("AKIDvectors0000000000000000000000001".to_owned())
+        );
+        assert_eq!(
+            code(&request, now + 301, &right),
+            Err("AuthFailure.SignatureExpire")
+        );
+        assert_eq!(
+            code(&request, now, &|_| None),
+            Err("AuthFailure.SecretIdNotFound")
+        );
+        assert_eq!(
+            code(&request, now, &|_| Some("wrong".into())),
+            Err("AuthFailure.SignatureFailure")
+        );
+        assert_eq!(
+            authenticate_tc3(&request, "cvm", now, right).map_err(|e| e.api3_code()),
+            Err("AuthFailure.InvalidAuthorization")
+        );
+        let mut bad_id = headers.clone();
+        bad_id.insert(
+            "authorization",
+            v.headers["Authorization"]
+                .replace("AKIDvectors", "AKID\tvectors")
+                .parse()
+                .unwrap(),
+        );
+        let with_bad_id = ReceivedRequest {
+            headers: &bad_id,
+            ..request
+        };
+        assert_eq!(
+            code(&with_bad_id, now, &right),
+            Err("AuthFailure.InvalidSecretId")
+        );
+        let mut unsigned = headers.clone();
+        unsigned.remove("authorization");
+        let without = ReceivedRequest {
+            headers: &unsigned,
+            ..request
+        };
+        assert_eq!(
+            code(&without, now, &right),
+            Err("AuthFailure.InvalidAuthorization")
+        );
     }
 
     #[test]
