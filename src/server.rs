@@ -251,6 +251,7 @@ pub async fn run(
     let _ = stop_writer.send(());
     writer.await.context("the writer task failed")?;
     store.close().await;
+    lock.release();
     tracing::info!("vpcsim stopped");
     served.context("serving gRPC")
 }

@@ -85,6 +85,10 @@ async fn each_kind_of_violation_is_reported() {
             "pcx-spoke003",
         ),
         ("overlap", "UPDATE vpcs SET cidr_block = '10.0.0.0/12' WHERE vpc_id = 'gz_vpc_101'", "overlaps"),
+        // A block today's rules refuse (as an older vpcsim allowed) is
+        // reported, and still takes part in the overlap checks.
+        ("cidr", "UPDATE vpcs SET cidr_block = '10.0.0.0/8' WHERE vpc_id = 'gz_vpc_101'", "prefix from /12"),
+        ("overlap", "UPDATE vpcs SET cidr_block = '10.0.0.0/8' WHERE vpc_id = 'gz_vpc_101'", "overlaps"),
         ("peer-overlap", "UPDATE vpcs SET cidr_block = '10.1.0.0/24' WHERE vpc_id = 'gz_vpc_102'", "live peers of vpc-hub00001"),
         (
             "quota",

@@ -75,20 +75,22 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         }
         None => {
             let db = &args.target.db;
-            let created = !db.exists();
             let lock = DbLock::acquire(
                 &DbLocation::File(db.clone()),
                 Owner::Command {
                     name: "seed".into(),
                 },
             )?;
+            // Only once the lock is held: before, another seed may still be
+            // creating the file.
+            let created = !db.exists();
             let seeded = seed_file(&lock, &args, file, rows).await;
             // A seed that fails leaves no trace, not even a new empty file;
             // removed while the lock still keeps everyone else out.
             if seeded.is_err() && created {
                 remove_database(db);
             }
-            drop(lock);
+            lock.release();
             seeded?
         }
     };
@@ -104,9 +106,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
 }
 
 /// Removes a database file and its companions, for a seed that created it
-/// and then failed.
+/// and then failed. The lock file goes with `DbLock::release`.
 fn remove_database(db: &std::path::Path) {
-    let mut files = vec![db.to_path_buf(), crate::store::lock_path(db)];
+    let mut files = vec![db.to_path_buf()];
     for suffix in ["-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
         name.push(suffix);

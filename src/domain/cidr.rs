@@ -67,6 +67,17 @@ impl CidrBlock {
         }
     }
 
+    /// A block read back from storage: any IPv4 network, without the range
+    /// rules of `parse`. Rules tighten over time (10.0.0.0/8 was once
+    /// allowed); a block stored under older rules must still take part in
+    /// every overlap check, or a VPC holding it would look empty to them.
+    /// `vpcsim check` reports such blocks against today's rules.
+    pub fn parse_stored(text: &str) -> Option<CidrBlock> {
+        Ipv4Net::from_str(text)
+            .ok()
+            .map(|net| CidrBlock(net.trunc()))
+    }
+
     pub fn overlaps(&self, other: &CidrBlock) -> bool {
         self.0.contains(&other.0.network()) || other.0.contains(&self.0.network())
     }

@@ -53,7 +53,8 @@ pub fn check_clock_target(
         Some(newest) if target < newest.time => Err(ApiError::new(
             ErrorCode::InvalidParameterValueRange,
             format!(
-                "the clock cannot move back to {}: {} at {}, and nothing in the state may lie in                  the clock's future; Reset or RestoreSnapshot go back further",
+                "the clock cannot move back to {}: {} at {}, and nothing in the state may lie in \
+                 the clock's future; Reset or RestoreSnapshot go back further",
                 format_time(target),
                 newest.what,
                 format_time(newest.time)
@@ -138,11 +139,11 @@ mod tests {
             back.code,
             crate::domain::ErrorCode::InvalidParameterValueRange
         );
-        assert!(
-            back.message
-                .contains("vpc vpc-web00001 was created at 2016-01-06 20:56:07"),
-            "{}",
-            back.message
+        assert_eq!(
+            back.message,
+            "the clock cannot move back to 2016-01-06 20:56:06: vpc vpc-web00001 was created at \
+             2016-01-06 20:56:07, and nothing in the state may lie in the clock's future; Reset \
+             or RestoreSnapshot go back further"
         );
         assert!(check_clock_target(0, None).is_ok());
         assert!(check_clock_target(-1, None).is_err());

@@ -384,10 +384,10 @@ pub fn plan(
     let mut next_row = world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1;
     // Ids of the database that the file tried to define again (reported
     // once, at the VPC), and the file's own local names for its VPCs.
+    // Values are (node index, index in the file's `vpcs`).
     let mut clashed: HashSet<String> = HashSet::new();
-    let mut by_ref: HashMap<String, usize> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let n_file = |node: usize| node - world.vpcs.len();
+    let mut by_ref: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     let mut legacy_next: HashMap<&'static str, i64> = world.legacy_next.clone();
     let mut legacy_touched: HashSet<&'static str> = HashSet::new();
     for (i, spec) in scenario.vpcs.iter().enumerate() {
@@ -498,8 +498,11 @@ pub fn plan(
         };
         for (field, id) in [("vpc_id", &vpc_id), ("un_vpc_id", &un_vpc_id)] {
             match by_id.get(id) {
-                // The first owner keeps the id, so peerings naming it are
-                // checked against that VPC, not against this one.
+                // This VPC's own other id: one of the two has the wrong
+                // form, which is reported above.
+                Some(&n) if n == nodes.len() => {}
+                // Peerings that name a clashing id are checked against
+                // neither VPC: the clash is the one error to report.
                 Some(&n) if n < world.vpcs.len() => {
                     check.error(at(field), format!("vpc {id} is already in the database"));
                     clashed.insert(id.clone());
@@ -516,22 +519,19 @@ pub fn plan(
         if let Some(reference) = &spec.reference {
             if let Some(message) = reference_problem(reference) {
                 check.error(at("ref"), message);
-            } else if let Some(&n) = by_ref.get(reference) {
+            } else if let Some(&(_, j)) = by_ref.get(reference) {
                 check.error(
                     at("ref"),
-                    format!(
-                        "ref {reference} is defined twice: vpcs[{}] has it too",
-                        n_file(n)
-                    ),
+                    format!("ref {reference} is defined twice: vpcs[{j}] has it too"),
                 );
             } else {
-                by_ref.insert(reference.clone(), nodes.len());
+                by_ref.insert(reference.clone(), (nodes.len(), i));
             }
         }
         by_name
             .entry(spec.vpc_name.clone())
             .or_default()
-            .push(nodes.len());
+            .push((nodes.len(), i));
         let label = spec
             .reference
             .clone()
@@ -604,19 +604,20 @@ pub fn plan(
         // An id first, then a ref, then a name that only one VPC of the
         // file has.
         let find = |field: &str, text: &str, check: &mut Checker| {
-            if let Some(&n) = by_id.get(text).or_else(|| by_ref.get(text)) {
-                return Some(n);
-            }
             if clashed.contains(text) {
                 return None;
             }
+            if let Some(&n) = by_id.get(text) {
+                return Some(n);
+            }
+            if let Some(&(n, _)) = by_ref.get(text) {
+                return Some(n);
+            }
             match by_name.get(text).map(Vec::as_slice) {
-                Some([n]) => Some(*n),
+                Some([(n, _)]) => Some(*n),
                 Some(many) => {
-                    let holders: Vec<String> = many
-                        .iter()
-                        .map(|n| format!("vpcs[{}]", n_file(*n)))
-                        .collect();
+                    let holders: Vec<String> =
+                        many.iter().map(|(_, j)| format!("vpcs[{j}]")).collect();
                     check.error(
                         at(field),
                         format!(

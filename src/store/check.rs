@@ -117,9 +117,13 @@ pub async fn check(
         }
         let mut parsed = Vec::new();
         for text in std::iter::once(vpc.cidr_block.clone()).chain(vpc.assistant_blocks()) {
-            match CidrBlock::parse(&text, "cidr_block") {
-                Ok(b) => parsed.push(b),
-                Err(e) => report("cidr", format!("vpc {}: {}", vpc.un_vpc_id, e.message)),
+            if let Err(e) = CidrBlock::parse(&text, "cidr_block") {
+                report("cidr", format!("vpc {}: {}", vpc.un_vpc_id, e.message));
+            }
+            // Against today's rules above; in every overlap check below
+            // whatever network it is, so one bad block hides no overlap.
+            if let Some(b) = CidrBlock::parse_stored(&text) {
+                parsed.push(b);
             }
         }
         if let Some((a, b)) = first_overlap_within(&parsed) {

@@ -60,7 +60,7 @@ pub(super) async fn live_peers(
             |(peering_row_id, peering_id, other_row_id, un_vpc_id, cidr, assistants)| {
                 let blocks = std::iter::once(cidr.as_str())
                     .chain(assistants.split(',').filter(|b| !b.is_empty()))
-                    .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+                    .filter_map(CidrBlock::parse_stored)
                     .collect();
                 LiveRow {
                     peering_row_id,

@@ -32,8 +32,8 @@ impl Vpc {
         split_blocks(&self.assistant_cidr_blocks)
     }
 
-    /// The primary block and every assistant block, parsed. Stored blocks were
-    /// validated on the way in; one that no longer parses is skipped.
+    /// The primary block and every assistant block, parsed as stored (see
+    /// `CidrBlock::parse_stored`); text that is no network at all is skipped.
     pub fn all_blocks(&self) -> Vec<CidrBlock> {
         std::iter::once(self.cidr_block.as_str())
             .chain(
@@ -41,7 +41,7 @@ impl Vpc {
                     .split(',')
                     .filter(|b| !b.is_empty()),
             )
-            .filter_map(|b| CidrBlock::parse(b, "cidr_block").ok())
+            .filter_map(CidrBlock::parse_stored)
             .collect()
     }
 }

@@ -637,3 +637,44 @@ async fn merging_an_id_the_database_has_says_so_and_nothing_more() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn one_id_given_as_both_ids_is_an_error_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let text = "accounts:\n  - {uin: 1, name: a}\n\
+        vpcs:\n  - {uin: 1, vpc_name: a, cidr_block: 10.1.0.0/16, vpc_id: gz_vpc_1, un_vpc_id: gz_vpc_1}\n";
+    let err = app.load(text, "same.yaml", false).await.unwrap_err();
+    assert!(
+        err.message()
+            .contains("vpcs[0].un_vpc_id: \"gz_vpc_1\" is not a unique vpc id"),
+        "{}",
+        err.message()
+    );
+    // The server still writes.
+    app.account("2").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn errors_name_the_files_own_vpc_indexes_and_a_clash_is_reported_once() {
+    let text = "accounts:\n  - {uin: 1, name: a}\n  - {uin: 2, name: b}\n\
+        vpcs:\n  - {uin: 1, vpc_name: lost, cidr_block: 10.0.0.0/16, region: mars}\n  \
+        - {uin: 1, vpc_name: web, cidr_block: 10.1.0.0/16}\n  \
+        - {uin: 2, vpc_name: shared, cidr_block: 10.2.0.0/16}\n  - {uin: 2, vpc_name: shared, cidr_block: 10.3.0.0/16}\n\
+        peerings:\n  - {peering_connection_name: p, vpc_id: web, peer_vpc_id: shared, state: PENDING}\n";
+    let err = load_fresh(text, "idx.yaml").await.unwrap_err();
+    assert!(err.contains("shared names vpcs[2] and vpcs[3]"), "{err}");
+
+    let app = TestApp::spawn().await;
+    app.load(&example("quickstart.yaml"), "quickstart.yaml", false)
+        .await
+        .unwrap();
+    // The clashing id, and a peering that names it: one error, at the VPC.
+    let text = "vpcs:\n  - {uin: 100002, vpc_name: again, cidr_block: 10.1.0.0/16, un_vpc_id: vpc-db000001}\n\
+        peerings:\n  - {peering_connection_name: p, vpc_id: gz_vpc_1, peer_vpc_id: vpc-db000001, state: PENDING}\n";
+    let err = app.load(text, "clash.yaml", false).await.unwrap_err();
+    let lines: Vec<&str> = err.message().lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("is already in the database"), "{lines:?}");
+    app.stop().await;
+}
