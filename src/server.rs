@@ -12,7 +12,10 @@ use std::{
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
-use tonic::transport::{Server, server::TcpIncoming};
+use tonic::{
+    service::Routes,
+    transport::{Server, server::TcpIncoming},
+};
 
 use crate::{
     domain::region::Region,
@@ -22,7 +25,8 @@ use crate::{
     },
     store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
     transport::{
-        AppState, admin::AdminApi, context::RequestContextLayer, peering::PeeringApi, vpc::VpcApi,
+        AppState, admin::AdminApi, api3, context::RequestContextLayer, peering::PeeringApi,
+        vpc::VpcApi,
     },
 };
 
@@ -216,26 +220,31 @@ pub async fn run(
     // TCP_NODELAY: without it a response written in several pieces waits for
     // the client's delayed ACK, some 40 ms per call.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
+    // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
+    let grpc = Routes::new(
+        PeeringServiceServer::new(PeeringApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        VpcServiceServer::new(VpcApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        AdminServiceServer::new(AdminApi::new(state.clone()))
+            .max_decoding_message_size(MAX_SCENARIO_BYTES)
+            .max_encoding_message_size(MAX_SCENARIO_BYTES),
+    )
+    .add_service(health_service)
+    .add_service(reflection_v1)
+    .add_service(reflection_v1alpha);
+    let routes = Routes::from(grpc.into_axum_router().merge(api3::routes(state)));
     let serve = Server::builder()
+        .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
         .max_concurrent_streams(MAX_CALLS_PER_CONNECTION as u32)
         .layer(RequestContextLayer)
-        .add_service(
-            PeeringServiceServer::new(PeeringApi::new(state.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-        )
-        .add_service(
-            VpcServiceServer::new(VpcApi::new(state.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-        )
-        .add_service(
-            AdminServiceServer::new(AdminApi::new(state))
-                .max_decoding_message_size(MAX_SCENARIO_BYTES)
-                .max_encoding_message_size(MAX_SCENARIO_BYTES),
-        )
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
+        .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown);
     // Graceful shutdown waits for every connection to close; a client that
     // keeps an idle connection open must not hold the server forever.

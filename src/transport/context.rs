@@ -105,7 +105,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let method = request.uri().path().to_owned();
+        // An API 3.0 call is named by its action, which travels in a header.
+        let method = match request.headers().get("x-tc-action") {
+            Some(action) if request.uri().path() == "/" => {
+                format!("api3/{}", action.to_str().unwrap_or("?"))
+            }
+            _ => request.uri().path().to_owned(),
+        };
         let info = Arc::new(CallInfo {
             request_id: new_request_id(),
             method: method.clone(),

@@ -2,6 +2,7 @@
 //! error mapping, request ids and call logs.
 
 pub mod admin;
+pub mod api3;
 pub mod auth;
 pub mod context;
 pub mod control;

@@ -230,6 +230,32 @@ fn tc3_signature(
     )))
 }
 
+/// The `Authorization` header a client sends for `request`: what the SDKs
+/// compute, for vpcsim's own tests and load generator.
+pub fn tc3_authorization(
+    secret_id: &str,
+    secret_key: &str,
+    service: &str,
+    request: &ReceivedRequest<'_>,
+    timestamp: i64,
+) -> Result<String, SignatureError> {
+    let date = chrono::DateTime::from_timestamp(timestamp, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| invalid("timestamp out of range"))?;
+    let auth = Tc3Authorization {
+        secret_id: secret_id.to_owned(),
+        date,
+        service: service.to_owned(),
+        signed_headers: vec!["content-type".into(), "host".into()],
+        signature: String::new(),
+    };
+    let signature = tc3_signature(secret_key, request, &auth, &timestamp.to_string(), false)?;
+    Ok(format!(
+        "{TC3_ALGORITHM} Credential={secret_id}/{}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={signature}",
+        auth.date
+    ))
+}
+
 /// Verifies a TC3 signature. `timestamp` is the `X-TC-Timestamp` header as
 /// sent; the credential's date must be its UTC date. The clock is checked
 /// separately (`check_timestamp`), after the signature, so that a stale but

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on 127.0.0.1:0, a SQLite file in a temp
 //! dir, the generated tonic clients.
 
+mod api3;
 mod auth_matrix;
 mod bad_input;
 mod concurrency;

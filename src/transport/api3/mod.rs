@@ -1,0 +1,196 @@
+//! Tencent Cloud API 3.0 (`vpc`, version 2017-03-12) over HTTP, on the port
+//! that serves gRPC: `POST /` with a JSON body (or the SDKs' `GET /?...`
+//! form), signed with TC3-HMAC-SHA256, answered with the API's envelope.
+//! The same store, rules and state as the gRPC services: only the wire
+//! differs. The envelope follows what the SDKs require (TENCENT-WIRE.md
+//! 2.5): HTTP 200 for every API error, `Content-Type: application/json`
+//! exactly, and the error under `Response.Error`.
+//!
+//! This endpoint is being built up: it answers the peering actions that
+//! `actions` lists; any other action is `InvalidAction`.
+
+mod actions;
+mod params;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    response::Response,
+    routing::any,
+};
+use http::{HeaderValue, Method, StatusCode, header::CONTENT_TYPE};
+use serde_json::{Map, Value, json};
+
+use super::{
+    auth::AppState,
+    context::CallInfo,
+    signing::{ReceivedRequest, authenticate_tc3, parse_tc3_authorization},
+};
+use crate::{
+    domain::{ApiError, region::Region},
+    store::Actor,
+};
+
+/// The service name requests are signed for.
+pub const SERVICE: &str = "vpc";
+/// The one API version served.
+pub const VERSION: &str = "2017-03-12";
+/// The largest request body read: the real API's limit for a JSON request.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// An API 3.0 error: its code and message, as `Response.Error` carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api3Error {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Api3Error {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Api3Error {
+    fn from(err: ApiError) -> Self {
+        Self {
+            code: err.api3_code(),
+            message: err.message,
+        }
+    }
+}
+
+/// Who is calling, and where, once authenticated.
+pub struct Call {
+    pub actor: Actor,
+    pub region: Region,
+}
+
+/// The routes of the API 3.0 endpoint, to merge beside the gRPC ones.
+pub fn routes(state: Arc<AppState>) -> Router {
+    Router::new().route("/", any(handle)).with_state(state)
+}
+
+async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let info = request.extensions().get::<Arc<CallInfo>>().cloned();
+    let request_id = info
+        .as_ref()
+        .map(|i| i.request_id.clone())
+        .unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let outcome = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => serve(&state, &parts, &body, info.as_deref(), &request_id).await,
+        Err(_) => Err(Api3Error::new(
+            "RequestSizeLimitExceeded",
+            format!("the request body is over {MAX_BODY_BYTES} bytes"),
+        )),
+    };
+    let response = match outcome {
+        Ok(mut fields) => {
+            fields.insert("RequestId".into(), Value::String(request_id));
+            json!({ "Response": fields })
+        }
+        Err(err) => {
+            tracing::info!(code = err.code, request_id = %request_id, "api3 error");
+            json!({ "Response": {
+                "Error": { "Code": err.code, "Message": err.message },
+                "RequestId": request_id,
+            }})
+        }
+    };
+    let mut out = Response::new(Body::from(response.to_string()));
+    *out.status_mut() = StatusCode::OK;
+    // Exactly this: the Python SDK reads an error only from a body served
+    // as `application/json` (or text/plain), without a charset.
+    out.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out
+}
+
+async fn serve(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: &[u8],
+    info: Option<&CallInfo>,
+    request_id: &str,
+) -> Result<Map<String, Value>, Api3Error> {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if parts.method != Method::POST && parts.method != Method::GET {
+        return Err(Api3Error::new(
+            "UnsupportedProtocol",
+            format!("method {} is not POST or GET", parts.method),
+        ));
+    }
+    let action = header("x-tc-action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| Api3Error::new("MissingParameter", "the X-TC-Action header is missing"))?
+        .to_owned();
+    match header("x-tc-version") {
+        Some(VERSION) => {}
+        Some(other) => {
+            return Err(Api3Error::new(
+                "NoSuchVersion",
+                format!("version {other:?} of vpc is not served; use {VERSION}"),
+            ));
+        }
+        None => {
+            return Err(Api3Error::new(
+                "MissingParameter",
+                "the X-TC-Version header is missing",
+            ));
+        }
+    }
+
+    let query = parts.uri.query().unwrap_or("");
+    let received = ReceivedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body,
+    };
+    // The account first (a read), then the signature check, which is pure.
+    let secret_id = header("authorization")
+        .and_then(|a| parse_tc3_authorization(a).ok())
+        .map(|a| a.secret_id);
+    let account = match &secret_id {
+        Some(id) => state.store.account_by_secret_id(id).await?,
+        None => None,
+    };
+    let now = state.store.clock.now();
+    authenticate_tc3(&received, SERVICE, now, |_| {
+        account.as_ref().map(|a| a.secret_key.clone())
+    })
+    .map_err(|err| Api3Error::new(err.api3_code(), err.to_string()))?;
+    let Some(account) = account else {
+        // authenticate_tc3 refuses a request without one.
+        return Err(Api3Error::new("InternalError", "internal error"));
+    };
+    if let Some(info) = info {
+        info.set_caller(&account.uin);
+    }
+    let region = match header("x-tc-region").filter(|r| !r.is_empty()) {
+        None => state.default_region,
+        Some(name) => Region::parse(name)?,
+    };
+    let params = if parts.method == Method::GET {
+        params::from_query(query)?
+    } else {
+        params::from_json(body)?
+    };
+    let call = Call {
+        actor: Actor {
+            uin: account.uin.clone(),
+            request_id: request_id.to_owned(),
+            client_token: None,
+        },
+        region,
+    };
+    actions::run(state, &call, &action, params).await
+}

@@ -1,0 +1,230 @@
+//! An action's parameters: a JSON object (POST), or the SDKs' flattened
+//! query form (GET: `Filters.0.Name=state&Filters.0.Values.0=ACTIVE`), read
+//! field by field with the API's codes for a missing, mistyped or unknown
+//! parameter.
+
+use serde_json::{Map, Value};
+
+use super::Api3Error;
+
+/// Parameters of a POST: the body, a JSON object.
+pub fn from_json(body: &[u8]) -> Result<Map<String, Value>, Api3Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Api3Error::new(
+            "InvalidParameter",
+            "the request body must be a JSON object",
+        )),
+        Err(err) => Err(Api3Error::new(
+            "InvalidParameter",
+            format!("the request body is not valid JSON: {err}"),
+        )),
+    }
+}
+
+/// Parameters of a GET: the query, unflattened (`A.0.B=x` is `{"A": [{"B": "x"}]}`).
+pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
+    let mut root = Value::Object(Map::new());
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let mut node = &mut root;
+        let steps: Vec<&str> = key.split('.').collect();
+        for (i, step) in steps.iter().enumerate() {
+            let last = i + 1 == steps.len();
+            let next_is_index = steps.get(i + 1).is_some_and(|s| s.parse::<usize>().is_ok());
+            let empty = || {
+                if next_is_index {
+                    Value::Array(Vec::new())
+                } else {
+                    Value::Object(Map::new())
+                }
+            };
+            node = match (node, step.parse::<usize>()) {
+                (Value::Array(items), Ok(index)) => {
+                    if index > items.len() || index > 1000 {
+                        return Err(Api3Error::new(
+                            "InvalidParameter",
+                            format!("parameter {key}: list indexes must count up from 0"),
+                        ));
+                    }
+                    if index == items.len() {
+                        items.push(if last { Value::Null } else { empty() });
+                    }
+                    &mut items[index]
+                }
+                (Value::Object(map), _) => map
+                    .entry((*step).to_owned())
+                    .or_insert_with(|| if last { Value::Null } else { empty() }),
+                _ => {
+                    return Err(Api3Error::new(
+                        "InvalidParameter",
+                        format!("parameter {key} mixes a list and a field"),
+                    ));
+                }
+            };
+            if last {
+                *node = Value::String(value.clone().into_owned());
+            }
+        }
+    }
+    match root {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// One `Filters` entry: its name and values.
+pub type Filter = (String, Vec<String>);
+
+/// An action's parameters, taken one by one; what is left at the end is
+/// unknown to the action.
+pub struct Params {
+    action: String,
+    map: Map<String, Value>,
+}
+
+fn mistyped(name: &str, what: &str) -> Api3Error {
+    Api3Error::new(
+        "InvalidParameter",
+        format!("parameter {name} must be {what}"),
+    )
+}
+
+impl Params {
+    pub fn new(action: &str, map: Map<String, Value>) -> Self {
+        Self {
+            action: action.to_owned(),
+            map,
+        }
+    }
+
+    /// A string parameter; JSON null counts as absent.
+    pub fn string(&mut self, name: &str) -> Result<Option<String>, Api3Error> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(mistyped(name, "a string")),
+        }
+    }
+
+    pub fn required_string(&mut self, name: &str) -> Result<String, Api3Error> {
+        self.string(name)?.filter(|s| !s.is_empty()).ok_or_else(|| {
+            Api3Error::new("MissingParameter", format!("parameter {name} is required"))
+        })
+    }
+
+    /// An integer parameter: a JSON number, or digits in a string (the GET
+    /// form has only strings).
+    pub fn integer(&mut self, name: &str) -> Result<Option<i64>, Api3Error> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| mistyped(name, "an integer")),
+            Some(Value::String(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| mistyped(name, "an integer")),
+            Some(_) => Err(mistyped(name, "an integer")),
+        }
+    }
+
+    /// A list of strings.
+    pub fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>, Api3Error> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(mistyped(name, "a list of strings")),
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(mistyped(name, "a list of strings")),
+        }
+    }
+
+    /// `Filters`: `[{"Name": ..., "Values": [...]}]`.
+    pub fn filters(&mut self) -> Result<Option<Vec<Filter>>, Api3Error> {
+        let Some(value) = self.map.remove("Filters") else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(mistyped("Filters", "a list of {Name, Values}"));
+        };
+        let mut filters = Vec::new();
+        for item in items {
+            let Value::Object(map) = item else {
+                return Err(Api3Error::new(
+                    "InvalidParameter.FilterNotDict",
+                    "each filter must be an object {Name, Values}",
+                ));
+            };
+            let mut filter = Params::new(&self.action, map);
+            let name = filter.required_string("Name")?;
+            let values = filter.strings("Values")?.ok_or_else(|| {
+                Api3Error::new("MissingParameter", "parameter Filters.Values is required")
+            })?;
+            filter.finish()?;
+            filters.push((name, values));
+        }
+        Ok(Some(filters))
+    }
+
+    /// Any parameter, as sent.
+    pub fn raw(&mut self, name: &str) -> Option<Value> {
+        self.map.remove(name).filter(|v| !v.is_null())
+    }
+
+    /// Refuses what the action does not take.
+    pub fn finish(self) -> Result<(), Api3Error> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(name) => Err(Api3Error::new(
+                "UnknownParameter",
+                format!("{} takes no parameter {name}", self.action),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_get_form_unflattens_lists_and_objects() {
+        let map = from_query(
+            "Filters.0.Name=state&Filters.0.Values.0=ACTIVE&Filters.0.Values.1=PENDING&Limit=5&PeeringConnectionIds.0=pcx-1",
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(map),
+            json!({
+                "Filters": [{"Name": "state", "Values": ["ACTIVE", "PENDING"]}],
+                "Limit": "5",
+                "PeeringConnectionIds": ["pcx-1"],
+            })
+        );
+        assert!(from_query("A.1=x").is_err());
+        assert!(from_query("A.0=x&A.B=y").is_err());
+    }
+
+    #[test]
+    fn parameters_are_typed_and_the_unknown_refused() {
+        let map = from_json(br#"{"Limit": 5, "Offset": "2", "Name": 3, "Extra": true}"#).unwrap();
+        let mut p = Params::new("DescribeX", map);
+        assert_eq!(p.integer("Limit").unwrap(), Some(5));
+        assert_eq!(p.integer("Offset").unwrap(), Some(2));
+        assert_eq!(p.string("Name").unwrap_err().code, "InvalidParameter");
+        assert_eq!(p.finish().unwrap_err().code, "UnknownParameter");
+        assert_eq!(from_json(b"[1]").unwrap_err().code, "InvalidParameter");
+        assert_eq!(from_json(b"{").unwrap_err().code, "InvalidParameter");
+        assert!(from_json(b"").unwrap().is_empty());
+    }
+}

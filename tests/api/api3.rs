@@ -1,0 +1,342 @@
+//! Tencent Cloud API 3.0 on the gRPC port: real HTTP/1.1 requests, signed
+//! with TC3-HMAC-SHA256 (the Python SDK's own signatures are checked in
+//! src/transport/signing.rs), on the same state as gRPC.
+
+use serde_json::{Value, json};
+use tonic::Code;
+use vpcsim::{proto, transport::signing};
+
+use crate::helpers::{TestApp, assert_error, state};
+
+/// One raw HTTP/1.1 exchange.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn error_code(&self) -> Option<&str> {
+        self.body["Response"]["Error"]["Code"].as_str()
+    }
+}
+
+/// What to send besides the action and body.
+struct Send<'a> {
+    secret_id: &'a str,
+    secret_key: &'a str,
+    version: &'a str,
+    timestamp: i64,
+}
+
+impl<'a> Send<'a> {
+    fn as_account(secret_id: &'a str, secret_key: &'a str) -> Self {
+        Send {
+            secret_id,
+            secret_key,
+            version: "2017-03-12",
+            timestamp: chrono::Utc::now().timestamp(),
+        }
+    }
+}
+
+async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.addr.to_string();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    headers.insert("host", host.parse().unwrap());
+    let request = signing::ReceivedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let authorization = signing::tc3_authorization(
+        send.secret_id,
+        send.secret_key,
+        "vpc",
+        &request,
+        send.timestamp,
+    )
+    .unwrap();
+    let raw = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: {action}\r\n\
+         X-TC-Version: {}\r\nX-TC-Region: ap-guangzhou\r\nX-TC-Timestamp: {}\r\nAuthorization: {authorization}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        send.version,
+        send.timestamp,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8(answer).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_str(body).unwrap_or(Value::Null),
+    }
+}
+
+/// Two accounts with one VPC each, made through gRPC.
+async fn two_accounts(app: &TestApp) -> (String, proto::Vpc, proto::Vpc) {
+    for (uin, key) in [("100001", "alice-key"), ("100002", "bob-key")] {
+        app.admin()
+            .create_account(app.admin_req(proto::CreateAccountRequest {
+                uin: uin.into(),
+                name: format!("a{uin}"),
+                secret_id: format!("AKID{uin}"),
+                secret_key: key.into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap();
+    }
+    let web = app.vpc("AKID100001", "10.0.0.0/16").await;
+    let db = app.vpc("AKID100002", "10.1.0.0/16").await;
+    (String::from("AKID100001"), web, db)
+}
+
+#[tokio::test]
+async fn sdk_shaped_calls_share_state_with_grpc() {
+    let app = TestApp::spawn().await;
+    let (_, web, db) = two_accounts(&app).await;
+    let alice = Send::as_account("AKID100001", "alice-key");
+    let bob = Send::as_account("AKID100002", "bob-key");
+
+    let body = json!({
+        "SourceVpcId": web.vpc_id, "PeeringConnectionName": "web-db",
+        "DestinationVpcId": db.un_vpc_id, "DestinationUin": "100002",
+        "DestinationRegion": "ap-guangzhou", "Bandwidth": 0,
+    })
+    .to_string();
+    let created = call(&app, &alice, "CreateVpcPeeringConnection", &body).await;
+    assert_eq!(created.status, 200);
+    assert_eq!(created.header("content-type"), Some("application/json"));
+    let id = created.body["Response"]["PeeringConnectionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned();
+    // RequestId is the call's x-request-id.
+    assert_eq!(
+        created.body["Response"]["RequestId"].as_str(),
+        created.header("x-request-id")
+    );
+
+    // gRPC sees the request; bob accepts over HTTP; gRPC sees it ACTIVE.
+    let seen = app.all_peerings("AKID100002").await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].peering_connection_id, id);
+    let accept = json!({"PeeringConnectionId": id}).to_string();
+    let accepted = call(&app, &bob, "AcceptVpcPeeringConnection", &accept).await;
+    assert_eq!(
+        accepted.body["Response"].as_object().map(|o| o.len()),
+        Some(1),
+        "{}",
+        accepted.body
+    );
+    assert_eq!(
+        state(&app.all_peerings("AKID100001").await[0]),
+        proto::State::Active
+    );
+
+    // Describe with the SDK model's fields and types.
+    let described = call(
+        &app,
+        &alice,
+        "DescribeVpcPeeringConnections",
+        r#"{"Filters": [{"Name": "state", "Values": ["ACTIVE", "PENDING"]}], "Limit": 5}"#,
+    )
+    .await;
+    let response = &described.body["Response"];
+    assert_eq!(response["TotalCount"], 1, "{response}");
+    let item = &response["PeerConnectionSet"][0];
+    assert_eq!(item["PeeringConnectionId"], id.as_str());
+    assert_eq!(item["State"], "ACTIVE");
+    assert_eq!(item["SourceVpcId"], web.un_vpc_id.as_str());
+    assert_eq!(item["DestinationVpcId"], db.un_vpc_id.as_str());
+    assert_eq!(item["SourceUin"], 100001);
+    assert_eq!(item["DestinationUin"], 100002);
+    assert_eq!(item["SourceRegion"], "gz");
+    assert!(
+        item["AppId"].is_i64() && item["Bandwidth"].is_i64(),
+        "{item}"
+    );
+
+    // A rule broken over HTTP gets the API 3.0 code, and changes nothing.
+    let overlap = app.vpc("AKID100002", "10.0.0.0/24").await;
+    let body = json!({
+        "SourceVpcId": web.un_vpc_id, "PeeringConnectionName": "clash",
+        "DestinationVpcId": overlap.un_vpc_id, "DestinationUin": "100002",
+        "DestinationRegion": "ap-guangzhou",
+    })
+    .to_string();
+    let refused = call(&app, &alice, "CreateVpcPeeringConnection", &body).await;
+    assert_eq!(refused.status, 200);
+    assert_eq!(
+        refused.error_code(),
+        Some("UnsupportedOperation.VpcPeerCidrConflict")
+    );
+    assert_eq!(app.all_peerings("AKID100001").await.len(), 1);
+    // A peering another account cannot see reads as not found.
+    let carol_key = "carol-key";
+    app.admin()
+        .create_account(app.admin_req(proto::CreateAccountRequest {
+            uin: "100003".into(),
+            name: "carol".into(),
+            secret_id: "AKID100003".into(),
+            secret_key: carol_key.into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let carol = Send::as_account("AKID100003", carol_key);
+    let hidden = call(&app, &carol, "DeleteVpcPeeringConnection", &accept).await;
+    assert_eq!(hidden.error_code(), Some("ResourceNotFound"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_the_real_apis_codes_in_its_envelope() {
+    let app = TestApp::spawn().await;
+    two_accounts(&app).await;
+    let alice = Send::as_account("AKID100001", "alice-key");
+    let cases: Vec<(Send, &str, &str, &str)> = vec![
+        (
+            Send::as_account("AKID100001", "wrong"),
+            "DescribeVpcPeeringConnections",
+            "{}",
+            "AuthFailure.SignatureFailure",
+        ),
+        (
+            Send::as_account("AKIDnobody", "x"),
+            "DescribeVpcPeeringConnections",
+            "{}",
+            "AuthFailure.SecretIdNotFound",
+        ),
+        (
+            Send {
+                timestamp: chrono::Utc::now().timestamp() - 600,
+                ..Send::as_account("AKID100001", "alice-key")
+            },
+            "DescribeVpcPeeringConnections",
+            "{}",
+            "AuthFailure.SignatureExpire",
+        ),
+        (
+            Send {
+                version: "2020-01-01",
+                ..Send::as_account("AKID100001", "alice-key")
+            },
+            "DescribeVpcPeeringConnections",
+            "{}",
+            "NoSuchVersion",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "RunInstances",
+            "{}",
+            "InvalidAction",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "DescribeVpcPeeringConnections",
+            r#"{"Colour": "red"}"#,
+            "UnknownParameter",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "DescribeVpcPeeringConnections",
+            "{not json",
+            "InvalidParameter",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "DescribeVpcPeeringConnections",
+            r#"{"Limit": "many"}"#,
+            "InvalidParameter",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "DescribeVpcPeeringConnections",
+            r#"{"Limit": 0}"#,
+            "InvalidParameterValue.Range",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "DescribeVpcPeeringConnections",
+            r#"{"PeeringConnectionIds": ["pcx-12345678"], "Filters": []}"#,
+            "InvalidParameter.Coexist",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "AcceptVpcPeeringConnection",
+            "{}",
+            "MissingParameter",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "AcceptVpcPeeringConnection",
+            r#"{"PeeringConnectionId": "pcx-12345678"}"#,
+            "ResourceNotFound",
+        ),
+        (
+            Send::as_account("AKID100001", "alice-key"),
+            "AcceptVpcPeeringConnection",
+            r#"{"PeeringConnectionId": "nope"}"#,
+            "InvalidParameterValue.Malformed",
+        ),
+    ];
+    for (send, action, body, code) in &cases {
+        let answer = call(&app, send, action, body).await;
+        assert_eq!(answer.status, 200, "{action} {body}");
+        assert_eq!(answer.header("content-type"), Some("application/json"));
+        assert_eq!(
+            answer.error_code(),
+            Some(*code),
+            "{action} {body}: {}",
+            answer.body
+        );
+        assert!(answer.body["Response"]["Error"]["Message"].is_string());
+        assert!(answer.body["Response"]["RequestId"].is_string());
+    }
+    // Nothing of that reached the state; gRPC still answers as before.
+    let empty = call(&app, &alice, "DescribeVpcPeeringConnections", "{}").await;
+    assert_eq!(empty.body["Response"]["TotalCount"], 0);
+    let err = app
+        .peering()
+        .accept_vpc_peering_connection(crate::helpers::authed(
+            "AKID100001",
+            proto::AcceptVpcPeeringConnectionRequest {
+                peering_connection_id: "pcx-12345678".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::NotFound, "InvalidPeeringConnection.NotFound");
+    app.stop().await;
+}

@@ -1,0 +1,176 @@
+"""Drives vpcsim's API 3.0 endpoint with the real Tencent Cloud Python SDK
+(tencentcloud-sdk-python-vpc), as a team's code under test would: only the
+endpoint differs. .ci/run installs the SDK into a venv and runs:
+
+    python tests/compat/tencent_sdk.py target/release/vpcsim
+
+Exits non-zero, naming the step, on the first difference.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from unittest import mock
+
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.vpc.v20170312 import models, vpc_client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def start(binary):
+    server = subprocess.Popen(
+        [binary, "serve", "--db", ":memory:", "--listen", "127.0.0.1:0", "--log-format", "json",
+         "--scenario", os.path.join(HERE, "sdk-scenario.yaml")],
+        stderr=subprocess.PIPE, text=True)
+    for line in server.stderr:
+        event = json.loads(line)
+        if event.get("message") == "vpcsim serving":
+            return server, event["addr"]
+    raise SystemExit("vpcsim did not start")
+
+
+class Run:
+    def __init__(self, addr):
+        self.addr = addr
+        self.steps = 0
+
+    def client(self, secret_id, secret_key, region="ap-guangzhou", method="POST"):
+        profile = HttpProfile(endpoint=self.addr, protocol="http", reqMethod=method)
+        return vpc_client.VpcClient(credential.Credential(secret_id, secret_key), region,
+                                    ClientProfile(httpProfile=profile))
+
+    def check(self, what, got, want):
+        self.steps += 1
+        if got != want:
+            raise SystemExit(f"step {self.steps} ({what}): got {got!r}, want {want!r}")
+        print(f"step {self.steps}: {what}: ok")
+
+    def code_of(self, call):
+        try:
+            call()
+        except TencentCloudSDKException as err:
+            return err.get_code()
+        return "no error"
+
+
+def request(model, **fields):
+    req = model()
+    req.from_json_string(json.dumps(fields))
+    return req
+
+
+def main(binary):
+    server, addr = start(binary)
+    try:
+        scenario(Run(addr))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print("tencent sdk: all steps passed")
+
+
+def scenario(run):
+    alice = run.client("AKIDalice", "alice-secret")
+    bob = run.client("AKIDbob", "bob-secret")
+
+    def create(client, src, dst, uin, name, region="ap-guangzhou"):
+        return client.CreateVpcPeeringConnection(request(
+            models.CreateVpcPeeringConnectionRequest, SourceVpcId=src, PeeringConnectionName=name,
+            DestinationVpcId=dst, DestinationUin=uin, DestinationRegion=region)).PeeringConnectionId
+
+    def describe(client, **fields):
+        return client.DescribeVpcPeeringConnections(
+            request(models.DescribeVpcPeeringConnectionsRequest, **fields))
+
+    def states(client, **fields):
+        return {p.PeeringConnectionId: p.State for p in describe(client, **fields).PeerConnectionSet}
+
+    same = create(alice, "vpc-web00001", "vpc-web00002", "100001", "same-account")
+    run.check("a same-account peering is ACTIVE at once", states(alice)[same], "ACTIVE")
+    cross = create(alice, "vpc-web00001", "vpc-db000001", "100002", "cross-account")
+    run.check("a cross-account request is PENDING", states(bob)[cross], "PENDING")
+    run.check("the requester cannot accept",
+              run.code_of(lambda: alice.AcceptVpcPeeringConnection(request(
+                  models.AcceptVpcPeeringConnectionRequest, PeeringConnectionId=cross))),
+              "UnsupportedOperation.VpcPeerPurviewError")
+    bob.AcceptVpcPeeringConnection(request(models.AcceptVpcPeeringConnectionRequest,
+                                           PeeringConnectionId=cross))
+    run.check("the peer accepts", states(alice)[cross], "ACTIVE")
+    rejected = create(alice, "vpc-web00002", "vpc-db000002", "100002", "to-reject")
+    bob.RejectVpcPeeringConnection(request(models.RejectVpcPeeringConnectionRequest,
+                                           PeeringConnectionId=rejected))
+    run.check("the peer rejects", states(alice)[rejected], "REJECTED")
+    alice.ModifyVpcPeeringConnection(request(models.ModifyVpcPeeringConnectionRequest,
+                                             PeeringConnectionId=same, PeeringConnectionName="renamed"))
+    named = describe(alice, Filters=[{"Name": "peering-connection-name", "Values": ["renamed"]}])
+    run.check("modify renames", [p.PeeringConnectionId for p in named.PeerConnectionSet], [same])
+    alice.DeleteVpcPeeringConnection(request(models.DeleteVpcPeeringConnectionRequest,
+                                             PeeringConnectionId=same))
+    run.check("delete", states(alice)[same], "DELETED")
+
+    run.check("filter by state",
+              sorted(states(alice, Filters=[{"Name": "state", "Values": ["ACTIVE", "REJECTED"]}])),
+              sorted([cross, rejected]))
+    run.check("filter by vpc-id, either end",
+              sorted(states(bob, Filters=[{"Name": "vpc-id", "Values": ["vpc-db000001"]}])), [cross])
+    run.check("by ids", sorted(states(alice, PeeringConnectionIds=[cross, rejected])),
+              sorted([cross, rejected]))
+    everything = describe(alice)
+    run.check("TotalCount", everything.TotalCount, 3)
+    first = describe(alice, Limit=1, OrderField="CreatedTime", OrderDirection="ASC")
+    second = describe(alice, Limit=1, Offset=1, OrderField="CreatedTime", OrderDirection="ASC")
+    run.check("paging keeps the total", (first.TotalCount, second.TotalCount), (3, 3))
+    run.check("paging moves on",
+              first.PeerConnectionSet[0].PeeringConnectionId != second.PeerConnectionSet[0].PeeringConnectionId,
+              True)
+    by_name = describe(alice, OrderField="PeeringConnectionName", OrderDirection="ASC")
+    names = [p.PeeringConnectionName for p in by_name.PeerConnectionSet]
+    run.check("order by name", names, sorted(names))
+    item = describe(alice, PeeringConnectionIds=[cross]).PeerConnectionSet[0]
+    run.check("model fields",
+              (item.SourceVpcId, item.DestinationVpcId, item.SourceUin, item.DestinationUin,
+               item.SourceRegion),
+              ("vpc-web00001", "vpc-db000001", 100001, 100002, "gz"))
+
+    get = run.client("AKIDalice", "alice-secret", method="GET")
+    run.check("the GET form",
+              sorted(states(get, Filters=[{"Name": "state", "Values": ["ACTIVE"]}])), [cross])
+
+    run.check("overlapping pair",
+              run.code_of(lambda: create(alice, "vpc-web00001", "vpc-clash001", "100002", "clash")),
+              "UnsupportedOperation.VpcPeerCidrConflict")
+    run.check("a live peer of one end overlaps the other",
+              run.code_of(lambda: create(alice, "vpc-web00001", "vpc-dbtwin01", "100002", "crowded")),
+              "UnauthorizedOperation.VpcPeerCidrConflict")
+    run.check("cross-region",
+              run.code_of(lambda: create(alice, "vpc-web00002", "vpc-db000001", "100002", "far",
+                                         region="ap-shanghai")),
+              "UnsupportedOperation.NotSupportCreateCrossRegionVpcPeer")
+    run.check("unknown peering",
+              run.code_of(lambda: bob.AcceptVpcPeeringConnection(request(
+                  models.AcceptVpcPeeringConnectionRequest, PeeringConnectionId="pcx-00000000"))),
+              "ResourceNotFound")
+    run.check("malformed id",
+              run.code_of(lambda: bob.AcceptVpcPeeringConnection(request(
+                  models.AcceptVpcPeeringConnectionRequest, PeeringConnectionId="nope"))),
+              "InvalidParameterValue.Malformed")
+    run.check("wrong SecretKey",
+              run.code_of(lambda: describe(run.client("AKIDalice", "not-the-key"))),
+              "AuthFailure.SignatureFailure")
+    run.check("unknown SecretId",
+              run.code_of(lambda: describe(run.client("AKIDnobody", "x"))),
+              "AuthFailure.SecretIdNotFound")
+    stale = time.time() - 600
+    with mock.patch.object(time, "time", return_value=stale):
+        run.check("a stale timestamp", run.code_of(lambda: describe(alice)),
+                  "AuthFailure.SignatureExpire")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
