@@ -340,3 +340,66 @@ async fn bad_requests_get_the_real_apis_codes_in_its_envelope() {
     assert_error(&err, Code::NotFound, "InvalidPeeringConnection.NotFound");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn vpcs_made_over_http_are_the_ones_grpc_lists() {
+    let app = TestApp::spawn().await;
+    two_accounts(&app).await;
+    let alice = Send::as_account("AKID100001", "alice-key");
+    let made = call(
+        &app,
+        &alice,
+        "CreateVpc",
+        r#"{"VpcName": "from-http", "CidrBlock": "10.30.0.0/16", "EnableMulticast": "false"}"#,
+    )
+    .await;
+    let vpc = &made.body["Response"]["Vpc"];
+    let id = vpc["VpcId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", made.body))
+        .to_owned();
+    assert_eq!(vpc["CidrBlock"], "10.30.0.0/16");
+    let listed = app
+        .vpcs()
+        .describe_vpc_ex(crate::helpers::authed(
+            "AKID100001",
+            proto::DescribeVpcExRequest {
+                vpc_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.total_count, 1);
+    assert_eq!(listed.data[0].vpc_name, "from-http");
+    let by_name = call(
+        &app,
+        &alice,
+        "DescribeVpcs",
+        r#"{"Filters": [{"Name": "vpc-name", "Values": ["from"]}], "Offset": "0", "Limit": "20"}"#,
+    )
+    .await;
+    assert_eq!(
+        by_name.body["Response"]["TotalCount"], 1,
+        "{}",
+        by_name.body
+    );
+    let tagged = call(
+        &app,
+        &alice,
+        "CreateVpc",
+        r#"{"VpcName": "t", "CidrBlock": "10.31.0.0/16", "Tags": [{"Key": "a", "Value": "b"}]}"#,
+    )
+    .await;
+    assert_eq!(tagged.error_code(), Some("UnsupportedOperation"));
+    let gone = call(
+        &app,
+        &alice,
+        "DeleteVpc",
+        &json!({ "VpcId": id }).to_string(),
+    )
+    .await;
+    assert!(gone.error_code().is_none(), "{}", gone.body);
+    app.stop().await;
+}

@@ -166,6 +166,38 @@ def scenario(run):
     run.check("unknown SecretId",
               run.code_of(lambda: describe(run.client("AKIDnobody", "x"))),
               "AuthFailure.SecretIdNotFound")
+    # VPCs and assistant blocks.
+    made = alice.CreateVpc(request(models.CreateVpcRequest, VpcName="made-by-sdk",
+                                   CidrBlock="10.20.0.0/16")).Vpc
+    run.check("CreateVpc", (made.VpcName, made.CidrBlock), ("made-by-sdk", "10.20.0.0/16"))
+    # DescribeVpcs takes Offset and Limit as strings, as its model says.
+    listed = alice.DescribeVpcs(request(models.DescribeVpcsRequest,
+                                        Filters=[{"Name": "vpc-name", "Values": ["by-sdk"]}],
+                                        Offset="0", Limit="10"))
+    run.check("DescribeVpcs by name, fuzzily", [v.VpcId for v in listed.VpcSet], [made.VpcId])
+    run.check("DescribeVpcs total", alice.DescribeVpcs(models.DescribeVpcsRequest()).TotalCount, 3)
+    alice.CreateAssistantCidr(request(models.CreateAssistantCidrRequest, VpcId=made.VpcId,
+                                      CidrBlocks=["172.16.0.0/16"]))
+    blocks = alice.DescribeAssistantCidr(request(models.DescribeAssistantCidrRequest,
+                                                 VpcIds=[made.VpcId]))
+    run.check("assistant blocks", [b.CidrBlock for b in blocks.AssistantCidrSet], ["172.16.0.0/16"])
+    run.check("an overlapping assistant block",
+              run.code_of(lambda: alice.CreateAssistantCidr(request(
+                  models.CreateAssistantCidrRequest, VpcId=made.VpcId, CidrBlocks=["10.20.5.0/24"]))),
+              "InvalidParameterValue.VpcCidrConflict")
+    alice.DeleteAssistantCidr(request(models.DeleteAssistantCidrRequest, VpcId=made.VpcId,
+                                      CidrBlocks=["172.16.0.0/16"]))
+    alice.DeleteVpc(request(models.DeleteVpcRequest, VpcId=made.VpcId))
+    run.check("DeleteVpc", alice.DescribeVpcs(models.DescribeVpcsRequest()).TotalCount, 2)
+    run.check("a VPC with a live peering stays",
+              run.code_of(lambda: alice.DeleteVpc(request(models.DeleteVpcRequest,
+                                                          VpcId="vpc-web00001"))),
+              "ResourceInUse")
+    run.check("10.0.0.0/8 itself is no VPC block",
+              run.code_of(lambda: alice.CreateVpc(request(models.CreateVpcRequest, VpcName="wide",
+                                                          CidrBlock="10.0.0.0/8"))),
+              "InvalidParameterValue.Range")
+
     stale = time.time() - 600
     with mock.patch.object(time, "time", return_value=stale):
         run.check("a stale timestamp", run.code_of(lambda: describe(alice)),

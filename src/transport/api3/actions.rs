@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Api3Error, Call, params::Params};
+use super::{Api3Error, Call, params::Params, vpcs};
 use crate::{
     domain::{
         ErrorCode,
@@ -35,6 +35,12 @@ pub async fn run(
         }
         "CreateVpcPeeringConnection" => create(state, call, params).await,
         "DescribeVpcPeeringConnections" => describe(state, call, params).await,
+        "CreateVpc" => vpcs::create_vpc(state, call, params).await,
+        "DescribeVpcs" => vpcs::describe_vpcs(state, call, params).await,
+        "DeleteVpc" => vpcs::delete_vpc(state, call, params).await,
+        "CreateAssistantCidr" => vpcs::create_assistant_cidr(state, call, params).await,
+        "DeleteAssistantCidr" => vpcs::delete_assistant_cidr(state, call, params).await,
+        "DescribeAssistantCidr" => vpcs::describe_assistant_cidr(state, call, params).await,
         other => Err(Api3Error::new(
             "InvalidAction",
             format!("vpc {other} is not an action vpcsim answers yet"),

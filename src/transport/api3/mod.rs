@@ -11,6 +11,7 @@
 
 mod actions;
 mod params;
+mod vpcs;
 
 use std::sync::Arc;
 
