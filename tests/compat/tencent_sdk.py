@@ -40,10 +40,11 @@ class Run:
         self.addr = addr
         self.steps = 0
 
-    def client(self, secret_id, secret_key, region="ap-guangzhou", method="POST"):
+    def client(self, secret_id, secret_key, region="ap-guangzhou", method="POST",
+               sign_method="TC3-HMAC-SHA256"):
         profile = HttpProfile(endpoint=self.addr, protocol="http", reqMethod=method)
         return vpc_client.VpcClient(credential.Credential(secret_id, secret_key), region,
-                                    ClientProfile(httpProfile=profile))
+                                    ClientProfile(httpProfile=profile, signMethod=sign_method))
 
     def check(self, what, got, want):
         self.steps += 1
@@ -141,6 +142,14 @@ def scenario(run):
     get = run.client("AKIDalice", "alice-secret", method="GET")
     run.check("the GET form",
               sorted(states(get, Filters=[{"Name": "state", "Values": ["ACTIVE"]}])), [cross])
+
+    for sign_method in ["HmacSHA256", "HmacSHA1"]:
+        older = run.client("AKIDalice", "alice-secret", sign_method=sign_method)
+        run.check(f"the older {sign_method} form",
+                  sorted(states(older, Filters=[{"Name": "state", "Values": ["ACTIVE"]}])), [cross])
+        forged = run.client("AKIDalice", "not-the-key", sign_method=sign_method)
+        run.check(f"a wrong key in the {sign_method} form",
+                  run.code_of(lambda: describe(forged)), "AuthFailure.SignatureFailure")
 
     run.check("overlapping pair",
               run.code_of(lambda: create(alice, "vpc-web00001", "vpc-clash001", "100002", "clash")),

@@ -28,11 +28,14 @@ use serde_json::{Map, Value, json};
 use super::{
     auth::AppState,
     context::CallInfo,
-    signing::{ReceivedRequest, authenticate_tc3, parse_tc3_authorization},
+    signing::{
+        ReceivedRequest, SignatureError, V1Method, authenticate_tc3, check_timestamp,
+        parse_tc3_authorization, v1_string_to_sign, verify_v1,
+    },
 };
 use crate::{
     domain::{ApiError, region::Region},
-    store::Actor,
+    store::{Account, Actor},
 };
 
 /// The service name requests are signed for.
@@ -114,6 +117,132 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     out
 }
 
+/// A request whose signature holds: who sent it and what it asks.
+struct Signed {
+    account: Account,
+    action: String,
+    version: Option<String>,
+    region: Option<String>,
+    params: Map<String, Value>,
+}
+
+/// Parameters of the older signature form that are not the action's own.
+const V1_COMMON: [&str; 11] = [
+    "Action",
+    "Version",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "SignatureMethod",
+    "Signature",
+    "RequestClient",
+    "Language",
+    "Token",
+];
+
+/// Checks the signature, TC3 (an `Authorization` header) or the older form
+/// (`Signature` among the parameters), and reads the request.
+async fn authenticate(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Result<Signed, Api3Error> {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let query = parts.uri.query().unwrap_or("");
+    let now = state.store.clock.now();
+    let auth_error = |err: SignatureError| Api3Error::new(err.api3_code(), err.to_string());
+    if header("authorization").is_some() || header("x-tc-action").is_some() {
+        let received = ReceivedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query,
+            headers: &parts.headers,
+            body,
+        };
+        // The account first (a read), then the signature check, which is pure.
+        let secret_id = header("authorization")
+            .and_then(|a| parse_tc3_authorization(a).ok())
+            .map(|a| a.secret_id);
+        let account = match &secret_id {
+            Some(id) => state.store.account_by_secret_id(id).await?,
+            None => None,
+        };
+        authenticate_tc3(&received, SERVICE, now, |_| {
+            account.as_ref().map(|a| a.secret_key.clone())
+        })
+        .map_err(auth_error)?;
+        let account = account.ok_or_else(|| auth_error(SignatureError::SignatureFailure))?;
+        let action = header("x-tc-action")
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| Api3Error::new("MissingParameter", "the X-TC-Action header is missing"))?
+            .to_owned();
+        let params = if parts.method == Method::GET {
+            params::from_query(query)?
+        } else {
+            params::from_json(body)?
+        };
+        return Ok(Signed {
+            account,
+            action,
+            version: header("x-tc-version").map(str::to_owned),
+            region: header("x-tc-region").map(str::to_owned),
+            params,
+        });
+    }
+
+    // The older form: every parameter, the common ones included, in the
+    // query (GET) or a form body (POST), signed with HmacSHA1 or HmacSHA256.
+    let raw = if parts.method == Method::GET {
+        query.as_bytes()
+    } else {
+        body
+    };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let invalid = |what: &str| auth_error(SignatureError::InvalidAuthorization(what.to_owned()));
+    let signature = param("Signature").ok_or_else(|| {
+        invalid("the request is not signed: no TC3 Authorization header and no Signature parameter")
+    })?;
+    let secret_id =
+        param("SecretId").ok_or_else(|| invalid("the SecretId parameter is missing"))?;
+    let timestamp: i64 = param("Timestamp")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| invalid("the Timestamp parameter must be Unix seconds"))?;
+    let method = V1Method::parse(param("SignatureMethod")).map_err(auth_error)?;
+    let account = state
+        .store
+        .account_by_secret_id(secret_id)
+        .await?
+        .ok_or_else(|| auth_error(SignatureError::SecretIdNotFound(secret_id.to_owned())))?;
+    let host = header("host").unwrap_or_default();
+    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &pairs);
+    verify_v1(&account.secret_key, method, &text, signature).map_err(auth_error)?;
+    check_timestamp(timestamp, now).map_err(auth_error)?;
+    let action = param("Action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| Api3Error::new("MissingParameter", "the Action parameter is missing"))?
+        .to_owned();
+    let version = param("Version").map(str::to_owned);
+    let region = param("Region").map(str::to_owned);
+    let own = pairs
+        .iter()
+        .filter(|(k, _)| !V1_COMMON.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    Ok(Signed {
+        account,
+        action,
+        version,
+        region,
+        params: params::from_pairs(own)?,
+    })
+}
+
 async fn serve(
     state: &AppState,
     parts: &http::request::Parts,
@@ -121,18 +250,17 @@ async fn serve(
     info: Option<&CallInfo>,
     request_id: &str,
 ) -> Result<Map<String, Value>, Api3Error> {
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     if parts.method != Method::POST && parts.method != Method::GET {
         return Err(Api3Error::new(
             "UnsupportedProtocol",
             format!("method {} is not POST or GET", parts.method),
         ));
     }
-    let action = header("x-tc-action")
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| Api3Error::new("MissingParameter", "the X-TC-Action header is missing"))?
-        .to_owned();
-    match header("x-tc-version") {
+    let signed = authenticate(state, parts, body).await?;
+    if let Some(info) = info {
+        info.set_caller(&signed.account.uin);
+    }
+    match signed.version.as_deref() {
         Some(VERSION) => {}
         Some(other) => {
             return Err(Api3Error::new(
@@ -140,58 +268,19 @@ async fn serve(
                 format!("version {other:?} of vpc is not served; use {VERSION}"),
             ));
         }
-        None => {
-            return Err(Api3Error::new(
-                "MissingParameter",
-                "the X-TC-Version header is missing",
-            ));
-        }
+        None => return Err(Api3Error::new("MissingParameter", "the version is missing")),
     }
-
-    let query = parts.uri.query().unwrap_or("");
-    let received = ReceivedRequest {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query,
-        headers: &parts.headers,
-        body,
-    };
-    // The account first (a read), then the signature check, which is pure.
-    let secret_id = header("authorization")
-        .and_then(|a| parse_tc3_authorization(a).ok())
-        .map(|a| a.secret_id);
-    let account = match &secret_id {
-        Some(id) => state.store.account_by_secret_id(id).await?,
-        None => None,
-    };
-    let now = state.store.clock.now();
-    authenticate_tc3(&received, SERVICE, now, |_| {
-        account.as_ref().map(|a| a.secret_key.clone())
-    })
-    .map_err(|err| Api3Error::new(err.api3_code(), err.to_string()))?;
-    let Some(account) = account else {
-        // authenticate_tc3 refuses a request without one.
-        return Err(Api3Error::new("InternalError", "internal error"));
-    };
-    if let Some(info) = info {
-        info.set_caller(&account.uin);
-    }
-    let region = match header("x-tc-region").filter(|r| !r.is_empty()) {
+    let region = match signed.region.as_deref().filter(|r| !r.is_empty()) {
         None => state.default_region,
         Some(name) => Region::parse(name)?,
     };
-    let params = if parts.method == Method::GET {
-        params::from_query(query)?
-    } else {
-        params::from_json(body)?
-    };
     let call = Call {
         actor: Actor {
-            uin: account.uin.clone(),
+            uin: signed.account.uin.clone(),
             request_id: request_id.to_owned(),
             client_token: None,
         },
         region,
     };
-    actions::run(state, &call, &action, params).await
+    actions::run(state, &call, &signed.action, signed.params).await
 }

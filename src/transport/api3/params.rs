@@ -27,8 +27,18 @@ pub fn from_json(body: &[u8]) -> Result<Map<String, Value>, Api3Error> {
 
 /// Parameters of a GET: the query, unflattened (`A.0.B=x` is `{"A": [{"B": "x"}]}`).
 pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Decoded `name=value` pairs, unflattened as `from_query` does.
+pub fn from_pairs<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Map<String, Value>, Api3Error> {
     let mut root = Value::Object(Map::new());
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+    for (key, value) in pairs {
         let mut node = &mut root;
         let steps: Vec<&str> = key.split('.').collect();
         for (i, step) in steps.iter().enumerate() {
@@ -65,7 +75,7 @@ pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
                 }
             };
             if last {
-                *node = Value::String(value.clone().into_owned());
+                *node = Value::String(value.to_owned());
             }
         }
     }
