@@ -122,6 +122,10 @@ def scenario(run):
               sorted(states(bob, Filters=[{"Name": "vpc-id", "Values": ["vpc-db000001"]}])), [cross])
     run.check("by ids", sorted(states(alice, PeeringConnectionIds=[cross, rejected])),
               sorted([cross, rejected]))
+    # Terraform reads a peering back by id and needs an empty set, not an
+    # error, once it is gone or was never the caller's.
+    run.check("an unknown id is an empty set",
+              describe(alice, PeeringConnectionIds=["pcx-00000000"]).TotalCount, 0)
     everything = describe(alice)
     run.check("TotalCount", everything.TotalCount, 3)
     first = describe(alice, Limit=1, OrderField="CreatedTime", OrderDirection="ASC")
