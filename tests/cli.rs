@@ -277,6 +277,23 @@ fn run(args: &[&str]) -> std::process::Output {
         .expect("run vpcsim")
 }
 
+/// Bob accepts quickstart.yaml's `pcx-quick001` through gRPC.
+async fn bob_accepts_the_quickstart_request(addr: &str) {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut bob = vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel);
+    let mut accept = tonic::Request::new(proto::AcceptVpcPeeringConnectionRequest {
+        peering_connection_id: "pcx-quick001".into(),
+    });
+    accept
+        .metadata_mut()
+        .insert("authorization", "Bearer AKIDbob".parse().unwrap());
+    bob.accept_vpc_peering_connection(accept).await.unwrap();
+}
+
 fn example(name: &str) -> String {
     format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -313,20 +330,7 @@ async fn a_running_server_owns_its_database_and_a_crashed_one_does_not() {
         "{}",
         String::from_utf8_lossy(&seeded.stderr)
     );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut bob = vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel);
-    let mut accept = tonic::Request::new(proto::AcceptVpcPeeringConnectionRequest {
-        peering_connection_id: "pcx-quick001".into(),
-    });
-    accept
-        .metadata_mut()
-        .insert("authorization", "Bearer AKIDbob".parse().unwrap());
-    bob.accept_vpc_peering_connection(accept).await.unwrap();
-    drop(bob);
+    bob_accepts_the_quickstart_request(&addr).await;
 
     // Readers are welcome beside it, and see the committed state.
     let dumped = run(&["dump", "--db", db]);
@@ -456,20 +460,7 @@ async fn keep_state_loads_the_scenario_only_into_an_empty_database() {
     ];
     // First start: the database is empty, so the scenario goes in.
     let server = serve(&start);
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut bob = vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel);
-    let mut accept = tonic::Request::new(proto::AcceptVpcPeeringConnectionRequest {
-        peering_connection_id: "pcx-quick001".into(),
-    });
-    accept
-        .metadata_mut()
-        .insert("authorization", "Bearer AKIDbob".parse().unwrap());
-    bob.accept_vpc_peering_connection(accept).await.unwrap();
-    drop(bob);
+    bob_accepts_the_quickstart_request(&server.addr).await;
     let (status, _) = tokio::task::spawn_blocking(move || server.terminate())
         .await
         .unwrap();

@@ -14,20 +14,9 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from vpcsim_server import start
+
 ACCOUNTS = {"alice": ("AKIDalice", "alice-secret"), "bob": ("AKIDbob", "bob-secret")}
-
-
-def start(binary):
-    server = subprocess.Popen(
-        [binary, "serve", "--db", ":memory:", "--listen", "127.0.0.1:0", "--log-format", "json",
-         "--scenario", os.path.join(HERE, "sdk-scenario.yaml")],
-        stderr=subprocess.PIPE, text=True)
-    for line in server.stderr:
-        event = json.loads(line)
-        if event.get("message") == "vpcsim serving":
-            return server, event["addr"]
-    raise SystemExit("vpcsim did not start")
 
 
 class Tccli:

@@ -8,8 +8,6 @@ Exits non-zero, naming the step, on the first difference.
 """
 
 import json
-import os
-import subprocess
 import sys
 import time
 from unittest import mock
@@ -19,20 +17,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vpc.v20170312 import models, vpc_client
+from vpcsim_server import start
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def start(binary):
-    server = subprocess.Popen(
-        [binary, "serve", "--db", ":memory:", "--listen", "127.0.0.1:0", "--log-format", "json",
-         "--scenario", os.path.join(HERE, "sdk-scenario.yaml")],
-        stderr=subprocess.PIPE, text=True)
-    for line in server.stderr:
-        event = json.loads(line)
-        if event.get("message") == "vpcsim serving":
-            return server, event["addr"]
-    raise SystemExit("vpcsim did not start")
 
 
 class Run:

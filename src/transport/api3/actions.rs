@@ -191,8 +191,7 @@ async fn describe(
 ) -> Result<Map<String, Value>, Api3Error> {
     let ids = params.strings("PeeringConnectionIds")?;
     let filters = params.filters()?;
-    let offset = params.integer("Offset")?.unwrap_or(0);
-    let limit = params.integer("Limit")?.unwrap_or(20);
+    let (offset, limit) = params.page()?;
     let order = params.string("OrderField")?;
     let direction = params.string("OrderDirection")?;
     params.finish()?;
@@ -200,18 +199,6 @@ async fn describe(
         return Err(Api3Error::new(
             "InvalidParameter.Coexist",
             "PeeringConnectionIds and Filters cannot be given together",
-        ));
-    }
-    if offset < 0 {
-        return Err(Api3Error::new(
-            "InvalidParameterValue.Range",
-            format!("Offset {offset} must be at least 0"),
-        ));
-    }
-    if !(1..=100).contains(&limit) {
-        return Err(Api3Error::new(
-            "InvalidParameterValue.Range",
-            format!("Limit {limit} must be from 1 to 100"),
         ));
     }
     let order = match order.as_deref() {
@@ -290,8 +277,8 @@ async fn describe(
     let total = matching.len();
     let set: Vec<Value> = matching
         .iter()
-        .skip(offset as usize)
-        .take(limit as usize)
+        .skip(offset)
+        .take(limit)
         .map(peer_connection)
         .collect();
     let mut out = Map::new();

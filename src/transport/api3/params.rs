@@ -185,6 +185,26 @@ impl Params {
         Ok(Some(filters))
     }
 
+    /// `Offset` (default 0) and `Limit` (default 20, at most 100), as
+    /// numbers or numeric strings.
+    pub fn page(&mut self) -> Result<(usize, usize), Api3Error> {
+        let offset = self.integer("Offset")?.unwrap_or(0);
+        let limit = self.integer("Limit")?.unwrap_or(20);
+        if offset < 0 {
+            return Err(Api3Error::new(
+                "InvalidParameterValue.Range",
+                format!("Offset {offset} must be at least 0"),
+            ));
+        }
+        if !(1..=100).contains(&limit) {
+            return Err(Api3Error::new(
+                "InvalidParameterValue.Range",
+                format!("Limit {limit} must be from 1 to 100"),
+            ));
+        }
+        Ok((offset as usize, limit as usize))
+    }
+
     /// Any parameter, as sent.
     pub fn raw(&mut self, name: &str) -> Option<Value> {
         self.map.remove(name).filter(|v| !v.is_null())

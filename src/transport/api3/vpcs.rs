@@ -183,25 +183,6 @@ async fn all_vpcs(state: &AppState, call: &Call) -> Result<Vec<Vpc>, Api3Error> 
     }
 }
 
-/// `Offset`/`Limit`, as numbers or (DescribeVpcs) numeric strings.
-fn page(params: &mut Params) -> Result<(usize, usize), Api3Error> {
-    let offset = params.integer("Offset")?.unwrap_or(0);
-    let limit = params.integer("Limit")?.unwrap_or(20);
-    if offset < 0 {
-        return Err(Api3Error::new(
-            "InvalidParameterValue.Range",
-            format!("Offset {offset} must be at least 0"),
-        ));
-    }
-    if !(1..=100).contains(&limit) {
-        return Err(Api3Error::new(
-            "InvalidParameterValue.Range",
-            format!("Limit {limit} must be from 1 to 100"),
-        ));
-    }
-    Ok((offset as usize, limit as usize))
-}
-
 /// One condition of DescribeVpcs; a VPC is listed when all hold.
 type VpcTest = Box<dyn Fn(&Vpc) -> bool + Send>;
 
@@ -217,7 +198,7 @@ pub async fn describe_vpcs(
 ) -> Result<Map<String, Value>, Api3Error> {
     let ids = params.strings("VpcIds")?;
     let filters = params.filters()?;
-    let (offset, limit) = page(&mut params)?;
+    let (offset, limit) = params.page()?;
     params.finish()?;
     if ids.is_some() && filters.is_some() {
         return Err(Api3Error::new(
@@ -273,7 +254,7 @@ pub async fn describe_assistant_cidr(
 ) -> Result<Map<String, Value>, Api3Error> {
     let ids = params.strings("VpcIds")?;
     let filters = params.filters()?;
-    let (offset, limit) = page(&mut params)?;
+    let (offset, limit) = params.page()?;
     params.finish()?;
     let mut wanted: Option<Vec<String>> = ids;
     for (name, values) in filters.unwrap_or_default() {
