@@ -82,7 +82,7 @@ pub struct DbLock {
 }
 
 /// `vpcsim.db` → `vpcsim.db.lock`, beside it.
-pub fn lock_path(db: &Path) -> PathBuf {
+fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.file_name().map(|n| n.to_owned()).unwrap_or_default();
     name.push(".lock");
     db.with_file_name(name)

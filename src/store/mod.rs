@@ -30,7 +30,7 @@ pub use accounts::{NewAccount, QuotaUpdate};
 pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
 pub use idempotency::Idempotent;
-pub use lock::{DbLock, LockError, Owner, lock_path};
+pub use lock::{DbLock, LockError, Owner};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadSummary, ScenarioLoad};

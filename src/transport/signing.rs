@@ -239,9 +239,7 @@ pub fn tc3_authorization(
     request: &ReceivedRequest<'_>,
     timestamp: i64,
 ) -> Result<String, SignatureError> {
-    let date = chrono::DateTime::from_timestamp(timestamp, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .ok_or_else(|| invalid("timestamp out of range"))?;
+    let date = utc_date(timestamp).ok_or_else(|| invalid("timestamp out of range"))?;
     let auth = Tc3Authorization {
         secret_id: secret_id.to_owned(),
         date,
@@ -256,6 +254,17 @@ pub fn tc3_authorization(
     ))
 }
 
+/// `X-TC-Timestamp`: Unix seconds.
+fn parse_timestamp(text: &str) -> Result<i64, SignatureError> {
+    text.parse()
+        .map_err(|_| invalid("X-TC-Timestamp must be Unix seconds"))
+}
+
+/// The UTC date of `seconds`, as a TC3 credential scope writes it.
+fn utc_date(seconds: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(seconds, 0).map(|d| d.format("%Y-%m-%d").to_string())
+}
+
 /// Verifies a TC3 signature. `timestamp` is the `X-TC-Timestamp` header as
 /// sent; the credential's date must be its UTC date. The clock is checked
 /// separately (`check_timestamp`), after the signature, so that a stale but
@@ -266,11 +275,7 @@ pub fn verify_tc3(
     auth: &Tc3Authorization,
     timestamp: &str,
 ) -> Result<(), SignatureError> {
-    let seconds: i64 = timestamp
-        .parse()
-        .map_err(|_| invalid("X-TC-Timestamp must be Unix seconds"))?;
-    let date = chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
+    let date = utc_date(parse_timestamp(timestamp)?)
         .ok_or_else(|| invalid("X-TC-Timestamp is out of range"))?;
     if date != auth.date {
         return Err(SignatureError::SignatureFailure);
@@ -315,11 +320,7 @@ pub fn authenticate_tc3(
     let secret_key =
         secret_key_of(id).ok_or_else(|| SignatureError::SecretIdNotFound(id.clone()))?;
     verify_tc3(&secret_key, request, &auth, timestamp)?;
-    // verify_tc3 has read it as a number already.
-    let seconds: i64 = timestamp
-        .parse()
-        .map_err(|_| SignatureError::SignatureFailure)?;
-    check_timestamp(seconds, now)?;
+    check_timestamp(parse_timestamp(timestamp)?, now)?;
     Ok(auth.secret_id)
 }
 

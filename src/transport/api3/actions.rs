@@ -30,7 +30,9 @@ pub async fn run(
         "RejectVpcPeeringConnection" => change(state, call, params, Action::Reject).await,
         "DeleteVpcPeeringConnection" => change(state, call, params, Action::Delete).await,
         "ModifyVpcPeeringConnection" => {
-            refuse_unmodelled(&mut params, &["Bandwidth", "ChargeType"])?;
+            params.refuse(&["Bandwidth", "ChargeType"], |name| {
+                format!("vpcsim does not model {name} yet")
+            })?;
             change(state, call, params, Action::Modify).await
         }
         "CreateVpcPeeringConnection" => create(state, call, params).await,
@@ -46,20 +48,6 @@ pub async fn run(
             format!("vpc {other} is not an action vpcsim answers yet"),
         )),
     }
-}
-
-/// Parameters that change what vpcsim does not model yet: refused rather
-/// than silently dropped.
-fn refuse_unmodelled(params: &mut Params, names: &[&str]) -> Result<(), Api3Error> {
-    for name in names {
-        if params.raw(name).is_some() {
-            return Err(Api3Error::new(
-                "UnsupportedOperation",
-                format!("vpcsim does not model {name} yet"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 async fn change(
@@ -110,18 +98,8 @@ async fn create(
     let destination_region = params.required_string("DestinationRegion")?;
     // Billing and link options: accepted as the SDKs send them, not
     // modelled (every peering reads back with Bandwidth 0).
-    for name in ["Bandwidth", "Type", "ChargeType", "QosLevel"] {
-        params.raw(name);
-    }
-    if params
-        .raw("Tags")
-        .is_some_and(|tags| tags.as_array().is_none_or(|t| !t.is_empty()))
-    {
-        return Err(Api3Error::new(
-            "UnsupportedOperation",
-            "vpcsim does not keep Tags yet",
-        ));
-    }
+    params.ignore(&["Bandwidth", "Type", "ChargeType", "QosLevel"]);
+    params.refuse_tags()?;
     params.finish()?;
     let target = Region::parse(&destination_region)?;
     if target != call.region {

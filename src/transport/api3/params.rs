@@ -205,9 +205,41 @@ impl Params {
         Ok((offset as usize, limit as usize))
     }
 
-    /// Any parameter, as sent.
-    pub fn raw(&mut self, name: &str) -> Option<Value> {
-        self.map.remove(name).filter(|v| !v.is_null())
+    /// Parameters the SDKs send that vpcsim takes but does not keep.
+    pub fn ignore(&mut self, names: &[&str]) {
+        for name in names {
+            self.map.remove(*name);
+        }
+    }
+
+    /// Parameters that would change what vpcsim does not model yet: refused
+    /// rather than silently dropped, with `why` saying so for the one given.
+    pub fn refuse(
+        &mut self,
+        names: &[&str],
+        why: impl Fn(&str) -> String,
+    ) -> Result<(), Api3Error> {
+        for name in names {
+            if self.map.remove(*name).is_some_and(|v| !v.is_null()) {
+                return Err(Api3Error::new("UnsupportedOperation", why(name)));
+            }
+        }
+        Ok(())
+    }
+
+    /// `Tags`: none, or an empty list; vpcsim does not keep tags yet.
+    pub fn refuse_tags(&mut self) -> Result<(), Api3Error> {
+        let tagged = self
+            .map
+            .remove("Tags")
+            .is_some_and(|tags| !tags.is_null() && tags.as_array().is_none_or(|t| !t.is_empty()));
+        if tagged {
+            return Err(Api3Error::new(
+                "UnsupportedOperation",
+                "vpcsim does not keep Tags yet",
+            ));
+        }
+        Ok(())
     }
 
     /// Refuses what the action does not take.

@@ -66,33 +66,18 @@ pub async fn create_vpc(
     let cidr = params.required_string("CidrBlock")?;
     // Options of the real VPC that vpcsim does not model: accepted as the
     // SDKs send them, not kept.
-    for option in [
+    params.ignore(&[
         "EnableMulticast",
         "DnsServers",
         "DomainName",
         "EnableRouteVpcPublish",
         "EnableRouteVpcPublishIpv6",
         "AddressType",
-    ] {
-        params.raw(option);
-    }
-    if params
-        .raw("Tags")
-        .is_some_and(|tags| tags.as_array().is_none_or(|t| !t.is_empty()))
-    {
-        return Err(Api3Error::new(
-            "UnsupportedOperation",
-            "vpcsim does not keep Tags yet",
-        ));
-    }
-    for ipv6 in ["Ipv6CidrBlock", "StackType"] {
-        if params.raw(ipv6).is_some() {
-            return Err(Api3Error::new(
-                "UnsupportedOperation",
-                format!("vpcsim does not simulate IPv6 ({ipv6}) yet"),
-            ));
-        }
-    }
+    ]);
+    params.refuse_tags()?;
+    params.refuse(&["Ipv6CidrBlock", "StackType"], |name| {
+        format!("vpcsim does not simulate IPv6 ({name}) yet")
+    })?;
     params.finish()?;
     validate_name(&name, "VpcName", ErrorCode::InvalidParameterValue)?;
     let cidr = CidrBlock::parse(&cidr, "CidrBlock")?;
