@@ -167,6 +167,7 @@ async fn client(addr: String, i: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<
             peer_vpc_id: vb.vpc_id.clone(),
             peer_uin: format!("{}", 2000 + i),
             peering_connection_name: format!("p{k}"),
+            peer_region: None,
         };
         let id = match peering
             .create_vpc_peering_connection(authed(&a, request))

@@ -274,8 +274,7 @@ pub fn hub_state(peers: usize) -> Scenario {
             vpc: legacy(1),
             peer_vpc: legacy(n),
             state: StateSpec::Active,
-            create_time: None,
-            expire_time: None,
+            ..Default::default()
         });
     }
     scenario

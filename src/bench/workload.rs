@@ -137,6 +137,7 @@ async fn client(
                     peer_vpc_id: legacy(y),
                     peer_uin,
                     peering_connection_name: format!("bench-{x}"),
+                    peer_region: None,
                 };
                 match peering
                     .create_vpc_peering_connection(authed(&a, request))
@@ -302,6 +303,7 @@ pub async fn hub(target: &Target, peers: usize, runtime: &Runtime) -> anyhow::Re
             peer_vpc_id: legacy(peers + 2),
             peer_uin: requester_uin(0),
             peering_connection_name: "hub-probe".into(),
+            peer_region: None,
         };
         let started = Instant::now();
         let created = peering

@@ -18,6 +18,8 @@ pub const KINDS: &[&str] = &[
     "accepted",
     "rejected",
     "renamed",
+    // A Modify that set the bandwidth cap or billing mode.
+    "modified",
     "enabled",
     "expired",
     "assistant_cidr_added",

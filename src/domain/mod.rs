@@ -5,6 +5,7 @@ pub mod cidr;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod link;
 pub mod names;
 pub mod peering;
 pub mod quota;

@@ -156,7 +156,7 @@ pub fn generate(
             peer_vpc: legacy(b),
             state,
             create_time: Some(format_time(now - age)),
-            expire_time: None,
+            ..Default::default()
         });
         if k % 4096 == 0 {
             progress((n + k) as u64);

@@ -11,6 +11,8 @@ use std::{fmt, path::Path};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::domain::link::Tag;
+
 pub use locate::{locate, locate_as_written};
 
 /// File format of a scenario.
@@ -127,17 +129,18 @@ pub struct VpcSpec {
     pub deleted: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum StateSpec {
     Pending,
+    #[default]
     Active,
     Expired,
     Rejected,
     Deleted,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeeringSpec {
     #[serde(
@@ -161,6 +164,24 @@ pub struct PeeringSpec {
     /// For PENDING and EXPIRED; default create_time + 7 days.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "expireTime")]
     pub expire_time: Option<String>,
+    /// Link options, as API 3.0's create sets them; absent ones take the
+    /// defaults (no bandwidth cap, POSTPAID_BY_DAY_MAX, VPC_PEER, AU, no tags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "chargeType")]
+    pub charge_type: Option<String>,
+    #[serde(
+        default,
+        rename = "type",
+        skip_serializing_if = "Option::is_none",
+        alias = "link_type"
+    )]
+    pub link_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "qosLevel")]
+    pub qos_level: Option<String>,
+    /// `{key, value}` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 /// Uins are digit strings, which YAML reads as numbers when unquoted.
@@ -324,8 +345,13 @@ mod tests {
                 vpc: "gz_vpc_1".into(),
                 peer_vpc: "gz_vpc_2".into(),
                 state: StateSpec::Pending,
-                create_time: None,
-                expire_time: None,
+                bandwidth: Some(10),
+                link_type: Some("VPC_PEER".into()),
+                tags: vec![Tag {
+                    key: "team".into(),
+                    value: "qa".into(),
+                }],
+                ..Default::default()
             }],
             ..Default::default()
         };

@@ -4,10 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Scenario, StateSpec};
+use super::{PeeringSpec, Scenario, StateSpec};
 use crate::domain::{
+    ApiError,
     cidr::{CidrBlock, first_overlap, first_overlap_within},
     ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
+    link::{
+        CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, check_bandwidth, check_tags, one_of,
+    },
     names::validate_name,
     peering::PeeringState,
     quota::{QuotaName, validate_limit},
@@ -101,6 +105,7 @@ pub struct PlannedPeering {
     pub state: PeeringState,
     pub create_time: Timestamp,
     pub expire_time: Option<Timestamp>,
+    pub link: LinkOptions,
 }
 
 /// An error at a path of the document.
@@ -177,6 +182,49 @@ fn creation_time(
         );
     }
     time
+}
+
+/// A peering's link options from its spec, each checked where it is
+/// written; `None` after reporting a bad one.
+fn link_options(
+    spec: &PeeringSpec,
+    at: &dyn Fn(&str) -> String,
+    check: &mut Checker,
+) -> Option<LinkOptions> {
+    let defaults = LinkOptions::default();
+    let errors_before = check.errors.len();
+    let mut take = |result: Result<String, ApiError>, field: &str| {
+        result.unwrap_or_else(|err| {
+            check.error(at(field), err.message);
+            String::new()
+        })
+    };
+    let option = |value: &Option<String>, allowed: &[&'static str], field: &str, default: String| {
+        value.as_deref().map_or(Ok(default), |v| one_of(v, allowed, field))
+    };
+    let link = LinkOptions {
+        bandwidth: spec.bandwidth.unwrap_or(defaults.bandwidth),
+        charge_type: take(
+            option(&spec.charge_type, &CHARGE_TYPES, "charge_type", defaults.charge_type),
+            "charge_type",
+        ),
+        link_type: take(
+            option(&spec.link_type, &LINK_TYPES, "type", defaults.link_type),
+            "type",
+        ),
+        qos_level: take(
+            option(&spec.qos_level, &QOS_LEVELS, "qos_level", defaults.qos_level),
+            "qos_level",
+        ),
+        tags: spec.tags.clone(),
+    };
+    if let Err(err) = check_bandwidth(link.bandwidth, "bandwidth") {
+        check.error(at("bandwidth"), err.message);
+    }
+    if let Err(err) = check_tags(&link.tags, "tags") {
+        check.error(at("tags"), err.message);
+    }
+    (check.errors.len() == errors_before).then_some(link)
 }
 
 /// Validates `scenario` on top of `world` at clock reading `now` (before the
@@ -648,18 +696,11 @@ pub fn plan(
             at("expire_time"),
             &mut check,
         );
-        let (Some(a), Some(b)) = (a, b) else { continue };
-        let (na, nb) = (&nodes[a], &nodes[b]);
-        if na.region != nb.region {
-            check.error(
-                at("peer_vpc_id"),
-                format!(
-                    "{} is in {}, {} in {}: peerings join vpcs of one region",
-                    spec.vpc, na.region.name, spec.peer_vpc, nb.region.name
-                ),
-            );
+        let link = link_options(spec, &at, &mut check);
+        let (Some(a), Some(b), Some(link)) = (a, b, link) else {
             continue;
-        }
+        };
+        let (na, nb) = (&nodes[a], &nodes[b]);
         let same_account = na.uin == nb.uin;
         let state = match spec.state {
             StateSpec::Pending => PeeringState::Pending,
@@ -724,6 +765,7 @@ pub fn plan(
             state,
             create_time,
             expire_time,
+            link,
         });
     }
     if check.errors.is_empty() {

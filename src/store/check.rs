@@ -182,10 +182,15 @@ pub async fn check(
                 format!("peering {id}: uin and peer_uin are not the owners of its vpcs"),
             );
         }
-        if a.vpc.region != p.region || b.vpc.region != p.region {
+        // The peer's VPC may be in another region (a cross-region peering);
+        // the peering's own region is its requester's.
+        if a.vpc.region != p.region {
             report(
                 "reference",
-                format!("peering {id} joins vpcs outside its region {}", p.region),
+                format!(
+                    "peering {id} is recorded in {} but its requester's vpc is in {}",
+                    p.region, a.vpc.region
+                ),
             );
         }
         let Some(stored) = PeeringState::from_i64(p.state) else {

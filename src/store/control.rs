@@ -205,9 +205,20 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
         .execute(&mut tx.conn)
         .await?;
     for table in STATE_TABLES.iter().rev() {
+        // By name, the snapshot's columns: a snapshot saved before a
+        // migration added columns restores with their defaults.
+        let saved = snapshot_table(id, table);
+        let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info(?)")
+            .bind(&saved)
+            .fetch_all(&mut tx.conn)
+            .await?;
+        let columns = columns
+            .into_iter()
+            .map(|(name,)| format!("\"{}\"", name.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(", ");
         sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {table} SELECT * FROM {}",
-            snapshot_table(id, table)
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {saved}"
         )))
         .execute(&mut tx.conn)
         .await?;

@@ -16,6 +16,7 @@ use crate::domain::{
     cidr::CidrBlock,
     error::Cause,
     ids::VpcRef,
+    link::{LinkOptions, Tag},
     peering::{
         Action, LivePeer, PeeringState, Role, VpcBlocks, check_overlap_rules, check_quota,
         transition,
@@ -102,7 +103,10 @@ pub struct NewPeering {
     pub vpc: VpcRef,
     pub peer_vpc: VpcRef,
     pub peer_uin: String,
+    /// The peer VPC's region; `None` for the call's own region.
+    pub peer_region: Option<Region>,
     pub name: String,
+    pub link: LinkOptions,
 }
 
 /// Checks, on the rule state, the rules for a live peering between VPC rows
@@ -199,6 +203,7 @@ fn peering_view(
     state: PeeringState,
     create_time: Timestamp,
     expire_time: Option<Timestamp>,
+    link: LinkOptions,
 ) -> Peering {
     Peering {
         peering_connection_id: id,
@@ -212,9 +217,11 @@ fn peering_view(
         app_id: model.app_id(&vpc.uin),
         peer_app_id: model.app_id(&peer.uin),
         region: vpc.region.clone(),
+        peer_region: peer.region.clone(),
         state,
         create_time,
         expire_time,
+        link,
     }
 }
 
@@ -230,9 +237,10 @@ pub async fn create_peering(
         Some(found) if found.vpc.uin == actor.uin => found.vpc.clone(),
         _ => return Err(vpc_not_found(new.vpc.as_str(), region)),
     };
-    let peer = match model.find(new.peer_vpc.as_str(), region.name) {
+    let peer_region = new.peer_region.unwrap_or(region);
+    let peer = match model.find(new.peer_vpc.as_str(), peer_region.name) {
         Some(found) if found.vpc.uin == new.peer_uin => found.vpc.clone(),
-        _ => return Err(vpc_not_found(new.peer_vpc.as_str(), region)),
+        _ => return Err(vpc_not_found(new.peer_vpc.as_str(), peer_region)),
     };
     let same_account = vpc.uin == peer.uin;
     check_rules(
@@ -270,6 +278,7 @@ pub async fn create_peering(
         state: state.as_i64(),
         create_time: now,
         expire_time,
+        link: new.link.clone(),
     });
     deferred.events.push(DeferredEvent {
         time: now,
@@ -298,6 +307,7 @@ pub async fn create_peering(
         state,
         now,
         expire_time,
+        new.link,
     ))
 }
 
@@ -306,8 +316,24 @@ pub async fn create_peering(
 pub struct PeeringChange {
     pub peering_id: String,
     pub action: Action,
-    /// The new name, for `Action::Modify`.
+    /// For `Action::Modify`: the new name, bandwidth cap and billing mode;
+    /// `None` keeps what there is.
     pub name: Option<String>,
+    pub bandwidth: Option<i64>,
+    pub charge_type: Option<String>,
+}
+
+impl PeeringChange {
+    /// A state change that sets nothing else.
+    pub fn new(peering_id: String, action: Action) -> Self {
+        PeeringChange {
+            peering_id,
+            action,
+            name: None,
+            bandwidth: None,
+            charge_type: None,
+        }
+    }
 }
 
 /// The stored facts about a peering that its state changes need.
@@ -322,6 +348,43 @@ struct PeeringRow {
     create_time: i64,
     expire_time: Option<i64>,
     peering_connection_name: String,
+    #[sqlx(flatten)]
+    link: LinkColumns,
+}
+
+/// The link options as stored: tags as JSON text.
+#[derive(sqlx::FromRow)]
+struct LinkColumns {
+    bandwidth: i64,
+    charge_type: String,
+    link_type: String,
+    qos_level: String,
+    tags: String,
+}
+
+impl LinkColumns {
+    fn into_options(self) -> LinkOptions {
+        LinkOptions {
+            bandwidth: self.bandwidth,
+            charge_type: self.charge_type,
+            link_type: self.link_type,
+            qos_level: self.qos_level,
+            tags: tags_from_json(&self.tags),
+        }
+    }
+}
+
+/// Tags as stored. vpcsim writes this text itself; text it cannot read
+/// (a hand-edited database) reads as no tags rather than failing the call.
+pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
+    serde_json::from_str(text).unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "stored peering tags are not a JSON tag list; reading none");
+        Vec::new()
+    })
+}
+
+pub(super) fn tags_to_json(tags: &[Tag]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
 pub async fn change_peering(
@@ -330,9 +393,13 @@ pub async fn change_peering(
     region: Region,
     change: PeeringChange,
 ) -> ApiResult<Peering> {
+    // Either party, from either end's region.
     let row: Option<PeeringRow> = sqlx::query_as(
-        "SELECT id, vpc, peer_vpc, uin, peer_uin, state, create_time, expire_time, peering_connection_name FROM peerings
-         WHERE peering_connection_id = ?1 AND region = ?2 AND (uin = ?3 OR peer_uin = ?3)",
+        "SELECT p.id, p.vpc, p.peer_vpc, p.uin, p.peer_uin, p.state, p.create_time, p.expire_time,
+                p.peering_connection_name, p.bandwidth, p.charge_type, p.link_type, p.qos_level, p.tags
+         FROM peerings p JOIN vpcs pv ON pv.id = p.peer_vpc
+         WHERE p.peering_connection_id = ?1 AND (p.region = ?2 OR pv.region = ?2)
+           AND (p.uin = ?3 OR p.peer_uin = ?3)",
     )
     .bind(&change.peering_id)
     .bind(region.name)
@@ -384,13 +451,24 @@ pub async fn change_peering(
         Action::Reject | Action::Delete => None,
         Action::Modify => row.expire_time,
     };
+    let change_sets_link = change.bandwidth.is_some() || change.charge_type.is_some();
     let name = change.name.unwrap_or(row.peering_connection_name);
+    let mut link = row.link.into_options();
+    if let Some(bandwidth) = change.bandwidth {
+        link.bandwidth = bandwidth;
+    }
+    if let Some(charge_type) = change.charge_type {
+        link.charge_type = charge_type;
+    }
     sqlx::query(
-        "UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ? WHERE id = ?",
+        "UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ?, bandwidth = ?, charge_type = ?
+         WHERE id = ?",
     )
     .bind(next.as_i64())
     .bind(expire_time)
     .bind(&name)
+    .bind(link.bandwidth)
+    .bind(&link.charge_type)
     .bind(row.id)
     .execute(&mut tx.conn)
     .await?;
@@ -398,6 +476,7 @@ pub async fn change_peering(
         Action::Accept => "accepted",
         Action::Reject => "rejected",
         Action::Delete => "deleted",
+        Action::Modify if change_sets_link => "modified",
         Action::Modify => "renamed",
         Action::Enable => "enabled",
     };
@@ -441,10 +520,11 @@ pub async fn change_peering(
         shown,
         row.create_time,
         expire_time,
+        link,
     ))
 }
 
-fn peering_not_found(id: &str, region: Region) -> ApiError {
+pub(super) fn peering_not_found(id: &str, region: Region) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidPeeringConnectionNotFound,
         format!("{id} does not exist in {}", region.name),
@@ -452,75 +532,67 @@ fn peering_not_found(id: &str, region: Region) -> ApiError {
 }
 
 const PEERING_SELECT: &str = "SELECT p.peering_connection_id, p.peering_connection_name,
-        v.vpc_id, v.un_vpc_id, pv.vpc_id, pv.un_vpc_id, p.uin, p.peer_uin, a.app_id, pa.app_id,
-        p.region, p.state, p.create_time, p.expire_time
+        v.vpc_id, v.un_vpc_id, pv.vpc_id AS peer_vpc_id, pv.un_vpc_id AS un_peer_vpc_id,
+        p.uin, p.peer_uin, a.app_id, pa.app_id AS peer_app_id,
+        p.region, pv.region AS peer_region, p.state, p.create_time, p.expire_time,
+        p.bandwidth, p.charge_type, p.link_type, p.qos_level, p.tags
     FROM peerings p
     JOIN vpcs v ON v.id = p.vpc
     JOIN vpcs pv ON pv.id = p.peer_vpc
     JOIN accounts a ON a.uin = p.uin
     JOIN accounts pa ON pa.uin = p.peer_uin";
 
-/// A Describe row: the peering (columns 0 to 13, read by position) and how
-/// many match in all (column 14).
+/// A row of `PEERING_SELECT`.
+#[derive(sqlx::FromRow)]
+struct PeeringColumns {
+    peering_connection_id: String,
+    peering_connection_name: String,
+    vpc_id: String,
+    un_vpc_id: String,
+    peer_vpc_id: String,
+    un_peer_vpc_id: String,
+    uin: String,
+    peer_uin: String,
+    app_id: i64,
+    peer_app_id: i64,
+    region: String,
+    peer_region: String,
+    state: i64,
+    create_time: Timestamp,
+    expire_time: Option<Timestamp>,
+    #[sqlx(flatten)]
+    link: LinkColumns,
+}
+
+/// A Describe row: the peering and how many match in all.
 #[derive(sqlx::FromRow)]
 struct CountedPeering {
     #[sqlx(flatten)]
-    peering: PeeringTuple,
+    peering: PeeringColumns,
     total: i64,
 }
 
-type PeeringTuple = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-);
-
-fn peering_from(row: PeeringTuple, now: Timestamp) -> Peering {
-    let (
-        id,
-        name,
-        vpc_id,
-        un_vpc_id,
-        peer_vpc_id,
-        un_peer_vpc_id,
-        uin,
-        peer_uin,
-        app_id,
-        peer_app_id,
-        region,
-        state,
-        create_time,
-        expire_time,
-    ) = row;
-    let state = PeeringState::from_i64(state)
+fn peering_from(row: PeeringColumns, now: Timestamp) -> Peering {
+    let state = PeeringState::from_i64(row.state)
         .unwrap_or(PeeringState::Deleted)
-        .effective(expire_time, now);
+        .effective(row.expire_time, now);
     Peering {
-        peering_connection_id: id,
-        peering_connection_name: name,
-        vpc_id,
-        un_vpc_id,
-        peer_vpc_id,
-        un_peer_vpc_id,
-        uin,
-        peer_uin,
-        app_id,
-        peer_app_id,
-        region,
+        peering_connection_id: row.peering_connection_id,
+        peering_connection_name: row.peering_connection_name,
+        vpc_id: row.vpc_id,
+        un_vpc_id: row.un_vpc_id,
+        peer_vpc_id: row.peer_vpc_id,
+        un_peer_vpc_id: row.un_peer_vpc_id,
+        uin: row.uin,
+        peer_uin: row.peer_uin,
+        app_id: row.app_id,
+        peer_app_id: row.peer_app_id,
+        region: row.region,
+        peer_region: row.peer_region,
         state,
-        create_time,
-        expire_time,
+        create_time: row.create_time,
+        expire_time: row.expire_time,
+        link: row.link.into_options(),
     }
 }
 
@@ -556,12 +628,18 @@ impl Store {
         let now = self.clock.now();
         let mut conn = self.read().await?;
         let conditions = |q: &mut QueryBuilder<Sqlite>| {
-            q.push(" WHERE p.region = ").push_bind(region.name);
+            // Either end's region: a cross-region peering shows in both.
+            q.push(" WHERE (p.region = ")
+                .push_bind(region.name)
+                .push(" OR pv.region = ")
+                .push_bind(region.name)
+                .push(")");
             q.push(" AND (p.uin = ").push_bind(caller.to_owned());
             q.push(" OR p.peer_uin = ")
                 .push_bind(caller.to_owned())
                 .push(")");
-            // A VPC filter matches either end; a VPC that does not exist (or
+            // A VPC filter matches either end, whichever region it is in
+            // (ids are unique across regions); a VPC that does not exist (or
             // is deleted) makes the subquery NULL, which matches nothing.
             if let Some(vpc) = &filter.vpc {
                 let column = match vpc {
@@ -572,8 +650,6 @@ impl Store {
                     q.push(if i == 0 { " AND (" } else { " OR " });
                     q.push(format!("{end} = (SELECT id FROM vpcs WHERE {column} = "))
                         .push_bind(vpc.as_str().to_owned())
-                        .push(" AND region = ")
-                        .push_bind(region.name)
                         .push(" AND deleted = 0)");
                 }
                 q.push(")");
@@ -619,7 +695,9 @@ impl Store {
             Some(first) => first.total,
             None if filter.offset == 0 => 0,
             None => {
-                let mut count = QueryBuilder::new("SELECT COUNT(*) FROM peerings p");
+                let mut count = QueryBuilder::new(
+                    "SELECT COUNT(*) FROM peerings p JOIN vpcs pv ON pv.id = p.peer_vpc",
+                );
                 conditions(&mut count);
                 let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
                 total

@@ -1,6 +1,6 @@
 //! What the store returns: plain records with every field a response prints.
 
-use crate::domain::{cidr::CidrBlock, peering::PeeringState, time::Timestamp};
+use crate::domain::{cidr::CidrBlock, link::LinkOptions, peering::PeeringState, time::Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Account {
@@ -66,11 +66,15 @@ pub struct Peering {
     pub peer_uin: String,
     pub app_id: i64,
     pub peer_app_id: i64,
+    /// The requester's VPC's region.
     pub region: String,
+    /// The peer VPC's region: `region` unless the peering crosses regions.
+    pub peer_region: String,
     /// The effective state at the time of the read.
     pub state: PeeringState,
     pub create_time: Timestamp,
     pub expire_time: Option<Timestamp>,
+    pub link: LinkOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -17,6 +17,7 @@ use super::{Actor, Store, Tx, records::split_blocks};
 use crate::{
     domain::{
         ApiError, ApiResult, ErrorCode,
+        link::LinkOptions,
         peering::PeeringState,
         quota::QuotaName,
         region::Region,
@@ -61,6 +62,11 @@ struct PeeringRow {
     state: i64,
     create_time: i64,
     expire_time: Option<i64>,
+    bandwidth: i64,
+    charge_type: String,
+    link_type: String,
+    qos_level: String,
+    tags: String,
 }
 
 /// How many rows a load wrote.
@@ -356,7 +362,8 @@ async fn write_plan(
     insert_chunked(
         tx,
         "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
-                               region, state, create_time, expire_time) ",
+                               region, state, create_time, expire_time,
+                               bandwidth, charge_type, link_type, qos_level, tags) ",
         &plan.peerings,
         |row, p| {
             row.push_bind(p.peering_connection_id.clone())
@@ -368,7 +375,12 @@ async fn write_plan(
                 .push_bind(p.region.name)
                 .push_bind(p.state.as_i64())
                 .push_bind(p.create_time)
-                .push_bind(p.expire_time);
+                .push_bind(p.expire_time)
+                .push_bind(p.link.bandwidth)
+                .push_bind(p.link.charge_type.clone())
+                .push_bind(p.link.link_type.clone())
+                .push_bind(p.link.qos_level.clone())
+                .push_bind(super::peerings::tags_to_json(&p.link.tags));
         },
         Some(progress),
     )
@@ -502,7 +514,8 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
         .map(|v| (v.vpc.id, v.vpc.un_vpc_id.clone()))
         .collect();
     let peerings: Vec<PeeringRow> = sqlx::query_as(
-        "SELECT peering_connection_id AS id, peering_connection_name AS name, vpc, peer_vpc, state, create_time, expire_time
+        "SELECT peering_connection_id AS id, peering_connection_name AS name, vpc, peer_vpc, state, create_time, expire_time,
+                bandwidth, charge_type, link_type, qos_level, tags
          FROM peerings ORDER BY id",
     )
     .fetch_all(&mut *conn)
@@ -557,7 +570,16 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                      state,
                      create_time,
                      expire_time,
+                     bandwidth,
+                     charge_type,
+                     link_type,
+                     qos_level,
+                     tags,
                  }| {
+                    // Options at their defaults are left out, as a file
+                    // that never set them would have them.
+                    let defaults = LinkOptions::default();
+                    let set = |value: String, default: String| (value != default).then_some(value);
                     let state = PeeringState::from_i64(state)
                         .unwrap_or(PeeringState::Deleted)
                         .effective(expire_time, now);
@@ -581,6 +603,11 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                         } else {
                             None
                         },
+                        bandwidth: (bandwidth != defaults.bandwidth).then_some(bandwidth),
+                        charge_type: set(charge_type, defaults.charge_type),
+                        link_type: set(link_type, defaults.link_type),
+                        qos_level: set(qos_level, defaults.qos_level),
+                        tags: super::peerings::tags_from_json(&tags),
                     }
                 },
             )

@@ -14,6 +14,7 @@ use super::{Store, model::Model};
 use crate::domain::{
     ApiError, ApiResult,
     ids::IdGenerator,
+    link::LinkOptions,
     time::{Clock, Timestamp},
 };
 
@@ -58,6 +59,7 @@ pub(super) struct DeferredPeering {
     pub state: i64,
     pub create_time: Timestamp,
     pub expire_time: Option<Timestamp>,
+    pub link: LinkOptions,
 }
 
 pub(super) struct DeferredEvent {
@@ -116,13 +118,14 @@ impl Tx {
     /// Writes the deferred rows: one multi-row INSERT per table and chunk.
     async fn flush(&mut self) -> Result<(), sqlx::Error> {
         use sqlx::{QueryBuilder, Sqlite};
-        // 11 values a row, well under SQLite's limit of bound parameters.
+        // 16 values a row, well under SQLite's limit of bound parameters.
         const CHUNK: usize = 1000;
         let deferred = std::mem::take(&mut self.deferred);
         for chunk in deferred.peerings.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO peerings (id, peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
-                                       region, state, create_time, expire_time) ",
+                                       region, state, create_time, expire_time,
+                                       bandwidth, charge_type, link_type, qos_level, tags) ",
             );
             q.push_values(chunk, |mut row, p| {
                 row.push_bind(p.row)
@@ -135,7 +138,12 @@ impl Tx {
                     .push_bind(p.region)
                     .push_bind(p.state)
                     .push_bind(p.create_time)
-                    .push_bind(p.expire_time);
+                    .push_bind(p.expire_time)
+                    .push_bind(p.link.bandwidth)
+                    .push_bind(p.link.charge_type.clone())
+                    .push_bind(p.link.link_type.clone())
+                    .push_bind(p.link.qos_level.clone())
+                    .push_bind(super::peerings::tags_to_json(&p.link.tags));
             });
             q.build().execute(&mut self.conn).await?;
         }

@@ -32,6 +32,7 @@ impl From<Peering> for proto::PeeringConnection {
             app_id: p.app_id,
             peer_app_id: p.peer_app_id,
             region: p.region,
+            peer_region: p.peer_region,
             state: proto::State::from(p.state) as i32,
             create_time: format_time(p.create_time),
             // Shown while the request waits, and on EXPIRED as when it lapsed.

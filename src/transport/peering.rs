@@ -12,8 +12,10 @@ use crate::{
     domain::{
         ApiError, ErrorCode,
         ids::{VpcRef, parse_peering_id, parse_uin},
+        link::LinkOptions,
         names::validate_name,
         peering::{Action, PeeringState},
+        region::Region,
     },
     proto::{self, peering_service_server::PeeringService},
     store::{NewPeering, Peering, PeeringChange, PeeringFilter, PeeringOrder},
@@ -46,9 +48,8 @@ impl PeeringApi {
             )?;
         }
         let change = PeeringChange {
-            peering_id,
-            action,
             name,
+            ..PeeringChange::new(peering_id, action)
         };
         Ok(self
             .state
@@ -64,6 +65,14 @@ fn parse_new_peering(
     let vpc = VpcRef::parse(&req.vpc_id, "vpc_id")?;
     let peer_vpc = VpcRef::parse(&req.peer_vpc_id, "peer_vpc_id")?;
     let peer_uin = parse_uin(&req.peer_uin, "peer_uin")?;
+    let peer_region = req
+        .peer_region
+        .map(|text| {
+            Region::parse(&text).map_err(|err| {
+                ApiError::field(err.code, "peer_region", format!("peer_region: {}", err.message))
+            })
+        })
+        .transpose()?;
     let name = req.peering_connection_name;
     validate_name(
         &name,
@@ -74,7 +83,9 @@ fn parse_new_peering(
         vpc,
         peer_vpc,
         peer_uin,
+        peer_region,
         name,
+        link: LinkOptions::default(),
     })
 }
 

@@ -331,6 +331,7 @@ async fn another_accounts_resources_read_as_not_found_everywhere() {
                     peer_vpc_id: own.un_vpc_id.clone(),
                     peer_uin: "100003".into(),
                     peering_connection_name: "x".into(),
+                    peer_region: None,
                 },
             ))
             .await

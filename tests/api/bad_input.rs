@@ -157,6 +157,7 @@ async fn every_field_refuses_hostile_values_and_nothing_changes() {
         peer_vpc_id: "gz_vpc_2".into(),
         peer_uin: "100002".into(),
         peering_connection_name: "ok".into(),
+        peer_region: None,
     };
 
     for bad in bad_ids(&["vpc-abcdefgh", "gz_vpc_1"]) {

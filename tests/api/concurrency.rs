@@ -32,6 +32,7 @@ async fn thirty_two_creates_into_a_vpc_with_quota_ten() {
                         peer_vpc_id: hub.un_vpc_id.clone(),
                         peer_uin: hub.uin.clone(),
                         peering_connection_name: format!("spoke-{i}"),
+                        peer_region: None,
                     },
                 ))
                 .await

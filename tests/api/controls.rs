@@ -231,6 +231,7 @@ async fn events_record_every_change_with_actor_and_request_id() {
                 peer_vpc_id: db.vpc_id.clone(),
                 peer_uin: "100002".into(),
                 peering_connection_name: "web-db".into(),
+                peer_region: None,
             },
         ))
         .await

@@ -40,6 +40,7 @@ fn create_req(
         peer_vpc_id: peer.un_vpc_id.clone(),
         peer_uin: peer.uin.clone(),
         peering_connection_name: name.into(),
+        peer_region: None,
     }
 }
 
@@ -1151,6 +1152,7 @@ async fn conflict_messages_name_vpcs_as_the_caller_did() {
                 peer_vpc_id,
                 peer_uin: peer_uin.into(),
                 peering_connection_name: "p".into(),
+                peer_region: None,
             },
         )
     };

@@ -164,6 +164,7 @@ impl TestApp {
                     peer_vpc_id: peer.un_vpc_id.clone(),
                     peer_uin: peer.uin.clone(),
                     peering_connection_name: name.into(),
+                    peer_region: None,
                 },
             ))
             .await

@@ -81,6 +81,7 @@ async fn a_retried_create_returns_the_first_answer_once() {
         peer_vpc_id: db.vpc_id.clone(),
         peer_uin: "100002".into(),
         peering_connection_name: "web-db".into(),
+        peer_region: None,
     };
     let a = app
         .peering()

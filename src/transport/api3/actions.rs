@@ -9,6 +9,9 @@ use crate::{
     domain::{
         ErrorCode,
         ids::{VpcRef, parse_peering_id, parse_uin},
+        link::{
+            CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, check_bandwidth, check_tags, one_of,
+        },
         names::validate_name,
         peering::Action,
         region::Region,
@@ -24,17 +27,12 @@ pub async fn run(
     action: &str,
     params: Map<String, Value>,
 ) -> Result<Map<String, Value>, Api3Error> {
-    let mut params = Params::new(action, params);
+    let params = Params::new(action, params);
     match action {
         "AcceptVpcPeeringConnection" => change(state, call, params, Action::Accept).await,
         "RejectVpcPeeringConnection" => change(state, call, params, Action::Reject).await,
         "DeleteVpcPeeringConnection" => change(state, call, params, Action::Delete).await,
-        "ModifyVpcPeeringConnection" => {
-            params.refuse(&["Bandwidth", "ChargeType"], |name| {
-                format!("vpcsim does not model {name} yet")
-            })?;
-            change(state, call, params, Action::Modify).await
-        }
+        "ModifyVpcPeeringConnection" => change(state, call, params, Action::Modify).await,
         "CreateVpcPeeringConnection" => create(state, call, params).await,
         "DescribeVpcPeeringConnections" => describe(state, call, params).await,
         "CreateVpc" => vpcs::create_vpc(state, call, params).await,
@@ -57,14 +55,20 @@ async fn change(
     action: Action,
 ) -> Result<Map<String, Value>, Api3Error> {
     let id = params.required_string("PeeringConnectionId")?;
-    let name = if action == Action::Modify {
-        params.string("PeeringConnectionName")?
-    } else {
-        None
-    };
+    let mut change = PeeringChange::new(parse_peering_id(&id, "PeeringConnectionId")?, action);
+    if action == Action::Modify {
+        change.name = params.string("PeeringConnectionName")?;
+        change.bandwidth = params
+            .integer("Bandwidth")?
+            .map(|b| check_bandwidth(b, "Bandwidth"))
+            .transpose()?;
+        change.charge_type = params
+            .string("ChargeType")?
+            .map(|c| one_of(&c, &CHARGE_TYPES, "ChargeType"))
+            .transpose()?;
+    }
     params.finish()?;
-    let peering_id = parse_peering_id(&id, "PeeringConnectionId")?;
-    if let Some(name) = &name {
+    if let Some(name) = &change.name {
         validate_name(
             name,
             "PeeringConnectionName",
@@ -73,15 +77,7 @@ async fn change(
     }
     state
         .store
-        .change_peering(
-            call.actor.clone(),
-            call.region,
-            PeeringChange {
-                peering_id,
-                action,
-                name,
-            },
-        )
+        .change_peering(call.actor.clone(), call.region, change)
         .await?;
     Ok(Map::new())
 }
@@ -96,26 +92,38 @@ async fn create(
     let destination = params.required_string("DestinationVpcId")?;
     let destination_uin = params.required_string("DestinationUin")?;
     let destination_region = params.required_string("DestinationRegion")?;
-    // Billing and link options: accepted as the SDKs send them, not
-    // modelled (every peering reads back with Bandwidth 0).
-    params.ignore(&["Bandwidth", "Type", "ChargeType", "QosLevel"]);
-    params.refuse_tags()?;
+    let defaults = LinkOptions::default();
+    let option = |value: Option<String>, allowed: &[&'static str], field: &str, default: String| {
+        value.map_or(Ok(default), |v| one_of(&v, allowed, field))
+    };
+    let link = LinkOptions {
+        bandwidth: params
+            .integer("Bandwidth")?
+            .map_or(Ok(defaults.bandwidth), |b| check_bandwidth(b, "Bandwidth"))?,
+        link_type: option(params.string("Type")?, &LINK_TYPES, "Type", defaults.link_type)?,
+        charge_type: option(
+            params.string("ChargeType")?,
+            &CHARGE_TYPES,
+            "ChargeType",
+            defaults.charge_type,
+        )?,
+        qos_level: option(
+            params.string("QosLevel")?,
+            &QOS_LEVELS,
+            "QosLevel",
+            defaults.qos_level,
+        )?,
+        tags: params.tags()?.unwrap_or_default(),
+    };
     params.finish()?;
-    let target = Region::parse(&destination_region)?;
-    if target != call.region {
-        return Err(Api3Error::new(
-            "UnsupportedOperation.NotSupportCreateCrossRegionVpcPeer",
-            format!(
-                "cross-region peering ({} to {}) is not simulated yet",
-                call.region.name, target.name
-            ),
-        ));
-    }
+    check_tags(&link.tags, "Tags")?;
     let new = NewPeering {
         vpc: VpcRef::parse(&source, "SourceVpcId")?,
         peer_vpc: VpcRef::parse(&destination, "DestinationVpcId")?,
         peer_uin: parse_uin(&destination_uin, "DestinationUin")?,
+        peer_region: Some(Region::parse(&destination_region)?),
         name,
+        link,
     };
     validate_name(
         &new.name,
@@ -268,7 +276,7 @@ async fn describe(
 /// A peering as the SDK's `PeerConnection` model has it: uins and app ids
 /// as numbers, regions by their short names, as the real API prints them.
 fn peer_connection(p: &Peering) -> Value {
-    let short = Region::parse(&p.region).map_or("", |r| r.short);
+    let short = |region: &str| Region::parse(region).map_or("", |r| r.short);
     let number = |uin: &str| uin.parse::<i64>().map_or(Value::Null, |n| json!(n));
     json!({
         "SourceVpcId": p.un_vpc_id,
@@ -278,17 +286,17 @@ fn peer_connection(p: &Peering) -> Value {
         "PeeringConnectionName": p.peering_connection_name,
         "State": p.state.as_str(),
         "IsNgw": false,
-        "Bandwidth": 0,
-        "SourceRegion": short,
-        "DestinationRegion": short,
+        "Bandwidth": p.link.bandwidth,
+        "SourceRegion": short(&p.region),
+        "DestinationRegion": short(&p.peer_region),
         "CreateTime": crate::domain::time::format_time(p.create_time),
         "AppId": p.app_id,
         "PeerAppId": p.peer_app_id,
-        "ChargeType": "POSTPAID_BY_DAY_MAX",
+        "ChargeType": p.link.charge_type,
         "SourceUin": number(&p.uin),
         "DestinationUin": number(&p.peer_uin),
-        "TagSet": [],
-        "QosLevel": "",
-        "Type": "VPC_PEER",
+        "TagSet": p.link.tags.iter().map(|t| json!({"Key": t.key, "Value": t.value})).collect::<Vec<_>>(),
+        "QosLevel": p.link.qos_level,
+        "Type": p.link.link_type,
     })
 }

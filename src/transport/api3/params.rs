@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::Api3Error;
+use crate::domain::link::Tag;
 
 /// Parameters of a POST: the body, a JSON object.
 pub fn from_json(body: &[u8]) -> Result<Map<String, Value>, Api3Error> {
@@ -227,19 +228,28 @@ impl Params {
         Ok(())
     }
 
-    /// `Tags`: none, or an empty list; vpcsim does not keep tags yet.
-    pub fn refuse_tags(&mut self) -> Result<(), Api3Error> {
-        let tagged = self
-            .map
-            .remove("Tags")
-            .is_some_and(|tags| !tags.is_null() && tags.as_array().is_none_or(|t| !t.is_empty()));
-        if tagged {
-            return Err(Api3Error::new(
-                "UnsupportedOperation",
-                "vpcsim does not keep Tags yet",
-            ));
+    /// `Tags`: `[{"Key": ..., "Value": ...}]`; `Value` may be left out.
+    pub fn tags(&mut self) -> Result<Option<Vec<Tag>>, Api3Error> {
+        let Some(value) = self.map.remove("Tags").filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(mistyped("Tags", "a list of {Key, Value}"));
+        };
+        let mut tags = Vec::with_capacity(items.len());
+        for item in items {
+            let Value::Object(map) = item else {
+                return Err(mistyped("Tags", "a list of {Key, Value}"));
+            };
+            let mut tag = Params::new(&self.action, map);
+            let key = tag.required_string("Key").map_err(|_| {
+                Api3Error::new("MissingParameter", "parameter Tags.Key is required")
+            })?;
+            let value = tag.string("Value")?.unwrap_or_default();
+            tag.finish()?;
+            tags.push(Tag { key, value });
         }
-        Ok(())
+        Ok(Some(tags))
     }
 
     /// Refuses what the action does not take.

@@ -74,7 +74,12 @@ pub async fn create_vpc(
         "EnableRouteVpcPublishIpv6",
         "AddressType",
     ]);
-    params.refuse_tags()?;
+    if params.tags()?.is_some_and(|tags| !tags.is_empty()) {
+        return Err(Api3Error::new(
+            "UnsupportedOperation",
+            "vpcsim keeps Tags on peering connections, not on VPCs yet",
+        ));
+    }
     params.refuse(&["Ipv6CidrBlock", "StackType"], |name| {
         format!("vpcsim does not simulate IPv6 ({name}) yet")
     })?;
