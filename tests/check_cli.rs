@@ -106,6 +106,13 @@ async fn each_kind_of_violation_is_reported() {
             "EXPIRED before its expire_time",
         ),
         ("state", "UPDATE peerings SET state = 9 WHERE peering_connection_id = 'pcx-spoke004'", "unknown state 9"),
+        // The peer's VPC may be in another region; the requester's must be
+        // in the peering's own.
+        (
+            "reference",
+            "UPDATE peerings SET region = 'ap-shanghai' WHERE peering_connection_id = 'pcx-spoke005'",
+            "recorded in ap-shanghai but its requester's vpc is in ap-guangzhou",
+        ),
         ("cidr", "UPDATE vpcs SET assistant_cidr_blocks = '10.5.1.0/24' WHERE vpc_id = 'gz_vpc_105'", "own blocks"),
     ];
     for (i, (kind, sql, words)) in cases.iter().enumerate() {

@@ -369,9 +369,22 @@ fn readme_scenario_snippets_are_tested_files() {
         path(&db),
     ]));
     let dumped = dump(&db, "yaml");
+    for kept in [
+        "peering_connection_name: web-cache",
+        "peering_connection_name: web-archive",
+        "bandwidth: 100",
+        "charge_type: POSTPAID_BY_MONTH_95",
+        "qos_level: AG",
+        "value: qa",
+    ] {
+        assert!(dumped.contains(kept), "{kept} not in\n{dumped}");
+    }
+    // A cross-region peering is a valid state.
+    let checked = vpcsim(&["check", "--db", path(&db)]);
     assert!(
-        dumped.contains("peering_connection_name: web-cache"),
-        "{dumped}"
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
     );
 
     // The error report shown is the one seeding mistakes.yaml prints.

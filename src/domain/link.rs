@@ -129,7 +129,10 @@ mod tests {
         );
         let err = one_of("monthly", &CHARGE_TYPES, "ChargeType").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidParameterValue);
-        assert!(err.message.contains("POSTPAID_BY_DAY_MAX, POSTPAID_BY_MONTH_95"));
+        assert!(
+            err.message
+                .contains("POSTPAID_BY_DAY_MAX, POSTPAID_BY_MONTH_95")
+        );
         assert!(one_of("au", &QOS_LEVELS, "QosLevel").is_err());
         assert_eq!(check_bandwidth(0, "Bandwidth").unwrap(), 0);
         assert_eq!(
@@ -143,7 +146,11 @@ mod tests {
     fn tags_need_unique_keys_within_limits() {
         assert!(check_tags(&[tag("team", "qa"), tag("env", "")], "Tags").is_ok());
         let twice = check_tags(&[tag("team", "qa"), tag("team", "ops")], "Tags").unwrap_err();
-        assert!(twice.message.contains("Tags[1].Key \"team\" is given twice"));
+        assert!(
+            twice
+                .message
+                .contains("Tags[1].Key \"team\" is given twice")
+        );
         assert!(check_tags(&[tag("", "x")], "Tags").is_err());
         assert!(check_tags(&[tag(&"k".repeat(128), "x")], "Tags").is_err());
         assert!(check_tags(&[tag("k", &"v".repeat(256))], "Tags").is_err());

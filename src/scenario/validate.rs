@@ -199,13 +199,21 @@ fn link_options(
             String::new()
         })
     };
-    let option = |value: &Option<String>, allowed: &[&'static str], field: &str, default: String| {
-        value.as_deref().map_or(Ok(default), |v| one_of(v, allowed, field))
-    };
+    let option =
+        |value: &Option<String>, allowed: &[&'static str], field: &str, default: String| {
+            value
+                .as_deref()
+                .map_or(Ok(default), |v| one_of(v, allowed, field))
+        };
     let link = LinkOptions {
         bandwidth: spec.bandwidth.unwrap_or(defaults.bandwidth),
         charge_type: take(
-            option(&spec.charge_type, &CHARGE_TYPES, "charge_type", defaults.charge_type),
+            option(
+                &spec.charge_type,
+                &CHARGE_TYPES,
+                "charge_type",
+                defaults.charge_type,
+            ),
             "charge_type",
         ),
         link_type: take(
@@ -213,7 +221,12 @@ fn link_options(
             "type",
         ),
         qos_level: take(
-            option(&spec.qos_level, &QOS_LEVELS, "qos_level", defaults.qos_level),
+            option(
+                &spec.qos_level,
+                &QOS_LEVELS,
+                "qos_level",
+                defaults.qos_level,
+            ),
             "qos_level",
         ),
         tags: spec.tags.clone(),

@@ -69,7 +69,11 @@ fn parse_new_peering(
         .peer_region
         .map(|text| {
             Region::parse(&text).map_err(|err| {
-                ApiError::field(err.code, "peer_region", format!("peer_region: {}", err.message))
+                ApiError::field(
+                    err.code,
+                    "peer_region",
+                    format!("peer_region: {}", err.message),
+                )
             })
         })
         .transpose()?;

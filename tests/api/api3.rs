@@ -33,6 +33,7 @@ struct Send<'a> {
     secret_id: &'a str,
     secret_key: &'a str,
     version: &'a str,
+    region: &'a str,
     timestamp: i64,
 }
 
@@ -42,6 +43,7 @@ impl<'a> Send<'a> {
             secret_id,
             secret_key,
             version: "2017-03-12",
+            region: "ap-guangzhou",
             timestamp: chrono::Utc::now().timestamp(),
         }
     }
@@ -70,9 +72,10 @@ async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answe
     .unwrap();
     let raw = format!(
         "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: {action}\r\n\
-         X-TC-Version: {}\r\nX-TC-Region: ap-guangzhou\r\nX-TC-Timestamp: {}\r\nAuthorization: {authorization}\r\n\
+         X-TC-Version: {}\r\nX-TC-Region: {}\r\nX-TC-Timestamp: {}\r\nAuthorization: {authorization}\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         send.version,
+        send.region,
         send.timestamp,
         body.len()
     );
@@ -401,5 +404,141 @@ async fn vpcs_made_over_http_are_the_ones_grpc_lists() {
     )
     .await;
     assert!(gone.error_code().is_none(), "{}", gone.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cross_region_peerings_and_link_options_over_api3() {
+    let app = TestApp::spawn().await;
+    let (_, web, _) = two_accounts(&app).await;
+    let alice = Send::as_account("AKID100001", "alice-key");
+    let bob_sh = Send {
+        region: "ap-shanghai",
+        ..Send::as_account("AKID100002", "bob-key")
+    };
+    let created = call(
+        &app,
+        &bob_sh,
+        "CreateVpc",
+        r#"{"VpcName": "db-sh", "CidrBlock": "10.9.0.0/16"}"#,
+    )
+    .await;
+    let db_sh = created.body["Response"]["Vpc"]["VpcId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned();
+
+    let create = |extra: Value| {
+        let mut body = json!({
+            "SourceVpcId": web.un_vpc_id, "PeeringConnectionName": "web-db-sh",
+            "DestinationVpcId": db_sh, "DestinationUin": "100002",
+            "DestinationRegion": "ap-shanghai",
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body.to_string()
+    };
+    // Bad options are refused with the API's codes, and create nothing.
+    for (extra, code) in [
+        (json!({"ChargeType": "MONTHLY"}), "InvalidParameterValue"),
+        (json!({"QosLevel": "GOLD"}), "InvalidParameterValue"),
+        (json!({"Type": "VPN"}), "InvalidParameterValue"),
+        (json!({"Bandwidth": -1}), "InvalidParameterValue.Range"),
+        (json!({"Bandwidth": "ten"}), "InvalidParameter"),
+        (
+            json!({"Tags": [{"Key": "a"}, {"Key": "a"}]}),
+            "InvalidParameterValue",
+        ),
+        (json!({"Tags": [{"Value": "x"}]}), "MissingParameter"),
+        (json!({"Tags": {"Key": "a"}}), "InvalidParameter"),
+        (json!({"DestinationRegion": "ap-mars"}), "UnsupportedRegion"),
+        // The peer VPC is in Shanghai, not in the region named.
+        (
+            json!({"DestinationRegion": "ap-guangzhou"}),
+            "ResourceNotFound",
+        ),
+    ] {
+        let answer = call(
+            &app,
+            &alice,
+            "CreateVpcPeeringConnection",
+            &create(extra.clone()),
+        )
+        .await;
+        assert_eq!(answer.error_code(), Some(code), "{extra}: {}", answer.body);
+    }
+    assert!(app.all_peerings("AKID100001").await.is_empty());
+
+    let created = call(
+        &app,
+        &alice,
+        "CreateVpcPeeringConnection",
+        &create(json!({
+            "Bandwidth": 100, "ChargeType": "POSTPAID_BY_MONTH_95", "QosLevel": "AG",
+            "Type": "VPC_PEER", "Tags": [{"Key": "team", "Value": "qa"}, {"Key": "env"}],
+        })),
+    )
+    .await;
+    let id = created.body["Response"]["PeeringConnectionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned();
+
+    // Listed in both regions with short region codes and the options kept.
+    let by_id = json!({"PeeringConnectionIds": [id]}).to_string();
+    for send in [&alice, &bob_sh] {
+        let listed = call(&app, send, "DescribeVpcPeeringConnections", &by_id).await;
+        let item = &listed.body["Response"]["PeerConnectionSet"][0];
+        assert_eq!(item["SourceRegion"], "gz", "{}", listed.body);
+        assert_eq!(item["DestinationRegion"], "sh");
+        assert_eq!(item["State"], "PENDING");
+        assert_eq!(item["Bandwidth"], 100);
+        assert_eq!(item["ChargeType"], "POSTPAID_BY_MONTH_95");
+        assert_eq!(item["QosLevel"], "AG");
+        assert_eq!(item["Type"], "VPC_PEER");
+        assert_eq!(
+            item["TagSet"],
+            json!([{"Key": "team", "Value": "qa"}, {"Key": "env", "Value": ""}])
+        );
+    }
+
+    // Modify sets the bandwidth and billing, and keeps the rest.
+    let modify =
+        json!({"PeeringConnectionId": id, "Bandwidth": 20, "ChargeType": "POSTPAID_BY_DAY_MAX"});
+    let modified = call(
+        &app,
+        &bob_sh,
+        "ModifyVpcPeeringConnection",
+        &modify.to_string(),
+    )
+    .await;
+    assert_eq!(modified.error_code(), None, "{}", modified.body);
+    let bad = json!({"PeeringConnectionId": id, "ChargeType": "FREE"});
+    let refused = call(&app, &alice, "ModifyVpcPeeringConnection", &bad.to_string()).await;
+    assert_eq!(refused.error_code(), Some("InvalidParameterValue"));
+    let listed = call(&app, &alice, "DescribeVpcPeeringConnections", &by_id).await;
+    let item = &listed.body["Response"]["PeerConnectionSet"][0];
+    assert_eq!(
+        (
+            &item["Bandwidth"],
+            &item["ChargeType"],
+            &item["QosLevel"],
+            &item["PeeringConnectionName"]
+        ),
+        (
+            &json!(20),
+            &json!("POSTPAID_BY_DAY_MAX"),
+            &json!("AG"),
+            &json!("web-db-sh")
+        )
+    );
+    // Bob accepts from Shanghai; gRPC sees the same peering.
+    let accept = json!({"PeeringConnectionId": id}).to_string();
+    let accepted = call(&app, &bob_sh, "AcceptVpcPeeringConnection", &accept).await;
+    assert_eq!(accepted.error_code(), None, "{}", accepted.body);
+    let grpc = app.all_peerings("AKID100001").await;
+    assert_eq!(state(&grpc[0]), proto::State::Active);
+    assert_eq!(grpc[0].peer_region, "ap-shanghai");
     app.stop().await;
 }

@@ -6,6 +6,7 @@ mod auth_matrix;
 mod bad_input;
 mod concurrency;
 mod controls;
+mod cross_region;
 mod describe;
 mod discovery;
 mod errors;

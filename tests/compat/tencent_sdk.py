@@ -147,10 +147,39 @@ def scenario(run):
     run.check("a live peer of one end overlaps the other",
               run.code_of(lambda: create(alice, "vpc-web00001", "vpc-dbtwin01", "100002", "crowded")),
               "UnauthorizedOperation.VpcPeerCidrConflict")
-    run.check("cross-region",
-              run.code_of(lambda: create(alice, "vpc-web00002", "vpc-db000001", "100002", "far",
-                                         region="ap-shanghai")),
-              "UnsupportedOperation.NotSupportCreateCrossRegionVpcPeer")
+    # A cross-region peering with link options and tags, accepted, modified
+    # and deleted by the peer from its own region.
+    far = alice.CreateVpcPeeringConnection(request(
+        models.CreateVpcPeeringConnectionRequest, SourceVpcId="vpc-web00002",
+        PeeringConnectionName="far", DestinationVpcId="vpc-dbsh0001", DestinationUin="100002",
+        DestinationRegion="ap-shanghai", Bandwidth=50, ChargeType="POSTPAID_BY_MONTH_95",
+        QosLevel="AG", Tags=[{"Key": "team", "Value": "qa"}])).PeeringConnectionId
+    bob_sh = run.client("AKIDbob", "bob-secret", region="ap-shanghai")
+    run.check("a cross-region request shows in the peer's region", states(bob_sh)[far], "PENDING")
+    run.check("the peer VPC must be in DestinationRegion",
+              run.code_of(lambda: create(alice, "vpc-web00002", "vpc-dbsh0001", "100002", "near")),
+              "ResourceNotFound")
+    bob_sh.AcceptVpcPeeringConnection(request(models.AcceptVpcPeeringConnectionRequest,
+                                              PeeringConnectionId=far))
+    item = describe(alice, PeeringConnectionIds=[far]).PeerConnectionSet[0]
+    run.check("cross-region fields, options and tags",
+              (item.State, item.SourceRegion, item.DestinationRegion, item.Bandwidth,
+               item.ChargeType, item.QosLevel, [(t.Key, t.Value) for t in item.TagSet]),
+              ("ACTIVE", "gz", "sh", 50, "POSTPAID_BY_MONTH_95", "AG", [("team", "qa")]))
+    bob_sh.ModifyVpcPeeringConnection(request(
+        models.ModifyVpcPeeringConnectionRequest, PeeringConnectionId=far, Bandwidth=200,
+        ChargeType="POSTPAID_BY_DAY_MAX"))
+    item = describe(alice, PeeringConnectionIds=[far]).PeerConnectionSet[0]
+    run.check("modify sets bandwidth and billing", (item.Bandwidth, item.ChargeType),
+              (200, "POSTPAID_BY_DAY_MAX"))
+    run.check("an unknown ChargeType",
+              run.code_of(lambda: alice.ModifyVpcPeeringConnection(request(
+                  models.ModifyVpcPeeringConnectionRequest, PeeringConnectionId=far,
+                  ChargeType="FREE"))),
+              "InvalidParameterValue")
+    bob_sh.DeleteVpcPeeringConnection(request(models.DeleteVpcPeeringConnectionRequest,
+                                              PeeringConnectionId=far))
+    run.check("the peer deletes it from its region", states(alice)[far], "DELETED")
     run.check("unknown peering",
               run.code_of(lambda: bob.AcceptVpcPeeringConnection(request(
                   models.AcceptVpcPeeringConnectionRequest, PeeringConnectionId="pcx-00000000"))),

@@ -100,7 +100,12 @@ async fn create(
         bandwidth: params
             .integer("Bandwidth")?
             .map_or(Ok(defaults.bandwidth), |b| check_bandwidth(b, "Bandwidth"))?,
-        link_type: option(params.string("Type")?, &LINK_TYPES, "Type", defaults.link_type)?,
+        link_type: option(
+            params.string("Type")?,
+            &LINK_TYPES,
+            "Type",
+            defaults.link_type,
+        )?,
         charge_type: option(
             params.string("ChargeType")?,
             &CHARGE_TYPES,
