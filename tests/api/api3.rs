@@ -540,5 +540,17 @@ async fn cross_region_peerings_and_link_options_over_api3() {
     let grpc = app.all_peerings("AKID100001").await;
     assert_eq!(state(&grpc[0]), proto::State::Active);
     assert_eq!(grpc[0].peer_region, "ap-shanghai");
+    // The event log tells a bandwidth or billing change from a rename.
+    let events = app
+        .admin()
+        .describe_events(app.admin_req(proto::DescribeEventsRequest {
+            resource_id: id.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let kinds: Vec<&str> = events.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["created", "modified", "accepted"]);
     app.stop().await;
 }
