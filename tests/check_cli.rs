@@ -106,6 +106,9 @@ async fn each_kind_of_violation_is_reported() {
             "EXPIRED before its expire_time",
         ),
         ("state", "UPDATE peerings SET state = 9 WHERE peering_connection_id = 'pcx-spoke004'", "unknown state 9"),
+        ("link", "UPDATE peerings SET qos_level = 'GOLD' WHERE peering_connection_id = 'pcx-spoke006'", "qos_level \"GOLD\""),
+        ("link", "UPDATE peerings SET tags = '{' WHERE peering_connection_id = 'pcx-spoke006'", "not a JSON list"),
+        ("link", "UPDATE peerings SET bandwidth = -5 WHERE peering_connection_id = 'pcx-spoke006'", "bandwidth -5"),
         // The peer's VPC may be in another region; the requester's must be
         // in the peering's own.
         (

@@ -8,6 +8,7 @@ use sqlx::SqliteConnection;
 use super::{Account, Vpc};
 use crate::domain::{
     cidr::{CidrBlock, first_overlap, first_overlap_within},
+    link::{CHARGE_TYPES, LINK_TYPES, QOS_LEVELS, Tag, check_bandwidth, check_tags, one_of},
     peering::PeeringState,
     quota::QuotaName,
     time::Timestamp,
@@ -32,6 +33,11 @@ struct PeeringRow {
     state: i64,
     create_time: i64,
     expire_time: Option<i64>,
+    bandwidth: i64,
+    charge_type: String,
+    link_type: String,
+    qos_level: String,
+    tags: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -44,6 +50,35 @@ struct VpcRow {
 /// How much the clock may lag a stored time before it counts as a violation:
 /// rows are stamped with the clock of their batch.
 const CLOCK_SLACK: i64 = 5;
+
+/// What is wrong with a peering's link options, as API 3.0 would refuse it.
+fn link_problems(p: &PeeringRow) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (value, allowed, field) in [
+        (&p.charge_type, &CHARGE_TYPES[..], "charge_type"),
+        (&p.link_type, &LINK_TYPES[..], "link_type"),
+        (&p.qos_level, &QOS_LEVELS[..], "qos_level"),
+    ] {
+        if let Err(err) = one_of(value, allowed, field) {
+            problems.push(err.message);
+        }
+    }
+    if let Err(err) = check_bandwidth(p.bandwidth, "bandwidth") {
+        problems.push(err.message);
+    }
+    match serde_json::from_str::<Vec<Tag>>(&p.tags) {
+        Ok(tags) => {
+            if let Err(err) = check_tags(&tags, "tags") {
+                problems.push(err.message);
+            }
+        }
+        Err(_) => problems.push(format!(
+            "tags {:?} are not a JSON list of {{key, value}}",
+            p.tags
+        )),
+    }
+    problems
+}
 
 /// Runs every check; an empty list means the database is consistent.
 pub async fn check(
@@ -97,7 +132,9 @@ pub async fn check(
     .fetch_all(&mut *conn)
     .await?;
     let peerings: Vec<PeeringRow> = sqlx::query_as(
-        "SELECT peering_connection_id, vpc, peer_vpc, uin, peer_uin, region, state, create_time, expire_time FROM peerings",
+        "SELECT peering_connection_id, vpc, peer_vpc, uin, peer_uin, region, state, create_time, expire_time,
+                bandwidth, charge_type, link_type, qos_level, tags
+         FROM peerings",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -192,6 +229,9 @@ pub async fn check(
                     p.region, a.vpc.region
                 ),
             );
+        }
+        for problem in link_problems(p) {
+            report("link", format!("peering {id}: {problem}"));
         }
         let Some(stored) = PeeringState::from_i64(p.state) else {
             report(
