@@ -383,8 +383,21 @@ pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
     })
 }
 
-pub(super) fn tags_to_json(tags: &[Tag]) -> String {
+fn tags_to_json(tags: &[Tag]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Binds a peering's link options as the columns `bandwidth, charge_type,
+/// link_type, qos_level, tags`, in that order.
+pub(super) fn bind_link(
+    row: &mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>,
+    link: &LinkOptions,
+) {
+    row.push_bind(link.bandwidth)
+        .push_bind(link.charge_type.clone())
+        .push_bind(link.link_type.clone())
+        .push_bind(link.qos_level.clone())
+        .push_bind(tags_to_json(&link.tags));
 }
 
 pub async fn change_peering(

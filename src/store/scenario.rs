@@ -375,12 +375,8 @@ async fn write_plan(
                 .push_bind(p.region.name)
                 .push_bind(p.state.as_i64())
                 .push_bind(p.create_time)
-                .push_bind(p.expire_time)
-                .push_bind(p.link.bandwidth)
-                .push_bind(p.link.charge_type.clone())
-                .push_bind(p.link.link_type.clone())
-                .push_bind(p.link.qos_level.clone())
-                .push_bind(super::peerings::tags_to_json(&p.link.tags));
+                .push_bind(p.expire_time);
+            super::peerings::bind_link(row, &p.link);
         },
         Some(progress),
     )

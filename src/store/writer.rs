@@ -138,12 +138,8 @@ impl Tx {
                     .push_bind(p.region)
                     .push_bind(p.state)
                     .push_bind(p.create_time)
-                    .push_bind(p.expire_time)
-                    .push_bind(p.link.bandwidth)
-                    .push_bind(p.link.charge_type.clone())
-                    .push_bind(p.link.link_type.clone())
-                    .push_bind(p.link.qos_level.clone())
-                    .push_bind(super::peerings::tags_to_json(&p.link.tags));
+                    .push_bind(p.expire_time);
+                super::peerings::bind_link(&mut row, &p.link);
             });
             q.build().execute(&mut self.conn).await?;
         }

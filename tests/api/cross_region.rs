@@ -11,23 +11,6 @@ const GZ: &str = "ap-guangzhou";
 const SH: &str = "ap-shanghai";
 const BJ: &str = "ap-beijing";
 
-async fn vpc_in(app: &TestApp, secret: &str, region: &str, cidr: &str) -> proto::Vpc {
-    app.vpcs()
-        .create_vpc(authed_in(
-            secret,
-            region,
-            proto::CreateVpcRequest {
-                vpc_name: format!("{region} {cidr}"),
-                cidr_block: cidr.into(),
-            },
-        ))
-        .await
-        .expect("create vpc")
-        .into_inner()
-        .vpc
-        .expect("vpc")
-}
-
 async fn create_in(
     app: &TestApp,
     secret: &str,
@@ -113,8 +96,8 @@ async fn a_peering_joins_two_regions_and_shows_in_both() {
     let app = TestApp::spawn().await;
     let alice = app.account("100001").await;
     let bob = app.account("100002").await;
-    let web = vpc_in(&app, &alice, GZ, "10.0.0.0/16").await;
-    let db = vpc_in(&app, &bob, SH, "10.1.0.0/16").await;
+    let web = app.vpc_in(&alice, GZ, "10.0.0.0/16").await;
+    let db = app.vpc_in(&bob, SH, "10.1.0.0/16").await;
 
     // Without peer_region the peer VPC is looked for in the call's region.
     let missing = create_in(&app, &alice, GZ, &web, &db, None)
@@ -165,7 +148,7 @@ async fn a_peering_joins_two_regions_and_shows_in_both() {
 
     // The overlap rules span regions: a Beijing VPC that overlaps web may
     // not join db, web's peer in Shanghai.
-    let crowding = vpc_in(&app, &alice, BJ, "10.0.128.0/24").await;
+    let crowding = app.vpc_in(&alice, BJ, "10.0.128.0/24").await;
     let refused = create_in(&app, &alice, BJ, &crowding, &db, Some(SH))
         .await
         .unwrap_err();
@@ -190,7 +173,7 @@ async fn a_peering_joins_two_regions_and_shows_in_both() {
         }))
         .await
         .expect("set quota");
-    let other = vpc_in(&app, &alice, GZ, "172.16.0.0/16").await;
+    let other = app.vpc_in(&alice, GZ, "172.16.0.0/16").await;
     let full = create_in(&app, &alice, GZ, &other, &db, Some(SH))
         .await
         .unwrap_err();

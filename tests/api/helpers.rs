@@ -134,9 +134,15 @@ impl TestApp {
     }
 
     pub async fn vpc(&self, secret: &str, cidr: &str) -> proto::Vpc {
+        self.vpc_in(secret, "ap-guangzhou", cidr).await
+    }
+
+    /// Like `vpc`, in `region`.
+    pub async fn vpc_in(&self, secret: &str, region: &str, cidr: &str) -> proto::Vpc {
         self.vpcs()
-            .create_vpc(authed(
+            .create_vpc(authed_in(
                 secret,
+                region,
                 proto::CreateVpcRequest {
                     vpc_name: format!("vpc {cidr}"),
                     cidr_block: cidr.into(),
