@@ -594,3 +594,34 @@ async fn a_request_that_is_not_the_methods_message_is_refused_and_logged() {
     let call = events.iter().find(|e| e["message"] == "call").unwrap();
     assert_eq!(call["status"], "InvalidArgument");
 }
+
+#[test]
+fn bench_runs_the_api3_create_workload_without_errors() {
+    let out = run(&[
+        "bench",
+        "--workload",
+        "api3-create",
+        "--clients",
+        "2",
+        "--duration",
+        "0.3",
+        "--warmup",
+        "0.1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let rows = report["rows"].as_array().expect("rows");
+    let row = rows
+        .iter()
+        .find(|r| r["workload"] == "api3-create")
+        .expect("an api3-create row");
+    assert!(row["ops"].as_u64().unwrap() > 0, "{row}");
+    assert_eq!(row["errors"], 0, "{row}");
+    assert_eq!(row["exhausted_clients"], 0, "{row}");
+    assert!(row["ratio_to_baseline"].as_f64().unwrap() > 0.0, "{row}");
+}

@@ -1,14 +1,16 @@
-//! `vpcsim bench`: a load generator over real gRPC, and the measurements
-//! behind BENCHMARKS.md.
+//! `vpcsim bench`: a load generator over real gRPC and API 3.0, and the
+//! measurements behind BENCHMARKS.md.
 //!
 //! Method: the bench starts a `vpcsim serve` process of its own (the same
 //! binary) on 127.0.0.1:0 with a fresh database in a temporary directory, seeds
 //! the state a workload needs, then runs N client tasks, each with its own
-//! HTTP/2 connection, for a fixed time after a warm-up. Every call's latency
+//! connection (HTTP/2 for gRPC, HTTP/1.1 keep-alive for API 3.0), for a fixed
+//! time after a warm-up. Every call's latency
 //! goes into a histogram. Client and server share the machine, so the figure
 //! to compare is the ratio to `baseline` (the gRPC health Check on the same
 //! server, the cheapest call it answers) measured in the same run.
 
+mod api3;
 mod report;
 mod setup;
 mod workload;
@@ -64,6 +66,8 @@ pub enum Choice {
     All,
     Baseline,
     Create,
+    /// `create` through API 3.0 (signed JSON, HTTP/1.1 keep-alive).
+    Api3Create,
     Cross,
     Describe,
     Mixed,
@@ -152,6 +156,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     report.baseline(baseline);
     for (choice, workload) in [
         (Choice::Create, Workload::Create),
+        (Choice::Api3Create, Workload::Api3Create),
         (Choice::Cross, Workload::Cross),
         (Choice::Describe, Workload::Describe),
         (Choice::Mixed, Workload::Mixed),

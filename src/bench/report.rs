@@ -74,6 +74,12 @@ fn median(values: &[f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// A row's throughput as a share of the baseline's.
+fn vs_baseline(r: &Row) -> String {
+    r.ratio_to_baseline
+        .map_or("-".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
 impl Report {
     pub fn new(args: &BenchArgs) -> Report {
         Report {
@@ -177,8 +183,7 @@ impl Report {
                 r.p50_ms,
                 r.p99_ms,
                 r.p999_ms,
-                r.ratio_to_baseline
-                    .map_or("-".into(), |x| format!("{:.1}%", x * 100.0)),
+                vs_baseline(r),
                 r.errors + r.exhausted_clients as u64,
                 r.server_peak_rss_mib
                     .map_or("-".into(), |m| format!("{m:.1}")),
@@ -211,6 +216,21 @@ impl Report {
                 s.bare_seconds,
                 s.bare_rows_per_sec,
                 s.seed_rows_per_sec / s.bare_rows_per_sec,
+            );
+        }
+        if let (Some(grpc), Some(api3)) = (self.row("create"), self.row("api3-create")) {
+            let _ = writeln!(
+                out,
+                "\nThe same create over API 3.0 (signed JSON, HTTP/1.1 keep-alive) against gRPC: {:.0} ops/s ({} of baseline), p50 {:.3} ms, p99 {:.3} ms; gRPC {:.0} ops/s ({} of baseline), p50 {:.3} ms, p99 {:.3} ms. API 3.0 runs at {:.0}% of gRPC's throughput.",
+                api3.ops_per_sec,
+                vs_baseline(api3),
+                api3.p50_ms,
+                api3.p99_ms,
+                grpc.ops_per_sec,
+                vs_baseline(grpc),
+                grpc.p50_ms,
+                grpc.p99_ms,
+                api3.ops_per_sec / grpc.ops_per_sec * 100.0,
             );
         }
         for r in self.rows.iter().filter(|r| r.first_error.is_some()) {

@@ -142,6 +142,11 @@ pub fn requester_secret(c: usize) -> String {
     format!("AKIDbencha{c}")
 }
 
+/// The SecretKey of the requester account, for API 3.0 signatures.
+pub fn requester_key(c: usize) -> String {
+    format!("benchkey{c}")
+}
+
 pub fn accepter_secret(c: usize) -> String {
     format!("AKIDbenchb{c}")
 }
@@ -167,11 +172,12 @@ pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, 
     // else), so they number from 0 whatever the legacy ids.
     let prefix = prefix_for(2 * clients * pool);
     for c in 0..clients {
-        let mut account = |uin: String, secret: String, name: String| {
+        let mut account = |uin: String, secret: String, key: Option<String>, name: String| {
             scenario.accounts.push(AccountSpec {
                 uin: uin.clone(),
                 name,
                 secret_id: Some(secret),
+                secret_key: key,
                 ..Default::default()
             });
             scenario.quotas.push(QuotaSpec {
@@ -181,9 +187,19 @@ pub fn pairs(scenario: &mut Scenario, clients: usize, pool: usize, cross: bool, 
                 limit: (2 * pool) as i64,
             });
         };
-        account(requester_uin(c), requester_secret(c), format!("bench-a{c}"));
+        account(
+            requester_uin(c),
+            requester_secret(c),
+            Some(requester_key(c)),
+            format!("bench-a{c}"),
+        );
         if cross {
-            account(accepter_uin(c), accepter_secret(c), format!("bench-b{c}"));
+            account(
+                accepter_uin(c),
+                accepter_secret(c),
+                None,
+                format!("bench-b{c}"),
+            );
         }
         for k in 0..pool {
             let (a, b) = pair(first_vpc, pool, c, k);

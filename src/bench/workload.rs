@@ -8,11 +8,17 @@ use std::{
 
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng, rngs::SmallRng};
-use tonic::{Request, transport::Channel};
+use tonic::{
+    Request,
+    transport::{Channel, Endpoint},
+};
 
 use super::{
+    api3::Api3Client,
     report::Row,
-    setup::{self, Target, accepter_secret, legacy, pair, requester_secret, requester_uin},
+    setup::{
+        self, Target, accepter_secret, legacy, pair, requester_key, requester_secret, requester_uin,
+    },
 };
 use crate::{
     proto::{self, peering_service_client::PeeringServiceClient},
@@ -26,6 +32,9 @@ pub enum Workload {
     Baseline,
     /// Same-account CreateVpcPeeringConnection, every rule checked.
     Create,
+    /// The same create through API 3.0: signed JSON over HTTP/1.1 keep-alive.
+    #[serde(rename = "api3-create")]
+    Api3Create,
     /// Create across accounts, then accept: one op is both calls.
     Cross,
     /// DescribeVpcPeeringConnections, a page of 20 filtered by VPC.
@@ -39,6 +48,7 @@ impl Workload {
         match self {
             Workload::Baseline => "baseline",
             Workload::Create => "create",
+            Workload::Api3Create => "api3-create",
             Workload::Cross => "cross",
             Workload::Describe => "describe",
             Workload::Mixed => "mixed",
@@ -78,12 +88,16 @@ struct ClientResult {
     exhausted: bool,
 }
 
+fn message(status: tonic::Status) -> String {
+    status.message().to_owned()
+}
+
+fn endpoint(addr: &str) -> anyhow::Result<Endpoint> {
+    Ok(Endpoint::from_shared(format!("http://{addr}"))?)
+}
+
 async fn connect(addr: &str) -> anyhow::Result<Channel> {
-    Ok(
-        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
-            .connect()
-            .await?,
-    )
+    Ok(endpoint(addr)?.connect().await?)
 }
 
 async fn client(
@@ -93,7 +107,14 @@ async fn client(
     measure_from: Instant,
     end: Instant,
 ) -> anyhow::Result<ClientResult> {
-    let channel = connect(&addr).await?;
+    // API 3.0 clients call over HTTP/1.1 only; their gRPC channel is never
+    // used, so never connected.
+    let (channel, mut api3) = if plan.workload == Workload::Api3Create {
+        let api3 = Api3Client::connect(&addr, requester_secret(c), requester_key(c)).await?;
+        (endpoint(&addr)?.connect_lazy(), Some(api3))
+    } else {
+        (connect(&addr).await?, None)
+    };
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
     let mut peering = PeeringServiceClient::new(channel);
     let mut rng = SmallRng::seed_from_u64(c as u64 + 1);
@@ -108,7 +129,7 @@ async fn client(
     let (a, b) = (requester_secret(c), accepter_secret(c));
     while Instant::now() < end {
         let create = match plan.workload {
-            Workload::Create | Workload::Cross => true,
+            Workload::Create | Workload::Api3Create | Workload::Cross => true,
             Workload::Mixed => rng.random_range(0..4) == 0,
             _ => false,
         };
@@ -117,13 +138,14 @@ async fn client(
             break;
         }
         let started = Instant::now();
-        let outcome: Result<(), tonic::Status> = match plan.workload {
+        let outcome: Result<(), String> = match plan.workload {
             Workload::Baseline => health
                 .check(tonic_health::pb::HealthCheckRequest {
                     service: String::new(),
                 })
                 .await
-                .map(drop),
+                .map(drop)
+                .map_err(message),
             _ if create => {
                 let (x, y) = pair(plan.first_pair_vpc, plan.pool, c, next_pair);
                 next_pair += 1;
@@ -139,21 +161,36 @@ async fn client(
                     peering_connection_name: format!("bench-{x}"),
                     peer_region: None,
                 };
-                match peering
-                    .create_vpc_peering_connection(authed(&a, request))
-                    .await
-                {
-                    Ok(created) if plan.workload == Workload::Cross => {
-                        let id = created.into_inner().peering_connection_id;
-                        let accept = proto::AcceptVpcPeeringConnectionRequest {
-                            peering_connection_id: id,
-                        };
-                        peering
-                            .accept_vpc_peering_connection(authed(&b, accept))
-                            .await
-                            .map(drop)
+                if let Some(api3) = &mut api3 {
+                    // Built per call, as an SDK serialises its request.
+                    let body = serde_json::json!({
+                        "SourceVpcId": request.vpc_id,
+                        "DestinationVpcId": request.peer_vpc_id,
+                        "DestinationUin": request.peer_uin,
+                        "DestinationRegion": "ap-guangzhou",
+                        "PeeringConnectionName": request.peering_connection_name,
+                    });
+                    api3.call("CreateVpcPeeringConnection", body.to_string())
+                        .await
+                        .map(drop)
+                } else {
+                    match peering
+                        .create_vpc_peering_connection(authed(&a, request))
+                        .await
+                    {
+                        Ok(created) if plan.workload == Workload::Cross => {
+                            let id = created.into_inner().peering_connection_id;
+                            let accept = proto::AcceptVpcPeeringConnectionRequest {
+                                peering_connection_id: id,
+                            };
+                            peering
+                                .accept_vpc_peering_connection(authed(&b, accept))
+                                .await
+                                .map(drop)
+                        }
+                        other => other.map(drop),
                     }
-                    other => other.map(drop),
+                    .map_err(message)
                 }
             }
             _ => {
@@ -168,6 +205,7 @@ async fn client(
                     .describe_vpc_peering_connections(authed(&format!("AKIDgen{account}"), request))
                     .await
                     .map(drop)
+                    .map_err(message)
             }
         };
         let finished = Instant::now();
@@ -181,11 +219,9 @@ async fn client(
                     .latencies
                     .record(finished.duration_since(started).as_micros() as u64)?;
             }
-            Err(status) => {
+            Err(error) => {
                 result.errors += 1;
-                result
-                    .first_error
-                    .get_or_insert_with(|| status.message().to_owned());
+                result.first_error.get_or_insert(error);
             }
         }
     }
@@ -262,7 +298,7 @@ pub async fn measure(
     }
     if matches!(
         workload,
-        Workload::Create | Workload::Cross | Workload::Mixed
+        Workload::Create | Workload::Api3Create | Workload::Cross | Workload::Mixed
     ) {
         plan.pool = pool_for(runtime) / if workload == Workload::Mixed { 3 } else { 1 };
         setup::pairs(

@@ -50,7 +50,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Verify every invariant of the rules over a database; exits 1 on violations.
     Check(check::CheckArgs),
-    /// Measure throughput and latency over real gRPC (see BENCHMARKS.md).
+    /// Measure throughput and latency over real gRPC and API 3.0 (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
 }
 
