@@ -554,3 +554,65 @@ async fn cross_region_peerings_and_link_options_over_api3() {
     assert_eq!(kinds, ["created", "modified", "accepted"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn api3_answers_over_http2_too() {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let app = TestApp::spawn().await;
+    two_accounts(&app).await;
+    let send = Send::as_account("AKID100001", "alice-key");
+    let body = r#"{"Limit": 5}"#;
+    let host = app.addr.to_string();
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{host}/"))
+        .header("content-type", "application/json")
+        .header("x-tc-action", "DescribeVpcPeeringConnections")
+        .header("x-tc-version", send.version)
+        .header("x-tc-region", send.region)
+        .header("x-tc-timestamp", send.timestamp)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    // Over HTTP/2 the host travels as :authority, which the signature's
+    // `host` header stands for.
+    let mut signed = request.headers().clone();
+    signed.insert("host", host.parse().unwrap());
+    let authorization = signing::tc3_authorization(
+        send.secret_id,
+        send.secret_key,
+        "vpc",
+        &signing::ReceivedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &signed,
+            body: body.as_bytes(),
+        },
+        send.timestamp,
+    )
+    .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", authorization.parse().unwrap());
+
+    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let answer = sender.send_request(request).await.unwrap();
+    assert_eq!(answer.version(), http::Version::HTTP_2);
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers().get("content-type").unwrap(),
+        "application/json"
+    );
+    let bytes = answer.into_body().collect().await.unwrap().to_bytes();
+    let json: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(json["Response"]["TotalCount"], 0, "{json}");
+    app.stop().await;
+}

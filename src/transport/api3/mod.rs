@@ -141,6 +141,23 @@ const V1_COMMON: [&str; 11] = [
     "Token",
 ];
 
+/// The headers as the client signed them. HTTP/2 carries the host as the
+/// `:authority` pseudo-header, not `Host`, while clients sign it as `host`.
+fn headers_with_host(parts: &http::request::Parts) -> std::borrow::Cow<'_, http::HeaderMap> {
+    let authority = parts
+        .uri
+        .authority()
+        .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok());
+    match authority {
+        Some(host) if !parts.headers.contains_key(http::header::HOST) => {
+            let mut headers = parts.headers.clone();
+            headers.insert(http::header::HOST, host);
+            std::borrow::Cow::Owned(headers)
+        }
+        _ => std::borrow::Cow::Borrowed(&parts.headers),
+    }
+}
+
 /// Checks the signature, TC3 (an `Authorization` header) or the older form
 /// (`Signature` among the parameters), and reads the request.
 async fn authenticate(
@@ -153,11 +170,12 @@ async fn authenticate(
     let now = state.store.clock.now();
     let auth_error = |err: SignatureError| Api3Error::new(err.api3_code(), err.to_string());
     if header("authorization").is_some() || header("x-tc-action").is_some() {
+        let headers = headers_with_host(parts);
         let received = ReceivedRequest {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query,
-            headers: &parts.headers,
+            headers: &headers,
             body,
         };
         // The account first (a read), then the signature check, which is pure.
