@@ -9,27 +9,27 @@ use vpcsim::{proto, transport::signing};
 use crate::helpers::{TestApp, assert_error, state};
 
 /// One raw HTTP/1.1 exchange.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub status: u16,
     headers: Vec<(String, String)>,
-    body: Value,
+    pub body: Value,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn error_code(&self) -> Option<&str> {
+    pub fn error_code(&self) -> Option<&str> {
         self.body["Response"]["Error"]["Code"].as_str()
     }
 }
 
 /// What to send besides the action and body.
-struct Send<'a> {
+pub(crate) struct Send<'a> {
     secret_id: &'a str,
     secret_key: &'a str,
     version: &'a str,
@@ -37,7 +37,7 @@ struct Send<'a> {
 }
 
 impl<'a> Send<'a> {
-    fn as_account(secret_id: &'a str, secret_key: &'a str) -> Self {
+    pub fn as_account(secret_id: &'a str, secret_key: &'a str) -> Self {
         Send {
             secret_id,
             secret_key,
@@ -48,8 +48,19 @@ impl<'a> Send<'a> {
 }
 
 async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answer {
+    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    call_over(stream, &app.addr.to_string(), send, action, body).await
+}
+
+/// A signed API 3.0 call over `stream` (TCP or TLS), naming `host`.
+pub(crate) async fn call_over(
+    mut stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    host: &str,
+    send: &Send<'_>,
+    action: &str,
+    body: &str,
+) -> Answer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = app.addr.to_string();
     let mut headers = http::HeaderMap::new();
     headers.insert("content-type", "application/json".parse().unwrap());
     headers.insert("host", host.parse().unwrap());
@@ -76,7 +87,6 @@ async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answe
         send.timestamp,
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     stream.write_all(raw.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.unwrap();
@@ -103,7 +113,7 @@ async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answe
 }
 
 /// Two accounts with one VPC each, made through gRPC.
-async fn two_accounts(app: &TestApp) -> (String, proto::Vpc, proto::Vpc) {
+pub(crate) async fn two_accounts(app: &TestApp) -> (String, proto::Vpc, proto::Vpc) {
     for (uin, key) in [("100001", "alice-key"), ("100002", "bob-key")] {
         app.admin()
             .create_account(app.admin_req(proto::CreateAccountRequest {
