@@ -232,8 +232,9 @@ pub async fn run(
         tracing::info!(
             %cert,
             hint = %format!(
-                "trust it as a CA file: SSL_CERT_FILE={cert} (Go, curl), \
-                 HttpProfile(certification=\"{cert}\") (Python SDK); README has tccli and Java"
+                "trust it as a CA file: SSL_CERT_FILE={cert} (Go, grpcurl), \
+                 CURL_CA_BUNDLE={cert} (curl), HttpProfile(certification=\"{cert}\") \
+                 (Python SDK); README has tccli and Java"
             ),
             "serving TLS only: https:// and gRPC over TLS"
         );
