@@ -23,6 +23,18 @@ impl Answer {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The id a successful CreateVpcPeeringConnection answered, in the
+    /// envelope the SDKs read (HTTP 200, `application/json`).
+    #[track_caller]
+    pub fn created_peering_id(&self) -> String {
+        assert_eq!(self.status, 200);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        self.body["Response"]["PeeringConnectionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", self.body))
+            .to_owned()
+    }
+
     pub fn error_code(&self) -> Option<&str> {
         self.body["Response"]["Error"]["Code"].as_str()
     }
@@ -145,12 +157,7 @@ async fn sdk_shaped_calls_share_state_with_grpc() {
     })
     .to_string();
     let created = call(&app, &alice, "CreateVpcPeeringConnection", &body).await;
-    assert_eq!(created.status, 200);
-    assert_eq!(created.header("content-type"), Some("application/json"));
-    let id = created.body["Response"]["PeeringConnectionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{}", created.body))
-        .to_owned();
+    let id = created.created_peering_id();
     // RequestId is the call's x-request-id.
     assert_eq!(
         created.body["Response"]["RequestId"].as_str(),
