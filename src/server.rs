@@ -6,6 +6,7 @@
 use std::{
     future::Future,
     net::SocketAddr,
+    pin::Pin,
     sync::{Arc, atomic::AtomicU64},
     time::Duration,
 };
@@ -25,7 +26,12 @@ use crate::{
     },
     store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
     transport::{
-        AppState, admin::AdminApi, api3, context::RequestContextLayer, peering::PeeringApi,
+        AppState,
+        admin::AdminApi,
+        api3,
+        context::RequestContextLayer,
+        peering::PeeringApi,
+        tls::{Tls, TlsSource},
         vpc::VpcApi,
     },
 };
@@ -96,6 +102,9 @@ pub struct ServerConfig {
     /// How long calls and connections may take to finish after shutdown
     /// begins, before the server stops anyway.
     pub shutdown_grace: Duration,
+    /// Serve TLS (gRPC and API 3.0 alike) with this certificate; plain
+    /// text when `None`.
+    pub tls: Option<TlsSource>,
 }
 
 /// Refuses to expose admin calls to the network without a token.
@@ -120,6 +129,8 @@ pub async fn run(
         .local_addr()
         .context("reading the listening address")?;
     check_exposure(addr, config.admin_token.as_deref())?;
+    // Before the database: a bad certificate stops the start with nothing done.
+    let tls = config.tls.as_ref().map(Tls::prepare).transpose()?;
     // Held until this function returns: after the writer's last commit.
     let lock = DbLock::acquire(
         &config.db,
@@ -216,7 +227,19 @@ pub async fn run(
         }
     };
 
-    tracing::info!(%addr, region = config.default_region.name, "vpcsim serving");
+    if let Some(tls) = &tls {
+        let cert = tls.cert_path.display();
+        tracing::info!(
+            %cert,
+            hint = %format!(
+                "trust it as a CA file: SSL_CERT_FILE={cert} (Go, grpcurl), \
+                 CURL_CA_BUNDLE={cert} (curl), HttpProfile(certification=\"{cert}\") \
+                 (Python SDK); README has tccli and Java"
+            ),
+            "serving TLS only: https:// and gRPC over TLS"
+        );
+    }
+    tracing::info!(%addr, region = config.default_region.name, tls = tls.is_some(), "vpcsim serving");
     // TCP_NODELAY: without it a response written in several pieces waits for
     // the client's delayed ACK, some 40 ms per call.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -239,13 +262,19 @@ pub async fn run(
     .add_service(reflection_v1)
     .add_service(reflection_v1alpha);
     let routes = Routes::from(grpc.into_axum_router().merge(api3::routes(state)));
-    let serve = Server::builder()
+    let router = Server::builder()
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
         .max_concurrent_streams(MAX_CALLS_PER_CONNECTION as u32)
         .layer(RequestContextLayer)
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming, shutdown);
+        .add_routes(routes);
+    let serve: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+        match &tls {
+            None => Box::pin(router.serve_with_incoming_shutdown(incoming, shutdown)),
+            Some(tls) => {
+                Box::pin(router.serve_with_incoming_shutdown(tls.incoming(incoming), shutdown))
+            }
+        };
     // Graceful shutdown waits for every connection to close; a client that
     // keeps an idle connection open must not hold the server forever.
     let served = tokio::select! {

@@ -17,6 +17,8 @@ struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
     addr: String,
+    /// The lines logged up to and with `vpcsim serving`.
+    startup: Vec<serde_json::Value>,
 }
 
 /// Starts `vpcsim serve` with `args`, on 127.0.0.1:0 unless they say `--listen`.
@@ -43,16 +45,27 @@ fn serve(args: &[&str]) -> Server {
             }
         }
     });
+    let mut startup = Vec::new();
     let addr = loop {
         let line = lines
             .recv_timeout(Duration::from_secs(30))
             .expect("vpcsim logs its address");
         let event: serde_json::Value = serde_json::from_str(&line).expect("json log line");
-        if event["message"] == "vpcsim serving" {
-            break event["addr"].as_str().expect("addr").to_owned();
+        let serving = event["message"] == "vpcsim serving";
+        startup.push(event);
+        if serving {
+            break startup[startup.len() - 1]["addr"]
+                .as_str()
+                .expect("addr")
+                .to_owned();
         }
     };
-    Server { child, lines, addr }
+    Server {
+        child,
+        lines,
+        addr,
+        startup,
+    }
 }
 
 impl Server {
@@ -624,4 +637,135 @@ fn bench_runs_the_api3_create_workload_without_errors() {
     assert_eq!(row["errors"], 0, "{row}");
     assert_eq!(row["exhausted_clients"], 0, "{row}");
     assert!(row["ratio_to_baseline"].as_f64().unwrap() > 0.0, "{row}");
+}
+
+/// The start-up line whose message is `message`.
+fn logged<'a>(server: &'a Server, message: &str) -> &'a serde_json::Value {
+    server
+        .startup
+        .iter()
+        .find(|e| e["message"] == message)
+        .unwrap_or_else(|| panic!("no {message:?} line in {:?}", server.startup))
+}
+
+/// A health check over TLS to `addr`, trusting `cert_pem`, as `localhost`.
+async fn health_over_tls(addr: &str, cert_pem: &str) -> i32 {
+    use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
+    let port = addr.rsplit(':').next().expect("port");
+    let channel = Endpoint::from_shared(format!("https://localhost:{port}"))
+        .unwrap()
+        .tls_config(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(cert_pem)))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect over TLS");
+    tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .expect("health over TLS")
+        .into_inner()
+        .status
+}
+
+#[tokio::test]
+async fn tls_self_signed_writes_a_certificate_once_and_keeps_it_across_restarts() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let certs_arg = certs.to_str().unwrap();
+    let cert_path = certs.join("cert.pem");
+    let args = ["--db", ":memory:", "--tls-self-signed", certs_arg];
+
+    let server = serve(&args);
+    assert_eq!(logged(&server, "vpcsim serving")["tls"], true);
+    let wrote = logged(&server, "wrote a self-signed certificate");
+    assert_eq!(wrote["cert"], cert_path.to_str().unwrap());
+    assert_eq!(wrote["names"], "localhost,127.0.0.1,::1");
+    let hint = logged(&server, "serving TLS only: https:// and gRPC over TLS")["hint"]
+        .as_str()
+        .expect("a hint")
+        .to_owned();
+    assert!(
+        hint.contains(&format!("SSL_CERT_FILE={}", cert_path.display())),
+        "{hint}"
+    );
+    let first = std::fs::read_to_string(&cert_path).unwrap();
+    let key_mode = std::fs::metadata(certs.join("key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+    let serving = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+    assert_eq!(health_over_tls(&server.addr, &first).await, serving);
+    let (status, _) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+
+    // Restarted with the same names: the same certificate, so what clients
+    // were told to trust still holds.
+    let server = serve(&args);
+    logged(&server, "reusing the self-signed certificate");
+    assert_eq!(std::fs::read_to_string(&cert_path).unwrap(), first);
+    assert_eq!(health_over_tls(&server.addr, &first).await, serving);
+    drop(server);
+
+    // A name it lacks: a new certificate, holding it too.
+    let server = serve(&[&args[..], &["--tls-name", "vpcsim.test"]].concat());
+    logged(&server, "replacing the self-signed certificate");
+    let second = std::fs::read_to_string(&cert_path).unwrap();
+    assert_ne!(second, first);
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let der = CertificateDer::from_pem_slice(second.as_bytes()).unwrap();
+    assert!(der.windows(11).any(|w| w == b"vpcsim.test"));
+    assert_eq!(health_over_tls(&server.addr, &second).await, serving);
+}
+
+#[test]
+fn tls_flags_and_files_are_checked_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing-cert.pem");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let base = ["serve", "--db", ":memory:", "--listen", "127.0.0.1:0"];
+    let fails = |args: &[&str], needle: &str| {
+        let output = run(&[&base[..], args].concat());
+        assert!(!output.status.success(), "{args:?} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    };
+    let missing = missing.to_str().unwrap();
+    let not_pem = not_pem.to_str().unwrap();
+    fails(
+        &["--tls-cert", missing, "--tls-key", not_pem],
+        &format!("reading the TLS certificate {missing}"),
+    );
+    fails(
+        &["--tls-cert", not_pem, "--tls-key", not_pem],
+        "holds no PEM CERTIFICATE block",
+    );
+    fails(&["--tls-cert", not_pem], "--tls-key");
+    fails(&["--tls-key", not_pem], "--tls-cert");
+    fails(&["--tls-name", "vpcsim.test"], "--tls-self-signed");
+    fails(
+        &[
+            "--tls-self-signed",
+            "d",
+            "--tls-cert",
+            not_pem,
+            "--tls-key",
+            not_pem,
+        ],
+        "cannot be used with",
+    );
+    let certs = dir.path().join("certs");
+    fails(
+        &[
+            "--tls-self-signed",
+            certs.to_str().unwrap(),
+            "--tls-name",
+            "no such name!",
+        ],
+        "neither a DNS name nor an IP address",
+    );
 }

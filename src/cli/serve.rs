@@ -10,6 +10,7 @@ use crate::{
     scenario::Format,
     server::{self, ServerConfig},
     store::{DbLocation, ScenarioLoad},
+    transport::tls::TlsSource,
 };
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +48,38 @@ pub struct ServeArgs {
     /// Seconds that calls in flight may take to finish after SIGTERM or ctrl-c.
     #[arg(long, env = "VPCSIM_SHUTDOWN_GRACE", default_value_t = 10.0)]
     pub shutdown_grace: f64,
+    /// Serve TLS with this PEM certificate (chain); needs --tls-key.
+    #[arg(
+        long,
+        env = "VPCSIM_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "VPCSIM_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Serve TLS with a self-signed certificate for localhost, 127.0.0.1, ::1
+    /// and each --tls-name, kept in DIR as cert.pem (what clients trust) and
+    /// key.pem, and reused while it covers those names.
+    #[arg(long, env = "VPCSIM_TLS_SELF_SIGNED", value_name = "DIR")]
+    pub tls_self_signed: Option<PathBuf>,
+    /// Another DNS name or IP for the self-signed certificate; repeat it, or
+    /// separate names with commas.
+    #[arg(
+        long = "tls-name",
+        env = "VPCSIM_TLS_NAMES",
+        value_name = "NAME",
+        value_delimiter = ',',
+        requires = "tls_self_signed"
+    )]
+    pub tls_names: Vec<String>,
 }
 
 impl ServeArgs {
@@ -73,7 +106,25 @@ impl ServeArgs {
             reset: self.reset,
             keep_state: self.keep_state,
             shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
+            tls: self.tls_source(),
         })
+    }
+}
+
+impl ServeArgs {
+    /// TLS from the flags; clap has made sure they agree.
+    fn tls_source(&self) -> Option<TlsSource> {
+        match (&self.tls_cert, &self.tls_key, &self.tls_self_signed) {
+            (Some(cert), Some(key), _) => Some(TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            (_, _, Some(dir)) => Some(TlsSource::SelfSigned {
+                dir: dir.clone(),
+                names: self.tls_names.clone(),
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod peering;
 pub mod signing;
 pub mod status;
+pub mod tls;
 pub mod vpc;
 
 pub use auth::AppState;

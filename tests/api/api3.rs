@@ -9,27 +9,39 @@ use vpcsim::{proto, transport::signing};
 use crate::helpers::{TestApp, assert_error, state};
 
 /// One raw HTTP/1.1 exchange.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub status: u16,
     headers: Vec<(String, String)>,
-    body: Value,
+    pub body: Value,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn error_code(&self) -> Option<&str> {
+    /// The id a successful CreateVpcPeeringConnection answered, in the
+    /// envelope the SDKs read (HTTP 200, `application/json`).
+    #[track_caller]
+    pub fn created_peering_id(&self) -> String {
+        assert_eq!(self.status, 200);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        self.body["Response"]["PeeringConnectionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", self.body))
+            .to_owned()
+    }
+
+    pub fn error_code(&self) -> Option<&str> {
         self.body["Response"]["Error"]["Code"].as_str()
     }
 }
 
 /// What to send besides the action and body.
-struct Send<'a> {
+pub(crate) struct Send<'a> {
     secret_id: &'a str,
     secret_key: &'a str,
     version: &'a str,
@@ -38,7 +50,7 @@ struct Send<'a> {
 }
 
 impl<'a> Send<'a> {
-    fn as_account(secret_id: &'a str, secret_key: &'a str) -> Self {
+    pub fn as_account(secret_id: &'a str, secret_key: &'a str) -> Self {
         Send {
             secret_id,
             secret_key,
@@ -50,8 +62,19 @@ impl<'a> Send<'a> {
 }
 
 async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answer {
+    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    call_over(stream, &app.addr.to_string(), send, action, body).await
+}
+
+/// A signed API 3.0 call over `stream` (TCP or TLS), naming `host`.
+pub(crate) async fn call_over(
+    mut stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    host: &str,
+    send: &Send<'_>,
+    action: &str,
+    body: &str,
+) -> Answer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = app.addr.to_string();
     let mut headers = http::HeaderMap::new();
     headers.insert("content-type", "application/json".parse().unwrap());
     headers.insert("host", host.parse().unwrap());
@@ -79,7 +102,6 @@ async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answe
         send.timestamp,
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     stream.write_all(raw.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.unwrap();
@@ -106,7 +128,7 @@ async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answe
 }
 
 /// Two accounts with one VPC each, made through gRPC.
-async fn two_accounts(app: &TestApp) -> (String, proto::Vpc, proto::Vpc) {
+pub(crate) async fn two_accounts(app: &TestApp) -> (String, proto::Vpc, proto::Vpc) {
     for (uin, key) in [("100001", "alice-key"), ("100002", "bob-key")] {
         app.admin()
             .create_account(app.admin_req(proto::CreateAccountRequest {
@@ -138,12 +160,7 @@ async fn sdk_shaped_calls_share_state_with_grpc() {
     })
     .to_string();
     let created = call(&app, &alice, "CreateVpcPeeringConnection", &body).await;
-    assert_eq!(created.status, 200);
-    assert_eq!(created.header("content-type"), Some("application/json"));
-    let id = created.body["Response"]["PeeringConnectionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{}", created.body))
-        .to_owned();
+    let id = created.created_peering_id();
     // RequestId is the call's x-request-id.
     assert_eq!(
         created.body["Response"]["RequestId"].as_str(),

@@ -14,12 +14,15 @@ use vpcsim::{
     },
     server::{self, ServerConfig},
     store::DbLocation,
+    transport::tls::{Tls, TlsSource},
 };
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db_path: PathBuf,
     pub dir: Arc<tempfile::TempDir>,
+    /// The PEM certificate clients trust, when the server serves TLS.
+    pub tls_cert: Option<String>,
     channel: Channel,
     admin_token: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -32,6 +35,8 @@ pub struct Options {
     pub dir: Option<Arc<tempfile::TempDir>>,
     pub id_seed: Option<u64>,
     pub scenario: Option<vpcsim::store::ScenarioLoad>,
+    /// Serve TLS; the clients then trust its certificate.
+    pub tls: Option<TlsSource>,
 }
 
 impl TestApp {
@@ -46,6 +51,12 @@ impl TestApp {
         let db_path = dir.path().join("vpcsim.db");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
+        // Written (or checked) before the server starts, so the client can
+        // read it at once; the server then finds and keeps it.
+        let tls_cert = options.tls.as_ref().map(|source| {
+            let tls = Tls::prepare(source).expect("TLS certificate");
+            std::fs::read_to_string(&tls.cert_path).expect("read the certificate")
+        });
         let config = ServerConfig {
             db: DbLocation::File(db_path.clone()),
             default_region: Region::parse("ap-guangzhou").expect("region"),
@@ -55,16 +66,21 @@ impl TestApp {
             reset: false,
             keep_state: false,
             shutdown_grace: std::time::Duration::from_secs(10),
+            tls: options.tls,
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(server::run(config, listener, async {
             let _ = stop.await;
         }));
-        let channel = connect(addr).await;
+        let channel = match &tls_cert {
+            None => connect(addr).await,
+            Some(cert) => connect_tls(addr, cert).await,
+        };
         TestApp {
             addr,
             db_path,
             dir,
+            tls_cert,
             channel,
             admin_token: options.admin_token,
             shutdown: Some(shutdown),
@@ -238,6 +254,18 @@ pub async fn connect(addr: SocketAddr) -> Channel {
         .connect()
         .await
         .expect("connect")
+}
+
+/// A gRPC channel over TLS to `https://127.0.0.1:PORT`, trusting `cert_pem`.
+pub async fn connect_tls(addr: SocketAddr, cert_pem: &str) -> Channel {
+    use tonic::transport::{Certificate, ClientTlsConfig};
+    tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
+        .expect("endpoint")
+        .tls_config(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(cert_pem)))
+        .expect("tls config")
+        .connect()
+        .await
+        .expect("connect over TLS")
 }
 
 /// A request from the account whose SecretId is `secret`.

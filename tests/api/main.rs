@@ -17,4 +17,5 @@ mod persistence;
 mod races;
 mod retries;
 mod scenarios;
+mod tls;
 mod vpcs;

@@ -4,9 +4,14 @@ operator would: credentials from the environment, one `--endpoint` flag.
 
     python tests/compat/tccli.py target/release/vpcsim path/to/venv/bin/tccli
 
+The lifecycle runs twice, each time on a fresh server: over http, then over
+https with `--tls-self-signed`. tccli trusts only the certifi bundle of its
+own Python, so for https the certificate is added to that bundle, as README
+tells users to, and the bundle is put back afterwards.
 Exits non-zero, naming the step, on the first difference.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -20,9 +25,9 @@ ACCOUNTS = {"alice": ("AKIDalice", "alice-secret"), "bob": ("AKIDbob", "bob-secr
 
 
 class Tccli:
-    def __init__(self, tccli, addr):
+    def __init__(self, tccli, endpoint):
         self.tccli = tccli
-        self.endpoint = f"http://{addr}"
+        self.endpoint = endpoint
         # tccli writes its configuration under $HOME: a fresh one.
         self.home = tempfile.mkdtemp()
         self.steps = 0
@@ -35,6 +40,7 @@ class Tccli:
         for name, value in args.items():
             command += [f"--{name}", value if isinstance(value, str) else json.dumps(value)]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        self.output = done.stdout + done.stderr
         if done.returncode == 0:
             return json.loads(done.stdout), None
         found = re.search(r"code:(\S+)", done.stdout + done.stderr)
@@ -43,18 +49,50 @@ class Tccli:
     def check(self, what, got, want):
         self.steps += 1
         if got != want:
-            raise SystemExit(f"step {self.steps} ({what}): got {got!r}, want {want!r}")
-        print(f"step {self.steps}: {what}: ok")
+            raise SystemExit(f"{self.endpoint} step {self.steps} ({what}): got {got!r}, want {want!r}")
+        print(f"{self.endpoint} step {self.steps}: {what}: ok")
 
 
 def main(binary, tccli):
     server, addr = start(binary)
     try:
-        lifecycle(Tccli(tccli, addr))
+        lifecycle(Tccli(tccli, f"http://{addr}"))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print("tccli: all steps passed")
+    with tempfile.TemporaryDirectory() as certs:
+        server, addr = start(binary, tls_dir=certs)
+        try:
+            cli = Tccli(tccli, f"https://localhost:{addr.rsplit(':', 1)[1]}")
+            _, err = cli.run("alice", "DescribeVpcs")
+            cli.check("an untrusted certificate is refused",
+                      (err, "CERTIFICATE_VERIFY_FAILED" in cli.output), ("ClientNetworkError", True))
+            with trusted_by(tccli, os.path.join(certs, "cert.pem")):
+                lifecycle(cli)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print("tccli: all steps passed, over http and https")
+
+
+@contextlib.contextmanager
+def trusted_by(tccli, cert):
+    """`cert` added to the certifi bundle of tccli's Python while the block
+    runs: `cat cert.pem >> "$(python -m certifi)"`, then undone."""
+    # The Python that runs tccli: its script's first line.
+    with open(tccli) as f:
+        python = f.readline()[2:].strip()
+    bundle = subprocess.run([python, "-m", "certifi"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    with open(bundle, "rb") as f:
+        original = f.read()
+    try:
+        with open(cert, "rb") as f, open(bundle, "ab") as out:
+            out.write(b"\n" + f.read())
+        yield
+    finally:
+        with open(bundle, "wb") as out:
+            out.write(original)
 
 
 def lifecycle(cli):
