@@ -769,3 +769,50 @@ fn tls_flags_and_files_are_checked_before_serving() {
         "neither a DNS name nor an IP address",
     );
 }
+
+#[test]
+fn seed_and_dump_reach_a_server_that_serves_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = serve(&[
+        "--db",
+        ":memory:",
+        "--tls-self-signed",
+        certs.to_str().unwrap(),
+    ]);
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let cert = certs.join("cert.pem");
+    let cert = cert.to_str().unwrap();
+    let https = format!("https://localhost:{port}");
+    let plain = format!("localhost:{port}");
+
+    // An https address, or --ca-cert alone, reaches it.
+    let seeded = run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--server",
+        &https,
+        "--ca-cert",
+        cert,
+    ]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let dumped = run(&["dump", "--server", &plain, "--ca-cert", cert]);
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dumped.stdout).contains("pcx-quick001"));
+
+    // Without the certificate: told what to pass, not a TLS trace.
+    let refused = run(&["dump", "--server", &https]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--ca-cert"), "{stderr}");
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}

@@ -49,7 +49,7 @@ impl Target {
     pub async fn prepare(&self, scenario: Scenario) -> anyhow::Result<Prepared> {
         match &self.server {
             Some(addr) => {
-                let mut admin = connect_admin(addr).await?;
+                let mut admin = connect_admin(addr, None).await?;
                 let request = proto::LoadScenarioRequest {
                     content: serde_json::to_string(&scenario)?,
                     format: "json".into(),

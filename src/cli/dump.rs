@@ -28,7 +28,7 @@ pub struct DumpArgs {
 pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
     let text = match &args.target.server {
         Some(server) => {
-            let mut admin = connect_admin(server).await?;
+            let mut admin = connect_admin(server, args.target.ca_cert.as_deref()).await?;
             let format = match args.format {
                 Format::Yaml => "yaml",
                 Format::Json => "json",

@@ -112,9 +112,14 @@ pub struct Target {
         conflicts_with = "server"
     )]
     pub db: PathBuf,
-    /// A running server, such as 127.0.0.1:50051, reached through AdminService.
+    /// A running server, such as 127.0.0.1:50051, reached through AdminService;
+    /// https://localhost:50051 for one that serves TLS.
     #[arg(long)]
     pub server: Option<String>,
+    /// Certificate to trust for a server that serves TLS (the cert.pem that
+    /// `serve --tls-self-signed DIR` writes); implies https.
+    #[arg(long, env = "VPCSIM_CA_CERT", requires = "server")]
+    pub ca_cert: Option<PathBuf>,
     /// Admin token of the server, when it has one.
     #[arg(long, env = "VPCSIM_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -132,16 +137,37 @@ pub fn admin_request<T>(message: T, token: Option<&str>) -> anyhow::Result<tonic
     Ok(request)
 }
 
+/// An AdminService client for `server`: plain http, or https (an
+/// `https://` address, or any address with `ca_cert`) trusting `ca_cert`.
 pub async fn connect_admin(
     server: &str,
+    ca_cert: Option<&Path>,
 ) -> anyhow::Result<AdminServiceClient<tonic::transport::Channel>> {
-    let url = if server.contains("://") {
-        server.to_owned()
-    } else {
-        format!("http://{server}")
+    let url = match (server.contains("://"), ca_cert) {
+        (true, _) => server.to_owned(),
+        (false, None) => format!("http://{server}"),
+        (false, Some(_)) => format!("https://{server}"),
     };
-    let channel = tonic::transport::Endpoint::from_shared(url.clone())
-        .with_context(|| format!("{server} is not a server address"))?
+    let mut endpoint = tonic::transport::Endpoint::from_shared(url.clone())
+        .with_context(|| format!("{server} is not a server address"))?;
+    if url.starts_with("https://") {
+        let mut tls = tonic::transport::ClientTlsConfig::new();
+        match ca_cert {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("reading the certificate {}", path.display()))?;
+                tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(pem));
+            }
+            None => anyhow::bail!(
+                "{server} is https: give the certificate to trust with --ca-cert (the cert.pem \
+                 that `vpcsim serve --tls-self-signed DIR` wrote)"
+            ),
+        }
+        endpoint = endpoint
+            .tls_config(tls)
+            .with_context(|| format!("setting up TLS for {server}"))?;
+    }
+    let channel = endpoint
         .connect()
         .await
         .with_context(|| format!("cannot reach vpcsim at {server}"))?;

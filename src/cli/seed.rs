@@ -50,7 +50,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         + file.scenario.peerings.len()) as u64;
     let summary = match &args.target.server {
         Some(server) => {
-            let mut admin = connect_admin(server).await?;
+            let mut admin = connect_admin(server, args.target.ca_cert.as_deref()).await?;
             let request = proto::LoadScenarioRequest {
                 content: file.text,
                 format: match file.format {
