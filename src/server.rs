@@ -30,6 +30,7 @@ use crate::{
         admin::AdminApi,
         api3,
         context::RequestContextLayer,
+        legacy,
         peering::PeeringApi,
         tls::{Tls, TlsSource},
         vpc::VpcApi,
@@ -261,7 +262,11 @@ pub async fn run(
     .add_service(health_service)
     .add_service(reflection_v1)
     .add_service(reflection_v1alpha);
-    let routes = Routes::from(grpc.into_axum_router().merge(api3::routes(state)));
+    let routes = Routes::from(
+        grpc.into_axum_router()
+            .merge(api3::routes(state.clone()))
+            .merge(legacy::routes(state)),
+    );
     let router = Server::builder()
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)

@@ -110,6 +110,44 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// The numeric `code` of Tencent's legacy API (`/v2/index.php`) for this
+    /// fault, by the legacy family's classes: 4000 a bad parameter, 4100
+    /// authentication, 4300 permission, 4400 quota, 5000 a resource not
+    /// found, 5100 an operation the state refuses, 6000 internal, 6200
+    /// unavailable. The symbolic code travels beside it as `codeDesc`.
+    pub const fn legacy_code(self) -> u32 {
+        match self {
+            Self::InvalidPeeringConnectionName
+            | Self::InvalidParameter
+            | Self::ClientTokenConflict
+            | Self::InvalidParameterValue
+            | Self::InvalidParameterValueMalformed
+            | Self::InvalidParameterValueRange
+            | Self::InvalidParameterValueOverlap
+            | Self::MissingParameter
+            | Self::UnsupportedRegion
+            | Self::RequestSizeLimitExceeded => 4000,
+            Self::AuthInvalidAuthorization
+            | Self::AuthSecretIdNotFound
+            | Self::AuthInvalidAdminToken => 4100,
+            Self::VpcPeerPurviewError => 4300,
+            Self::PeeringConnectionLimitExceeded | Self::LimitExceeded => 4400,
+            Self::InvalidVpcNotFound
+            | Self::InvalidPeeringConnectionNotFound
+            | Self::InvalidAccountNotFound
+            | Self::InvalidSnapshotNotFound => 5000,
+            Self::PeeringConnectionVpcConflict
+            | Self::VpcPeerInvalidStateChange
+            | Self::ResourceInUse
+            | Self::VpcPeerAlreadyExist
+            | Self::InvalidAccountAlreadyExists => 5100,
+            Self::InternalError => 6000,
+            Self::ServiceUnavailable => 6200,
+        }
+    }
+}
+
 /// A finer cause behind one code, which API 3.0 reports with a code of its
 /// own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,7 +396,8 @@ mod tests {
     }
 
     /// README's error table is this table: every code, in order, with its
-    /// gRPC status and its API 3.0 codes (the code's own, and its causes').
+    /// gRPC status, its API 3.0 codes (the code's own, and its causes') and
+    /// its legacy numeric code.
     #[test]
     fn readme_shows_the_one_table() {
         let readme = include_str!("../../README.md");
@@ -386,6 +425,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(row[1], status, "{code}");
+            assert_eq!(row[3], code.legacy_code().to_string(), "{code}");
             let cell = row[2];
             assert!(
                 cell.starts_with(&format!("`{}`", code.api3_code())),

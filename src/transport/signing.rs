@@ -37,7 +37,7 @@ pub enum SignatureError {
     SignatureFailure,
     /// The timestamp is too far from the server's clock.
     #[error(
-        "the request timestamp {timestamp} is more than five minutes from the server's clock ({now})"
+        "the request timestamp {timestamp} is more than five minutes from the simulator's clock ({now}) and from real time"
     )]
     SignatureExpire { timestamp: i64, now: i64 },
     /// No account has this SecretId.
@@ -150,12 +150,51 @@ pub fn parse_tc3_authorization(value: &str) -> Result<Tc3Authorization, Signatur
     })
 }
 
-/// Refuses a timestamp more than five minutes from `now`.
-pub fn check_timestamp(timestamp: i64, now: Timestamp) -> Result<(), SignatureError> {
-    if timestamp.abs_diff(now) > MAX_CLOCK_SKEW_SECS as u64 {
-        return Err(SignatureError::SignatureExpire { timestamp, now });
+/// The times a request's timestamp is checked against: the simulator's
+/// clock, and real time. A client stamps its requests with real time; once
+/// a test has moved the simulator's clock (to see a request expire), its
+/// SDK must still get through, so either time will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestClock {
+    pub simulated: Timestamp,
+    pub real: Timestamp,
+}
+
+impl RequestClock {
+    pub fn of(clock: &crate::domain::time::Clock) -> Self {
+        RequestClock {
+            simulated: clock.now(),
+            real: clock.now_with_offset(0),
+        }
     }
-    Ok(())
+}
+
+/// One time for both: a clock that was never moved.
+impl From<Timestamp> for RequestClock {
+    fn from(now: Timestamp) -> Self {
+        RequestClock {
+            simulated: now,
+            real: now,
+        }
+    }
+}
+
+/// Refuses a timestamp more than five minutes from both the simulator's
+/// clock and real time.
+pub fn check_timestamp(
+    timestamp: i64,
+    clock: impl Into<RequestClock>,
+) -> Result<(), SignatureError> {
+    let clock = clock.into();
+    let near = |now: Timestamp| timestamp.abs_diff(now) <= MAX_CLOCK_SKEW_SECS as u64;
+    if near(clock.simulated) || near(clock.real) {
+        Ok(())
+    } else {
+        Err(SignatureError::SignatureExpire {
+            timestamp,
+            now: clock.simulated,
+        })
+    }
 }
 
 /// An HMAC of `message`. HMAC takes keys of any length, so the error case
@@ -292,12 +331,12 @@ pub fn verify_tc3(
 /// Authenticates a TC3-signed API 3.0 request for `service` as the real API
 /// does, in this order: a readable `Authorization`, a SecretId that could
 /// be one, an account that has it (`secret_key_of` gives its SecretKey), the
-/// signature, and last the timestamp against the simulator's clock `now`.
+/// signature, and last the timestamp against `now` (see `check_timestamp`).
 /// Returns the SecretId.
 pub fn authenticate_tc3(
     request: &ReceivedRequest<'_>,
     service: &str,
-    now: Timestamp,
+    now: impl Into<RequestClock>,
     secret_key_of: impl FnOnce(&str) -> Option<String>,
 ) -> Result<String, SignatureError> {
     let header = request
@@ -361,6 +400,16 @@ pub fn v1_string_to_sign(
     pairs.sort();
     let joined: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     format!("{method}{host}{path}?{}", joined.join("&"))
+}
+
+/// The older-form signature (base64) of `string_to_sign`, as a client
+/// computes it: for tests and the bench.
+pub fn v1_signature(secret_key: &str, method: V1Method, string_to_sign: &str) -> String {
+    let mac = match method {
+        V1Method::HmacSha1 => hmac::<HmacSha1>(secret_key.as_bytes(), string_to_sign.as_bytes()),
+        V1Method::HmacSha256 => hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()),
+    };
+    base64::engine::general_purpose::STANDARD.encode(mac)
 }
 
 /// Verifies an older-form `signature` (base64) of `string_to_sign`.

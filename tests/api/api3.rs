@@ -633,3 +633,33 @@ async fn api3_answers_over_http2_too() {
     assert_eq!(json["Response"]["TotalCount"], 0, "{json}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn moving_the_clock_does_not_lock_the_sdks_out() {
+    let app = TestApp::spawn().await;
+    two_accounts(&app).await;
+    app.admin()
+        .advance_clock(app.admin_req(proto::AdvanceClockRequest {
+            seconds: 8 * 86_400,
+        }))
+        .await
+        .unwrap();
+    // An SDK stamps its requests with real time; the simulator's clock is
+    // eight days ahead. Either time is accepted, nothing else.
+    let real = Send::as_account("AKID100001", "alice-key");
+    let answer = call(&app, &real, "DescribeVpcPeeringConnections", "{}").await;
+    assert_eq!(answer.error_code(), None, "{}", answer.body);
+    let simulated = Send {
+        timestamp: real.timestamp + 8 * 86_400,
+        ..Send::as_account("AKID100001", "alice-key")
+    };
+    let answer = call(&app, &simulated, "DescribeVpcPeeringConnections", "{}").await;
+    assert_eq!(answer.error_code(), None, "{}", answer.body);
+    let between = Send {
+        timestamp: real.timestamp + 86_400,
+        ..Send::as_account("AKID100001", "alice-key")
+    };
+    let answer = call(&app, &between, "DescribeVpcPeeringConnections", "{}").await;
+    assert_eq!(answer.error_code(), Some("AuthFailure.SignatureExpire"));
+    app.stop().await;
+}

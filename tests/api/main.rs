@@ -12,6 +12,7 @@ mod discovery;
 mod errors;
 mod helpers;
 mod integrity;
+mod legacy;
 mod lifecycle;
 mod persistence;
 mod races;

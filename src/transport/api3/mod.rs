@@ -29,7 +29,7 @@ use super::{
     auth::AppState,
     context::CallInfo,
     signing::{
-        ReceivedRequest, SignatureError, V1Method, authenticate_tc3, check_timestamp,
+        ReceivedRequest, RequestClock, SignatureError, V1Method, authenticate_tc3, check_timestamp,
         parse_tc3_authorization, v1_string_to_sign, verify_v1,
     },
 };
@@ -167,7 +167,7 @@ async fn authenticate(
 ) -> Result<Signed, Api3Error> {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let query = parts.uri.query().unwrap_or("");
-    let now = state.store.clock.now();
+    let now = RequestClock::of(&state.store.clock);
     let auth_error = |err: SignatureError| Api3Error::new(err.api3_code(), err.to_string());
     if header("authorization").is_some() || header("x-tc-action").is_some() {
         let headers = headers_with_host(parts);

@@ -1,0 +1,291 @@
+//! Tencent Cloud's legacy API (`https://vpc.api.qcloud.com/v2/index.php`)
+//! on the port that serves gRPC and API 3.0: `GET /v2/index.php?...` or a
+//! form `POST`, every parameter (common and the action's) in the query or
+//! body, signed with HmacSHA1 or HmacSHA256 over `METHOD + host + path + ?`
+//! and the sorted parameters (TENCENT-WIRE.md 4.1), answered with
+//! `{"code", "message", "codeDesc", ...}`. The same store and rules as the
+//! other front ends; only the wire differs.
+
+mod actions;
+mod params;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    response::Response,
+    routing::any,
+};
+use http::{HeaderValue, Method, StatusCode, header::CONTENT_TYPE};
+use serde_json::{Map, Value, json};
+
+use super::{
+    auth::AppState,
+    context::CallInfo,
+    signing::{
+        RequestClock, SignatureError, V1Method, check_timestamp, v1_string_to_sign, verify_v1,
+    },
+};
+use crate::{
+    domain::{ApiError, ErrorCode, region::Region, time::Timestamp},
+    store::Actor,
+};
+
+/// The path the legacy API serves.
+pub const PATH: &str = "/v2/index.php";
+/// The largest request read: a legacy request is a query string or a small
+/// form.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a Nonce is remembered: as long as its Timestamp is accepted.
+const NONCE_WINDOW_SECS: i64 = 300;
+
+/// A legacy error: its numeric `code`, its symbolic `codeDesc`, a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyError {
+    pub code: u32,
+    pub desc: &'static str,
+    pub message: String,
+}
+
+impl LegacyError {
+    fn new(code: u32, desc: &'static str, message: impl Into<String>) -> Self {
+        LegacyError {
+            code,
+            desc,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for LegacyError {
+    fn from(err: ApiError) -> Self {
+        LegacyError::new(err.code.legacy_code(), err.code.as_str(), err.message)
+    }
+}
+
+impl From<SignatureError> for LegacyError {
+    fn from(err: SignatureError) -> Self {
+        // 4500 is the legacy family's class for requests outside their
+        // time window or replayed; every other signature fault is 4100.
+        let code = match err {
+            SignatureError::SignatureExpire { .. } => 4500,
+            _ => 4100,
+        };
+        LegacyError::new(code, err.api3_code(), err.to_string())
+    }
+}
+
+/// What the endpoint keeps between calls.
+struct LegacyState {
+    app: Arc<AppState>,
+    /// (SecretId, Nonce) seen, until when they count as a replay.
+    nonces: Mutex<HashMap<(String, String), Timestamp>>,
+    /// Task ids of the `...Ex` actions, which vpcsim completes at once.
+    next_task: AtomicU64,
+}
+
+impl LegacyState {
+    /// Records a Nonce; false if the same SecretId sent it within the
+    /// window. Entries past the window are dropped as the map grows.
+    fn first_use(&self, secret_id: &str, nonce: &str, now: Timestamp) -> bool {
+        let mut seen = self.nonces.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= 4096 {
+            seen.retain(|_, until| *until > now);
+        }
+        let key = (secret_id.to_owned(), nonce.to_owned());
+        match seen.get(&key) {
+            Some(until) if *until > now => false,
+            _ => {
+                seen.insert(key, now + 2 * NONCE_WINDOW_SECS);
+                true
+            }
+        }
+    }
+}
+
+/// The routes of the legacy endpoint, to merge beside the others.
+pub fn routes(app: Arc<AppState>) -> Router {
+    let state = Arc::new(LegacyState {
+        app,
+        nonces: Mutex::new(HashMap::new()),
+        next_task: AtomicU64::new(1),
+    });
+    Router::new().route(PATH, any(handle)).with_state(state)
+}
+
+async fn handle(State(state): State<Arc<LegacyState>>, request: Request) -> Response {
+    let info = request.extensions().get::<Arc<CallInfo>>().cloned();
+    let request_id = info
+        .as_ref()
+        .map(|i| i.request_id.clone())
+        .unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let outcome = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => serve(&state, &parts, &body, info.as_deref(), &request_id).await,
+        Err(_) => Err(LegacyError::from(ApiError::new(
+            ErrorCode::RequestSizeLimitExceeded,
+            format!("the request is over {MAX_BODY_BYTES} bytes"),
+        ))),
+    };
+    let answer = match outcome {
+        Ok(mut fields) => {
+            let mut out = Map::new();
+            out.insert("code".into(), json!(0));
+            out.insert("message".into(), json!(""));
+            out.insert("codeDesc".into(), json!("Success"));
+            out.append(&mut fields);
+            Value::Object(out)
+        }
+        Err(err) => {
+            tracing::info!(code = err.code, code_desc = err.desc, request_id = %request_id, "legacy error");
+            json!({ "code": err.code, "message": err.message, "codeDesc": err.desc })
+        }
+    };
+    let mut out = Response::new(Body::from(answer.to_string()));
+    *out.status_mut() = StatusCode::OK;
+    out.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out
+}
+
+/// Who is calling, and where, once authenticated.
+pub struct Call {
+    pub actor: Actor,
+    pub region: Region,
+}
+
+/// The common parameters, which are not the action's own.
+const COMMON: [&str; 10] = [
+    "Action",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Token",
+    "RequestClient",
+    "Version",
+];
+
+async fn serve(
+    state: &LegacyState,
+    parts: &http::request::Parts,
+    body: &[u8],
+    info: Option<&CallInfo>,
+    request_id: &str,
+) -> Result<Map<String, Value>, LegacyError> {
+    let raw = match parts.method {
+        Method::GET => parts.uri.query().unwrap_or("").as_bytes(),
+        Method::POST => body,
+        ref other => {
+            return Err(LegacyError::new(
+                4600,
+                "UnsupportedProtocol",
+                format!("method {other} is not GET or POST"),
+            ));
+        }
+    };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let missing = |name: &str| {
+        LegacyError::from(ApiError::new(
+            ErrorCode::MissingParameter,
+            format!("the common parameter {name} is missing"),
+        ))
+    };
+
+    // The signature first: nothing about the request is trusted before it.
+    let signature = param("Signature").ok_or_else(|| missing("Signature"))?;
+    let secret_id = param("SecretId").ok_or_else(|| missing("SecretId"))?;
+    let method = V1Method::parse(param("SignatureMethod"))?;
+    let account = state
+        .app
+        .store
+        .account_by_secret_id(secret_id)
+        .await?
+        .ok_or_else(|| SignatureError::SecretIdNotFound(secret_id.to_owned()))?;
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
+    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &pairs);
+    verify_v1(&account.secret_key, method, &text, signature)?;
+    if let Some(info) = info {
+        info.set_caller(&account.uin);
+    }
+
+    let clock = RequestClock::of(&state.app.store.clock);
+    let now = clock.simulated;
+    let timestamp: i64 = param("Timestamp")
+        .ok_or_else(|| missing("Timestamp"))?
+        .parse()
+        .map_err(|_| {
+            LegacyError::from(ApiError::new(
+                ErrorCode::InvalidParameterValueMalformed,
+                "Timestamp must be Unix seconds",
+            ))
+        })?;
+    check_timestamp(timestamp, clock)?;
+    let nonce = param("Nonce")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| missing("Nonce"))?;
+    if !state.first_use(secret_id, nonce, now) {
+        return Err(LegacyError::new(
+            4500,
+            "AuthFailure.RequestReplayed",
+            format!(
+                "Nonce {nonce} was already used with this SecretId in the last {} minutes: \
+                 every request needs a fresh Nonce",
+                NONCE_WINDOW_SECS / 60
+            ),
+        ));
+    }
+
+    let action = param("Action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| missing("Action"))?
+        .to_owned();
+    let region = Region::parse(
+        param("Region")
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| missing("Region"))?,
+    )?;
+    let own = pairs
+        .iter()
+        .filter(|(k, _)| !COMMON.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let call = Call {
+        actor: Actor {
+            uin: account.uin,
+            request_id: request_id.to_owned(),
+            client_token: None,
+        },
+        region,
+    };
+    let task = || state.next_task.fetch_add(1, Ordering::Relaxed);
+    actions::run(
+        &state.app,
+        &call,
+        &action,
+        params::Params::new(&action, own),
+        task,
+    )
+    .await
+}
