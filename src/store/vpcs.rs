@@ -387,6 +387,37 @@ impl Store {
         Ok((total, page))
     }
 
+    /// Every VPC of `owner` in the region (or the one `vpc` names), oldest
+    /// first, read a page at a time.
+    pub async fn every_vpc(
+        &self,
+        owner: &str,
+        region: Region,
+        vpc: Option<VpcRef>,
+    ) -> ApiResult<Vec<Vpc>> {
+        const PAGE: i64 = 1000;
+        let mut all = Vec::new();
+        loop {
+            let (total, page) = self
+                .describe_vpcs(
+                    owner,
+                    region,
+                    VpcFilter {
+                        vpc: vpc.clone(),
+                        vpc_name: None,
+                        offset: all.len() as i64,
+                        limit: PAGE,
+                    },
+                )
+                .await?;
+            let read = page.len();
+            all.extend(page);
+            if read == 0 || all.len() as i64 >= total {
+                return Ok(all);
+            }
+        }
+    }
+
     pub async fn create_vpc(
         &self,
         actor: Actor,

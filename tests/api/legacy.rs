@@ -104,24 +104,10 @@ fn code_of(answer: &Value) -> (i64, &str) {
     )
 }
 
-/// Alice (100001) and Bob (100002) with known keys, and a VPC each.
+/// Alice (100001, `alice-key`) and Bob (100002, `bob-key`), a VPC each.
 async fn two_accounts(app: &TestApp) -> (proto::Vpc, proto::Vpc) {
-    for (uin, key) in [("100001", "alice-key"), ("100002", "bob-key")] {
-        app.admin()
-            .create_account(app.admin_req(proto::CreateAccountRequest {
-                uin: uin.into(),
-                name: format!("a{uin}"),
-                secret_id: format!("AKID{uin}"),
-                secret_key: key.into(),
-                ..Default::default()
-            }))
-            .await
-            .unwrap();
-    }
-    (
-        app.vpc("AKID100001", "10.0.0.0/16").await,
-        app.vpc("AKID100002", "10.1.0.0/16").await,
-    )
+    let (_, web, db) = crate::api3::two_accounts(app).await;
+    (web, db)
 }
 
 fn describe_state(answer: &Value, id: &str) -> i64 {

@@ -7,12 +7,9 @@ use serde_json::{Map, Value, json};
 use super::{Api3Error, Call, params::Params};
 use crate::{
     domain::{ErrorCode, cidr::CidrBlock, ids::VpcRef, names::validate_name, time::format_time},
-    store::{Vpc, VpcFilter},
+    store::Vpc,
     transport::auth::AppState,
 };
-
-/// Rows read per page while collecting the caller's VPCs.
-const PAGE: i64 = 1000;
 
 fn assistant_cidr(vpc_id: &str, block: &str) -> Value {
     json!({ "VpcId": vpc_id, "CidrBlock": block, "AssistantType": 0, "SubnetSet": [] })
@@ -150,27 +147,10 @@ pub async fn delete_assistant_cidr(
 
 /// Every VPC of the caller's in the region, oldest first.
 async fn all_vpcs(state: &AppState, call: &Call) -> Result<Vec<Vpc>, Api3Error> {
-    let mut all = Vec::new();
-    loop {
-        let (total, page) = state
-            .store
-            .describe_vpcs(
-                &call.actor.uin,
-                call.region,
-                VpcFilter {
-                    vpc: None,
-                    vpc_name: None,
-                    offset: all.len() as i64,
-                    limit: PAGE,
-                },
-            )
-            .await?;
-        let read = page.len();
-        all.extend(page);
-        if read == 0 || all.len() as i64 >= total {
-            return Ok(all);
-        }
-    }
+    Ok(state
+        .store
+        .every_vpc(&call.actor.uin, call.region, None)
+        .await?)
 }
 
 /// One condition of DescribeVpcs; a VPC is listed when all hold.

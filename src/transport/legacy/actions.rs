@@ -18,7 +18,7 @@ use crate::{
         region::Region,
         time::format_time,
     },
-    store::{NewPeering, Peering, PeeringChange, PeeringFilter, PeeringOrder, Vpc, VpcFilter},
+    store::{NewPeering, Peering, PeeringChange, PeeringFilter, PeeringOrder, Vpc},
     transport::auth::AppState,
 };
 
@@ -287,9 +287,6 @@ async fn delete_vpc(state: &AppState, call: &Call, mut params: Params) -> Answer
     Ok(Map::new())
 }
 
-/// Rows read per page while collecting the caller's VPCs.
-const PAGE: i64 = 1000;
-
 /// `DescribeVpcEx`: `vpcId` (either form), `vpcName` (a substring, as the
 /// legacy API matched), `offset`, `limit`, `orderField` `createTime` or
 /// `vpcName`, `orderDirection` (`asc` by default).
@@ -324,27 +321,10 @@ async fn describe_vpcs(state: &AppState, call: &Call, mut params: Params) -> Ans
         }
     };
     let vpc = id.map(|v| VpcRef::parse(&v, "vpcId")).transpose()?;
-    let mut all: Vec<Vpc> = Vec::new();
-    loop {
-        let (total, page) = state
-            .store
-            .describe_vpcs(
-                &call.actor.uin,
-                call.region,
-                VpcFilter {
-                    vpc: vpc.clone(),
-                    vpc_name: None,
-                    offset: all.len() as i64,
-                    limit: PAGE,
-                },
-            )
-            .await?;
-        let read = page.len();
-        all.extend(page);
-        if read == 0 || all.len() as i64 >= total {
-            break;
-        }
-    }
+    let mut all: Vec<Vpc> = state
+        .store
+        .every_vpc(&call.actor.uin, call.region, vpc)
+        .await?;
     if let Some(name) = &name {
         all.retain(|v| v.vpc_name.contains(name.as_str()));
     }
