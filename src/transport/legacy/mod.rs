@@ -224,7 +224,18 @@ async fn serve(
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or_default();
-    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &pairs);
+    // The legacy SDK leaves a POST value that starts with `@` (a file, in
+    // its curl days) out of what it signs, and sends it all the same.
+    let signed: Vec<(String, String)> = if parts.method == Method::POST {
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.starts_with('@'))
+            .cloned()
+            .collect()
+    } else {
+        pairs.clone()
+    };
+    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &signed);
     verify_v1(&account.secret_key, method, &text, signature)?;
     if let Some(info) = info {
         info.set_caller(&account.uin);
