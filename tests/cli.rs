@@ -816,3 +816,46 @@ fn seed_and_dump_reach_a_server_that_serves_tls() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn http_api_calls_are_logged_by_action_with_their_error() {
+    use std::io::{Read, Write};
+    let server = serve(&["--db", ":memory:"]);
+    let send = |raw: String| {
+        let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    };
+    let host = server.addr.clone();
+    send(format!(
+        "GET /v2/index.php?Action=DescribeVpcEx&Region=gz&SecretId=AKIDnobody&Signature=x \
+         HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    ));
+    send(format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: DescribeVpcs\r\n\
+         Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    ));
+    let (status, lines) = server.terminate();
+    assert!(status.success());
+    let calls: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["message"] == "call")
+        .collect();
+    let logged = |method: &str| {
+        calls
+            .iter()
+            .find(|c| c["method"] == method)
+            .unwrap_or_else(|| panic!("no {method} line in {calls:?}"))
+    };
+    assert_eq!(
+        logged("legacy/DescribeVpcEx")["error"],
+        "AuthFailure.SecretIdNotFound"
+    );
+    assert_eq!(
+        logged("api3/DescribeVpcs")["error"],
+        "AuthFailure.InvalidAuthorization"
+    );
+}

@@ -25,12 +25,26 @@ pub struct CallInfo {
     /// The gRPC path, such as `/vpcsim.v1.PeeringService/CreateVpcPeeringConnection`.
     pub method: String,
     caller: OnceLock<String>,
+    /// The action of a legacy call, which travels among its parameters.
+    action: OnceLock<String>,
+    /// The code of an HTTP API's error, which travels in a 200 answer.
+    error_code: OnceLock<String>,
 }
 
 impl CallInfo {
     /// Records who called, once authenticated.
     pub fn set_caller(&self, uin: &str) {
         let _ = self.caller.set(uin.to_owned());
+    }
+
+    /// Records the action of a call whose path does not name it.
+    pub fn set_action(&self, action: &str) {
+        let _ = self.action.set(action.to_owned());
+    }
+
+    /// Records the error an HTTP API answered with (in a 200 answer).
+    pub fn set_error_code(&self, code: &str) {
+        let _ = self.error_code.set(code.to_owned());
     }
 }
 
@@ -116,6 +130,8 @@ where
             request_id: new_request_id(),
             method: method.clone(),
             caller: OnceLock::new(),
+            action: OnceLock::new(),
+            error_code: OnceLock::new(),
         });
         request.extensions_mut().insert(info.clone());
         let started = Instant::now();
@@ -126,6 +142,10 @@ where
             let mut result = inner.call(request).await;
             let latency_us = started.elapsed().as_micros() as u64;
             let caller = info.caller.get().map(String::as_str).unwrap_or("-");
+            let method = match info.action.get() {
+                Some(action) => format!("legacy/{action}"),
+                None => method,
+            };
             match &mut result {
                 Ok(response) => {
                     if let Ok(value) = HeaderValue::from_str(&info.request_id) {
@@ -141,14 +161,25 @@ where
                         .and_then(|v| v.parse::<i32>().ok())
                         .map(tonic::Code::from_i32)
                         .unwrap_or(tonic::Code::Ok);
-                    tracing::info!(
-                        method,
-                        caller,
-                        request_id = %info.request_id,
-                        status = ?status,
-                        latency_us,
-                        "call"
-                    );
+                    match info.error_code.get() {
+                        Some(code) => tracing::info!(
+                            method,
+                            caller,
+                            request_id = %info.request_id,
+                            status = ?status,
+                            error = %code,
+                            latency_us,
+                            "call"
+                        ),
+                        None => tracing::info!(
+                            method,
+                            caller,
+                            request_id = %info.request_id,
+                            status = ?status,
+                            latency_us,
+                            "call"
+                        ),
+                    }
                 }
                 Err(_) => {
                     tracing::warn!(method, caller, request_id = %info.request_id, latency_us, "call failed in transport")

@@ -101,7 +101,10 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             json!({ "Response": fields })
         }
         Err(err) => {
-            tracing::info!(code = err.code, request_id = %request_id, "api3 error");
+            if let Some(info) = &info {
+                info.set_error_code(err.code);
+            }
+            tracing::debug!(code = err.code, message = %err.message, request_id = %request_id, "api3 error");
             json!({ "Response": {
                 "Error": { "Code": err.code, "Message": err.message },
                 "RequestId": request_id,

@@ -145,7 +145,10 @@ async fn handle(State(state): State<Arc<LegacyState>>, request: Request) -> Resp
             Value::Object(out)
         }
         Err(err) => {
-            tracing::info!(code = err.code, code_desc = err.desc, request_id = %request_id, "legacy error");
+            if let Some(info) = &info {
+                info.set_error_code(err.desc);
+            }
+            tracing::debug!(code = err.code, code_desc = err.desc, message = %err.message, request_id = %request_id, "legacy error");
             json!({ "code": err.code, "message": err.message, "codeDesc": err.desc })
         }
     };
@@ -201,6 +204,10 @@ async fn serve(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // For the log line, before anything can fail.
+    if let (Some(info), Some(action)) = (info, param("Action")) {
+        info.set_action(&action.chars().take(64).collect::<String>());
+    }
     let missing = |name: &str| {
         LegacyError::from(ApiError::new(
             ErrorCode::MissingParameter,
