@@ -1,14 +1,16 @@
 //! Accounts and quotas.
 
-use sqlx::SqliteConnection;
+use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
     records::{Account, Quota},
+    states,
 };
 use crate::domain::{
-    ApiError, ApiResult, ErrorCode, quota::QuotaName, region::Region, time::Timestamp,
+    ApiError, ApiResult, ErrorCode, peering::PeeringState, quota::QuotaName, region::Region,
+    time::Timestamp,
 };
 
 /// A validated CreateAccount request.
@@ -216,28 +218,32 @@ async fn quota_used(
     quota: QuotaName,
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
+    // The highest count among the account's VPCs in the region of their
+    // peerings that `condition` keeps.
+    let per_vpc_peerings = |condition: String| {
+        format!(
+            "SELECT COALESCE(MAX((SELECT COUNT(*) FROM peerings p
+                 WHERE (p.vpc = v.id OR p.peer_vpc = v.id) AND {condition} AND ?3 = ?3)), 0)
+             FROM vpcs v WHERE v.uin = ?1 AND v.region = ?2 AND v.deleted = 0"
+        )
+    };
     let sql = match quota {
         QuotaName::MaxVpcs => {
             "SELECT COUNT(*) FROM vpcs WHERE uin = ?1 AND region = ?2 AND deleted = 0 AND ?3 = ?3"
+                .to_owned()
         }
-        QuotaName::MaxVpcPeers => {
-            "SELECT COALESCE(MAX((SELECT COUNT(*) FROM peerings p
-                 WHERE (p.vpc = v.id OR p.peer_vpc = v.id)
-                   AND (p.state = 2 OR (p.state = 1 AND p.expire_time > ?3)))), 0)
-             FROM vpcs v WHERE v.uin = ?1 AND v.region = ?2 AND v.deleted = 0"
-        }
+        QuotaName::MaxVpcPeers => per_vpc_peerings(states::live("p.", "?3")),
         QuotaName::MaxAvailableVpcPeers => {
-            "SELECT COALESCE(MAX((SELECT COUNT(*) FROM peerings p
-                 WHERE (p.vpc = v.id OR p.peer_vpc = v.id) AND p.state = 2 AND ?3 = ?3)), 0)
-             FROM vpcs v WHERE v.uin = ?1 AND v.region = ?2 AND v.deleted = 0"
+            per_vpc_peerings(states::is("p.", PeeringState::Active))
         }
         QuotaName::MaxAssistantCidrs => {
             "SELECT COALESCE(MAX(CASE WHEN assistant_cidr_blocks = '' THEN 0
                  ELSE LENGTH(assistant_cidr_blocks) - LENGTH(REPLACE(assistant_cidr_blocks, ',', '')) + 1 END), 0)
              FROM vpcs WHERE uin = ?1 AND region = ?2 AND deleted = 0 AND ?3 = ?3"
+                .to_owned()
         }
     };
-    let (used,): (i64,) = sqlx::query_as(sql)
+    let (used,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
         .bind(uin)
         .bind(region.name)
         .bind(now)

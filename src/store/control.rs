@@ -32,17 +32,18 @@ pub(super) async fn stored_clock_offset(
 pub(super) async fn newest_record(
     conn: &mut sqlx::SqliteConnection,
 ) -> Result<Option<NewestRecord>, sqlx::Error> {
-    // Stored EXPIRED rows (state 3) hold a time that has passed.
-    let row: Option<(Timestamp, String)> = sqlx::query_as(
+    // Stored EXPIRED rows hold a time that has passed.
+    let row: Option<(Timestamp, String)> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT time, what FROM (
              SELECT create_time AS time, 'account ' || uin || ' was created' AS what FROM accounts
              UNION ALL SELECT create_time, 'vpc ' || un_vpc_id || ' was created' FROM vpcs
              UNION ALL SELECT create_time, 'peering ' || peering_connection_id || ' was created'
                  FROM peerings
              UNION ALL SELECT expire_time, 'peering ' || peering_connection_id || ' expired'
-                 FROM peerings WHERE state = 3 AND expire_time IS NOT NULL
+                 FROM peerings WHERE {} AND expire_time IS NOT NULL
          ) ORDER BY time DESC LIMIT 1",
-    )
+        super::states::is("", crate::domain::peering::PeeringState::Expired)
+    )))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(time, what)| NewestRecord { time, what }))

@@ -12,6 +12,7 @@ mod model;
 mod peerings;
 mod records;
 mod scenario;
+mod states;
 mod vpcs;
 mod writer;
 

@@ -8,12 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::SqliteConnection;
+use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use super::records::Vpc;
+use super::{records::Vpc, states};
 use crate::domain::{
     cidr::CidrBlock,
-    peering::{LivePeer, VpcBlocks},
+    peering::{LivePeer, PeeringState, VpcBlocks},
     quota::QuotaName,
     time::Timestamp,
 };
@@ -100,11 +100,17 @@ impl Model {
         // Every peering that is or may still be live; expired PENDING ones
         // are filtered by the clock when read.
         let live: Vec<(i64, String, i64, i64, i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, peering_connection_id, vpc, peer_vpc, state, expire_time FROM peerings WHERE state IN (1, 2)")
-                .fetch_all(&mut *conn)
-                .await?;
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT id, peering_connection_id, vpc, peer_vpc, state, expire_time FROM peerings
+                 WHERE {} OR {}",
+                states::is("", PeeringState::Pending),
+                states::is("", PeeringState::Active)
+            )))
+            .fetch_all(&mut *conn)
+            .await?;
         for (row, id, vpc, peer, state, expire_time) in live {
-            model.add_links(row, &id, vpc, peer, state == 2, expire_time);
+            let active = state == PeeringState::Active.as_i64();
+            model.add_links(row, &id, vpc, peer, active, expire_time);
         }
         Ok(model)
     }

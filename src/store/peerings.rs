@@ -8,6 +8,7 @@ use super::{
     events::{self, Change},
     model::Model,
     records::{Peering, Vpc},
+    states,
     vpcs::vpc_not_found,
     writer::{DeferredEvent, DeferredPeering},
 };
@@ -25,9 +26,6 @@ use crate::domain::{
     region::Region,
     time::{PENDING_LIFETIME_SECS, Timestamp},
 };
-
-/// SQL for "this peering is live at ?now", given the peerings alias `p`.
-const LIVE_AT_NOW: &str = "(p.state = 2 OR (p.state = 1 AND p.expire_time > ?2))";
 
 /// A live peering of one VPC, with the row ids the writer needs.
 pub(super) struct LiveRow {
@@ -47,8 +45,9 @@ pub(super) async fn live_peers(
     let rows: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT p.id, p.peering_connection_id, o.id, o.un_vpc_id, o.cidr_block, o.assistant_cidr_blocks
          FROM peerings p JOIN vpcs o ON o.id = CASE WHEN p.vpc = ?1 THEN p.peer_vpc ELSE p.vpc END
-         WHERE (p.vpc = ?1 OR p.peer_vpc = ?1) AND {LIVE_AT_NOW} AND p.id IS NOT ?3
-         ORDER BY p.id"
+         WHERE (p.vpc = ?1 OR p.peer_vpc = ?1) AND {} AND p.id IS NOT ?3
+         ORDER BY p.id",
+        states::live("p.", "?2")
     )))
     .bind(vpc_row_id)
     .bind(now)
@@ -89,11 +88,15 @@ pub(super) async fn expire_overdue(tx: &mut Tx) -> Result<(), sqlx::Error> {
 /// integer, so it sits in the text, and the writer can send these along with
 /// the BEGIN of every batch in one round trip.
 pub(super) fn expire_overdue_sql(now: Timestamp) -> String {
+    let overdue = states::overdue("", &now.to_string());
     format!(
         "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
-             SELECT expire_time, 'system', '', 'peering', peering_connection_id, 'expired', 'PENDING', 'EXPIRED'
-             FROM peerings WHERE state = 1 AND expire_time <= {now};
-         UPDATE peerings SET state = 3 WHERE state = 1 AND expire_time <= {now}"
+             SELECT expire_time, 'system', '', 'peering', peering_connection_id, 'expired', '{pending}', '{expired}'
+             FROM peerings WHERE {overdue};
+         UPDATE peerings SET state = {expired_n} WHERE {overdue}",
+        pending = PeeringState::Pending.as_str(),
+        expired = PeeringState::Expired.as_str(),
+        expired_n = PeeringState::Expired.as_i64(),
     )
 }
 
@@ -680,10 +683,12 @@ impl Store {
                     .push_bind(name.clone());
             }
             if let Some(state) = filter.state {
-                q.push(" AND (CASE WHEN p.state = 1 AND p.expire_time <= ")
-                    .push_bind(now)
-                    .push(" THEN 3 ELSE p.state END) = ")
-                    .push_bind(state.as_i64());
+                // `now` is our own integer, written into the text.
+                q.push(format!(
+                    " AND {} = ",
+                    states::effective("p.", &now.to_string())
+                ))
+                .push_bind(state.as_i64());
             }
         };
         // One statement for the page and the total (a window over every

@@ -11,7 +11,7 @@ use std::{
     },
 };
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{Actor, Store, Tx, records::split_blocks};
 use crate::{
@@ -149,10 +149,10 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
     let peering_ids: Vec<(String,)> = sqlx::query_as("SELECT peering_connection_id FROM peerings")
         .fetch_all(&mut *conn)
         .await?;
-    let live: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT vpc, peer_vpc, peering_connection_id, state FROM peerings
-         WHERE state = 2 OR (state = 1 AND expire_time > ?)",
-    )
+    let live: Vec<(i64, i64, String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT vpc, peer_vpc, peering_connection_id, state FROM peerings WHERE {}",
+        super::states::live("", "?")
+    )))
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
@@ -197,7 +197,7 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
         peering_ids: peering_ids.into_iter().map(|(id,)| id).collect(),
         live: live
             .into_iter()
-            .map(|(a, b, id, state)| (a, b, id, state == 2))
+            .map(|(a, b, id, state)| (a, b, id, state == PeeringState::Active.as_i64()))
             .collect(),
         legacy_next: legacy
             .into_iter()
@@ -399,6 +399,7 @@ async fn write_plan(
         None,
     )
     .await?;
+    let peering_state = super::states::name("");
     for (resource_type, id_column, state, table, key, after) in [
         (
             "account",
@@ -412,7 +413,7 @@ async fn write_plan(
         (
             "peering",
             "peering_connection_id",
-            "CASE state WHEN 1 THEN 'PENDING' WHEN 2 THEN 'ACTIVE' WHEN 3 THEN 'EXPIRED' WHEN 4 THEN 'REJECTED' ELSE 'DELETED' END",
+            peering_state.as_str(),
             "peerings",
             "id",
             before_peerings,

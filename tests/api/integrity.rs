@@ -223,3 +223,26 @@ async fn every_documented_feature_leaves_a_state_that_check_passes() {
     assert_consistent(&app, "Reset").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_database_refuses_a_peering_state_vpcsim_does_not_know() {
+    use sqlx::Executor;
+    let app = TestApp::spawn().await;
+    app.load(
+        &crate::helpers::example("quickstart.yaml"),
+        "quickstart.yaml",
+        false,
+    )
+    .await
+    .expect("load");
+    let mut db = app.raw_db().await;
+    let refused = db
+        .execute("UPDATE peerings SET state = 9")
+        .await
+        .expect_err("a state outside PeeringState");
+    assert!(refused.to_string().contains("CHECK"), "{refused}");
+    db.execute("UPDATE peerings SET state = 5")
+        .await
+        .expect("DELETED is a state");
+    app.stop().await;
+}

@@ -1,0 +1,71 @@
+//! Peering states in SQL. The `peerings.state` column holds
+//! `PeeringState::as_i64`, and a CHECK constraint (migration 0005) holds it
+//! to those values; this module is the one place that spells the numbers,
+//! and "live", in SQL. (`vpcsim check` keeps its own SQL on purpose: it is
+//! an independent oracle.)
+
+use crate::domain::peering::PeeringState::{self, Active, Expired, Pending};
+
+/// `state = <n>` for the table alias `prefix` (`"p."`, or `""`).
+pub(super) fn is(prefix: &str, state: PeeringState) -> String {
+    format!("{prefix}state = {}", state.as_i64())
+}
+
+/// Live at `now` (an SQL expression): ACTIVE, or PENDING and not yet past
+/// its expire_time.
+pub(super) fn live(prefix: &str, now: &str) -> String {
+    format!(
+        "({} OR ({} AND {prefix}expire_time > {now}))",
+        is(prefix, Active),
+        is(prefix, Pending)
+    )
+}
+
+/// A PENDING request whose time ran out by `now`.
+pub(super) fn overdue(prefix: &str, now: &str) -> String {
+    format!("({} AND {prefix}expire_time <= {now})", is(prefix, Pending))
+}
+
+/// The state every read sees at `now`: an overdue PENDING row reads EXPIRED.
+pub(super) fn effective(prefix: &str, now: &str) -> String {
+    format!(
+        "(CASE WHEN {} THEN {} ELSE {prefix}state END)",
+        overdue(prefix, now),
+        Expired.as_i64()
+    )
+}
+
+/// The stored state's name (`'PENDING'`, ...), as events write it.
+pub(super) fn name(prefix: &str) -> String {
+    let arms: String = [Pending, Active, Expired, PeeringState::Rejected]
+        .iter()
+        .map(|s| format!(" WHEN {} THEN '{}'", s.as_i64(), s.as_str()))
+        .collect();
+    format!(
+        "CASE {prefix}state{arms} ELSE '{}' END",
+        PeeringState::Deleted.as_str()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_spells_the_enums_numbers() {
+        assert_eq!(is("p.", Expired), "p.state = 3");
+        assert_eq!(
+            name(""),
+            "CASE state WHEN 1 THEN 'PENDING' WHEN 2 THEN 'ACTIVE' WHEN 3 THEN 'EXPIRED' \
+             WHEN 4 THEN 'REJECTED' ELSE 'DELETED' END"
+        );
+        assert_eq!(
+            live("", "?2"),
+            "(state = 2 OR (state = 1 AND expire_time > ?2))"
+        );
+        assert_eq!(
+            effective("p.", "100"),
+            "(CASE WHEN (p.state = 1 AND p.expire_time <= 100) THEN 3 ELSE p.state END)"
+        );
+    }
+}
