@@ -1,5 +1,7 @@
 //! Accounts and quotas.
 
+use std::collections::HashMap;
+
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::{
@@ -252,24 +254,62 @@ async fn quota_used(
     Ok(used)
 }
 
+/// Accounts by SecretId, as authentication found them. A SecretId never
+/// changes; accounts go away only with a reset, a restore or a replacing
+/// load, whose commit `forget`s them all (an after-commit hook). The
+/// generation stops an authentication that read the state before such a
+/// commit from remembering, after it, an account the commit removed.
+#[derive(Default)]
+pub(super) struct SecretCache {
+    inner: std::sync::RwLock<(u64, HashMap<String, Account>)>,
+}
+
+impl SecretCache {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, (u64, HashMap<String, Account>)> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, (u64, HashMap<String, Account>)> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The account remembered for `secret_id`, or the generation to pass
+    /// to `remember` after reading it from the database.
+    fn lookup(&self, secret_id: &str) -> Result<Account, u64> {
+        let cache = self.read();
+        cache.1.get(secret_id).cloned().ok_or(cache.0)
+    }
+
+    /// Remembers `account`, read while `generation` was current, unless a
+    /// bulk change was committed since.
+    fn remember(&self, generation: u64, secret_id: &str, account: &Account) {
+        let mut cache = self.write();
+        if cache.0 == generation {
+            cache.1.insert(secret_id.to_owned(), account.clone());
+        }
+    }
+
+    pub(super) fn forget(&self) {
+        let mut cache = self.write();
+        cache.0 += 1;
+        cache.1.clear();
+    }
+}
+
 impl Store {
     /// The account a SecretId belongs to.
     pub async fn account_by_secret_id(&self, secret_id: &str) -> ApiResult<Option<Account>> {
-        if let Some(account) = self
-            .secrets
-            .read()
-            .ok()
-            .and_then(|s| s.get(secret_id).cloned())
-        {
-            return Ok(Some(account));
-        }
+        let generation = match self.secrets.lookup(secret_id) {
+            Ok(account) => return Ok(Some(account)),
+            Err(generation) => generation,
+        };
         let mut conn = self.read().await?;
         let found: Option<Account> = sqlx::query_as("SELECT * FROM accounts WHERE secret_id = ?")
             .bind(secret_id)
             .fetch_optional(&mut *conn)
             .await?;
-        if let (Some(account), Ok(mut secrets)) = (&found, self.secrets.write()) {
-            secrets.insert(secret_id.to_owned(), account.clone());
+        if let Some(account) = &found {
+            self.secrets.remember(generation, secret_id, account);
         }
         Ok(found)
     }
@@ -317,5 +357,31 @@ impl Store {
             Box::pin(async move { set_quota(tx, &actor, update).await })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_read_before_a_bulk_change_is_not_remembered_after_it() {
+        let cache = SecretCache::default();
+        let account = Account {
+            uin: "100001".into(),
+            name: "alice".into(),
+            app_id: 1,
+            secret_id: "AKIDalice".into(),
+            secret_key: "k".into(),
+            create_time: 0,
+        };
+        let before = cache.lookup("AKIDalice").unwrap_err();
+        // A reset commits while the database read runs.
+        cache.forget();
+        cache.remember(before, "AKIDalice", &account);
+        let now = cache.lookup("AKIDalice").unwrap_err();
+        assert_ne!(now, before);
+        cache.remember(now, "AKIDalice", &account);
+        assert_eq!(cache.lookup("AKIDalice"), Ok(account));
     }
 }

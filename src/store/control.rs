@@ -310,16 +310,6 @@ async fn move_clock(
     Ok(tx.now)
 }
 
-/// Forgets remembered accounts when dropped: after the write, whatever its
-/// outcome, so no removed account keeps authenticating.
-struct ForgetAccounts<'a>(&'a Store);
-
-impl Drop for ForgetAccounts<'_> {
-    fn drop(&mut self) {
-        self.0.forget_accounts();
-    }
-}
-
 impl Store {
     pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
@@ -329,9 +319,12 @@ impl Store {
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
-        let _forget = ForgetAccounts(self);
+        let secrets = self.secrets.clone();
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
+            Box::pin(async move {
+                super::forget_accounts_on_commit(tx, secrets);
+                restore_snapshot(tx, &actor, &name).await
+            })
         })
         .await
     }
@@ -358,10 +351,11 @@ impl Store {
         actor: Actor,
         scenario: Option<ScenarioLoad>,
     ) -> Result<LoadSummary, LoadError> {
-        let _forget = ForgetAccounts(self);
+        let secrets = self.secrets.clone();
         let cleared = self
             .write(move |tx| {
                 Box::pin(async move {
+                    super::forget_accounts_on_commit(tx, secrets);
                     clear_state(tx).await?;
                     sqlx::query("DELETE FROM events")
                         .execute(&mut tx.conn)

@@ -94,10 +94,8 @@ pub struct Store {
     pub clock: Arc<Clock>,
     /// The newest event id, moved after every commit; WatchEvents waits on it.
     last_event: watch::Sender<i64>,
-    /// Accounts by SecretId, as authentication found them. A SecretId never
-    /// changes; accounts only go away with a reset, a restore or a replacing
-    /// load, which clear this.
-    secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Account>>>,
+    /// Accounts by SecretId, as authentication found them.
+    secrets: Arc<accounts::SecretCache>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -245,15 +243,14 @@ impl Store {
         Ok(result?)
     }
 
-    /// Forgets the accounts authentication remembered.
-    fn forget_accounts(&self) {
-        if let Ok(mut secrets) = self.secrets.write() {
-            secrets.clear();
-        }
-    }
-
     /// Closes the read pool; the writer stops when the last store is dropped.
     pub async fn close(&self) {
         self.reads.close().await;
     }
+}
+
+/// Has the accounts authentication remembered forgotten once `tx` commits:
+/// for every change that may remove accounts.
+fn forget_accounts_on_commit(tx: &mut Tx, secrets: Arc<accounts::SecretCache>) {
+    tx.after_commit(move || secrets.forget());
 }
