@@ -77,6 +77,8 @@ pub enum Choice {
     Startup,
     /// Seeding rows per second against a bare SQLite bulk insert.
     Seed,
+    /// RestoreSnapshot and Reset of a 210,000-row state against bare SQL.
+    Restore,
 }
 
 /// A `vpcsim serve` process of the bench's own.
@@ -178,6 +180,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants(Choice::Seed) {
         report.seeding = Some(setup::seeding().await?);
+    }
+    if wants(Choice::Restore) && args.server.is_none() {
+        report.restoring = Some(setup::restoring().await?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{
     BenchArgs,
-    setup::{Seeding, Startup},
+    setup::{Restoring, Seeding, Startup},
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +46,7 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub startup: Option<Startup>,
     pub seeding: Option<Seeding>,
+    pub restoring: Option<Restoring>,
 }
 
 fn machine() -> String {
@@ -91,6 +92,7 @@ impl Report {
             rows: Vec::new(),
             startup: None,
             seeding: None,
+            restoring: None,
         }
     }
 
@@ -147,6 +149,22 @@ impl Report {
                 wanted: ">= 100,000 rows/s".into(),
                 measured: format!("{:.0} rows/s", s.seed_rows_per_sec),
                 met: s.seed_rows_per_sec >= 100_000.0,
+            });
+        }
+        if let Some(r) = &self.restoring {
+            let (restore, reset, bare) = (
+                median(&r.restore_ms),
+                median(&r.reset_ms),
+                median(&r.bare_ms),
+            );
+            t.push(Target {
+                name: format!("RestoreSnapshot and Reset, {} rows", r.rows),
+                wanted: "<= 300 ms, within 2x of a bare INSERT ... SELECT".into(),
+                measured: format!(
+                    "restore median {restore:.0} ms ({:.1}x bare {bare:.0} ms), reset median {reset:.0} ms",
+                    restore / bare
+                ),
+                met: restore <= 300.0 && reset <= 300.0 && restore <= 2.0 * bare,
             });
         }
         if let (Some(one), Some(many)) = (self.row("hub-1"), self.row("hub-1000")) {
@@ -216,6 +234,20 @@ impl Report {
                 s.bare_seconds,
                 s.bare_rows_per_sec,
                 s.seed_rows_per_sec / s.bare_rows_per_sec,
+            );
+        }
+        if let Some(r) = &self.restoring {
+            let _ = writeln!(
+                out,
+                "\nRestoreSnapshot of the generated 10,000 / 100,000 / 100,000 state ({} rows) through a server, each after a Reset emptied it, {} runs: median {:.0} ms (min {:.0}); Reset to empty median {:.0} ms (min {:.0}); the bare SQL of the same copy (DELETE every state table, INSERT ... SELECT the snapshot's rows, one transaction, no server) median {:.0} ms (min {:.0}).",
+                r.rows,
+                r.restore_ms.len(),
+                median(&r.restore_ms),
+                r.restore_ms.iter().copied().fold(f64::INFINITY, f64::min),
+                median(&r.reset_ms),
+                r.reset_ms.iter().copied().fold(f64::INFINITY, f64::min),
+                median(&r.bare_ms),
+                r.bare_ms.iter().copied().fold(f64::INFINITY, f64::min),
             );
         }
         if let (Some(grpc), Some(api3)) = (self.row("create"), self.row("api3-create")) {

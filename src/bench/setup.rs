@@ -457,3 +457,107 @@ async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration>
     tx.commit().await?;
     Ok(started.elapsed())
 }
+
+/// RestoreSnapshot and Reset on the 10,000 / 100,000 / 100,000 state,
+/// through a server, against the bare SQL the same copy needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restoring {
+    pub rows: usize,
+    /// RestoreSnapshot of the whole state, each after a Reset emptied it.
+    pub restore_ms: Vec<f64>,
+    /// Reset of the whole state (to empty).
+    pub reset_ms: Vec<f64>,
+    /// The floor: in one transaction, DELETE every state table and INSERT
+    /// ... SELECT the snapshot's rows back, on the same file, no server.
+    pub bare_ms: Vec<f64>,
+}
+
+/// The state tables, parents first, as a restore inserts them.
+const STATE_TABLES: [&str; 6] = [
+    "settings",
+    "legacy_vpc_numbers",
+    "accounts",
+    "quotas",
+    "vpcs",
+    "peerings",
+];
+
+pub async fn restoring() -> anyhow::Result<Restoring> {
+    const ROUNDS: usize = 3;
+    let mut scenario = describe_state(100_000)?;
+    scenario.clock = Some("2026-01-01 00:00:00".into());
+    let rows = scenario.accounts.len() + scenario.vpcs.len() + scenario.peerings.len();
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("restore.db");
+    seed_file(&db, scenario).await?;
+
+    let (mut restore_ms, mut reset_ms) = (Vec::new(), Vec::new());
+    {
+        let (spawned, _) = Spawned::start(&db)?;
+        let mut admin = connect_admin(&spawned.addr, None).await?;
+        admin
+            .save_snapshot(admin_request(
+                proto::SaveSnapshotRequest {
+                    name: "bench".into(),
+                },
+                None,
+            )?)
+            .await
+            .context("saving the snapshot")?;
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            admin
+                .reset(admin_request(proto::ResetRequest { empty: true }, None)?)
+                .await
+                .context("reset")?;
+            reset_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            let started = Instant::now();
+            admin
+                .restore_snapshot(admin_request(
+                    proto::RestoreSnapshotRequest {
+                        name: "bench".into(),
+                    },
+                    None,
+                )?)
+                .await
+                .context("restoring the snapshot")?;
+            restore_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&db)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .foreign_keys(false)
+        .connect()
+        .await?;
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM snapshots WHERE name = 'bench'")
+        .fetch_one(&mut conn)
+        .await?;
+    let mut bare_ms = Vec::new();
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let mut tx = conn.begin().await?;
+        for table in STATE_TABLES.iter().rev() {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for table in STATE_TABLES {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} SELECT * FROM snapshot_{id}_{table}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        bare_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Restoring {
+        rows,
+        restore_ms,
+        reset_ms,
+        bare_ms,
+    })
+}
