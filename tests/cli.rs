@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{channel, example, run, serve};
+use support::{channel, example, ok, run, serve};
 use vpcsim::proto::{self, admin_service_client::AdminServiceClient};
 
 #[tokio::test]
@@ -113,27 +113,17 @@ async fn memory_database_serves_a_throwaway_state() {
 #[test]
 fn seed_and_dump_through_a_running_server() {
     let server = serve(&["--db", ":memory:", "--scenario", &example("expiry.yaml")]);
-    let dumped = run(&["dump", "--server", &server.addr]);
+    let dumped = ok(run(&["dump", "--server", &server.addr]));
     assert!(
-        dumped.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dumped.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&dumped.stdout).contains("pcx-expire02"),
+        dumped.contains("pcx-expire02"),
         "the start scenario is loaded"
     );
-    let seeded = run(&[
+    ok(run(&[
         "seed",
         &example("quickstart.yaml"),
         "--server",
         &server.addr,
-    ]);
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    ]));
     let dumped = run(&["dump", "--server", &server.addr, "--format", "json"]);
     let text = String::from_utf8_lossy(&dumped.stdout);
     assert!(
@@ -203,22 +193,16 @@ async fn a_running_server_owns_its_database_and_a_crashed_one_does_not() {
 
     // Through the server, the same scenario goes in, and the server's own
     // state knows every row: Bob accepts the request.
-    let seeded = run(&["seed", &example("quickstart.yaml"), "--server", &addr]);
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    ok(run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--server",
+        &addr,
+    ]));
     bob_accepts_the_quickstart_request(&addr).await;
 
     // Readers are welcome beside it, and see the committed state.
-    let dumped = run(&["dump", "--db", db]);
-    assert!(
-        dumped.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dumped.stderr)
-    );
-    let text = String::from_utf8_lossy(&dumped.stdout);
+    let text = ok(run(&["dump", "--db", db]));
     assert!(
         text.contains("pcx-quick001") && text.contains("ACTIVE"),
         "{text}"
@@ -233,12 +217,13 @@ async fn a_running_server_owns_its_database_and_a_crashed_one_does_not() {
     // A server killed outright leaves its lock file, but not its lock.
     server.kill();
     assert!(std::path::Path::new(&format!("{db}.lock")).exists());
-    let seeded = run(&["seed", &example("expiry.yaml"), "--db", db, "--replace"]);
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    ok(run(&[
+        "seed",
+        &example("expiry.yaml"),
+        "--db",
+        db,
+        "--replace",
+    ]));
     let restarted = serve(&["--db", db]);
     let (status, _) = restarted.stop("TERM").await;
     assert!(status.success());
@@ -295,17 +280,12 @@ fn seed_through_a_server_puts_entries_in_the_region_asked_for() {
         ],
         vec!["seed", &defaulted, "--server", &server.addr],
     ] {
-        let out = run(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ok(run(&args));
     }
     let bad = run(&["seed", &asked, "--server", &server.addr, "--region", "mars"]);
     assert!(!bad.status.success());
-    let dumped = run(&["dump", "--server", &server.addr, "--format", "json"]);
-    let dump: serde_json::Value = serde_json::from_slice(&dumped.stdout).unwrap();
+    let dumped = ok(run(&["dump", "--server", &server.addr, "--format", "json"]));
+    let dump: serde_json::Value = serde_json::from_str(&dumped).unwrap();
     let region_of = |id: &str| {
         dump["vpcs"]
             .as_array()
@@ -395,12 +375,7 @@ fn a_refused_admin_call_says_how_to_pass_the_admin_token() {
             "{args:?}: {stderr}"
         );
     }
-    let output = run(&["dump", "--server", &server.addr], Some("s3cret"));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ok(run(&["dump", "--server", &server.addr], Some("s3cret")));
 }
 
 #[tokio::test]
@@ -461,7 +436,7 @@ async fn a_request_that_is_not_the_methods_message_is_refused_and_logged() {
 
 #[test]
 fn bench_runs_the_api3_create_workload_without_errors() {
-    let out = run(&[
+    let out = ok(run(&[
         "bench",
         "--workload",
         "api3-create",
@@ -472,13 +447,8 @@ fn bench_runs_the_api3_create_workload_without_errors() {
         "--warmup",
         "0.1",
         "--json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("a JSON report");
     let rows = report["rows"].as_array().expect("rows");
     let row = rows
         .iter()
@@ -636,26 +606,16 @@ fn seed_and_dump_reach_a_server_that_serves_tls() {
     let plain = format!("localhost:{port}");
 
     // An https address, or --ca-cert alone, reaches it.
-    let seeded = run(&[
+    ok(run(&[
         "seed",
         &example("quickstart.yaml"),
         "--server",
         &https,
         "--ca-cert",
         cert,
-    ]);
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let dumped = run(&["dump", "--server", &plain, "--ca-cert", cert]);
-    assert!(
-        dumped.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dumped.stderr)
-    );
-    assert!(String::from_utf8_lossy(&dumped.stdout).contains("pcx-quick001"));
+    ]));
+    let dumped = ok(run(&["dump", "--server", &plain, "--ca-cert", cert]));
+    assert!(dumped.contains("pcx-quick001"));
 
     // Without the certificate: told what to pass, not a TLS trace.
     let refused = run(&["dump", "--server", &https]);
