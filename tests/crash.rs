@@ -254,6 +254,8 @@ async fn round(signal: &str, delay: Duration) -> usize {
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| tokio::spawn(client(server.addr.clone(), i, stop.clone(), acked.clone())))
         .collect();
+    // Not a wait for a state: how long the load runs is where the signal
+    // falls, which the rounds vary.
     tokio::time::sleep(delay).await;
     let (status, _) = server.stop(signal).await;
     if signal == "TERM" {
