@@ -7,22 +7,17 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{ConnectOptions, Executor, sqlite::SqliteConnectOptions};
 
-use support::{example, run};
+use support::{example, ok, run};
 
 /// A fresh database holding examples/hub-and-spoke.yaml.
 fn seeded(dir: &Path, name: &str) -> PathBuf {
     let db = dir.join(name);
-    let output = run(&[
+    ok(run(&[
         "seed",
         &example("hub-and-spoke.yaml"),
         "--db",
         db.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ]));
     db
 }
 
