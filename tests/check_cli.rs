@@ -1,38 +1,23 @@
 //! `vpcsim check` catches every kind of broken invariant: each case writes a
 //! bad row straight into a valid database and expects the report.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+mod support;
+
+use std::path::{Path, PathBuf};
 
 use sqlx::{ConnectOptions, Executor, sqlite::SqliteConnectOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
-
-fn vpcsim(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("VPCSIM_DB")
-        .output()
-        .expect("run vpcsim")
-}
+use support::{example, ok, run};
 
 /// A fresh database holding examples/hub-and-spoke.yaml.
 fn seeded(dir: &Path, name: &str) -> PathBuf {
     let db = dir.join(name);
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hub-and-spoke.yaml");
-    let output = vpcsim(&[
+    ok(run(&[
         "seed",
-        example.to_str().unwrap(),
+        &example("hub-and-spoke.yaml"),
         "--db",
         db.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ]));
     db
 }
 
@@ -52,7 +37,7 @@ async fn break_with(db: &Path, sql: &'static str) {
 }
 
 fn check(db: &Path) -> (bool, String) {
-    let output = vpcsim(&["check", "--db", db.to_str().unwrap()]);
+    let output = run(&["check", "--db", db.to_str().unwrap()]);
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -149,7 +134,7 @@ async fn a_corrupt_file_fails_the_integrity_check() {
         *b = 0xA5;
     }
     std::fs::write(&db, bytes).unwrap();
-    let output = vpcsim(&["check", "--db", db.to_str().unwrap()]);
+    let output = run(&["check", "--db", db.to_str().unwrap()]);
     assert!(!output.status.success());
     let all = format!(
         "{}{}",

@@ -4,25 +4,25 @@
 //! be there, and `vpcsim check` must pass. Rounds: VPCSIM_CRASH_ROUNDS
 //! (default 3; `.ci/run` runs more).
 
+mod support;
+
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use tonic::{Code, Request, transport::Channel};
+use support::{Server, channel, run, serve_command};
+use tonic::{Code, Request};
 use vpcsim::proto::{
     self, State, admin_service_client::AdminServiceClient,
     peering_service_client::PeeringServiceClient, vpc_service_client::VpcServiceClient,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
 const CLIENTS: usize = 12;
 
 fn rounds() -> usize {
@@ -32,78 +32,12 @@ fn rounds() -> usize {
         .unwrap_or(3)
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
+/// `vpcsim serve` on `db`, logging little more than its calls.
 fn serve(db: &Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .env("VPCSIM_LOG", "warn,vpcsim::server=info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start vpcsim");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("vpcsim logs its address")
-            .expect("read log");
-        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-            && event["message"] == "vpcsim serving"
-        {
-            break event["addr"].as_str().unwrap().to_owned();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    Server { child, addr }
-}
-
-impl Server {
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    }
-
-    fn wait(mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "vpcsim did not exit");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn channel(addr: &str) -> Channel {
-    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
+    Server::start(
+        serve_command(&["--db", db.to_str().unwrap()])
+            .env("VPCSIM_LOG", "warn,vpcsim::server=info"),
+    )
 }
 
 fn authed<T>(secret: &str, message: T) -> Request<T> {
@@ -300,10 +234,7 @@ async fn verify(addr: &str, acked: &Acknowledged) {
 }
 
 fn check(db: &Path) {
-    let output = Command::new(BIN)
-        .args(["check", "--db", db.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = run(&["check", "--db", db.to_str().unwrap()]);
     assert!(
         output.status.success(),
         "check failed:\n{}{}",
@@ -323,11 +254,10 @@ async fn round(signal: &str, delay: Duration) -> usize {
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| tokio::spawn(client(server.addr.clone(), i, stop.clone(), acked.clone())))
         .collect();
+    // Not a wait for a state: how long the load runs is where the signal
+    // falls, which the rounds vary.
     tokio::time::sleep(delay).await;
-    server.signal(signal);
-    let status = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .unwrap();
+    let (status, _) = server.stop(signal).await;
     if signal == "TERM" {
         assert!(
             status.success(),
@@ -354,13 +284,7 @@ async fn round(signal: &str, delay: Duration) -> usize {
     check(&db);
     let restarted = serve(&db);
     verify(&restarted.addr, &acked).await;
-    restarted.signal("TERM");
-    assert!(
-        tokio::task::spawn_blocking(move || restarted.wait())
-            .await
-            .unwrap()
-            .success()
-    );
+    assert!(restarted.stop("TERM").await.0.success());
     check(&db);
     acked.writes
 }
@@ -426,12 +350,6 @@ async fn vanished_clients_hold_nothing_open() {
     let mut admin = AdminServiceClient::new(channel(&server.addr).await);
     let clock = admin.get_clock(proto::GetClockRequest {}).await;
     assert!(clock.is_ok() || clock.unwrap_err().code() != Code::Internal);
-    server.signal("TERM");
-    assert!(
-        tokio::task::spawn_blocking(move || server.wait())
-            .await
-            .unwrap()
-            .success()
-    );
+    assert!(server.stop("TERM").await.0.success());
     check(&db);
 }

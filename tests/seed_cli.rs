@@ -1,35 +1,11 @@
 //! `vpcsim seed`, `dump` and `generate` as users run them, and `serve
 //! --scenario`.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
-};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vpcsim");
+use std::{path::Path, process::Stdio};
 
-fn vpcsim(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("VPCSIM_DB")
-        .output()
-        .expect("run vpcsim")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "vpcsim failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
-}
+use support::{command, example, ok, run};
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -37,7 +13,7 @@ fn path(p: &Path) -> &str {
 
 /// A dump without its first line, the clock, which moves with real time.
 fn dump(db: &Path, format: &str) -> String {
-    let text = ok(vpcsim(&["dump", "--db", path(db), "--format", format]));
+    let text = ok(run(&["dump", "--db", path(db), "--format", format]));
     text.lines()
         .filter(|l| !l.starts_with("clock:") && !l.contains("\"clock\""))
         .collect::<Vec<_>>()
@@ -57,7 +33,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
     ] {
         let first = dir.path().join(format!("{name}.db"));
         let second = dir.path().join(format!("{name}.again.db"));
-        let stderr = vpcsim(&["seed", path(&example(name)), "--db", path(&first)]);
+        let stderr = run(&["seed", &example(name), "--db", path(&first)]);
         assert!(
             stderr.status.success(),
             "{name}: {}",
@@ -65,7 +41,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
         );
         assert!(String::from_utf8_lossy(&stderr.stderr).starts_with("seeded "));
         let dumped = dir.path().join(format!("{name}.dump.json"));
-        ok(vpcsim(&[
+        ok(run(&[
             "dump",
             "--db",
             path(&first),
@@ -74,7 +50,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
             "--output",
             path(&dumped),
         ]));
-        ok(vpcsim(&["seed", path(&dumped), "--db", path(&second)]));
+        ok(run(&["seed", path(&dumped), "--db", path(&second)]));
         assert_eq!(dump(&first, "yaml"), dump(&second, "yaml"), "{name}");
     }
 }
@@ -83,9 +59,9 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
 fn a_bad_scenario_names_its_place_and_leaves_the_database_alone() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("v.db");
-    ok(vpcsim(&[
+    ok(run(&[
         "seed",
-        path(&example("quickstart.yaml")),
+        &example("quickstart.yaml"),
         "--db",
         path(&db),
     ]));
@@ -101,7 +77,7 @@ fn a_bad_scenario_names_its_place_and_leaves_the_database_alone() {
         if replace {
             args.push("--replace");
         }
-        let output = vpcsim(&args);
+        let output = run(&args);
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
         let file = path(&bad);
@@ -126,7 +102,7 @@ fn a_bad_scenario_names_its_place_and_leaves_the_database_alone() {
             "nothing written (replace: {replace})"
         );
     }
-    let output = vpcsim(&[
+    let output = run(&[
         "seed",
         path(&dir.path().join("missing.yaml")),
         "--db",
@@ -149,11 +125,11 @@ fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
         "--seed",
         "9",
     ];
-    let first = ok(vpcsim(&args));
-    assert_eq!(first, ok(vpcsim(&args)), "same seed, same scenario");
+    let first = ok(run(&args));
+    assert_eq!(first, ok(run(&args)), "same seed, same scenario");
     assert_ne!(
         first,
-        ok(vpcsim(&[
+        ok(run(&[
             "generate",
             "--accounts",
             "30",
@@ -167,8 +143,7 @@ fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    let mut seed = Command::new(BIN)
-        .args(["seed", "-", "--db", path(&db)])
+    let mut seed = command(&["seed", "-", "--db", path(&db)])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -185,15 +160,9 @@ fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
     );
     // generate, seed, dump, seed: the same state.
     let dumped = dir.path().join("g.yaml");
-    ok(vpcsim(&[
-        "dump",
-        "--db",
-        path(&db),
-        "--output",
-        path(&dumped),
-    ]));
+    ok(run(&["dump", "--db", path(&db), "--output", path(&dumped)]));
     let again = dir.path().join("g2.db");
-    ok(vpcsim(&["seed", path(&dumped), "--db", path(&again)]));
+    ok(run(&["seed", path(&dumped), "--db", path(&again)]));
     assert_eq!(dump(&db, "json"), dump(&again, "json"));
 }
 
@@ -201,20 +170,20 @@ fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
 fn serve_refuses_a_scenario_over_existing_state_without_reset() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
-    ok(vpcsim(&[
+    ok(run(&[
         "seed",
-        path(&example("quickstart.yaml")),
+        &example("quickstart.yaml"),
         "--db",
         path(&db),
     ]));
-    let output = vpcsim(&[
+    let output = run(&[
         "serve",
         "--listen",
         "127.0.0.1:0",
         "--db",
         path(&db),
         "--scenario",
-        path(&example("expiry.yaml")),
+        &example("expiry.yaml"),
     ]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--reset"));
@@ -231,7 +200,7 @@ fn a_failed_seed_into_a_new_file_leaves_nothing_behind() {
         "vpcs:\n  - {uin: 404, vpc_name: orphan, cidr_block: 10.0.0.0/16}\n",
     )
     .unwrap();
-    let output = vpcsim(&["seed", path(&bad), "--db", path(&db)]);
+    let output = run(&["seed", path(&bad), "--db", path(&db)]);
     assert!(!output.status.success());
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -245,7 +214,7 @@ fn a_failed_seed_into_a_new_file_leaves_nothing_behind() {
 fn dump_without_the_clock_diffs_cleanly_and_a_closed_pipe_is_no_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("big.db");
-    let generated = vpcsim(&[
+    let generated = run(&[
         "generate",
         "--accounts",
         "40",
@@ -257,14 +226,14 @@ fn dump_without_the_clock_diffs_cleanly_and_a_closed_pipe_is_no_error() {
         path(&dir.path().join("big.yaml")),
     ]);
     ok(generated);
-    ok(vpcsim(&[
+    ok(run(&[
         "seed",
         path(&dir.path().join("big.yaml")),
         "--db",
         path(&db),
     ]));
     for format in ["yaml", "json"] {
-        let text = ok(vpcsim(&[
+        let text = ok(run(&[
             "dump",
             "--db",
             path(&db),
@@ -277,8 +246,7 @@ fn dump_without_the_clock_diffs_cleanly_and_a_closed_pipe_is_no_error() {
     }
 
     // `vpcsim dump | head -c 1`: the reader leaves before the dump is written.
-    let mut child = Command::new(BIN)
-        .args(["dump", "--db", path(&db)])
+    let mut child = command(&["dump", "--db", path(&db)])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -292,14 +260,14 @@ fn dump_without_the_clock_diffs_cleanly_and_a_closed_pipe_is_no_error() {
 
 #[test]
 fn generate_explains_impossible_sizes_in_its_own_flags() {
-    let zero = vpcsim(&["generate", "--accounts", "0"]);
+    let zero = run(&["generate", "--accounts", "0"]);
     assert!(!zero.status.success());
     let stderr = String::from_utf8_lossy(&zero.stderr);
     assert!(
         stderr.contains("--accounts") && stderr.contains("at least 1"),
         "{stderr}"
     );
-    let few = vpcsim(&["generate", "--accounts", "2", "--peerings", "10"]);
+    let few = run(&["generate", "--accounts", "2", "--peerings", "10"]);
     assert!(!few.status.success());
     let stderr = String::from_utf8_lossy(&few.stderr);
     assert!(
@@ -362,12 +330,7 @@ fn readme_scenario_snippets_are_tested_files() {
     // schema.yaml seeds as written.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("schema.db");
-    ok(vpcsim(&[
-        "seed",
-        path(&example("schema.yaml")),
-        "--db",
-        path(&db),
-    ]));
+    ok(run(&["seed", &example("schema.yaml"), "--db", path(&db)]));
     let dumped = dump(&db, "yaml");
     for kept in [
         "peering_connection_name: web-cache",
@@ -380,7 +343,7 @@ fn readme_scenario_snippets_are_tested_files() {
         assert!(dumped.contains(kept), "{kept} not in\n{dumped}");
     }
     // A cross-region peering is a valid state.
-    let checked = vpcsim(&["check", "--db", path(&db)]);
+    let checked = run(&["check", "--db", path(&db)]);
     assert!(
         checked.status.success(),
         "{}",
@@ -390,17 +353,15 @@ fn readme_scenario_snippets_are_tested_files() {
     // The error report shown is the one seeding mistakes.yaml prints.
     let marker = "<!-- stderr of: vpcsim seed examples/mistakes.yaml --db scratch.db -->";
     let expected = readme_block_after(&readme, marker);
-    let output = Command::new(BIN)
-        .current_dir(root)
-        .args([
-            "seed",
-            "examples/mistakes.yaml",
-            "--db",
-            path(&dir.path().join("scratch.db")),
-        ])
-        .env_remove("VPCSIM_DB")
-        .output()
-        .unwrap();
+    let output = command(&[
+        "seed",
+        "examples/mistakes.yaml",
+        "--db",
+        path(&dir.path().join("scratch.db")),
+    ])
+    .current_dir(root)
+    .output()
+    .unwrap();
     assert!(!output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }

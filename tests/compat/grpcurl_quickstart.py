@@ -18,8 +18,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from vpcsim_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -28,7 +29,7 @@ FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
 TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # The quickstart's server: fixed ids, so the README can show them.
-SERVE_ARGS = ["serve", "--db", ":memory:", "--id-seed", "7", "--log-format", "json", "--listen", "127.0.0.1:0"]
+SERVE_ARGS = ["--db", ":memory:", "--id-seed", "7"]
 
 
 def fail(message):
@@ -58,22 +59,12 @@ def normalise(output):
         return [line.rstrip() for line in output.strip().splitlines()]
 
 
-def start_server(binary, log):
-    server = subprocess.Popen([binary, *SERVE_ARGS], stderr=log, stdout=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if server.poll() is not None:
-            fail(f"vpcsim exited with {server.returncode}; log:\n{Path(log.name).read_text()}")
-        for line in Path(log.name).read_text().splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("message") == "vpcsim serving":
-                return server, event["addr"]
-        time.sleep(0.05)
-    server.kill()
-    fail("vpcsim did not report its address within 30 s")
+def start_server(binary):
+    try:
+        server, event = serve(binary, SERVE_ARGS)
+    except SystemExit as error:
+        fail(str(error))
+    return server, event["addr"]
 
 
 def main():
@@ -85,9 +76,8 @@ def main():
     if shutil.which("tccli") is None:
         fail("tccli is not on PATH (pip install tccli)")
     text = README.read_text()
-    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log, \
-            tempfile.TemporaryDirectory() as home:
-        server, addr = start_server(binary, log)
+    with tempfile.TemporaryDirectory() as home:
+        server, addr = start_server(binary)
         try:
             replacements = []
             for number, (command, expected, span) in enumerate(steps(text), 1):

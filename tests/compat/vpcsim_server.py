@@ -2,10 +2,53 @@
 
 import json
 import os
+import queue
 import subprocess
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# How long vpcsim may take to start serving, in seconds.
+PATIENCE = 30
+
+
+def serve(binary, args):
+    """`vpcsim serve --log-format json --listen 127.0.0.1:0` with `args`, once
+    it serves: the process and its `vpcsim serving` log event. Its log is read
+    all the time, so that a full pipe never stalls the server. Exits, showing
+    the log, if vpcsim exits first or does not serve within PATIENCE seconds."""
+    server = subprocess.Popen(
+        [binary, "serve", "--log-format", "json", "--listen", "127.0.0.1:0", *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines, served = queue.Queue(), threading.Event()
+
+    def drain():
+        for line in server.stderr:
+            if not served.is_set():
+                lines.put(line)
+        lines.put(None)  # the pipe closed: vpcsim has exited
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + PATIENCE
+    log = []
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            server.kill()
+            raise SystemExit(
+                f"vpcsim did not log 'vpcsim serving' within {PATIENCE} s; its log:\n{''.join(log)}")
+        if line is None:
+            raise SystemExit(
+                f"vpcsim exited with {server.wait()} before it served; its log:\n{''.join(log)}")
+        log.append(line)
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("message") == "vpcsim serving":
+            served.set()
+            return server, event
 
 
 def start(binary, scenario="sdk-scenario.yaml", tls_dir=None):
@@ -15,22 +58,11 @@ def start(binary, scenario="sdk-scenario.yaml", tls_dir=None):
     `scenario` are then made through AdminService, with `vpcsim seed --server`,
     as a test environment's set-up would."""
     tls = ["--tls-self-signed", tls_dir] if tls_dir else []
-    server = subprocess.Popen(
-        [binary, "serve", "--db", ":memory:", "--listen", "127.0.0.1:0", "--log-format", "json"]
-        + tls,
-        stderr=subprocess.PIPE, text=True)
-    for line in server.stderr:
-        event = json.loads(line)
-        if event.get("message") == "vpcsim serving":
-            if event.get("tls") != bool(tls_dir):
-                raise SystemExit(f"vpcsim serving with tls={event.get('tls')}, wanted {bool(tls_dir)}")
-            addr = event["addr"]
-            break
-    else:
-        raise SystemExit("vpcsim did not start")
-    # Keep reading its log (a line per call), so that a full pipe never
-    # stalls the server.
-    threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+    server, event = serve(binary, ["--db", ":memory:"] + tls)
+    if event.get("tls") != bool(tls_dir):
+        server.kill()
+        raise SystemExit(f"vpcsim serving with tls={event.get('tls')}, wanted {bool(tls_dir)}")
+    addr = event["addr"]
     if tls_dir:
         target = ["--server", "https://localhost:" + addr.rsplit(":", 1)[1],
                   "--ca-cert", os.path.join(tls_dir, "cert.pem")]
