@@ -154,14 +154,13 @@ pub async fn run(
         store
             .reset(start_actor.clone(), None)
             .await
-            .map_err(|e| anyhow::anyhow!("resetting the database: {e}"))?;
+            .context("resetting the database")?;
     }
     if let Some(load) = &config.start_scenario {
         if store.is_empty().await? {
             let summary = store
                 .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .await?;
             tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
         } else if config.keep_state {
             tracing::info!(scenario = %load.source, "the database already holds state: keeping it, not loading the scenario (--keep-state)");
@@ -182,10 +181,7 @@ pub async fn run(
         stopping,
     });
 
-    store
-        .warm_up()
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the rule state: {e}"))?;
+    store.warm_up().await.context("reading the rule state")?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
     health_reporter

@@ -59,11 +59,11 @@ pub struct ClientToken {
     pub fingerprint: Vec<u8>,
 }
 
-/// Logs a storage failure and turns it into the one error that hides its cause.
+/// A storage failure is the one error that hides its cause: it keeps it as
+/// its `source`, which the call's log line shows and the client never sees.
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "storage error");
-        ApiError::internal()
+        ApiError::internal_because(err)
     }
 }
 
