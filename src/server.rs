@@ -140,10 +140,7 @@ pub async fn run(
         },
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
-    let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(writer.run(async {
-        let _ = writer_stopped.await;
-    }));
+    let writer = writer.spawn();
 
     let start_actor = Actor {
         uin: "admin".into(),
@@ -287,11 +284,11 @@ pub async fn run(
     };
 
     // Commit what the writer has queued, then stop it.
-    let _ = stop_writer.send(());
-    writer.await.context("the writer task failed")?;
+    let stopped = writer.stop().await;
     store.close().await;
     lock.release();
     tracing::info!("vpcsim stopped");
+    stopped?;
     served.context("serving gRPC")
 }
 

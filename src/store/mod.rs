@@ -35,7 +35,7 @@ pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
 pub use vpcs::VpcFilter;
-pub use writer::{BoxFuture, Tx, WriterTask};
+pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
 use crate::domain::{ApiError, ApiResult, time::Clock};
 
@@ -93,6 +93,8 @@ pub struct Store {
     pub clock: Arc<Clock>,
     /// The newest event id, moved after every commit; WatchEvents waits on it.
     last_event: watch::Sender<i64>,
+    /// Turns true when the writer stops on a failure.
+    writer_failed: watch::Receiver<bool>,
     /// Accounts by SecretId, as authentication found them. A SecretId never
     /// changes; accounts only go away with a reset, a restore or a replacing
     /// load, which clear this.
@@ -160,6 +162,7 @@ impl Store {
             .await?;
         let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let (failed, writer_failed) = watch::channel(false);
         let task = WriterTask::new(
             write_conn,
             receiver,
@@ -167,12 +170,14 @@ impl Store {
             id_seed,
             MAX_BATCH,
             last_event.clone(),
+            failed,
         );
         let store = Store {
             reads,
             writes: sender,
             clock,
             last_event,
+            writer_failed,
             secrets: Arc::default(),
             _temp_dir: temp_dir,
         };
@@ -219,6 +224,7 @@ impl Store {
             writes,
             clock,
             last_event: watch::channel(0).0,
+            writer_failed: watch::channel(false).1,
             secrets: Arc::default(),
             _temp_dir: None,
         })
