@@ -2,6 +2,11 @@
 //! reflection (v1 and v1alpha), the request-context layer, and the writer
 //! task. `main` hands it ctrl-c and SIGTERM; tests hand it a listener on
 //! port 0 and a future they control.
+//!
+//! If the writer stops on a failure, the server stays up but out of
+//! service: health reports NOT_SERVING for every service and the server as
+//! a whole, every vpcsim call (gRPC, API 3.0, legacy) fails at once with
+//! InternalError, and `run` returns the writer's error when it stops.
 
 use std::{
     future::Future,
@@ -14,9 +19,11 @@ use std::{
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tonic::{
+    server::NamedService,
     service::Routes,
     transport::{Server, server::TcpIncoming},
 };
+use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
     domain::region::Region,
@@ -181,15 +188,9 @@ pub async fn run(
     store.warm_up().await.context("reading the rule state")?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
-    health_reporter
-        .set_serving::<PeeringServiceServer<PeeringApi>>()
-        .await;
-    health_reporter
-        .set_serving::<VpcServiceServer<VpcApi>>()
-        .await;
-    health_reporter
-        .set_serving::<AdminServiceServer<AdminApi>>()
-        .await;
+    set_health(&health_reporter, ServingStatus::Serving).await;
+    // From here on, a writer that fails takes the server out of service.
+    let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
 
     let reflection = |builder: tonic_reflection::server::Builder<'static>| {
         builder
@@ -285,11 +286,36 @@ pub async fn run(
 
     // Commit what the writer has queued, then stop it.
     let stopped = writer.stop().await;
+    watcher.abort();
     store.close().await;
     lock.release();
     tracing::info!("vpcsim stopped");
     stopped?;
     served.context("serving gRPC")
+}
+
+/// The services health reports on, by their gRPC names.
+const SERVICES: [&str; 3] = [
+    <PeeringServiceServer<PeeringApi> as NamedService>::NAME,
+    <VpcServiceServer<VpcApi> as NamedService>::NAME,
+    <AdminServiceServer<AdminApi> as NamedService>::NAME,
+];
+
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    for service in SERVICES {
+        health.set_service_status(service, status).await;
+    }
+}
+
+/// Reports every service, and the server as a whole (`""`), NOT_SERVING
+/// once the writer stops on a failure. The writer logged why.
+async fn report_writer_failure(store: Store, health: HealthReporter) {
+    if store.writer_failed().await {
+        set_health(&health, ServingStatus::NotServing).await;
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+    }
 }
 
 #[cfg(test)]

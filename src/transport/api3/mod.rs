@@ -275,6 +275,7 @@ async fn serve(
     info: Option<&CallInfo>,
     request_id: &str,
 ) -> Result<Map<String, Value>, Api3Error> {
+    state.store.check_writer()?;
     if parts.method != Method::POST && parts.method != Method::GET {
         return Err(Api3Error::new(
             "UnsupportedProtocol",

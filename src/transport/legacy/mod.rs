@@ -192,6 +192,7 @@ async fn serve(
     info: Option<&CallInfo>,
     request_id: &str,
 ) -> Result<Map<String, Value>, LegacyError> {
+    state.app.store.check_writer()?;
     let raw = match parts.method {
         Method::GET => parts.uri.query().unwrap_or("").as_bytes(),
         Method::POST => body,
