@@ -176,6 +176,13 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes the deferred rows, then runs `sql`.
+    async fn flush_then(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        self.flush().await?;
+        sqlx::raw_sql(sql).execute(&mut self.conn).await?;
+        Ok(())
+    }
+
     pub fn after_commit(&mut self, action: impl FnOnce() + Send + 'static) {
         self.after_commit.push(Box::new(action));
     }
@@ -514,14 +521,7 @@ impl WriterTask {
             if !job.deferrable && !self.tx.deferred.is_empty() {
                 // A direct job may read what deferred jobs wrote: write it
                 // first, outside the savepoint that job may roll back to.
-                let flushed = match self.tx.flush().await {
-                    Ok(()) => sqlx::raw_sql("RELEASE job; SAVEPOINT job")
-                        .execute(&mut self.tx.conn)
-                        .await
-                        .map(drop),
-                    Err(err) => Err(err),
-                };
-                if let Err(error) = flushed {
+                if let Err(error) = self.tx.flush_then("RELEASE job; SAVEPOINT job").await {
                     fault = Some(BatchFault {
                         step: "cannot write deferred rows",
                         error,
@@ -563,19 +563,14 @@ impl WriterTask {
         }
         let commit = match fault {
             Some(fault) => Err(fault),
-            None => {
-                let committed = match self.tx.flush().await {
-                    Ok(()) => sqlx::raw_sql("RELEASE job; COMMIT")
-                        .execute(&mut self.tx.conn)
-                        .await
-                        .map(drop),
-                    Err(err) => Err(err),
-                };
-                committed.map_err(|error| BatchFault {
+            None => self
+                .tx
+                .flush_then("RELEASE job; COMMIT")
+                .await
+                .map_err(|error| BatchFault {
                     step: "commit failed",
                     error,
-                })
-            }
+                }),
         };
         let commit = commit.map_err(Arc::new);
         if commit.is_err() {
