@@ -693,6 +693,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn only_a_database_that_may_take_the_next_batch_keeps_the_writer_going() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("memory database");
+        sqlx::raw_sql("CREATE TABLE t (k TEXT PRIMARY KEY); INSERT INTO t VALUES ('a')")
+            .execute(&mut conn)
+            .await
+            .expect("a table");
+        let fault = |error| BatchFault {
+            step: "test",
+            error,
+        };
+        let duplicate = sqlx::raw_sql("INSERT INTO t VALUES ('a')")
+            .execute(&mut conn)
+            .await
+            .expect_err("a constraint");
+        assert!(fault(duplicate).will_pass(), "a constraint is one batch's");
+        let gone = sqlx::raw_sql("INSERT INTO missing VALUES (1)")
+            .execute(&mut conn)
+            .await
+            .expect_err("no such table");
+        assert!(!fault(gone).will_pass(), "the schema changed under it");
+        assert!(!fault(sqlx::Error::WorkerCrashed).will_pass());
+    }
+
+    #[tokio::test]
     async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_lock, store, writer) = open(&dir).await;
