@@ -2,6 +2,11 @@
 //! reflection (v1 and v1alpha), the request-context layer, and the writer
 //! task. `main` hands it ctrl-c and SIGTERM; tests hand it a listener on
 //! port 0 and a future they control.
+//!
+//! If the writer stops on a failure, the server stays up but out of
+//! service: health reports NOT_SERVING for every service and the server as
+//! a whole, every vpcsim call (gRPC, API 3.0, legacy) fails at once with
+//! InternalError, and `run` returns the writer's error when it stops.
 
 use std::{
     future::Future,
@@ -14,9 +19,11 @@ use std::{
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tonic::{
+    server::NamedService,
     service::Routes,
     transport::{Server, server::TcpIncoming},
 };
+use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
     domain::region::Region,
@@ -140,10 +147,7 @@ pub async fn run(
         },
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
-    let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(writer.run(async {
-        let _ = writer_stopped.await;
-    }));
+    let writer = writer.spawn();
 
     let start_actor = Actor {
         uin: "admin".into(),
@@ -154,14 +158,13 @@ pub async fn run(
         store
             .reset(start_actor.clone(), None)
             .await
-            .map_err(|e| anyhow::anyhow!("resetting the database: {e}"))?;
+            .context("resetting the database")?;
     }
     if let Some(load) = &config.start_scenario {
         if store.is_empty().await? {
             let summary = store
                 .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .await?;
             tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
         } else if config.keep_state {
             tracing::info!(scenario = %load.source, "the database already holds state: keeping it, not loading the scenario (--keep-state)");
@@ -182,21 +185,12 @@ pub async fn run(
         stopping,
     });
 
-    store
-        .warm_up()
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the rule state: {e}"))?;
+    store.warm_up().await.context("reading the rule state")?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
-    health_reporter
-        .set_serving::<PeeringServiceServer<PeeringApi>>()
-        .await;
-    health_reporter
-        .set_serving::<VpcServiceServer<VpcApi>>()
-        .await;
-    health_reporter
-        .set_serving::<AdminServiceServer<AdminApi>>()
-        .await;
+    set_health(&health_reporter, ServingStatus::Serving).await;
+    // From here on, a writer that fails takes the server out of service.
+    let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
 
     let reflection = |builder: tonic_reflection::server::Builder<'static>| {
         builder
@@ -291,12 +285,37 @@ pub async fn run(
     };
 
     // Commit what the writer has queued, then stop it.
-    let _ = stop_writer.send(());
-    writer.await.context("the writer task failed")?;
+    let stopped = writer.stop().await;
+    watcher.abort();
     store.close().await;
     lock.release();
     tracing::info!("vpcsim stopped");
+    stopped?;
     served.context("serving gRPC")
+}
+
+/// The services health reports on, by their gRPC names.
+const SERVICES: [&str; 3] = [
+    <PeeringServiceServer<PeeringApi> as NamedService>::NAME,
+    <VpcServiceServer<VpcApi> as NamedService>::NAME,
+    <AdminServiceServer<AdminApi> as NamedService>::NAME,
+];
+
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    for service in SERVICES {
+        health.set_service_status(service, status).await;
+    }
+}
+
+/// Reports every service, and the server as a whole (`""`), NOT_SERVING
+/// once the writer stops on a failure. The writer logged why.
+async fn report_writer_failure(store: Store, health: HealthReporter) {
+    if store.writer_failed().await {
+        set_health(&health, ServingStatus::NotServing).await;
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+    }
 }
 
 #[cfg(test)]

@@ -95,10 +95,7 @@ pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration
         },
     )?;
     let (store, writer) = Store::open(&lock, None).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(writer.run(async {
-        let _ = stopped.await;
-    }));
+    let writer = writer.spawn();
     let load = ScenarioLoad {
         scenario: Arc::new(scenario),
         text: "".into(),
@@ -116,10 +113,9 @@ pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration
         .load_scenario(actor, load, Arc::new(AtomicU64::new(0)))
         .await;
     let took = started.elapsed();
-    let _ = stop.send(());
-    writer.await.context("writer task")?;
+    writer.stop().await?;
     store.close().await;
-    result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    result?;
     Ok(took)
 }
 

@@ -14,7 +14,7 @@ pub struct CheckArgs {
 pub async fn run(args: CheckArgs) -> anyhow::Result<()> {
     // Read-only and in one transaction: safe beside a running server.
     let store = Store::open_read_only(&args.db).await?;
-    let violations = store.check().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let violations = store.check().await?;
     store.close().await;
     if violations.is_empty() {
         return super::write_output(

@@ -47,7 +47,7 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
         None => {
             // Read-only and in one transaction: safe beside a running server.
             let store = Store::open_read_only(&args.target.db).await?;
-            let mut dump = store.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut dump = store.dump().await?;
             store.close().await;
             if args.no_clock {
                 dump.clock = None;

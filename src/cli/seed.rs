@@ -10,7 +10,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{
@@ -127,10 +126,7 @@ async fn seed_file(
     rows: u64,
 ) -> anyhow::Result<LoadSummary> {
     let (store, writer) = Store::open(lock, None).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(writer.run(async {
-        let _ = stopped.await;
-    }));
+    let writer = writer.spawn();
     let load = ScenarioLoad {
         scenario: Arc::new(file.scenario),
         text: file.text.into(),
@@ -162,8 +158,7 @@ async fn seed_file(
     let result = store.load_scenario(actor, load, progress).await;
     ticker.abort();
     bar.finish_and_clear();
-    let _ = stop.send(());
-    writer.await.context("the writer task failed")?;
+    writer.stop().await?;
     store.close().await;
-    result.map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(result?)
 }

@@ -3,7 +3,7 @@
 //! family, and its Tencent Cloud API 3.0 code (for the HTTP endpoint). The
 //! transport maps each to its wire form; nothing here knows about gRPC.
 
-use std::fmt;
+use std::{error::Error, fmt, sync::Arc};
 
 /// Every error code the API returns. `as_str` is the exact text clients see,
 /// `class` the gRPC status family it belongs to.
@@ -262,7 +262,7 @@ impl fmt::Display for ErrorCode {
 
 /// An error a client may see: a code, a lowercase message, and for bad fields
 /// the request field at fault (reported as a `BadRequest` violation).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -270,7 +270,24 @@ pub struct ApiError {
     pub field: Option<&'static str>,
     /// What API 3.0 would call it more precisely, where it does.
     pub cause: Option<Cause>,
+    /// What went wrong underneath an internal error (a storage error, a
+    /// panic). The call's log line shows it with the request id; no client
+    /// ever sees it.
+    pub source: Option<ErrorSource>,
 }
+
+/// The hidden cause of an internal error.
+pub type ErrorSource = Arc<dyn Error + Send + Sync>;
+
+/// Equal as a client sees them: the hidden `source` does not count.
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, &self.message, self.field, self.cause)
+            == (other.code, &other.message, other.field, other.cause)
+    }
+}
+
+impl Eq for ApiError {}
 
 /// Longest message an error carries: messages quote what the caller sent,
 /// which may be megabytes, and travel in a response header.
@@ -291,6 +308,7 @@ impl ApiError {
             message: truncate_message(message.into(), MAX_MESSAGE_CHARS),
             field: None,
             cause: None,
+            source: None,
         }
     }
 
@@ -332,6 +350,15 @@ impl ApiError {
             ErrorCode::InternalError,
             "internal error, see the server log",
         )
+    }
+
+    /// An internal error caused by `source`, which the server logs with the
+    /// call's request id and never sends.
+    pub fn internal_because(source: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self {
+            source: Some(Arc::from(source.into())),
+            ..Self::internal()
+        }
     }
 }
 
@@ -445,6 +472,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_out_of_what_clients_see() {
+        let err = ApiError::internal_because("no such table: events");
+        assert_eq!(err, ApiError::internal(), "equal as clients see them");
+        assert_eq!(
+            err.source().map(|s| s.to_string()).as_deref(),
+            Some("no such table: events")
+        );
+        assert!(!err.to_string().contains("events"), "{err}");
+        assert!(!err.message.contains("events"));
     }
 
     #[test]

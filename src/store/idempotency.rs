@@ -24,8 +24,7 @@ impl Actor {
 }
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %err, "client token answer");
-    ApiError::internal()
+    ApiError::internal_because(format!("client token answer: {err}"))
 }
 
 impl Store {

@@ -36,7 +36,7 @@ pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
 pub use vpcs::VpcFilter;
-pub use writer::{BoxFuture, Tx, WriterTask};
+pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
 use crate::domain::{ApiError, ApiResult, time::Clock};
 
@@ -60,11 +60,11 @@ pub struct ClientToken {
     pub fingerprint: Vec<u8>,
 }
 
-/// Logs a storage failure and turns it into the one error that hides its cause.
+/// A storage failure is the one error that hides its cause: it keeps it as
+/// its `source`, which the call's log line shows and the client never sees.
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "storage error");
-        ApiError::internal()
+        ApiError::internal_because(err)
     }
 }
 
@@ -94,6 +94,8 @@ pub struct Store {
     pub clock: Arc<Clock>,
     /// The newest event id, moved after every commit; WatchEvents waits on it.
     last_event: watch::Sender<i64>,
+    /// Turns true when the writer stops on a failure.
+    writer_failed: watch::Receiver<bool>,
     /// Accounts by SecretId, as authentication found them.
     secrets: Arc<accounts::SecretCache>,
     // Keeps a temporary database alive as long as the store.
@@ -159,6 +161,7 @@ impl Store {
             .await?;
         let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let (failed, writer_failed) = watch::channel(false);
         let task = WriterTask::new(
             write_conn,
             receiver,
@@ -166,12 +169,14 @@ impl Store {
             id_seed,
             MAX_BATCH,
             last_event.clone(),
+            failed,
         );
         let store = Store {
             reads,
             writes: sender,
             clock,
             last_event,
+            writer_failed,
             secrets: Arc::default(),
             _temp_dir: temp_dir,
         };
@@ -218,6 +223,7 @@ impl Store {
             writes,
             clock,
             last_event: watch::channel(0).0,
+            writer_failed: watch::channel(false).1,
             secrets: Arc::default(),
             _temp_dir: None,
         })

@@ -130,8 +130,9 @@ fn check_rules(
     active: bool,
 ) -> ApiResult<()> {
     let (Some(va), Some(vb)) = (model.vpc(a), model.vpc(b)) else {
-        tracing::error!(a, b, "a peering names a vpc the rule state does not know");
-        return Err(ApiError::internal());
+        return Err(ApiError::internal_because(format!(
+            "a peering names vpc row {a} or {b}, which the rule state does not know"
+        )));
     };
     let (name_a, name_b) = named.unwrap_or((&va.vpc.un_vpc_id, &vb.vpc.un_vpc_id));
     if a == b {
@@ -430,8 +431,10 @@ pub async fn change_peering(
         return Err(peering_not_found(&change.peering_id, region));
     };
     let stored = PeeringState::from_i64(row.state).ok_or_else(|| {
-        tracing::error!(peering = %change.peering_id, state = row.state, "stored peering has an unknown state");
-        ApiError::internal()
+        ApiError::internal_because(format!(
+            "stored peering {} has an unknown state {}",
+            change.peering_id, row.state
+        ))
     })?;
     let now = tx.now;
     let state = stored.effective(row.expire_time, now);
@@ -525,8 +528,10 @@ pub async fn change_peering(
         _ => model.remove_links(row.id, row.vpc, row.peer_vpc),
     }
     let (Some(vpc), Some(peer)) = (model.vpc(row.vpc), model.vpc(row.peer_vpc)) else {
-        tracing::error!(peering = %change.peering_id, "a peering names a vpc the rule state does not know");
-        return Err(ApiError::internal());
+        return Err(ApiError::internal_because(format!(
+            "peering {} names a vpc the rule state does not know",
+            change.peering_id
+        )));
     };
     let (vpc, peer) = (vpc.vpc.clone(), peer.vpc.clone());
     // Expiry is judged on read: a renamed PENDING request may read EXPIRED.

@@ -4,9 +4,23 @@
 //! undoes only its own work, one `COMMIT`, and only then does any caller get
 //! its answer. With one writer, rules checked inside a job can never race
 //! another write, and SQLite never answers `SQLITE_BUSY` to a writer.
+//!
+//! Failures stay visible and never hang a caller:
+//! - A job that panics fails alone, as a fault: its caller gets
+//!   `InternalError`, its savepoint is rolled back, the rule state is read
+//!   again from the database, and the rest of its batch goes on.
+//! - A batch whose own statements fail (begin, savepoint, bulk insert,
+//!   commit) is rolled back and every caller in it gets `InternalError`
+//!   with that cause. If the failure will not pass (see `will_pass`), or
+//!   the writer's own code panics, the writer stops: it logs the cause
+//!   once, answers every queued write with `InternalError`, closes its
+//!   queue so that later writes fail at once, and raises the flag that
+//!   `Store::writer_failed` watches (the server then reports NOT_SERVING
+//!   and fails every call).
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::{any::Any, future::Future, panic::AssertUnwindSafe, pin::Pin, sync::Arc};
 
+use futures_util::FutureExt;
 use sqlx::{Connection, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -162,6 +176,13 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes the deferred rows, then runs `sql`.
+    async fn flush_then(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        self.flush().await?;
+        sqlx::raw_sql(sql).execute(&mut self.conn).await?;
+        Ok(())
+    }
+
     pub fn after_commit(&mut self, action: impl FnOnce() + Send + 'static) {
         self.after_commit.push(Box::new(action));
     }
@@ -176,7 +197,9 @@ pub(super) struct Completion {
     reply: Box<dyn FnOnce(Result<(), ApiError>) + Send>,
 }
 
-type RunJob = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Completion> + Send>;
+/// Runs a job in the batch's transaction, or, given none, answers it
+/// without running it (its batch failed first, or the writer stopped).
+type RunJob = Box<dyn for<'c> FnOnce(Option<&'c mut Tx>) -> BoxFuture<'c, Completion> + Send>;
 
 /// A write job. A deferrable one touches no SQL itself: it checks its rules
 /// on the rule state and leaves its rows in `Tx::deferred`, so it needs no
@@ -226,7 +249,21 @@ impl Store {
         let (answer, answered) = oneshot::channel::<ApiResult<T>>();
         let run: RunJob = Box::new(move |tx| {
             Box::pin(async move {
-                let result = op(tx).await;
+                let result = match tx {
+                    // A panic is this job's fault alone: the writer undoes
+                    // its work as for any fault and goes on.
+                    Some(tx) => AssertUnwindSafe(op(tx))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|panic| {
+                            Err(ApiError::internal_because(format!(
+                                "the write panicked: {}",
+                                panic_message(&*panic)
+                            )))
+                        }),
+                    // The batch's error, given to every job in it, says why.
+                    None => Err(ApiError::internal()),
+                };
                 Completion {
                     succeeded: result.is_ok(),
                     faulted: matches!(&result, Err(e) if e.code == crate::domain::ErrorCode::InternalError),
@@ -239,17 +276,88 @@ impl Store {
         });
         let job = Job { run, deferrable };
         if self.writes.send(job).await.is_err() {
-            tracing::error!("the writer task has stopped");
-            return Err(ApiError::internal());
+            return Err(ApiError::internal_because(
+                "the writer has stopped and takes no more writes",
+            ));
         }
         answered.await.unwrap_or_else(|_| {
-            tracing::error!("the writer task dropped a job");
-            Err(ApiError::internal())
+            Err(ApiError::internal_because(
+                "the writer stopped before it answered",
+            ))
         })
+    }
+
+    /// Fails at once, as every call does, once the writer has stopped on a
+    /// failure; the writer logged why.
+    pub fn check_writer(&self) -> ApiResult<()> {
+        if *self.writer_failed.borrow() {
+            return Err(ApiError::internal_because(
+                "the writer stopped on a failure (logged when it stopped); restart vpcsim",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Resolves with true once the writer stops on a failure, or with
+    /// false once it stopped as asked (or was never run).
+    pub async fn writer_failed(&self) -> bool {
+        let mut failed = self.writer_failed.clone();
+        failed.wait_for(|failed| *failed).await.is_ok()
     }
 }
 
-/// The writer task; `run` it on its own tokio task.
+/// The text of a panic's payload.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => (*text).to_owned(),
+        (_, Some(text)) => text.clone(),
+        _ => "a panic without a message".to_owned(),
+    }
+}
+
+/// One of the writer's own statements that failed, and what it was for.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {error}")]
+pub struct BatchFault {
+    step: &'static str,
+    error: sqlx::Error,
+}
+
+impl BatchFault {
+    /// Whether the database may take the next batch after this: yes when it
+    /// was busy (another process holds the write lock), out of memory or
+    /// disk, or a row broke a constraint. Not when the connection is gone,
+    /// or SQLite reports the file unreadable, unwritable or corrupt, or the
+    /// writer's own SQL, which always worked, fails (the schema changed
+    /// under it): then no write can succeed any more.
+    fn will_pass(&self) -> bool {
+        const BUSY: i64 = 5;
+        const LOCKED: i64 = 6;
+        const NOMEM: i64 = 7;
+        const FULL: i64 = 13;
+        const CONSTRAINT: i64 = 19;
+        let sqlx::Error::Database(err) = &self.error else {
+            return false;
+        };
+        // SQLite's extended result code: the primary code in its low byte.
+        let primary = err
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .map(|code| code & 0xff);
+        matches!(primary, Some(BUSY | LOCKED | NOMEM | FULL | CONSTRAINT))
+    }
+}
+
+/// Why the writer stopped before it was asked to.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriterFailure {
+    #[error("the database can take no more writes: {0}")]
+    Database(Arc<BatchFault>),
+    #[error("the writer panicked: {0}")]
+    Panicked(String),
+}
+
+/// The writer task; `spawn` it, or `run` it on its own tokio task.
 pub struct WriterTask {
     tx: Tx,
     jobs: mpsc::Receiver<Job>,
@@ -257,6 +365,27 @@ pub struct WriterTask {
     max_batch: usize,
     /// The id of the newest event, published after each commit.
     last_event: watch::Sender<i64>,
+    /// Raised when the writer stops on a failure.
+    failed: watch::Sender<bool>,
+}
+
+/// The writer running on its own task.
+pub struct RunningWriter {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), WriterFailure>>,
+}
+
+impl RunningWriter {
+    /// Commits the writes already queued and stops the writer; an error if
+    /// it had stopped on a failure before.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(outcome) => outcome.context("the writer stopped on a failure"),
+            Err(err) => Err(anyhow::anyhow!("the writer task failed: {err}")),
+        }
+    }
 }
 
 impl WriterTask {
@@ -267,6 +396,7 @@ impl WriterTask {
         id_seed: Option<u64>,
         max_batch: usize,
         last_event: watch::Sender<i64>,
+        failed: watch::Sender<bool>,
     ) -> Self {
         Self {
             tx: Tx {
@@ -283,12 +413,56 @@ impl WriterTask {
             clock,
             max_batch,
             last_event,
+            failed,
         }
     }
 
+    /// Runs the writer on its own tokio task until `RunningWriter::stop`.
+    pub fn spawn(self) -> RunningWriter {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.run(async {
+            let _ = stopped.await;
+        }));
+        RunningWriter { stop, task }
+    }
+
     /// Runs until `stop` resolves (or every `Store` is dropped), then
-    /// commits the jobs already queued and returns.
-    pub async fn run(mut self, stop: impl Future<Output = ()>) {
+    /// commits the jobs already queued and returns; or until it fails, and
+    /// then says why, having logged it and answered every queued write.
+    pub async fn run(mut self, stop: impl Future<Output = ()>) -> Result<(), WriterFailure> {
+        let outcome = match AssertUnwindSafe(self.serve(stop)).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(panic) => Err(WriterFailure::Panicked(panic_message(&*panic))),
+        };
+        if let Err(failure) = &outcome {
+            self.fail(failure).await;
+        }
+        // An open transaction (after a panic) is rolled back by the close.
+        if let Err(err) = self.tx.conn.close().await {
+            tracing::warn!(error = %err, "closing the write connection");
+        }
+        outcome
+    }
+
+    /// Takes the writer out of service after a failure: logs the cause once,
+    /// raises the flag every call checks, and answers every queued write.
+    async fn fail(&mut self, failure: &WriterFailure) {
+        tracing::error!(
+            cause = %failure,
+            "the writer stopped: every call now fails with InternalError and health reports \
+             NOT_SERVING; every write answered as done is in the database; restart vpcsim"
+        );
+        self.failed.send_replace(true);
+        // Later writes fail at once on the closed queue.
+        self.jobs.close();
+        let error = ApiError::internal_because(failure.clone());
+        while let Ok(job) = self.jobs.try_recv() {
+            let completion = (job.run)(None).await;
+            (completion.reply)(Err(error.clone()));
+        }
+    }
+
+    async fn serve(&mut self, stop: impl Future<Output = ()>) -> Result<(), WriterFailure> {
         let mut batch = Vec::with_capacity(self.max_batch);
         let mut stop = std::pin::pin!(stop);
         let mut stopping = false;
@@ -306,7 +480,7 @@ impl WriterTask {
                     }
                 }
             };
-            let Some(first) = next else { break };
+            let Some(first) = next else { return Ok(()) };
             batch.push(first);
             while batch.len() < self.max_batch {
                 match self.jobs.try_recv() {
@@ -314,19 +488,18 @@ impl WriterTask {
                     Err(_) => break,
                 }
             }
-            self.run_batch(&mut batch).await;
+            self.run_batch(&mut batch).await?;
             // After bulk changes the rule state was dropped: read it again
             // now rather than in the middle of the next caller's write.
             if self.tx.model.is_none() {
                 self.load_model().await;
             }
         }
-        if let Err(err) = self.tx.conn.close().await {
-            tracing::warn!(error = %err, "closing the write connection");
-        }
     }
 
-    async fn run_batch(&mut self, batch: &mut Vec<Job>) {
+    /// Runs one batch and answers its callers; an error if the database
+    /// can take no more writes.
+    async fn run_batch(&mut self, batch: &mut Vec<Job>) -> Result<(), WriterFailure> {
         self.tx.offset = self.clock.offset();
         self.tx.now = self.clock.now_with_offset(self.tx.offset);
         let mut completions = Vec::with_capacity(batch.len());
@@ -334,42 +507,38 @@ impl WriterTask {
         // the savepoint bookkeeping rides along with other statements: the
         // batch opens with the first job's savepoint, and each job's end
         // opens the next one.
-        let begun = self.begin().await;
-        if let Err(err) = &begun {
-            tracing::error!(error = %err, "cannot start a write transaction");
-        }
-        let mut failed = begun.is_err();
+        let mut fault = self.begin().await.err().map(|error| BatchFault {
+            step: "cannot start a write transaction",
+            error,
+        });
         for job in batch.drain(..) {
-            if failed {
-                // Dropping a job drops its reply channel: its caller gets an
-                // internal error.
-                drop(job);
+            if fault.is_some() {
+                // Answered with the batch's error, without running.
+                completions.push((job.run)(None).await);
                 continue;
             }
             let hooks_before = self.tx.after_commit.len();
             if !job.deferrable && !self.tx.deferred.is_empty() {
                 // A direct job may read what deferred jobs wrote: write it
                 // first, outside the savepoint that job may roll back to.
-                let flushed = match self.tx.flush().await {
-                    Ok(()) => sqlx::raw_sql("RELEASE job; SAVEPOINT job")
-                        .execute(&mut self.tx.conn)
-                        .await
-                        .map(drop),
-                    Err(err) => Err(err),
-                };
-                if let Err(err) = flushed {
-                    tracing::error!(error = %err, "cannot write deferred rows");
-                    failed = true;
-                    drop(job);
+                if let Err(error) = self.tx.flush_then("RELEASE job; SAVEPOINT job").await {
+                    fault = Some(BatchFault {
+                        step: "cannot write deferred rows",
+                        error,
+                    });
+                    completions.push((job.run)(None).await);
                     continue;
                 }
             }
             let deferred_before = self.tx.deferred.len();
+            let clock_before = (self.tx.now, self.tx.offset);
             let deferrable = job.deferrable;
-            let completion = (job.run)(&mut self.tx).await;
+            let completion = (job.run)(Some(&mut self.tx)).await;
             if !completion.succeeded {
                 self.tx.after_commit.truncate(hooks_before);
                 self.tx.deferred.truncate(deferred_before);
+                // A clock the job moved goes back with the rest of its work.
+                (self.tx.now, self.tx.offset) = clock_before;
             }
             if completion.faulted {
                 self.tx.drop_model();
@@ -384,34 +553,29 @@ impl WriterTask {
             } else {
                 "ROLLBACK TO job; RELEASE job; SAVEPOINT job"
             };
-            if let Err(err) = sqlx::raw_sql(end).execute(&mut self.tx.conn).await {
-                tracing::error!(error = %err, "cannot close a savepoint");
-                failed = true;
+            if let Err(error) = sqlx::raw_sql(end).execute(&mut self.tx.conn).await {
+                fault = Some(BatchFault {
+                    step: "cannot close a savepoint",
+                    error,
+                });
             }
             completions.push(completion);
         }
-        let commit = if failed {
+        let commit = match fault {
+            Some(fault) => Err(fault),
+            None => self
+                .tx
+                .flush_then("RELEASE job; COMMIT")
+                .await
+                .map_err(|error| BatchFault {
+                    step: "commit failed",
+                    error,
+                }),
+        };
+        let commit = commit.map_err(Arc::new);
+        if commit.is_err() {
             self.tx.deferred = Deferred::default();
             let _ = self.tx.conn.execute("ROLLBACK").await;
-            Err(ApiError::internal())
-        } else {
-            let committed = match self.tx.flush().await {
-                Ok(()) => sqlx::raw_sql("RELEASE job; COMMIT")
-                    .execute(&mut self.tx.conn)
-                    .await
-                    .map(drop),
-                Err(err) => Err(err),
-            };
-            match committed {
-                Ok(()) => Ok(()),
-                Err(err) => {
-                    tracing::error!(error = %err, "commit failed");
-                    let _ = self.tx.conn.execute("ROLLBACK").await;
-                    Err(ApiError::internal())
-                }
-            }
-        };
-        if commit.is_err() {
             // The rule state may hold changes that were rolled back.
             self.tx.drop_model();
         }
@@ -420,8 +584,18 @@ impl WriterTask {
             hooks.into_iter().for_each(|hook| hook());
             self.publish_last_event().await;
         }
+        // Every caller in a failed batch gets its cause, to log with its
+        // request id.
+        let answer = commit
+            .as_ref()
+            .map(|_| ())
+            .map_err(|fault| ApiError::internal_because(fault.clone()));
         for completion in completions {
-            (completion.reply)(commit.clone());
+            (completion.reply)(answer.clone());
+        }
+        match commit {
+            Err(fault) if !fault.will_pass() => Err(WriterFailure::Database(fault)),
+            _ => Ok(()),
         }
     }
 
@@ -458,5 +632,189 @@ impl WriterTask {
             .execute(&mut self.tx.conn)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{
+        domain::ErrorCode,
+        store::{DbLocation, DbLock, Owner},
+    };
+
+    /// A store on a database file in `dir`, with its writer running.
+    async fn open(dir: &tempfile::TempDir) -> (DbLock, Store, RunningWriter) {
+        let lock = DbLock::acquire(
+            &DbLocation::File(dir.path().join("vpcsim.db")),
+            Owner::Command {
+                name: "test".into(),
+            },
+        )
+        .expect("lock");
+        let (store, writer) = Store::open(&lock, Some(1)).await.expect("open");
+        let writer = writer.spawn();
+        store.warm_up().await.expect("warm up");
+        (lock, store, writer)
+    }
+
+    /// Writes the setting `key`.
+    async fn put(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, 'x')")
+            .bind(key)
+            .execute(&mut tx.conn)
+            .await
+            .map(drop)
+    }
+
+    async fn has_setting(store: &Store, key: &'static str) -> bool {
+        store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let found: Option<(String,)> =
+                        sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+                            .bind(key)
+                            .fetch_optional(&mut tx.conn)
+                            .await?;
+                    Ok(found.is_some())
+                })
+            })
+            .await
+            .expect("read a setting")
+    }
+
+    fn source_text(err: &ApiError) -> String {
+        err.source
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn only_a_database_that_may_take_the_next_batch_keeps_the_writer_going() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("memory database");
+        sqlx::raw_sql("CREATE TABLE t (k TEXT PRIMARY KEY); INSERT INTO t VALUES ('a')")
+            .execute(&mut conn)
+            .await
+            .expect("a table");
+        let fault = |error| BatchFault {
+            step: "test",
+            error,
+        };
+        let duplicate = sqlx::raw_sql("INSERT INTO t VALUES ('a')")
+            .execute(&mut conn)
+            .await
+            .expect_err("a constraint");
+        assert!(fault(duplicate).will_pass(), "a constraint is one batch's");
+        let gone = sqlx::raw_sql("INSERT INTO missing VALUES (1)")
+            .execute(&mut conn)
+            .await
+            .expect_err("no such table");
+        assert!(!fault(gone).will_pass(), "the schema changed under it");
+        assert!(!fault(sqlx::Error::WorkerCrashed).will_pass());
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store, writer) = open(&dir).await;
+        // Both queued before the writer runs (one thread): one batch.
+        let panicking = store.write::<(), _>(|tx| {
+            Box::pin(async move {
+                put(tx, "from-the-panicking-write").await?;
+                super::super::scenario::set_clock_offset(tx, 86_400).await?;
+                tx.model().await?;
+                panic!("boom");
+            })
+        });
+        let next = store.write(|tx| {
+            Box::pin(async move {
+                // The panicking write's work is undone before this one runs.
+                let state = (tx.offset, tx.loaded_model().is_none());
+                put(tx, "from-the-next-write").await?;
+                Ok(state)
+            })
+        });
+        let (panicked, next) = tokio::join!(panicking, next);
+
+        let err = panicked.expect_err("the panicking write fails");
+        assert_eq!(err.code, ErrorCode::InternalError);
+        assert!(!err.message.contains("boom"), "{}", err.message);
+        assert_eq!(source_text(&err), "the write panicked: boom");
+        let (offset, model_dropped) = next.expect("the rest of the batch commits");
+        assert_eq!(offset, 0, "the clock the panicking write moved went back");
+        assert!(
+            model_dropped,
+            "the rule state it may have broken is dropped"
+        );
+
+        assert!(!has_setting(&store, "from-the-panicking-write").await);
+        assert!(has_setting(&store, "from-the-next-write").await);
+        assert_eq!(store.clock.offset(), 0);
+        let reloaded = store
+            .write(|tx| Box::pin(async move { Ok(tx.loaded_model().is_some()) }))
+            .await
+            .expect("a later write");
+        assert!(reloaded, "the rule state is read again after the batch");
+        store.check_writer().expect("the writer still serves");
+        writer.stop().await.expect("a clean stop");
+        assert!(!store.writer_failed().await);
+    }
+
+    #[tokio::test]
+    async fn a_writer_whose_database_breaks_stops_and_every_write_fails_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store, writer) = open(&dir).await;
+        // Break the database under the writer: every batch begins by
+        // writing the events of overdue peerings.
+        let mut raw = sqlx::SqliteConnection::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("vpcsim.db").display()
+        ))
+        .await
+        .expect("raw connection");
+        sqlx::raw_sql("DROP TABLE events")
+            .execute(&mut raw)
+            .await
+            .expect("drop a table");
+
+        let write = || store.write(|tx| Box::pin(async move { Ok(put(tx, "k").await?) }));
+        let err = tokio::time::timeout(Duration::from_secs(5), write())
+            .await
+            .expect("an answer, not a hang")
+            .expect_err("the write fails");
+        assert_eq!(err.code, ErrorCode::InternalError);
+        assert!(
+            source_text(&err).contains("no such table: events"),
+            "{}",
+            source_text(&err)
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), store.writer_failed())
+                .await
+                .expect("the writer stops")
+        );
+        assert_eq!(
+            store.check_writer().expect_err("calls fail").code,
+            ErrorCode::InternalError
+        );
+        let later = tokio::time::timeout(Duration::from_millis(500), write())
+            .await
+            .expect("at once")
+            .expect_err("later writes fail");
+        assert!(
+            source_text(&later).contains("stopped"),
+            "{}",
+            source_text(&later)
+        );
+        let stopped = writer.stop().await.expect_err("the writer failed");
+        assert!(
+            format!("{stopped:#}").contains("the database can take no more writes"),
+            "{stopped:#}"
+        );
     }
 }

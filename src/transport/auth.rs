@@ -118,11 +118,13 @@ impl AppState {
         }
     }
 
-    /// Authenticates the caller of a Peering or Vpc call.
+    /// Authenticates the caller of a Peering or Vpc call. Like every call,
+    /// it fails at once with InternalError once the writer has failed.
     pub async fn caller<T: prost::Message>(
         &self,
         request: &Request<T>,
     ) -> Result<Caller, ApiError> {
+        self.store.check_writer()?;
         let secret_id = bearer_token(request.metadata())?;
         let account = self
             .store
@@ -150,8 +152,10 @@ impl AppState {
     }
 
     /// Lets an admin call through: with an admin token set, only callers who
-    /// present it; without one the server listens on loopback only.
+    /// present it; without one the server listens on loopback only. Fails
+    /// at once with InternalError once the writer has failed.
     pub fn admin<T: prost::Message>(&self, request: &Request<T>) -> Result<Actor, ApiError> {
+        self.store.check_writer()?;
         if let Some(expected) = &self.admin_token {
             // Say what is needed and where it comes from: the caller may not
             // know that this server was started with a token.

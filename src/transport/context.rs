@@ -1,10 +1,12 @@
 //! Per-call context: every call gets a request id, returned in the
 //! `x-request-id` response header whatever the outcome, and one log line
-//! with its method, caller, status and latency. Errors tonic answers before
+//! with its method, caller, status and latency; an internal error adds one
+//! more, at error level, with its hidden cause. Errors tonic answers before
 //! any handler runs (a request over the size limit, bytes that are not
 //! protobuf) get the project's error shape here.
 
 use std::{
+    error::Error,
     sync::{Arc, OnceLock},
     task::{Context, Poll},
     time::Instant,
@@ -14,7 +16,7 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
 use super::status::from_request_read_error;
-use crate::store::BoxFuture;
+use crate::{domain::error::ErrorSource, store::BoxFuture};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -29,6 +31,8 @@ pub struct CallInfo {
     action: OnceLock<String>,
     /// The code of an HTTP API's error, which travels in a 200 answer.
     error_code: OnceLock<String>,
+    /// The hidden cause of an HTTP API's internal error.
+    error_source: OnceLock<ErrorSource>,
 }
 
 impl CallInfo {
@@ -42,9 +46,13 @@ impl CallInfo {
         let _ = self.action.set(action.to_owned());
     }
 
-    /// Records the error an HTTP API answered with (in a 200 answer).
-    pub fn set_error_code(&self, code: &str) {
+    /// Records the error an HTTP API answered with (in a 200 answer), and
+    /// its hidden cause if it has one.
+    pub fn set_error(&self, code: &str, source: Option<ErrorSource>) {
         let _ = self.error_code.set(code.to_owned());
+        if let Some(source) = source {
+            let _ = self.error_source.set(source);
+        }
     }
 }
 
@@ -132,6 +140,7 @@ where
             caller: OnceLock::new(),
             action: OnceLock::new(),
             error_code: OnceLock::new(),
+            error_source: OnceLock::new(),
         });
         request.extensions_mut().insert(info.clone());
         let started = Instant::now();
@@ -161,6 +170,22 @@ where
                         .and_then(|v| v.parse::<i32>().ok())
                         .map(tonic::Code::from_i32)
                         .unwrap_or(tonic::Code::Ok);
+                    // The cause of an internal error: logged here once, with
+                    // the request id, and never sent. A gRPC error carries it
+                    // in the status tonic keeps in the response.
+                    let source =
+                        info.error_source
+                            .get()
+                            .map(|s| &**s as &dyn Error)
+                            .or_else(|| {
+                                response
+                                    .extensions()
+                                    .get::<tonic::Status>()
+                                    .and_then(|status| status.source())
+                            });
+                    if let Some(source) = source {
+                        tracing::error!(method, caller, request_id = %info.request_id, error = %source, "internal error");
+                    }
                     match info.error_code.get() {
                         Some(code) => tracing::info!(
                             method,

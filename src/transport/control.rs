@@ -219,10 +219,8 @@ impl super::admin::AdminApi {
         if request.omit_clock {
             dump.clock = None;
         }
-        let content = scenario::render(&dump, format).map_err(|err| {
-            tracing::error!(error = %err, "rendering a dump");
-            ApiError::internal()
-        })?;
+        let content = scenario::render(&dump, format)
+            .map_err(|err| ApiError::internal_because(format!("rendering a dump: {err}")))?;
         Ok(Response::new(proto::DumpScenarioResponse { content }))
     }
 

@@ -45,15 +45,21 @@ fn api_status(code: ErrorCode, message: String, field: Option<String>, api3_code
     Status::with_error_details(grpc_code, format!("{code}: {message}"), details)
 }
 
+/// The hidden cause of an internal error rides along as the status's
+/// source, which tonic never sends; the call log shows it.
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Status {
         let api3_code = err.api3_code();
-        api_status(
+        let mut status = api_status(
             err.code,
             err.message,
             err.field.map(str::to_owned),
             api3_code,
-        )
+        );
+        if let Some(source) = err.source {
+            status.set_source(source);
+        }
+        status
     }
 }
 

@@ -61,7 +61,7 @@ impl<'a> Send<'a> {
     }
 }
 
-async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answer {
+pub(crate) async fn call(app: &TestApp, send: &Send<'_>, action: &str, body: &str) -> Answer {
     let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     call_over(stream, &app.addr.to_string(), send, action, body).await
 }

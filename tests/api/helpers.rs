@@ -89,12 +89,18 @@ impl TestApp {
     }
 
     /// Stops the server the way SIGTERM does, and waits for it to finish.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_for_result().await.expect("server result");
+    }
+
+    /// Like `stop`, returning what the server returned.
+    pub async fn stop_for_result(mut self) -> anyhow::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server result");
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
         }
     }
 

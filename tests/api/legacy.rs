@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, assert_error, authed, state};
 
 /// How to sign and send one legacy call.
 #[derive(Clone)]
-struct Legacy<'a> {
+pub(crate) struct Legacy<'a> {
     secret_id: &'a str,
     secret_key: &'a str,
     method: &'static str,
@@ -26,7 +26,7 @@ struct Legacy<'a> {
 }
 
 impl<'a> Legacy<'a> {
-    fn new(secret_id: &'a str, secret_key: &'a str) -> Self {
+    pub fn new(secret_id: &'a str, secret_key: &'a str) -> Self {
         Legacy {
             secret_id,
             secret_key,
@@ -41,7 +41,12 @@ impl<'a> Legacy<'a> {
 }
 
 /// Calls `action` with `params`; the answer's JSON.
-async fn call(app: &TestApp, send: &Legacy<'_>, action: &str, params: &[(&str, &str)]) -> Value {
+pub(crate) async fn call(
+    app: &TestApp,
+    send: &Legacy<'_>,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Value {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = app.addr.to_string();
     let nonce = send
@@ -97,7 +102,7 @@ async fn call(app: &TestApp, send: &Legacy<'_>, action: &str, params: &[(&str, &
     serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"))
 }
 
-fn code_of(answer: &Value) -> (i64, &str) {
+pub(crate) fn code_of(answer: &Value) -> (i64, &str) {
     (
         answer["code"].as_i64().unwrap_or(-1),
         answer["codeDesc"].as_str().unwrap_or(""),

@@ -20,3 +20,4 @@ mod retries;
 mod scenarios;
 mod tls;
 mod vpcs;
+mod writer_failure;

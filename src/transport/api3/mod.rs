@@ -34,7 +34,7 @@ use super::{
     },
 };
 use crate::{
-    domain::{ApiError, region::Region},
+    domain::{ApiError, error::ErrorSource, region::Region},
     store::{Account, Actor},
 };
 
@@ -46,10 +46,12 @@ pub const VERSION: &str = "2017-03-12";
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// An API 3.0 error: its code and message, as `Response.Error` carries them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Api3Error {
     pub code: &'static str,
     pub message: String,
+    /// The hidden cause of an internal error, for the call's log line.
+    pub source: Option<ErrorSource>,
 }
 
 impl Api3Error {
@@ -57,6 +59,7 @@ impl Api3Error {
         Self {
             code,
             message: message.into(),
+            source: None,
         }
     }
 }
@@ -66,6 +69,7 @@ impl From<ApiError> for Api3Error {
         Self {
             code: err.api3_code(),
             message: err.message,
+            source: err.source,
         }
     }
 }
@@ -102,7 +106,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         }
         Err(err) => {
             if let Some(info) = &info {
-                info.set_error_code(err.code);
+                info.set_error(err.code, err.source);
             }
             tracing::debug!(code = err.code, message = %err.message, request_id = %request_id, "api3 error");
             json!({ "Response": {
@@ -271,6 +275,7 @@ async fn serve(
     info: Option<&CallInfo>,
     request_id: &str,
 ) -> Result<Map<String, Value>, Api3Error> {
+    state.store.check_writer()?;
     if parts.method != Method::POST && parts.method != Method::GET {
         return Err(Api3Error::new(
             "UnsupportedProtocol",

@@ -35,7 +35,7 @@ use super::{
     },
 };
 use crate::{
-    domain::{ApiError, ErrorCode, region::Region, time::Timestamp},
+    domain::{ApiError, ErrorCode, error::ErrorSource, region::Region, time::Timestamp},
     store::Actor,
 };
 
@@ -48,11 +48,13 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 const NONCE_WINDOW_SECS: i64 = 300;
 
 /// A legacy error: its numeric `code`, its symbolic `codeDesc`, a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LegacyError {
     pub code: u32,
     pub desc: &'static str,
     pub message: String,
+    /// The hidden cause of an internal error, for the call's log line.
+    pub source: Option<ErrorSource>,
 }
 
 impl LegacyError {
@@ -61,13 +63,17 @@ impl LegacyError {
             code,
             desc,
             message: message.into(),
+            source: None,
         }
     }
 }
 
 impl From<ApiError> for LegacyError {
     fn from(err: ApiError) -> Self {
-        LegacyError::new(err.code.legacy_code(), err.code.as_str(), err.message)
+        LegacyError {
+            source: err.source,
+            ..LegacyError::new(err.code.legacy_code(), err.code.as_str(), err.message)
+        }
     }
 }
 
@@ -146,7 +152,7 @@ async fn handle(State(state): State<Arc<LegacyState>>, request: Request) -> Resp
         }
         Err(err) => {
             if let Some(info) = &info {
-                info.set_error_code(err.desc);
+                info.set_error(err.desc, err.source);
             }
             tracing::debug!(code = err.code, code_desc = err.desc, message = %err.message, request_id = %request_id, "legacy error");
             json!({ "code": err.code, "message": err.message, "codeDesc": err.desc })
@@ -186,6 +192,7 @@ async fn serve(
     info: Option<&CallInfo>,
     request_id: &str,
 ) -> Result<Map<String, Value>, LegacyError> {
+    state.app.store.check_writer()?;
     let raw = match parts.method {
         Method::GET => parts.uri.query().unwrap_or("").as_bytes(),
         Method::POST => body,
