@@ -523,6 +523,11 @@ impl Planner<'_> {
         self.now = time;
     }
 
+    /// A creation time checked against the clock (see `creation_time`).
+    fn created_at(&mut self, value: &Option<String>, path: String) -> Timestamp {
+        creation_time(value, self.now, path, &mut self.check)
+    }
+
     /// The region a spec names, or the default one.
     fn region(&mut self, text: &Option<String>, path: String) -> Option<Region> {
         match text {
@@ -562,12 +567,7 @@ impl Planner<'_> {
                 .secret_key
                 .clone()
                 .unwrap_or_else(|| self.ids.secret_key());
-            let create_time = creation_time(
-                &spec.create_time,
-                self.now,
-                at("create_time"),
-                &mut self.check,
-            );
+            let create_time = self.created_at(&spec.create_time, at("create_time"));
             self.plan.accounts.push(PlannedAccount {
                 uin: spec.uin.clone(),
                 name: spec.name.clone(),
@@ -690,12 +690,7 @@ impl Planner<'_> {
             .or_else(|| spec.un_vpc_id.clone())
             .or_else(|| spec.vpc_id.clone())
             .unwrap_or_else(|| format!("vpcs[{i}] ({})", spec.vpc_name));
-        let create_time = creation_time(
-            &spec.create_time,
-            self.now,
-            at("create_time"),
-            &mut self.check,
-        );
+        let create_time = self.created_at(&spec.create_time, at("create_time"));
         self.plan.vpcs.push(PlannedVpc {
             row_id: section.next_row,
             vpc_id,
@@ -941,12 +936,7 @@ impl Planner<'_> {
     /// When the file's peering `i` was created, and when it expires if it
     /// is or was pending (by default, a pending peering's lifetime later).
     fn peering_times(&mut self, i: usize, spec: &PeeringSpec) -> (Timestamp, Timestamp) {
-        let create_time = creation_time(
-            &spec.create_time,
-            self.now,
-            format!("peerings[{i}].create_time"),
-            &mut self.check,
-        );
+        let create_time = self.created_at(&spec.create_time, format!("peerings[{i}].create_time"));
         let expire_default = create_time + PENDING_LIFETIME_SECS;
         let expire_time = time_field(
             &spec.expire_time,
