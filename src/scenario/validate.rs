@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{PeeringSpec, Scenario, StateSpec};
+use super::{PeeringSpec, Scenario, StateSpec, VpcSpec};
 use crate::domain::{
     ApiError,
     cidr::{CidrBlock, first_overlap, first_overlap_within},
@@ -249,361 +249,452 @@ pub fn plan(
     now: Timestamp,
     ids: &mut IdGenerator,
 ) -> Result<Plan, Vec<PathError>> {
-    let mut check = Checker { errors: Vec::new() };
-    let mut plan = Plan {
-        id_seed: scenario.id_seed,
-        ..Default::default()
-    };
     if let Some(seed) = scenario.id_seed {
         *ids = IdGenerator::new(Some(seed));
     }
-    let now = match &scenario.clock {
-        None => now,
-        Some(text) => match parse_time(text) {
-            Some(t) => {
-                if let Err(err) = check_clock_target(t, world.newest.as_ref()) {
-                    let message = match &world.newest {
-                        Some(newest) if t < newest.time => format!(
-                            "{text} is before {}, when {} in the database; seed with --replace \
-                             (LoadScenario replace), or give a later clock",
-                            format_time(newest.time),
-                            newest.what
-                        ),
-                        _ => err.message,
-                    };
-                    check.error("clock".into(), message);
-                }
-                plan.clock = Some(t);
-                t
-            }
-            None => {
-                check.error(
-                    "clock".into(),
-                    format!("{text:?} is not a time such as 2026-01-06 20:56:07"),
-                );
-                now
-            }
+    let mut planner = Planner {
+        world,
+        scenario,
+        default_region,
+        now,
+        ids,
+        check: Checker { errors: Vec::new() },
+        plan: Plan {
+            id_seed: scenario.id_seed,
+            ..Default::default()
         },
     };
-    let region_of = |text: &Option<String>, path: String, check: &mut Checker| match text {
-        None => Some(default_region),
-        Some(t) => Region::parse(t)
-            .map_err(|e| check.error(path, e.message))
-            .ok(),
-    };
+    // The sections in the file's order: each may name only what the ones
+    // before it defined, so errors come in the order a reader meets them.
+    planner.set_clock();
+    let uins = planner.accounts();
+    let limits = planner.quotas(&uins);
+    let mut vpcs = planner.vpcs(&uins, &limits);
+    planner.peerings(&mut vpcs, &limits);
+    if planner.check.errors.is_empty() {
+        Ok(planner.plan)
+    } else {
+        Err(planner.check.errors)
+    }
+}
 
-    // Accounts.
-    let mut uins: HashSet<String> = world.accounts.iter().map(|a| a.uin.clone()).collect();
-    let mut secret_ids: HashSet<String> =
-        world.accounts.iter().map(|a| a.secret_id.clone()).collect();
-    let mut app_ids: HashSet<i64> = world.accounts.iter().map(|a| a.app_id).collect();
-    let mut next_app_id = app_ids
-        .iter()
-        .copied()
-        .max()
-        .map_or(1_250_000_001, |m| m.max(1_250_000_000) + 1);
-    for (i, spec) in scenario.accounts.iter().enumerate() {
-        let at = |field: &str| format!("accounts[{i}].{field}");
-        if let Err(e) = parse_uin(&spec.uin, "uin") {
-            check.error(at("uin"), e.message);
-        } else if !uins.insert(spec.uin.clone()) {
-            check.error(at("uin"), format!("account {} already exists", spec.uin));
-        }
-        if let Err(e) = validate_name(
-            &spec.name,
-            "name",
-            crate::domain::ErrorCode::InvalidParameterValue,
-        ) {
-            check.error(at("name"), e.message);
-        }
-        let app_id = match spec.app_id {
+/// What `plan` carries from one section of the scenario to the next.
+struct Planner<'a> {
+    world: &'a World,
+    scenario: &'a Scenario,
+    default_region: Region,
+    /// The clock reading times are checked against: the scenario's own
+    /// once `set_clock` has read it.
+    now: Timestamp,
+    ids: &'a mut IdGenerator,
+    check: Checker,
+    plan: Plan,
+}
+
+/// Quota limits in force, by (uin, region name, quota).
+struct Limits(HashMap<(String, &'static str, QuotaName), i64>);
+
+impl Limits {
+    /// A limit nobody set has its default.
+    fn of(&self, uin: &str, region: Region, quota: QuotaName) -> i64 {
+        self.0
+            .get(&(uin.to_owned(), region.name, quota))
+            .copied()
+            .unwrap_or(quota.default_limit())
+    }
+}
+
+/// The app ids in use, and where to look for a free one.
+struct AppIds {
+    used: HashSet<i64>,
+    next: i64,
+}
+
+impl AppIds {
+    fn of(accounts: &[ExistingAccount]) -> Self {
+        let used: HashSet<i64> = accounts.iter().map(|a| a.app_id).collect();
+        let next = used
+            .iter()
+            .copied()
+            .max()
+            .map_or(1_250_000_001, |m| m.max(1_250_000_000) + 1);
+        AppIds { used, next }
+    }
+
+    /// The app id an account gives, checked, or the next free one.
+    fn take(&mut self, given: Option<i64>, path: String, check: &mut Checker) -> i64 {
+        match given {
             Some(id) if id <= 0 => {
-                check.error(at("app_id"), format!("app_id {id} must be positive"));
+                check.error(path, format!("app_id {id} must be positive"));
                 id
             }
             Some(id) => {
-                if !app_ids.insert(id) {
-                    check.error(at("app_id"), format!("app_id {id} is already in use"));
+                if !self.used.insert(id) {
+                    check.error(path, format!("app_id {id} is already in use"));
                 }
                 id
             }
             None => {
-                while app_ids.contains(&next_app_id) {
-                    next_app_id += 1;
+                while self.used.contains(&self.next) {
+                    self.next += 1;
                 }
-                app_ids.insert(next_app_id);
-                next_app_id
+                self.used.insert(self.next);
+                self.next
             }
+        }
+    }
+}
+
+/// Every VPC a peering may name, existing or new, and the names it may use.
+struct Vpcs {
+    nodes: Vec<Node>,
+    /// Node index by legacy and by unique id.
+    by_id: HashMap<String, usize>,
+    /// Ids of the database that the file tried to define again (reported
+    /// once, at the VPC).
+    clashed: HashSet<String>,
+    /// The file's own local names for its VPCs. Values are (node index,
+    /// index in the file's `vpcs`).
+    by_ref: HashMap<String, (usize, usize)>,
+    by_name: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Vpcs {
+    /// The database's VPCs and their live peerings, with room for `more`.
+    fn existing(world: &World, more: usize) -> Self {
+        let mut nodes: Vec<Node> = Vec::with_capacity(world.vpcs.len() + more);
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for vpc in &world.vpcs {
+            by_id.insert(vpc.vpc_id.clone(), nodes.len());
+            by_id.insert(vpc.un_vpc_id.clone(), nodes.len());
+            nodes.push(Node {
+                row_id: vpc.row_id,
+                label: vpc.un_vpc_id.clone(),
+                uin: vpc.uin.clone(),
+                region: vpc.region,
+                blocks: vpc.blocks.clone(),
+                deleted: vpc.deleted,
+                live: Vec::new(),
+            });
+        }
+        let row_index: HashMap<i64, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.row_id, i))
+            .collect();
+        for (vpc_row, peer_row, id, active) in &world.live {
+            if let (Some(&a), Some(&b)) = (row_index.get(vpc_row), row_index.get(peer_row)) {
+                nodes[a].live.push((id.clone(), b, *active));
+                nodes[b].live.push((id.clone(), a, *active));
+            }
+        }
+        Vpcs {
+            nodes,
+            by_id,
+            clashed: HashSet::new(),
+            by_ref: HashMap::new(),
+            by_name: HashMap::new(),
+        }
+    }
+
+    /// The node a peering names by `text`: an id first, then a ref, then a
+    /// name that only one VPC of the file has.
+    fn find(&self, text: &str, path: String, check: &mut Checker) -> Option<usize> {
+        if self.clashed.contains(text) {
+            return None;
+        }
+        if let Some(&n) = self.by_id.get(text) {
+            return Some(n);
+        }
+        if let Some(&(n, _)) = self.by_ref.get(text) {
+            return Some(n);
+        }
+        match self.by_name.get(text).map(Vec::as_slice) {
+            Some([(n, _)]) => Some(*n),
+            Some(many) => {
+                let holders: Vec<String> = many.iter().map(|(_, j)| format!("vpcs[{j}]")).collect();
+                check.error(
+                    path,
+                    format!(
+                        "{text} names {}: give one of them a ref, or use its id",
+                        holders.join(" and ")
+                    ),
+                );
+                None
+            }
+            None => {
+                check.error(
+                    path,
+                    format!(
+                        "{text} is not defined: no vpc in the file or the database has it as its id, ref or name"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The peering ids in use, and the ones the file fixes, so that generated
+/// ones never take them.
+struct PeeringIds<'s> {
+    taken: HashSet<String>,
+    fixed: HashSet<&'s str>,
+}
+
+/// What the VPC section keeps between the file's VPCs, besides `Vpcs`.
+struct VpcSection<'s> {
+    /// VPCs that are not deleted, per (uin, region name), for the quota.
+    counts: HashMap<(String, &'static str), i64>,
+    /// Ids the scenario fixes, so that generated ones never take them.
+    fixed_vpc_ids: HashSet<&'s str>,
+    fixed_un_ids: HashSet<&'s str>,
+    next_row: i64,
+    legacy_next: HashMap<&'static str, i64>,
+    /// Regions whose legacy numbers moved, for the plan to continue from.
+    legacy_touched: HashSet<&'static str>,
+}
+
+impl<'s> VpcSection<'s> {
+    fn new(world: &World, scenario: &'s Scenario) -> Self {
+        let mut counts: HashMap<(String, &'static str), i64> = HashMap::new();
+        for vpc in world.vpcs.iter().filter(|v| !v.deleted) {
+            *counts
+                .entry((vpc.uin.clone(), vpc.region.name))
+                .or_default() += 1;
+        }
+        VpcSection {
+            counts,
+            fixed_vpc_ids: scenario
+                .vpcs
+                .iter()
+                .filter_map(|v| v.vpc_id.as_deref())
+                .collect(),
+            fixed_un_ids: scenario
+                .vpcs
+                .iter()
+                .filter_map(|v| v.un_vpc_id.as_deref())
+                .collect(),
+            next_row: world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1,
+            legacy_next: world.legacy_next.clone(),
+            legacy_touched: HashSet::new(),
+        }
+    }
+
+    /// The legacy numbers to continue from, in region order (a region is
+    /// touched only where its number was set).
+    fn legacy_to_continue(&self) -> Vec<(&'static str, i64)> {
+        let mut touched: Vec<_> = self.legacy_touched.iter().copied().collect();
+        touched.sort_unstable();
+        touched
+            .into_iter()
+            .map(|r| (r, self.legacy_next.get(r).copied().unwrap_or(1)))
+            .collect()
+    }
+}
+
+impl Planner<'_> {
+    /// The scenario's clock, if it fixes one; it may not go back before
+    /// what the database already records.
+    fn set_clock(&mut self) {
+        let Some(text) = &self.scenario.clock else {
+            return;
         };
-        let secret_id = spec.secret_id.clone().unwrap_or_else(|| ids.secret_id());
+        let Some(time) = parse_time(text) else {
+            self.check.error(
+                "clock".into(),
+                format!("{text:?} is not a time such as 2026-01-06 20:56:07"),
+            );
+            return;
+        };
+        if let Err(err) = check_clock_target(time, self.world.newest.as_ref()) {
+            let message = match &self.world.newest {
+                Some(newest) if time < newest.time => format!(
+                    "{text} is before {}, when {} in the database; seed with --replace \
+                     (LoadScenario replace), or give a later clock",
+                    format_time(newest.time),
+                    newest.what
+                ),
+                _ => err.message,
+            };
+            self.check.error("clock".into(), message);
+        }
+        self.plan.clock = Some(time);
+        self.now = time;
+    }
+
+    /// A creation time checked against the clock (see `creation_time`).
+    fn created_at(&mut self, value: &Option<String>, path: String) -> Timestamp {
+        creation_time(value, self.now, path, &mut self.check)
+    }
+
+    /// The region a spec names, or the default one.
+    fn region(&mut self, text: &Option<String>, path: String) -> Option<Region> {
+        match text {
+            None => Some(self.default_region),
+            Some(t) => Region::parse(t)
+                .map_err(|e| self.check.error(path, e.message))
+                .ok(),
+        }
+    }
+
+    /// Checks and plans the accounts; returns every uin, existing or new,
+    /// for the sections that name an owner.
+    fn accounts(&mut self) -> HashSet<String> {
+        let existing = &self.world.accounts;
+        let mut uins: HashSet<String> = existing.iter().map(|a| a.uin.clone()).collect();
+        let mut secret_ids: HashSet<String> =
+            existing.iter().map(|a| a.secret_id.clone()).collect();
+        let mut app_ids = AppIds::of(existing);
+        for (i, spec) in self.scenario.accounts.iter().enumerate() {
+            let at = |field: &str| format!("accounts[{i}].{field}");
+            if let Err(e) = parse_uin(&spec.uin, "uin") {
+                self.check.error(at("uin"), e.message);
+            } else if !uins.insert(spec.uin.clone()) {
+                self.check
+                    .error(at("uin"), format!("account {} already exists", spec.uin));
+            }
+            if let Err(e) = validate_name(
+                &spec.name,
+                "name",
+                crate::domain::ErrorCode::InvalidParameterValue,
+            ) {
+                self.check.error(at("name"), e.message);
+            }
+            let app_id = app_ids.take(spec.app_id, at("app_id"), &mut self.check);
+            let secret_id = self.secret_id(&spec.secret_id, &mut secret_ids, at("secret_id"));
+            let secret_key = spec
+                .secret_key
+                .clone()
+                .unwrap_or_else(|| self.ids.secret_key());
+            let create_time = self.created_at(&spec.create_time, at("create_time"));
+            self.plan.accounts.push(PlannedAccount {
+                uin: spec.uin.clone(),
+                name: spec.name.clone(),
+                app_id,
+                secret_id,
+                secret_key,
+                create_time,
+            });
+        }
+        uins
+    }
+
+    /// The SecretId an account gives, checked, or a generated one.
+    fn secret_id(
+        &mut self,
+        given: &Option<String>,
+        in_use: &mut HashSet<String>,
+        path: String,
+    ) -> String {
+        let secret_id = given.clone().unwrap_or_else(|| self.ids.secret_id());
         if secret_id.is_empty()
             || secret_id.len() > 128
             || !secret_id.bytes().all(|b| b.is_ascii_graphic())
         {
-            check.error(
-                at("secret_id"),
+            self.check.error(
+                path,
                 "secret_id must be 1 to 128 printable ASCII characters without spaces",
             );
-        } else if !secret_ids.insert(secret_id.clone()) {
-            check.error(
-                at("secret_id"),
-                "secret_id is already in use by another account",
-            );
+        } else if !in_use.insert(secret_id.clone()) {
+            self.check
+                .error(path, "secret_id is already in use by another account");
         }
-        let secret_key = spec.secret_key.clone().unwrap_or_else(|| ids.secret_key());
-        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
-        plan.accounts.push(PlannedAccount {
-            uin: spec.uin.clone(),
-            name: spec.name.clone(),
-            app_id,
-            secret_id,
-            secret_key,
-            create_time,
-        });
+        secret_id
     }
 
-    // Quotas.
-    let mut quotas: HashMap<(String, &'static str, QuotaName), i64> = world
-        .quotas
-        .iter()
-        .map(|(uin, region, q, limit)| ((uin.clone(), region.name, *q), *limit))
-        .collect();
-    for (i, spec) in scenario.quotas.iter().enumerate() {
-        let at = |field: &str| format!("quotas[{i}].{field}");
-        if !uins.contains(&spec.uin) {
-            check.error(at("uin"), format!("account {} is not defined", spec.uin));
+    /// Checks and plans the quotas; returns the limits in force after them.
+    fn quotas(&mut self, uins: &HashSet<String>) -> Limits {
+        let mut limits = Limits(
+            self.world
+                .quotas
+                .iter()
+                .map(|(uin, region, q, limit)| ((uin.clone(), region.name, *q), *limit))
+                .collect(),
+        );
+        for (i, spec) in self.scenario.quotas.iter().enumerate() {
+            let at = |field: &str| format!("quotas[{i}].{field}");
+            if !uins.contains(&spec.uin) {
+                self.check
+                    .error(at("uin"), format!("account {} is not defined", spec.uin));
+            }
+            let region = self.region(&spec.region, at("region"));
+            let quota = QuotaName::parse(&spec.quota_name, "quota_name")
+                .map_err(|e| self.check.error(at("quota_name"), e.message))
+                .ok();
+            if let Err(e) = validate_limit(spec.limit, "limit") {
+                self.check.error(at("limit"), e.message);
+            }
+            if let (Some(region), Some(quota)) = (region, quota) {
+                limits
+                    .0
+                    .insert((spec.uin.clone(), region.name, quota), spec.limit);
+                self.plan
+                    .quotas
+                    .push((spec.uin.clone(), region, quota, spec.limit));
+            }
         }
-        let region = region_of(&spec.region, at("region"), &mut check);
-        let quota = QuotaName::parse(&spec.quota_name, "quota_name")
-            .map_err(|e| check.error(at("quota_name"), e.message))
-            .ok();
-        if let Err(e) = validate_limit(spec.limit, "limit") {
-            check.error(at("limit"), e.message);
-        }
-        if let (Some(region), Some(quota)) = (region, quota) {
-            quotas.insert((spec.uin.clone(), region.name, quota), spec.limit);
-            plan.quotas
-                .push((spec.uin.clone(), region, quota, spec.limit));
-        }
+        limits
     }
-    let limit = |uin: &str, region: Region, quota: QuotaName| {
-        quotas
-            .get(&(uin.to_owned(), region.name, quota))
-            .copied()
-            .unwrap_or(quota.default_limit())
-    };
 
-    // VPCs.
-    let mut nodes: Vec<Node> = Vec::with_capacity(world.vpcs.len() + scenario.vpcs.len());
-    let mut by_id: HashMap<String, usize> = HashMap::new();
-    let mut vpc_count: HashMap<(String, &'static str), i64> = HashMap::new();
-    for vpc in &world.vpcs {
-        by_id.insert(vpc.vpc_id.clone(), nodes.len());
-        by_id.insert(vpc.un_vpc_id.clone(), nodes.len());
-        if !vpc.deleted {
-            *vpc_count
-                .entry((vpc.uin.clone(), vpc.region.name))
-                .or_default() += 1;
+    /// Checks and plans the file's VPCs; returns them with the database's,
+    /// for the peerings to name.
+    fn vpcs(&mut self, uins: &HashSet<String>, limits: &Limits) -> Vpcs {
+        let scenario = self.scenario;
+        let mut vpcs = Vpcs::existing(self.world, scenario.vpcs.len());
+        let mut section = VpcSection::new(self.world, scenario);
+        for (i, spec) in scenario.vpcs.iter().enumerate() {
+            if self.check.full() {
+                break;
+            }
+            let at = |field: &str| format!("vpcs[{i}].{field}");
+            if !uins.contains(&spec.uin) {
+                self.check
+                    .error(at("uin"), format!("account {} is not defined", spec.uin));
+            }
+            let Some(region) = self.region(&spec.region, at("region")) else {
+                continue;
+            };
+            self.vpc(i, spec, region, limits, &mut vpcs, &mut section);
         }
-        nodes.push(Node {
-            row_id: vpc.row_id,
-            label: vpc.un_vpc_id.clone(),
-            uin: vpc.uin.clone(),
-            region: vpc.region,
-            blocks: vpc.blocks.clone(),
-            deleted: vpc.deleted,
-            live: Vec::new(),
-        });
+        self.plan.legacy_next = section.legacy_to_continue();
+        vpcs
     }
-    let row_index: HashMap<i64, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.row_id, i))
-        .collect();
-    for (vpc_row, peer_row, id, active) in &world.live {
-        if let (Some(&a), Some(&b)) = (row_index.get(vpc_row), row_index.get(peer_row)) {
-            nodes[a].live.push((id.clone(), b, *active));
-            nodes[b].live.push((id.clone(), a, *active));
-        }
-    }
-    // Ids the scenario fixes, so that generated ones never take them.
-    let fixed_vpc_ids: HashSet<&str> = scenario
-        .vpcs
-        .iter()
-        .filter_map(|v| v.vpc_id.as_deref())
-        .collect();
-    let fixed_un_ids: HashSet<&str> = scenario
-        .vpcs
-        .iter()
-        .filter_map(|v| v.un_vpc_id.as_deref())
-        .collect();
-    let fixed_peering_ids: HashSet<&str> = scenario
-        .peerings
-        .iter()
-        .filter_map(|p| p.peering_connection_id.as_deref())
-        .collect();
-    let mut next_row = world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1;
-    // Ids of the database that the file tried to define again (reported
-    // once, at the VPC), and the file's own local names for its VPCs.
-    // Values are (node index, index in the file's `vpcs`).
-    let mut clashed: HashSet<String> = HashSet::new();
-    let mut by_ref: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let mut legacy_next: HashMap<&'static str, i64> = world.legacy_next.clone();
-    let mut legacy_touched: HashSet<&'static str> = HashSet::new();
-    for (i, spec) in scenario.vpcs.iter().enumerate() {
-        if check.full() {
-            break;
-        }
+
+    /// Checks and plans the file's VPC `i`, in `region`.
+    fn vpc(
+        &mut self,
+        i: usize,
+        spec: &VpcSpec,
+        region: Region,
+        limits: &Limits,
+        vpcs: &mut Vpcs,
+        section: &mut VpcSection<'_>,
+    ) {
         let at = |field: &str| format!("vpcs[{i}].{field}");
-        if !uins.contains(&spec.uin) {
-            check.error(at("uin"), format!("account {} is not defined", spec.uin));
-        }
-        let Some(region) = region_of(&spec.region, at("region"), &mut check) else {
-            continue;
-        };
         if let Err(e) = validate_name(
             &spec.vpc_name,
             "vpc_name",
             crate::domain::ErrorCode::InvalidParameterValue,
         ) {
-            check.error(at("vpc_name"), e.message);
+            self.check.error(at("vpc_name"), e.message);
         }
-        let mut blocks = Vec::new();
-        match CidrBlock::parse(&spec.cidr_block, "cidr_block") {
-            Ok(b) => blocks.push(b),
-            Err(e) => check.error(at("cidr_block"), e.message),
-        }
-        for (j, text) in spec.assistant_cidr_blocks.iter().enumerate() {
-            match CidrBlock::parse(text, "assistant_cidr_blocks") {
-                Ok(b) => blocks.push(b),
-                Err(e) => check.error(format!("vpcs[{i}].assistant_cidr_blocks[{j}]"), e.message),
-            }
-        }
-        if let Some((a, b)) = first_overlap_within(&blocks) {
-            check.error(
-                at("assistant_cidr_blocks"),
-                format!("{a} overlaps {b} of the same vpc"),
-            );
-        }
-        let assistants = spec.assistant_cidr_blocks.len() as i64;
-        let max_assistants = limit(&spec.uin, region, QuotaName::MaxAssistantCidrs);
-        if assistants > max_assistants {
-            check.error(
-                at("assistant_cidr_blocks"),
-                format!("{assistants} assistant cidr blocks; quota vpc-max-assistant_cidrs allows {max_assistants}"),
-            );
-        }
-        if !spec.deleted {
-            let count = vpc_count
-                .entry((spec.uin.clone(), region.name))
-                .or_default();
-            *count += 1;
-            let max = limit(&spec.uin, region, QuotaName::MaxVpcs);
-            if *count > max {
-                check.error(at("uin"), format!("account {} would have {count} vpcs in {}; quota appid-max-vpcs allows {max}", spec.uin, region.name));
-            }
-        }
-        let vpc_id = match &spec.vpc_id {
-            Some(id) => {
-                match VpcRef::parse(id, "vpc_id") {
-                    Ok(VpcRef::Legacy(_)) if !id.starts_with(&format!("{}_vpc_", region.short)) => {
-                        check.error(
-                            at("vpc_id"),
-                            format!("legacy id {id} does not belong to region {}", region.name),
-                        )
-                    }
-                    Ok(VpcRef::Legacy(_)) => {
-                        if let Some(n) = id.rsplit('_').next().and_then(|n| n.parse::<i64>().ok()) {
-                            let next = legacy_next.entry(region.name).or_insert(1);
-                            *next = (*next).max(n.saturating_add(1));
-                            legacy_touched.insert(region.name);
-                        }
-                    }
-                    Ok(VpcRef::Unique(_)) => check.error(
-                        at("vpc_id"),
-                        format!(
-                            "{id} is a unique id; vpc_id takes the legacy form, such as gz_vpc_1"
-                        ),
-                    ),
-                    Err(e) => check.error(at("vpc_id"), e.message),
-                }
-                id.clone()
-            }
-            None => loop {
-                let next = legacy_next.entry(region.name).or_insert(1);
-                let id = legacy_vpc_id(region, *next);
-                *next += 1;
-                legacy_touched.insert(region.name);
-                if !by_id.contains_key(&id) && !fixed_vpc_ids.contains(id.as_str()) {
-                    break id;
-                }
-            },
-        };
-        let un_vpc_id = match &spec.un_vpc_id {
-            Some(id) => {
-                if !matches!(VpcRef::parse(id, "un_vpc_id"), Ok(VpcRef::Unique(_))) {
-                    check.error(
-                        at("un_vpc_id"),
-                        format!("{id:?} is not a unique vpc id such as vpc-8e0ypm3z"),
-                    );
-                }
-                id.clone()
-            }
-            None => loop {
-                let id = ids.un_vpc_id();
-                if !by_id.contains_key(&id) && !fixed_un_ids.contains(id.as_str()) {
-                    break id;
-                }
-            },
-        };
-        for (field, id) in [("vpc_id", &vpc_id), ("un_vpc_id", &un_vpc_id)] {
-            match by_id.get(id) {
-                // This VPC's own other id: one of the two has the wrong
-                // form, which is reported above.
-                Some(&n) if n == nodes.len() => {}
-                // Peerings that name a clashing id are checked against
-                // neither VPC: the clash is the one error to report.
-                Some(&n) if n < world.vpcs.len() => {
-                    check.error(at(field), format!("vpc {id} is already in the database"));
-                    clashed.insert(id.clone());
-                }
-                Some(&n) => check.error(
-                    at(field),
-                    format!("vpc {id} is defined twice: {} has it too", nodes[n].label),
-                ),
-                None => {
-                    by_id.insert(id.clone(), nodes.len());
-                }
-            }
-        }
-        if let Some(reference) = &spec.reference {
-            if let Some(message) = reference_problem(reference) {
-                check.error(at("ref"), message);
-            } else if let Some(&(_, j)) = by_ref.get(reference) {
-                check.error(
-                    at("ref"),
-                    format!("ref {reference} is defined twice: vpcs[{j}] has it too"),
-                );
-            } else {
-                by_ref.insert(reference.clone(), (nodes.len(), i));
-            }
-        }
-        by_name
-            .entry(spec.vpc_name.clone())
-            .or_default()
-            .push((nodes.len(), i));
+        let blocks = self.vpc_blocks(i, spec);
+        self.vpc_quotas(i, spec, region, limits, &mut section.counts);
+        let vpc_id = self.legacy_id(i, spec, region, vpcs, section);
+        let un_vpc_id = self.unique_id(i, spec, vpcs, section);
+        self.register_names(i, spec, [&vpc_id, &un_vpc_id], vpcs);
         let label = spec
             .reference
             .clone()
             .or_else(|| spec.un_vpc_id.clone())
             .or_else(|| spec.vpc_id.clone())
             .unwrap_or_else(|| format!("vpcs[{i}] ({})", spec.vpc_name));
-        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
-        plan.vpcs.push(PlannedVpc {
-            row_id: next_row,
+        let create_time = self.created_at(&spec.create_time, at("create_time"));
+        self.plan.vpcs.push(PlannedVpc {
+            row_id: section.next_row,
             vpc_id,
-            un_vpc_id: un_vpc_id.clone(),
+            un_vpc_id,
             uin: spec.uin.clone(),
             region,
             vpc_name: spec.vpc_name.clone(),
@@ -612,8 +703,8 @@ pub fn plan(
             create_time,
             deleted: spec.deleted,
         });
-        nodes.push(Node {
-            row_id: next_row,
+        vpcs.nodes.push(Node {
+            row_id: section.next_row,
             label,
             uin: spec.uin.clone(),
             region,
@@ -621,170 +712,355 @@ pub fn plan(
             deleted: spec.deleted,
             live: Vec::new(),
         });
-        next_row += 1;
+        section.next_row += 1;
     }
-    let mut touched: Vec<_> = legacy_touched.into_iter().collect();
-    touched.sort_unstable();
-    plan.legacy_next = touched.into_iter().map(|r| (r, legacy_next[r])).collect();
 
-    // Peerings, in order, each against the ones before it.
-    let mut peering_ids = world.peering_ids.clone();
-    for (i, spec) in scenario.peerings.iter().enumerate() {
-        if check.full() {
-            break;
+    /// Lets peerings name the file's VPC `i` (the next node) by its ids, its
+    /// ref and its name; an id or ref another VPC has is an error.
+    fn register_names(&mut self, i: usize, spec: &VpcSpec, ids: [&String; 2], vpcs: &mut Vpcs) {
+        let at = |field: &str| format!("vpcs[{i}].{field}");
+        let node = vpcs.nodes.len();
+        for (field, id) in ["vpc_id", "un_vpc_id"].into_iter().zip(ids) {
+            match vpcs.by_id.get(id) {
+                // This VPC's own other id: one of the two has the wrong
+                // form, which is reported above.
+                Some(&n) if n == node => {}
+                // Peerings that name a clashing id are checked against
+                // neither VPC: the clash is the one error to report.
+                Some(&n) if n < self.world.vpcs.len() => {
+                    self.check
+                        .error(at(field), format!("vpc {id} is already in the database"));
+                    vpcs.clashed.insert(id.clone());
+                }
+                Some(&n) => self.check.error(
+                    at(field),
+                    format!(
+                        "vpc {id} is defined twice: {} has it too",
+                        vpcs.nodes[n].label
+                    ),
+                ),
+                None => {
+                    vpcs.by_id.insert(id.clone(), node);
+                }
+            }
         }
-        let at = |field: &str| format!("peerings[{i}].{field}");
-        let errors_before = check.errors.len();
-        if let Err(e) = validate_name(
-            &spec.peering_connection_name,
-            "peering_connection_name",
-            crate::domain::ErrorCode::InvalidPeeringConnectionName,
-        ) {
-            check.error(at("peering_connection_name"), e.message);
+        if let Some(reference) = &spec.reference {
+            if let Some(message) = reference_problem(reference) {
+                self.check.error(at("ref"), message);
+            } else if let Some(&(_, j)) = vpcs.by_ref.get(reference) {
+                self.check.error(
+                    at("ref"),
+                    format!("ref {reference} is defined twice: vpcs[{j}] has it too"),
+                );
+            } else {
+                vpcs.by_ref.insert(reference.clone(), (node, i));
+            }
         }
-        let peering_id = match &spec.peering_connection_id {
+        vpcs.by_name
+            .entry(spec.vpc_name.clone())
+            .or_default()
+            .push((node, i));
+    }
+
+    /// The blocks of the file's VPC `i` that parse, primary first; none of
+    /// them may overlap another.
+    fn vpc_blocks(&mut self, i: usize, spec: &VpcSpec) -> Vec<CidrBlock> {
+        let mut blocks = Vec::new();
+        match CidrBlock::parse(&spec.cidr_block, "cidr_block") {
+            Ok(b) => blocks.push(b),
+            Err(e) => self.check.error(format!("vpcs[{i}].cidr_block"), e.message),
+        }
+        for (j, text) in spec.assistant_cidr_blocks.iter().enumerate() {
+            match CidrBlock::parse(text, "assistant_cidr_blocks") {
+                Ok(b) => blocks.push(b),
+                Err(e) => self
+                    .check
+                    .error(format!("vpcs[{i}].assistant_cidr_blocks[{j}]"), e.message),
+            }
+        }
+        if let Some((a, b)) = first_overlap_within(&blocks) {
+            self.check.error(
+                format!("vpcs[{i}].assistant_cidr_blocks"),
+                format!("{a} overlaps {b} of the same vpc"),
+            );
+        }
+        blocks
+    }
+
+    /// The quotas the file's VPC `i` counts against: its own assistant
+    /// blocks, and its owner's VPCs in the region (`counts`, which it joins
+    /// unless deleted).
+    fn vpc_quotas(
+        &mut self,
+        i: usize,
+        spec: &VpcSpec,
+        region: Region,
+        limits: &Limits,
+        counts: &mut HashMap<(String, &'static str), i64>,
+    ) {
+        let assistants = spec.assistant_cidr_blocks.len() as i64;
+        let max_assistants = limits.of(&spec.uin, region, QuotaName::MaxAssistantCidrs);
+        if assistants > max_assistants {
+            self.check.error(
+                format!("vpcs[{i}].assistant_cidr_blocks"),
+                format!("{assistants} assistant cidr blocks; quota vpc-max-assistant_cidrs allows {max_assistants}"),
+            );
+        }
+        if !spec.deleted {
+            let count = counts.entry((spec.uin.clone(), region.name)).or_default();
+            *count += 1;
+            let max = limits.of(&spec.uin, region, QuotaName::MaxVpcs);
+            if *count > max {
+                self.check.error(format!("vpcs[{i}].uin"), format!("account {} would have {count} vpcs in {}; quota appid-max-vpcs allows {max}", spec.uin, region.name));
+            }
+        }
+    }
+
+    /// The legacy id the file's VPC `i` gives, checked, or the region's
+    /// next free one; either moves the region's legacy numbers on.
+    fn legacy_id(
+        &mut self,
+        i: usize,
+        spec: &VpcSpec,
+        region: Region,
+        vpcs: &Vpcs,
+        section: &mut VpcSection<'_>,
+    ) -> String {
+        let path = format!("vpcs[{i}].vpc_id");
+        let Some(id) = &spec.vpc_id else {
+            return loop {
+                let next = section.legacy_next.entry(region.name).or_insert(1);
+                let id = legacy_vpc_id(region, *next);
+                *next += 1;
+                section.legacy_touched.insert(region.name);
+                if !vpcs.by_id.contains_key(&id) && !section.fixed_vpc_ids.contains(id.as_str()) {
+                    break id;
+                }
+            };
+        };
+        match VpcRef::parse(id, "vpc_id") {
+            Ok(VpcRef::Legacy(_)) if !id.starts_with(&format!("{}_vpc_", region.short)) => {
+                self.check.error(
+                    path,
+                    format!("legacy id {id} does not belong to region {}", region.name),
+                )
+            }
+            Ok(VpcRef::Legacy(_)) => {
+                if let Some(n) = id.rsplit('_').next().and_then(|n| n.parse::<i64>().ok()) {
+                    let next = section.legacy_next.entry(region.name).or_insert(1);
+                    *next = (*next).max(n.saturating_add(1));
+                    section.legacy_touched.insert(region.name);
+                }
+            }
+            Ok(VpcRef::Unique(_)) => self.check.error(
+                path,
+                format!("{id} is a unique id; vpc_id takes the legacy form, such as gz_vpc_1"),
+            ),
+            Err(e) => self.check.error(path, e.message),
+        }
+        id.clone()
+    }
+
+    /// The unique id the file's VPC `i` gives, checked, or a generated one
+    /// that no VPC has.
+    fn unique_id(
+        &mut self,
+        i: usize,
+        spec: &VpcSpec,
+        vpcs: &Vpcs,
+        section: &VpcSection<'_>,
+    ) -> String {
+        let Some(id) = &spec.un_vpc_id else {
+            return loop {
+                let id = self.ids.un_vpc_id();
+                if !vpcs.by_id.contains_key(&id) && !section.fixed_un_ids.contains(id.as_str()) {
+                    break id;
+                }
+            };
+        };
+        if !matches!(VpcRef::parse(id, "un_vpc_id"), Ok(VpcRef::Unique(_))) {
+            self.check.error(
+                format!("vpcs[{i}].un_vpc_id"),
+                format!("{id:?} is not a unique vpc id such as vpc-8e0ypm3z"),
+            );
+        }
+        id.clone()
+    }
+
+    /// Checks and plans the peerings, in order, each against the ones
+    /// before it.
+    fn peerings(&mut self, vpcs: &mut Vpcs, limits: &Limits) {
+        let scenario = self.scenario;
+        let mut peering_ids = PeeringIds {
+            taken: self.world.peering_ids.clone(),
+            fixed: scenario
+                .peerings
+                .iter()
+                .filter_map(|p| p.peering_connection_id.as_deref())
+                .collect(),
+        };
+        for (i, spec) in scenario.peerings.iter().enumerate() {
+            if self.check.full() {
+                break;
+            }
+            if let Some(planned) = self.peering(i, spec, &mut peering_ids, vpcs, limits) {
+                self.plan.peerings.push(planned);
+            }
+        }
+    }
+
+    /// The id the file's peering `i` gives, checked, or a generated one that
+    /// no peering has.
+    fn peering_id(&mut self, i: usize, spec: &PeeringSpec, ids: &mut PeeringIds<'_>) -> String {
+        let path = format!("peerings[{i}].peering_connection_id");
+        match &spec.peering_connection_id {
             Some(id) => {
                 if let Err(e) = parse_peering_id(id, "peering_connection_id") {
-                    check.error(at("peering_connection_id"), e.message);
-                } else if !peering_ids.insert(id.clone()) {
-                    check.error(
-                        at("peering_connection_id"),
-                        format!("peering {id} is defined twice"),
-                    );
+                    self.check.error(path, e.message);
+                } else if !ids.taken.insert(id.clone()) {
+                    self.check
+                        .error(path, format!("peering {id} is defined twice"));
                 }
                 id.clone()
             }
             None => loop {
-                let id = ids.peering_id();
-                if !peering_ids.contains(&id) && !fixed_peering_ids.contains(id.as_str()) {
-                    peering_ids.insert(id.clone());
+                let id = self.ids.peering_id();
+                if !ids.taken.contains(&id) && !ids.fixed.contains(id.as_str()) {
+                    ids.taken.insert(id.clone());
                     break id;
                 }
             },
-        };
-        // An id first, then a ref, then a name that only one VPC of the
-        // file has.
-        let find = |field: &str, text: &str, check: &mut Checker| {
-            if clashed.contains(text) {
-                return None;
-            }
-            if let Some(&n) = by_id.get(text) {
-                return Some(n);
-            }
-            if let Some(&(n, _)) = by_ref.get(text) {
-                return Some(n);
-            }
-            match by_name.get(text).map(Vec::as_slice) {
-                Some([(n, _)]) => Some(*n),
-                Some(many) => {
-                    let holders: Vec<String> =
-                        many.iter().map(|(_, j)| format!("vpcs[{j}]")).collect();
-                    check.error(
-                        at(field),
-                        format!(
-                            "{text} names {}: give one of them a ref, or use its id",
-                            holders.join(" and ")
-                        ),
-                    );
-                    None
-                }
-                None => {
-                    check.error(
-                        at(field),
-                        format!(
-                            "{text} is not defined: no vpc in the file or the database has it as its id, ref or name"
-                        ),
-                    );
-                    None
-                }
-            }
-        };
-        let a = find("vpc_id", &spec.vpc, &mut check);
-        let b = find("peer_vpc_id", &spec.peer_vpc, &mut check);
-        let create_time = creation_time(&spec.create_time, now, at("create_time"), &mut check);
+        }
+    }
+
+    /// When the file's peering `i` was created, and when it expires if it
+    /// is or was pending (by default, a pending peering's lifetime later).
+    fn peering_times(&mut self, i: usize, spec: &PeeringSpec) -> (Timestamp, Timestamp) {
+        let create_time = self.created_at(&spec.create_time, format!("peerings[{i}].create_time"));
         let expire_default = create_time + PENDING_LIFETIME_SECS;
         let expire_time = time_field(
             &spec.expire_time,
             expire_default,
-            at("expire_time"),
-            &mut check,
+            format!("peerings[{i}].expire_time"),
+            &mut self.check,
         );
-        let link = link_options(spec, &at, &mut check);
-        let (Some(a), Some(b), Some(link)) = (a, b, link) else {
-            continue;
-        };
-        let (na, nb) = (&nodes[a], &nodes[b]);
-        let same_account = na.uin == nb.uin;
-        let state = match spec.state {
-            StateSpec::Pending => PeeringState::Pending,
-            StateSpec::Active => PeeringState::Active,
-            StateSpec::Expired => PeeringState::Expired,
-            StateSpec::Rejected => PeeringState::Rejected,
-            StateSpec::Deleted => PeeringState::Deleted,
-        };
+        (create_time, expire_time)
+    }
+
+    /// The state the file's peering `i` is stored in, and its expire time,
+    /// which only a pending or expired peering keeps; `None` for a state
+    /// that one account's peerings never have, as they are ACTIVE at once.
+    fn peering_state(
+        &mut self,
+        i: usize,
+        spec: &PeeringSpec,
+        same_account: bool,
+        expire_time: Timestamp,
+    ) -> Option<(PeeringState, Option<Timestamp>)> {
+        let at = |field: &str| format!("peerings[{i}].{field}");
+        let state = stored_state(spec.state);
         if same_account
             && matches!(
                 state,
                 PeeringState::Pending | PeeringState::Expired | PeeringState::Rejected
             )
         {
-            check.error(
+            self.check.error(
                 at("state"),
                 format!(
                     "{} between vpcs of one account cannot be: such peerings are ACTIVE at once",
                     state.as_str()
                 ),
             );
-            continue;
+            return None;
         }
         let pending_like = matches!(state, PeeringState::Pending | PeeringState::Expired);
         let expire_time = pending_like.then_some(expire_time);
-        if state == PeeringState::Expired && expire_time.is_some_and(|t| t > now) {
-            check.error(
+        if state == PeeringState::Expired && expire_time.is_some_and(|t| t > self.now) {
+            self.check.error(
                 at("expire_time"),
                 "an EXPIRED peering needs an expire_time that has passed on the clock",
             );
         }
-        let live = state.effective(expire_time, now).is_live();
+        Some((state, expire_time))
+    }
+
+    /// Checks the file's peering `i` and, if it breaks no rule on top of
+    /// the ones before it, records it as live (if it is) and returns its row.
+    fn peering(
+        &mut self,
+        i: usize,
+        spec: &PeeringSpec,
+        peering_ids: &mut PeeringIds<'_>,
+        vpcs: &mut Vpcs,
+        limits: &Limits,
+    ) -> Option<PlannedPeering> {
+        let at = |field: &str| format!("peerings[{i}].{field}");
+        let errors_before = self.check.errors.len();
+        if let Err(e) = validate_name(
+            &spec.peering_connection_name,
+            "peering_connection_name",
+            crate::domain::ErrorCode::InvalidPeeringConnectionName,
+        ) {
+            self.check.error(at("peering_connection_name"), e.message);
+        }
+        let peering_id = self.peering_id(i, spec, peering_ids);
+        let a = vpcs.find(&spec.vpc, at("vpc_id"), &mut self.check);
+        let b = vpcs.find(&spec.peer_vpc, at("peer_vpc_id"), &mut self.check);
+        let (create_time, expire_time) = self.peering_times(i, spec);
+        let link = link_options(spec, &at, &mut self.check);
+        let (Some(a), Some(b), Some(link)) = (a, b, link) else {
+            return None;
+        };
+        let same_account = vpcs.nodes[a].uin == vpcs.nodes[b].uin;
+        let (state, expire_time) = self.peering_state(i, spec, same_account, expire_time)?;
+        let live = state.effective(expire_time, self.now).is_live();
+        let active = state == PeeringState::Active;
         if live
             && let Some(message) = live_conflict(
-                &nodes,
+                &vpcs.nodes,
                 (a, &spec.vpc),
                 (b, &spec.peer_vpc),
-                state == PeeringState::Active,
-                &limit,
+                active,
+                limits,
             )
         {
             // The peering as a whole breaks the rule, not one of its fields.
-            check.error(format!("peerings[{i}]"), message);
-            continue;
+            self.check.error(format!("peerings[{i}]"), message);
+            return None;
         }
-        if check.errors.len() > errors_before {
-            continue;
+        if self.check.errors.len() > errors_before {
+            return None;
         }
         if live {
-            let active = state == PeeringState::Active;
-            nodes[a].live.push((peering_id.clone(), b, active));
-            nodes[b].live.push((peering_id.clone(), a, active));
+            vpcs.nodes[a].live.push((peering_id.clone(), b, active));
+            vpcs.nodes[b].live.push((peering_id.clone(), a, active));
         }
-        plan.peerings.push(PlannedPeering {
+        let (na, nb) = (&vpcs.nodes[a], &vpcs.nodes[b]);
+        Some(PlannedPeering {
             peering_connection_id: peering_id,
             peering_connection_name: spec.peering_connection_name.clone(),
-            vpc_row: nodes[a].row_id,
-            peer_vpc_row: nodes[b].row_id,
-            uin: nodes[a].uin.clone(),
-            peer_uin: nodes[b].uin.clone(),
-            region: nodes[a].region,
+            vpc_row: na.row_id,
+            peer_vpc_row: nb.row_id,
+            uin: na.uin.clone(),
+            peer_uin: nb.uin.clone(),
+            region: na.region,
             state,
             create_time,
             expire_time,
             link,
-        });
+        })
     }
-    if check.errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(check.errors)
+}
+
+/// The state a file's peering is stored in.
+fn stored_state(spec: StateSpec) -> PeeringState {
+    match spec {
+        StateSpec::Pending => PeeringState::Pending,
+        StateSpec::Active => PeeringState::Active,
+        StateSpec::Expired => PeeringState::Expired,
+        StateSpec::Rejected => PeeringState::Rejected,
+        StateSpec::Deleted => PeeringState::Deleted,
     }
 }
 
@@ -810,7 +1086,7 @@ fn live_conflict(
     (a, a_name): (usize, &str),
     (b, b_name): (usize, &str),
     active: bool,
-    limit: &impl Fn(&str, Region, QuotaName) -> i64,
+    limits: &Limits,
 ) -> Option<String> {
     let (na, nb) = (&nodes[a], &nodes[b]);
     if na.deleted || nb.deleted {
@@ -842,7 +1118,7 @@ fn live_conflict(
         }
     }
     for (end, name) in [(na, a_name), (nb, b_name)] {
-        let max = limit(&end.uin, end.region, QuotaName::MaxVpcPeers);
+        let max = limits.of(&end.uin, end.region, QuotaName::MaxVpcPeers);
         if end.live.len() as i64 >= max {
             return Some(format!(
                 "vpc {name} has {} of {max} live peerings allowed by quota vpc-max-vpcpeers",
@@ -850,7 +1126,7 @@ fn live_conflict(
             ));
         }
         let active_now = end.live.iter().filter(|(_, _, act)| *act).count() as i64;
-        let max_active = limit(&end.uin, end.region, QuotaName::MaxAvailableVpcPeers);
+        let max_active = limits.of(&end.uin, end.region, QuotaName::MaxAvailableVpcPeers);
         if active && active_now >= max_active {
             return Some(format!(
                 "vpc {name} has {active_now} of {max_active} active peerings allowed by quota vpc-max-available-vpcpeers"
