@@ -7,6 +7,7 @@ pub mod auth;
 pub mod context;
 pub mod control;
 pub mod convert;
+pub mod http_json;
 pub mod legacy;
 pub mod peering;
 pub mod signing;

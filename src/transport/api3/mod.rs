@@ -17,17 +17,17 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    body::Body,
     extract::{Request, State},
     response::Response,
     routing::any,
 };
-use http::{HeaderValue, Method, StatusCode, header::CONTENT_TYPE};
+use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{
     auth::AppState,
     context::CallInfo,
+    http_json,
     signing::{
         ReceivedRequest, RequestClock, SignatureError, V1Method, authenticate_tc3, check_timestamp,
         parse_tc3_authorization, v1_string_to_sign, verify_v1,
@@ -86,11 +86,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let info = request.extensions().get::<Arc<CallInfo>>().cloned();
-    let request_id = info
-        .as_ref()
-        .map(|i| i.request_id.clone())
-        .unwrap_or_default();
+    let (info, request_id) = http_json::call_info(&request);
     let (parts, body) = request.into_parts();
     let outcome = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => serve(&state, &parts, &body, info.as_deref(), &request_id).await,
@@ -115,13 +111,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             }})
         }
     };
-    let mut out = Response::new(Body::from(response.to_string()));
-    *out.status_mut() = StatusCode::OK;
-    // Exactly this: the Python SDK reads an error only from a body served
-    // as `application/json` (or text/plain), without a charset.
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    out
+    http_json::json_answer(&response)
 }
 
 /// A request whose signature holds: who sent it and what it asks.

@@ -19,17 +19,17 @@ use std::{
 
 use axum::{
     Router,
-    body::Body,
     extract::{Request, State},
     response::Response,
     routing::any,
 };
-use http::{HeaderValue, Method, StatusCode, header::CONTENT_TYPE};
+use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{
     auth::AppState,
     context::CallInfo,
+    http_json,
     signing::{
         RequestClock, SignatureError, V1Method, check_timestamp, v1_string_to_sign, verify_v1,
     },
@@ -128,11 +128,7 @@ pub fn routes(app: Arc<AppState>) -> Router {
 }
 
 async fn handle(State(state): State<Arc<LegacyState>>, request: Request) -> Response {
-    let info = request.extensions().get::<Arc<CallInfo>>().cloned();
-    let request_id = info
-        .as_ref()
-        .map(|i| i.request_id.clone())
-        .unwrap_or_default();
+    let (info, request_id) = http_json::call_info(&request);
     let (parts, body) = request.into_parts();
     let outcome = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => serve(&state, &parts, &body, info.as_deref(), &request_id).await,
@@ -158,11 +154,7 @@ async fn handle(State(state): State<Arc<LegacyState>>, request: Request) -> Resp
             json!({ "code": err.code, "message": err.message, "codeDesc": err.desc })
         }
     };
-    let mut out = Response::new(Body::from(answer.to_string()));
-    *out.status_mut() = StatusCode::OK;
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    out
+    http_json::json_answer(&answer)
 }
 
 /// Who is calling, and where, once authenticated.
