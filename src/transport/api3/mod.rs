@@ -138,23 +138,6 @@ const V1_COMMON: [&str; 11] = [
     "Token",
 ];
 
-/// The headers as the client signed them. HTTP/2 carries the host as the
-/// `:authority` pseudo-header, not `Host`, while clients sign it as `host`.
-fn headers_with_host(parts: &http::request::Parts) -> std::borrow::Cow<'_, http::HeaderMap> {
-    let authority = parts
-        .uri
-        .authority()
-        .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok());
-    match authority {
-        Some(host) if !parts.headers.contains_key(http::header::HOST) => {
-            let mut headers = parts.headers.clone();
-            headers.insert(http::header::HOST, host);
-            std::borrow::Cow::Owned(headers)
-        }
-        _ => std::borrow::Cow::Borrowed(&parts.headers),
-    }
-}
-
 /// Checks the signature, TC3 (an `Authorization` header) or the older form
 /// (`Signature` among the parameters), and reads the request.
 async fn authenticate(
@@ -167,7 +150,7 @@ async fn authenticate(
     let now = RequestClock::of(&state.store.clock);
     let auth_error = |err: SignatureError| Api3Error::new(err.api3_code(), err.to_string());
     if header("authorization").is_some() || header("x-tc-action").is_some() {
-        let headers = headers_with_host(parts);
+        let headers = http_json::headers_with_host(parts);
         let received = ReceivedRequest {
             method: parts.method.as_str(),
             path: parts.uri.path(),
@@ -235,7 +218,7 @@ async fn authenticate(
         .account_by_secret_id(secret_id)
         .await?
         .ok_or_else(|| auth_error(SignatureError::SecretIdNotFound(secret_id.to_owned())))?;
-    let host = header("host").unwrap_or_default();
+    let host = http_json::signed_host(parts);
     let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &pairs);
     verify_v1(&account.secret_key, method, &text, signature).map_err(auth_error)?;
     check_timestamp(timestamp, now).map_err(auth_error)?;

@@ -224,12 +224,7 @@ async fn serve(
         .account_by_secret_id(secret_id)
         .await?
         .ok_or_else(|| SignatureError::SecretIdNotFound(secret_id.to_owned()))?;
-    let host = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or_default();
+    let host = http_json::signed_host(parts);
     // The legacy SDK leaves a POST value that starts with `@` (a file, in
     // its curl days) out of what it signs, and sends it all the same.
     let signed: Vec<(String, String)> = if parts.method == Method::POST {
