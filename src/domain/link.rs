@@ -52,6 +52,95 @@ impl Default for LinkOptions {
     }
 }
 
+/// What a front end calls each option, for its messages.
+pub struct LinkFieldNames {
+    pub bandwidth: &'static str,
+    pub charge_type: &'static str,
+    pub link_type: &'static str,
+    pub qos_level: &'static str,
+    pub tags: &'static str,
+}
+
+/// The options a request or a file gives; `None` takes the default.
+#[derive(Debug, Clone, Default)]
+pub struct GivenLinkOptions<'a> {
+    pub bandwidth: Option<i64>,
+    pub charge_type: Option<&'a str>,
+    pub link_type: Option<&'a str>,
+    pub qos_level: Option<&'a str>,
+    pub tags: Vec<Tag>,
+}
+
+/// Every bad option, with the name of its field; never empty.
+#[derive(Debug, Clone)]
+pub struct LinkProblems(pub Vec<(&'static str, ApiError)>);
+
+/// The first problem, for a front end that reports one.
+impl From<LinkProblems> for ApiError {
+    fn from(problems: LinkProblems) -> Self {
+        problems
+            .0
+            .into_iter()
+            .next()
+            .map_or_else(ApiError::internal, |(_, err)| err)
+    }
+}
+
+impl LinkOptions {
+    /// The options `given` sets, checked: each bad one is reported, named
+    /// as `names` says.
+    pub fn from_given(
+        given: GivenLinkOptions<'_>,
+        names: &LinkFieldNames,
+    ) -> Result<LinkOptions, LinkProblems> {
+        let defaults = LinkOptions::default();
+        let mut problems = Vec::new();
+        let mut pick = |value: Option<&str>, allowed: &[&'static str], field, default| match value
+            .map(|v| one_of(v, allowed, field))
+        {
+            None => default,
+            Some(Ok(value)) => value,
+            Some(Err(err)) => {
+                problems.push((field, err));
+                String::new()
+            }
+        };
+        let link = LinkOptions {
+            charge_type: pick(
+                given.charge_type,
+                &CHARGE_TYPES,
+                names.charge_type,
+                defaults.charge_type,
+            ),
+            link_type: pick(
+                given.link_type,
+                &LINK_TYPES,
+                names.link_type,
+                defaults.link_type,
+            ),
+            qos_level: pick(
+                given.qos_level,
+                &QOS_LEVELS,
+                names.qos_level,
+                defaults.qos_level,
+            ),
+            bandwidth: given.bandwidth.unwrap_or(defaults.bandwidth),
+            tags: given.tags,
+        };
+        if let Err(err) = check_bandwidth(link.bandwidth, names.bandwidth) {
+            problems.push((names.bandwidth, err));
+        }
+        if let Err(err) = check_tags(&link.tags, names.tags) {
+            problems.push((names.tags, err));
+        }
+        if problems.is_empty() {
+            Ok(link)
+        } else {
+            Err(LinkProblems(problems))
+        }
+    }
+}
+
 /// `value`, if it is one of `allowed`, as that constant.
 pub fn one_of(value: &str, allowed: &[&'static str], field: &str) -> Result<String, ApiError> {
     match allowed.iter().find(|a| **a == value) {
@@ -140,6 +229,42 @@ mod tests {
             ErrorCode::InvalidParameterValueRange
         );
         assert!(check_bandwidth(MAX_BANDWIDTH + 1, "Bandwidth").is_err());
+    }
+
+    #[test]
+    fn given_options_take_defaults_and_report_every_bad_one_by_its_name() {
+        let names = LinkFieldNames {
+            bandwidth: "Bandwidth",
+            charge_type: "ChargeType",
+            link_type: "Type",
+            qos_level: "QosLevel",
+            tags: "Tags",
+        };
+        let none = LinkOptions::from_given(GivenLinkOptions::default(), &names).unwrap();
+        assert_eq!(none, LinkOptions::default());
+        let set = LinkOptions::from_given(
+            GivenLinkOptions {
+                bandwidth: Some(10),
+                qos_level: Some("PT"),
+                ..Default::default()
+            },
+            &names,
+        )
+        .unwrap();
+        assert_eq!((set.bandwidth, set.qos_level.as_str()), (10, "PT"));
+        let bad = LinkOptions::from_given(
+            GivenLinkOptions {
+                bandwidth: Some(-1),
+                charge_type: Some("FREE"),
+                tags: vec![tag("", "")],
+                ..Default::default()
+            },
+            &names,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = bad.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["ChargeType", "Bandwidth", "Tags"]);
+        assert!(ApiError::from(bad).message.contains("ChargeType \"FREE\""));
     }
 
     #[test]

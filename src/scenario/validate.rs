@@ -6,12 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::{PeeringSpec, Scenario, StateSpec, VpcSpec};
 use crate::domain::{
-    ApiError,
     cidr::{CidrBlock, first_overlap, first_overlap_within},
     ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
-    link::{
-        CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, check_bandwidth, check_tags, one_of,
-    },
+    link::{GivenLinkOptions, LinkFieldNames, LinkOptions, LinkProblems},
     names::validate_name,
     peering::PeeringState,
     quota::{QuotaName, validate_limit},
@@ -184,60 +181,36 @@ fn creation_time(
     time
 }
 
-/// A peering's link options from its spec, each checked where it is
-/// written; `None` after reporting a bad one.
+/// A peering's link options from its spec, each bad one reported where it
+/// is written; `None` after reporting.
 fn link_options(
     spec: &PeeringSpec,
     at: &dyn Fn(&str) -> String,
     check: &mut Checker,
 ) -> Option<LinkOptions> {
-    let defaults = LinkOptions::default();
-    let errors_before = check.errors.len();
-    let mut take = |result: Result<String, ApiError>, field: &str| {
-        result.unwrap_or_else(|err| {
-            check.error(at(field), err.message);
-            String::new()
-        })
+    const NAMES: LinkFieldNames = LinkFieldNames {
+        bandwidth: "bandwidth",
+        charge_type: "charge_type",
+        link_type: "type",
+        qos_level: "qos_level",
+        tags: "tags",
     };
-    let option =
-        |value: &Option<String>, allowed: &[&'static str], field: &str, default: String| {
-            value
-                .as_deref()
-                .map_or(Ok(default), |v| one_of(v, allowed, field))
-        };
-    let link = LinkOptions {
-        bandwidth: spec.bandwidth.unwrap_or(defaults.bandwidth),
-        charge_type: take(
-            option(
-                &spec.charge_type,
-                &CHARGE_TYPES,
-                "charge_type",
-                defaults.charge_type,
-            ),
-            "charge_type",
-        ),
-        link_type: take(
-            option(&spec.link_type, &LINK_TYPES, "type", defaults.link_type),
-            "type",
-        ),
-        qos_level: take(
-            option(
-                &spec.qos_level,
-                &QOS_LEVELS,
-                "qos_level",
-                defaults.qos_level,
-            ),
-            "qos_level",
-        ),
+    let given = GivenLinkOptions {
+        bandwidth: spec.bandwidth,
+        charge_type: spec.charge_type.as_deref(),
+        link_type: spec.link_type.as_deref(),
+        qos_level: spec.qos_level.as_deref(),
         tags: spec.tags.clone(),
     };
-    if let Err(err) = check_bandwidth(link.bandwidth, "bandwidth") {
-        check.error(at("bandwidth"), err.message);
+    match LinkOptions::from_given(given, &NAMES) {
+        Ok(link) => Some(link),
+        Err(LinkProblems(problems)) => {
+            for (field, err) in problems {
+                check.error(at(field), err.message);
+            }
+            None
+        }
     }
-    if let Err(err) = check_tags(&link.tags, "tags") {
-        check.error(at("tags"), err.message);
-    }
-    (check.errors.len() == errors_before).then_some(link)
 }
 
 /// Validates `scenario` on top of `world` at clock reading `now` (before the

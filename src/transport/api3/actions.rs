@@ -7,10 +7,10 @@ use serde_json::{Map, Value, json};
 use super::{Api3Error, Call, params::Params, vpcs};
 use crate::{
     domain::{
-        ErrorCode,
+        ApiError, ErrorCode,
         ids::{VpcRef, parse_peering_id, parse_uin},
         link::{
-            CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, check_bandwidth, check_tags, one_of,
+            CHARGE_TYPES, GivenLinkOptions, LinkFieldNames, LinkOptions, check_bandwidth, one_of,
         },
         names::validate_name,
         peering::Action,
@@ -18,6 +18,15 @@ use crate::{
     },
     store::{NewPeering, Peering, PeeringChange, PeeringFilter, PeeringOrder},
     transport::auth::AppState,
+};
+
+/// The link options as the SDK models name them.
+const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
+    bandwidth: "Bandwidth",
+    charge_type: "ChargeType",
+    link_type: "Type",
+    qos_level: "QosLevel",
+    tags: "Tags",
 };
 
 /// Runs `action` for `call`.
@@ -92,36 +101,23 @@ async fn create(
     let destination = params.required_string("DestinationVpcId")?;
     let destination_uin = params.required_string("DestinationUin")?;
     let destination_region = params.required_string("DestinationRegion")?;
-    let defaults = LinkOptions::default();
-    let option = |value: Option<String>, allowed: &[&'static str], field: &str, default: String| {
-        value.map_or(Ok(default), |v| one_of(&v, allowed, field))
-    };
-    let link = LinkOptions {
-        bandwidth: params
-            .integer("Bandwidth")?
-            .map_or(Ok(defaults.bandwidth), |b| check_bandwidth(b, "Bandwidth"))?,
-        link_type: option(
-            params.string("Type")?,
-            &LINK_TYPES,
-            "Type",
-            defaults.link_type,
-        )?,
-        charge_type: option(
-            params.string("ChargeType")?,
-            &CHARGE_TYPES,
-            "ChargeType",
-            defaults.charge_type,
-        )?,
-        qos_level: option(
-            params.string("QosLevel")?,
-            &QOS_LEVELS,
-            "QosLevel",
-            defaults.qos_level,
-        )?,
-        tags: params.tags()?.unwrap_or_default(),
-    };
+    let bandwidth = params.integer("Bandwidth")?;
+    let link_type = params.string("Type")?;
+    let charge_type = params.string("ChargeType")?;
+    let qos_level = params.string("QosLevel")?;
+    let tags = params.tags()?.unwrap_or_default();
     params.finish()?;
-    check_tags(&link.tags, "Tags")?;
+    let link = LinkOptions::from_given(
+        GivenLinkOptions {
+            bandwidth,
+            charge_type: charge_type.as_deref(),
+            link_type: link_type.as_deref(),
+            qos_level: qos_level.as_deref(),
+            tags,
+        },
+        &LINK_FIELDS,
+    )
+    .map_err(ApiError::from)?;
     let new = NewPeering {
         vpc: VpcRef::parse(&source, "SourceVpcId")?,
         peer_vpc: VpcRef::parse(&destination, "DestinationVpcId")?,

@@ -12,7 +12,7 @@ use crate::{
         ApiError, ErrorCode,
         cidr::CidrBlock,
         ids::{VpcRef, parse_peering_id, parse_uin},
-        link::{LINK_TYPES, LinkOptions, check_bandwidth},
+        link::{GivenLinkOptions, LINK_TYPES, LinkFieldNames, LinkOptions, check_bandwidth},
         names::validate_name,
         peering::{Action, PeeringState},
         region::Region,
@@ -23,6 +23,16 @@ use crate::{
 };
 
 type Answer = Result<Map<String, Value>, LegacyError>;
+
+/// The link options by their legacy names (`CreateVpcPeeringConnectionEx`
+/// sets `bandwidth` and `type`).
+const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
+    bandwidth: "bandwidth",
+    charge_type: "chargeType",
+    link_type: "type",
+    qos_level: "qosLevel",
+    tags: "tags",
+};
 
 /// Runs `action`; `task` numbers the asynchronous tasks the `...Ex` forms
 /// answer with (vpcsim finishes them before answering).
@@ -111,26 +121,24 @@ async fn create(state: &AppState, call: &Call, mut params: Params, cross_region:
     let peer_vpc = params.required("peerVpcId")?;
     let peer_uin = params.required("peerUin")?;
     let name = params.required("peeringConnectionName")?;
-    let mut link = LinkOptions::default();
+    let mut given = GivenLinkOptions::default();
     let mut peer_region = None;
     if cross_region {
         peer_region = Some(Region::parse(&params.required("peerRegion")?)?);
         let bandwidth = params.required("bandwidth")?;
-        link.bandwidth = bandwidth
-            .parse()
-            .map_err(|_| {
-                ApiError::new(
-                    ErrorCode::InvalidParameterValueMalformed,
-                    format!("bandwidth must be a number of Mbps, not {bandwidth:?}"),
-                )
-            })
-            .and_then(|b| check_bandwidth(b, "bandwidth"))?;
+        given.bandwidth = Some(bandwidth.parse().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidParameterValueMalformed,
+                format!("bandwidth must be a number of Mbps, not {bandwidth:?}"),
+            )
+        })?);
         // 1 joins two VPCs, 2 a VPC and a bare-metal network.
-        if let Some(kind) = params.integer("type", 1..=2)? {
-            link.link_type = LINK_TYPES[(kind - 1) as usize].to_owned();
-        }
+        given.link_type = params
+            .integer("type", 1..=2)?
+            .map(|kind| LINK_TYPES[if kind == 2 { 1 } else { 0 }]);
     }
     params.finish()?;
+    let link = LinkOptions::from_given(given, &LINK_FIELDS).map_err(ApiError::from)?;
     check_peering_name(&name)?;
     let new = NewPeering {
         vpc: VpcRef::parse(&vpc, "vpcId")?,
