@@ -148,6 +148,8 @@ pub async fn run(
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
     let writer = writer.spawn();
+    // Every read answers from the model: load it before anything reads.
+    store.warm_up().await.context("loading the state")?;
 
     let start_actor = Actor {
         uin: "admin".into(),
@@ -185,7 +187,6 @@ pub async fn run(
         stopping,
     });
 
-    store.warm_up().await.context("reading the rule state")?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // Migrations ran in Store::open, so every service is ready from here.
     set_health(&health_reporter, ServingStatus::Serving).await;

@@ -10,6 +10,7 @@ pub mod names;
 pub mod peering;
 pub mod quota;
 pub mod region;
+pub mod rules;
 pub mod time;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

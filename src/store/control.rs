@@ -180,8 +180,7 @@ async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snap
             old_state: None,
             new_state: None,
         },
-    )
-    .await?;
+    );
     Ok(sqlx::query_as(
         "SELECT name, create_time, accounts, vpcs, peerings FROM snapshots WHERE id = ?",
     )
@@ -236,8 +235,7 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
             old_state: None,
             new_state: None,
         },
-    )
-    .await?;
+    );
     Ok(sqlx::query_as(
         "SELECT name, create_time, accounts, vpcs, peerings FROM snapshots WHERE id = ?",
     )
@@ -265,8 +263,7 @@ async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()
             old_state: None,
             new_state: None,
         },
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -284,10 +281,11 @@ async fn move_clock(
             ..err
         }
     })?;
-    // Stored states follow the clock only forward; a move back leaves
-    // EXPIRED rows the rule state would still count as live.
-    tx.drop_model();
+    // Stored states follow the clock only forward: the batch began by
+    // expiring what was overdue before the move, so the model does too, or
+    // a move back would show those as PENDING again.
     let before = tx.now;
+    tx.model().await?.expire_overdue(before);
     let real_now = tx.now - tx.offset;
     set_clock_offset(tx, target - real_now).await?;
     expire_overdue(tx).await?;
@@ -305,8 +303,7 @@ async fn move_clock(
             old_state: Some(&old),
             new_state: Some(&new),
         },
-    )
-    .await?;
+    );
     Ok(tx.now)
 }
 
@@ -319,12 +316,8 @@ impl Store {
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
-        let secrets = self.secrets.clone();
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move {
-                super::forget_accounts_on_commit(tx, secrets);
-                restore_snapshot(tx, &actor, &name).await
-            })
+            Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
         })
         .await
     }
@@ -351,11 +344,9 @@ impl Store {
         actor: Actor,
         scenario: Option<ScenarioLoad>,
     ) -> Result<LoadSummary, LoadError> {
-        let secrets = self.secrets.clone();
         let cleared = self
             .write(move |tx| {
                 Box::pin(async move {
-                    super::forget_accounts_on_commit(tx, secrets);
                     clear_state(tx).await?;
                     sqlx::query("DELETE FROM events")
                         .execute(&mut tx.conn)
@@ -370,8 +361,7 @@ impl Store {
                             old_state: None,
                             new_state: None,
                         },
-                    )
-                    .await?;
+                    );
                     Ok(actor)
                 })
             })

@@ -1,7 +1,16 @@
-//! The event log: every state change, written in the transaction that makes it.
+//! The event log: every state change, written in the transaction that makes
+//! it, with the batch's other rows.
 
-use super::{Actor, Tx};
-use crate::domain::events::{KINDS, RESOURCE_TYPES};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{
+    Actor, Tx,
+    writer::{BoxFuture, DeferredRows},
+};
+use crate::domain::{
+    events::{KINDS, RESOURCE_TYPES},
+    time::Timestamp,
+};
 
 pub(super) struct Change<'a> {
     pub resource_type: &'static str,
@@ -11,11 +20,8 @@ pub(super) struct Change<'a> {
     pub new_state: Option<&'a str>,
 }
 
-pub(super) async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    change: Change<'_>,
-) -> Result<(), sqlx::Error> {
+/// Records `change`, made by `actor` now; written with the batch.
+pub(super) fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) {
     // DescribeEvents and WatchEvents refuse filters outside these lists.
     debug_assert!(
         RESOURCE_TYPES.contains(&change.resource_type) && KINDS.contains(&change.kind),
@@ -23,19 +29,67 @@ pub(super) async fn record(
         change.resource_type,
         change.kind
     );
-    sqlx::query(
-        "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(tx.now)
-    .bind(&actor.uin)
-    .bind(&actor.request_id)
-    .bind(change.resource_type)
-    .bind(change.resource_id)
-    .bind(change.kind)
-    .bind(change.old_state)
-    .bind(change.new_state)
-    .execute(&mut tx.conn)
-    .await?;
-    Ok(())
+    let row = EventRow {
+        time: tx.now,
+        actor: actor.uin.clone(),
+        request_id: actor.request_id.clone(),
+        resource_type: change.resource_type,
+        resource_id: change.resource_id.to_owned(),
+        kind: change.kind,
+        old_state: change.old_state.map(str::to_owned),
+        new_state: change.new_state.map(str::to_owned),
+    };
+    tx.rows::<EventRows>().0.push(row);
+}
+
+struct EventRow {
+    time: Timestamp,
+    actor: String,
+    request_id: String,
+    resource_type: &'static str,
+    resource_id: String,
+    kind: &'static str,
+    old_state: Option<String>,
+    new_state: Option<String>,
+}
+
+/// The batch's events, in the order they happened.
+#[derive(Default)]
+struct EventRows(Vec<EventRow>);
+
+impl DeferredRows for EventRows {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+
+    fn write<'c>(
+        &'c mut self,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            // 8 values a row, well under SQLite's limit of bound parameters.
+            for chunk in self.0.chunks(1000) {
+                let mut q = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
+                );
+                q.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.time)
+                        .push_bind(e.actor.clone())
+                        .push_bind(e.request_id.clone())
+                        .push_bind(e.resource_type)
+                        .push_bind(e.resource_id.clone())
+                        .push_bind(e.kind)
+                        .push_bind(e.old_state.clone())
+                        .push_bind(e.new_state.clone());
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            self.0.clear();
+            Ok(())
+        })
+    }
 }

@@ -96,8 +96,8 @@ pub struct Store {
     last_event: watch::Sender<i64>,
     /// Turns true when the writer stops on a failure.
     writer_failed: watch::Receiver<bool>,
-    /// Accounts by SecretId, as authentication found them.
-    secrets: Arc<accounts::SecretCache>,
+    /// The model every read answers from (see `model`).
+    model: writer::SharedModel,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -162,14 +162,18 @@ impl Store {
         let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
         let (failed, writer_failed) = watch::channel(false);
+        let model = writer::SharedModel::default();
         let task = WriterTask::new(
             write_conn,
             receiver,
             clock.clone(),
             id_seed,
             MAX_BATCH,
-            last_event.clone(),
-            failed,
+            writer::Published {
+                last_event: last_event.clone(),
+                failed,
+                model: model.clone(),
+            },
         );
         let store = Store {
             reads,
@@ -177,7 +181,7 @@ impl Store {
             clock,
             last_event,
             writer_failed,
-            secrets: Arc::default(),
+            model,
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -224,9 +228,21 @@ impl Store {
             clock,
             last_event: watch::channel(0).0,
             writer_failed: watch::channel(false).1,
-            secrets: Arc::default(),
+            model: writer::SharedModel::default(),
             _temp_dir: None,
         })
+    }
+
+    /// Answers from the model, once the writer has committed what it is
+    /// writing; the model is not loaded before the writer's `warm_up`.
+    async fn with_model<T>(&self, read: impl FnOnce(&model::Model) -> T) -> ApiResult<T> {
+        let guard = self.model.read().await;
+        match guard.as_ref() {
+            Some(model) => Ok(read(model)),
+            None => Err(ApiError::internal_because(
+                "the model of the state is not loaded (see the writer's log)",
+            )),
+        }
     }
 
     /// A read-only connection from the pool.
@@ -253,10 +269,4 @@ impl Store {
     pub async fn close(&self) {
         self.reads.close().await;
     }
-}
-
-/// Has the accounts authentication remembered forgotten once `tx` commits:
-/// for every change that may remove accounts.
-fn forget_accounts_on_commit(tx: &mut Tx, secrets: Arc<accounts::SecretCache>) {
-    tx.after_commit(move || secrets.forget());
 }

@@ -1,92 +1,32 @@
-//! Peering connections: the create checks, the state changes, Describe, and
-//! the expiry of overdue requests.
+//! Peering connections: create, the state changes, Describe, and the expiry
+//! of overdue requests. Rules are checked on the model (`domain::rules`);
+//! this module owns the peering rows and their SQL.
 
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
-    model::Model,
-    records::{Peering, Vpc},
+    model::{Model, NewPeeringRow, PeeringIx, StoredLink},
+    records::Peering,
     states,
     vpcs::vpc_not_found,
-    writer::{DeferredEvent, DeferredPeering},
+    writer::{BoxFuture, DeferredRows},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    cidr::CidrBlock,
-    error::Cause,
     ids::VpcRef,
     link::{LinkOptions, Tag},
-    peering::{
-        Action, LivePeer, PeeringState, Role, VpcBlocks, check_overlap_rules, check_quota,
-        transition,
-    },
-    quota::QuotaName,
+    peering::{Action, PeeringState, Role, transition},
     region::Region,
+    rules::{Joining, check_live_peering, new_peering_state},
     time::{PENDING_LIFETIME_SECS, Timestamp},
 };
 
-/// A live peering of one VPC, with the row ids the writer needs.
-pub(super) struct LiveRow {
-    pub peering_row_id: i64,
-    pub other_row_id: i64,
-    pub peer: LivePeer,
-}
-
-/// The live peerings of a VPC (at either end), each with the VPC at its other
-/// end, leaving out `except` (a peering row id).
-pub(super) async fn live_peers(
-    conn: &mut SqliteConnection,
-    vpc_row_id: i64,
-    now: Timestamp,
-    except: Option<i64>,
-) -> Result<Vec<LiveRow>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT p.id, p.peering_connection_id, o.id, o.un_vpc_id, o.cidr_block, o.assistant_cidr_blocks
-         FROM peerings p JOIN vpcs o ON o.id = CASE WHEN p.vpc = ?1 THEN p.peer_vpc ELSE p.vpc END
-         WHERE (p.vpc = ?1 OR p.peer_vpc = ?1) AND {} AND p.id IS NOT ?3
-         ORDER BY p.id",
-        states::live("p.", "?2")
-    )))
-    .bind(vpc_row_id)
-    .bind(now)
-    .bind(except)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(peering_row_id, peering_id, other_row_id, un_vpc_id, cidr, assistants)| {
-                let blocks = std::iter::once(cidr.as_str())
-                    .chain(assistants.split(',').filter(|b| !b.is_empty()))
-                    .filter_map(CidrBlock::parse_stored)
-                    .collect();
-                LiveRow {
-                    peering_row_id,
-                    other_row_id,
-                    peer: LivePeer {
-                        peering_id,
-                        other: VpcBlocks { un_vpc_id, blocks },
-                    },
-                }
-            },
-        )
-        .collect())
-}
-
-/// Marks every PENDING request whose time ran out as EXPIRED, with an event
-/// each. Runs at the start of every write batch.
-pub(super) async fn expire_overdue(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(AssertSqlSafe(expire_overdue_sql(tx.now)))
-        .execute(&mut tx.conn)
-        .await?;
-    Ok(())
-}
-
-/// The statements that expire overdue requests at `now`. `now` is our own
-/// integer, so it sits in the text, and the writer can send these along with
-/// the BEGIN of every batch in one round trip.
+/// Makes every PENDING request whose time ran out EXPIRED in the rows, with
+/// an event each. The model needs no such step: it judges expiry on read.
+/// `now` is our own integer, so it sits in the text, and the writer sends
+/// these along with the BEGIN of every batch in one round trip.
 pub(super) fn expire_overdue_sql(now: Timestamp) -> String {
     let overdue = states::overdue("", &now.to_string());
     format!(
@@ -98,6 +38,17 @@ pub(super) fn expire_overdue_sql(now: Timestamp) -> String {
         expired = PeeringState::Expired.as_str(),
         expired_n = PeeringState::Expired.as_i64(),
     )
+}
+
+/// Makes overdue requests EXPIRED at `tx.now`, in the rows and the model,
+/// after the clock moved inside a batch.
+pub(super) async fn expire_overdue(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(expire_overdue_sql(tx.now)))
+        .execute(&mut tx.conn)
+        .await?;
+    let now = tx.now;
+    tx.model().await?.expire_overdue(now);
+    Ok(())
 }
 
 /// A validated CreateVpcPeeringConnection request.
@@ -112,123 +63,6 @@ pub struct NewPeering {
     pub link: LinkOptions,
 }
 
-/// Checks, on the rule state, the rules for a live peering between VPC rows
-/// `a` and `b`. Create and enable make a peering live (`becoming_live`: no
-/// other live peering between the two, the live-peering quota); accept re-checks
-/// the overlaps of one that is live already. `active`: the ACTIVE quota too.
-/// `except` leaves the peering being changed out. `named` is how the caller
-/// named the two ends, for messages; by default their unique ids.
-#[allow(clippy::too_many_arguments)]
-fn check_rules(
-    model: &Model,
-    a: i64,
-    b: i64,
-    named: Option<(&str, &str)>,
-    now: Timestamp,
-    except: Option<i64>,
-    becoming_live: bool,
-    active: bool,
-) -> ApiResult<()> {
-    let (Some(va), Some(vb)) = (model.vpc(a), model.vpc(b)) else {
-        return Err(ApiError::internal_because(format!(
-            "a peering names vpc row {a} or {b}, which the rule state does not know"
-        )));
-    };
-    let (name_a, name_b) = named.unwrap_or((&va.vpc.un_vpc_id, &vb.vpc.un_vpc_id));
-    if a == b {
-        // By row: the caller may have named one VPC by both its ids.
-        return Err(ApiError::new(
-            ErrorCode::PeeringConnectionVpcConflict,
-            format!("vpc {name_a} cannot peer with itself"),
-        ));
-    }
-    let links_a = model.live(a, now, except);
-    let links_b = if a == b {
-        Vec::new()
-    } else {
-        model.live(b, now, except)
-    };
-    if becoming_live && let Some(dup) = links_a.iter().find(|l| l.other == b) {
-        return Err(ApiError::new(
-            ErrorCode::VpcPeerAlreadyExist,
-            format!(
-                "{name_a} and {name_b} are already peered by {}",
-                dup.peering_id
-            ),
-        ));
-    }
-    let named_blocks = |row: i64, name: &str| VpcBlocks {
-        un_vpc_id: name.to_owned(),
-        ..model.blocks(row)
-    };
-    check_overlap_rules(
-        &named_blocks(a, name_a),
-        &named_blocks(b, name_b),
-        &model.live_peers(&links_a),
-        &model.live_peers(&links_b),
-    )?;
-    for (end, links, id) in [(va, &links_a, name_a), (vb, &links_b, name_b)] {
-        let (uin, region) = (&end.vpc.uin, &end.vpc.region);
-        if becoming_live {
-            let limit = model.limit(uin, region, QuotaName::MaxVpcPeers);
-            check_quota(
-                ErrorCode::PeeringConnectionLimitExceeded,
-                QuotaName::MaxVpcPeers.as_str(),
-                id,
-                links.len() as i64,
-                limit,
-            )
-            .map_err(|err| err.because(Cause::LivePeeringQuota))?;
-        }
-        if active {
-            let used = links.iter().filter(|l| l.active).count() as i64;
-            let limit = model.limit(uin, region, QuotaName::MaxAvailableVpcPeers);
-            check_quota(
-                ErrorCode::PeeringConnectionLimitExceeded,
-                QuotaName::MaxAvailableVpcPeers.as_str(),
-                id,
-                used,
-                limit,
-            )
-            .map_err(|err| err.because(Cause::ActivePeeringQuota))?;
-        }
-    }
-    Ok(())
-}
-
-/// A peering as the API shows it, from its facts and the rule state.
-#[allow(clippy::too_many_arguments)]
-fn peering_view(
-    model: &Model,
-    id: String,
-    name: String,
-    vpc: &Vpc,
-    peer: &Vpc,
-    state: PeeringState,
-    create_time: Timestamp,
-    expire_time: Option<Timestamp>,
-    link: LinkOptions,
-) -> Peering {
-    Peering {
-        peering_connection_id: id,
-        peering_connection_name: name,
-        vpc_id: vpc.vpc_id.clone(),
-        un_vpc_id: vpc.un_vpc_id.clone(),
-        peer_vpc_id: peer.vpc_id.clone(),
-        un_peer_vpc_id: peer.un_vpc_id.clone(),
-        uin: vpc.uin.clone(),
-        peer_uin: peer.uin.clone(),
-        app_id: model.app_id(&vpc.uin),
-        peer_app_id: model.app_id(&peer.uin),
-        region: vpc.region.clone(),
-        peer_region: peer.region.clone(),
-        state,
-        create_time,
-        expire_time,
-        link,
-    }
-}
-
 pub async fn create_peering(
     tx: &mut Tx,
     actor: &Actor,
@@ -237,82 +71,62 @@ pub async fn create_peering(
 ) -> ApiResult<Peering> {
     let now = tx.now;
     let model = tx.model().await?;
-    let vpc = match model.find(new.vpc.as_str(), region.name) {
-        Some(found) if found.vpc.uin == actor.uin => found.vpc.clone(),
-        _ => return Err(vpc_not_found(new.vpc.as_str(), region)),
-    };
+    let vpc = model
+        .find_vpc(new.vpc.as_str(), region.name)
+        .filter(|&vpc| model.owner_of(vpc) == actor.uin)
+        .ok_or_else(|| vpc_not_found(new.vpc.as_str(), region))?;
     let peer_region = new.peer_region.unwrap_or(region);
-    let peer = match model.find(new.peer_vpc.as_str(), peer_region.name) {
-        Some(found) if found.vpc.uin == new.peer_uin => found.vpc.clone(),
-        _ => return Err(vpc_not_found(new.peer_vpc.as_str(), peer_region)),
-    };
-    let same_account = vpc.uin == peer.uin;
-    check_rules(
-        model,
-        vpc.id,
-        peer.id,
+    let peer = model
+        .find_vpc(new.peer_vpc.as_str(), peer_region.name)
+        .filter(|&peer| model.owner_of(peer) == new.peer_uin)
+        .ok_or_else(|| vpc_not_found(new.peer_vpc.as_str(), peer_region))?;
+    let same_account = model.owner_of(vpc) == model.owner_of(peer);
+    check_live_peering(
+        &model.view(now),
+        vpc,
+        peer,
         Some((new.vpc.as_str(), new.peer_vpc.as_str())),
-        now,
-        None,
-        true,
-        same_account,
+        Joining {
+            becoming_live: true,
+            becoming_active: same_account,
+            except: None,
+        },
     )?;
-    let (state, expire_time) = if same_account {
-        (PeeringState::Active, None)
-    } else {
-        (PeeringState::Pending, Some(now + PENDING_LIFETIME_SECS))
-    };
-    // The rows go out in bulk with the batch (see `Tx::deferred`).
-    let (row, peering_id) = loop {
+    let (state, expire_time) = new_peering_state(same_account, now);
+    let peering_id = loop {
         let id = tx.ids.peering_id();
-        if let Some(row) = tx.model().await?.claim_peering(&id) {
-            break (row, id);
+        if tx.model().await?.peering_by_id(&id).is_none() {
+            break id;
         }
     };
-    let deferred = tx.deferred();
-    deferred.peerings.push(DeferredPeering {
+    let model = tx.model().await?;
+    let row = model.next_peering_row();
+    let ix = model.insert_peering(NewPeeringRow {
         row,
-        id: peering_id.clone(),
-        name: new.name.clone(),
-        vpc: vpc.id,
-        peer_vpc: peer.id,
-        uin: vpc.uin.clone(),
-        peer_uin: peer.uin.clone(),
-        region: region.name,
-        state: state.as_i64(),
+        id: &peering_id,
+        name: &new.name,
+        vpc,
+        peer,
+        state,
         create_time: now,
         expire_time,
-        link: new.link.clone(),
+        link: StoredLink::new(&new.link),
     });
-    deferred.events.push(DeferredEvent {
-        time: now,
-        actor: actor.uin.clone(),
-        request_id: actor.request_id.clone(),
-        resource_type: "peering",
-        resource_id: peering_id.clone(),
-        kind: "created",
-        new_state: state.as_str(),
-    });
-    let model = tx.model().await?;
-    model.add_links(
-        row,
-        &peering_id,
-        vpc.id,
-        peer.id,
-        state == PeeringState::Active,
-        expire_time,
+    let shown = model.peering_record(ix, now);
+    let insert = PeeringWrite::insert(model, ix, &shown);
+    tx.rows::<PeeringRows>().0.push(insert);
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "peering",
+            resource_id: &peering_id,
+            kind: "created",
+            old_state: None,
+            new_state: Some(state.as_str()),
+        },
     );
-    Ok(peering_view(
-        model,
-        peering_id,
-        new.name,
-        &vpc,
-        &peer,
-        state,
-        now,
-        expire_time,
-        new.link,
-    ))
+    Ok(shown)
 }
 
 /// A state change or rename of an existing peering.
@@ -340,42 +154,103 @@ impl PeeringChange {
     }
 }
 
-/// The stored facts about a peering that its state changes need.
-#[derive(sqlx::FromRow)]
-struct PeeringRow {
-    id: i64,
-    vpc: i64,
-    peer_vpc: i64,
-    uin: String,
-    peer_uin: String,
-    state: i64,
-    create_time: i64,
-    expire_time: Option<i64>,
-    peering_connection_name: String,
-    #[sqlx(flatten)]
-    link: LinkColumns,
+/// The peering `id` if `caller` is a party to it and either end is in
+/// `region`; any other reads as not found.
+fn visible_peering(model: &Model, caller: &str, id: &str, region: Region) -> ApiResult<PeeringIx> {
+    model
+        .peering_by_id(id)
+        .filter(|&ix| {
+            let p = model.peering(ix);
+            let party = model.owner_of(p.vpc) == caller || model.owner_of(p.peer) == caller;
+            let here =
+                model.region_of(p.vpc) == region.name || model.region_of(p.peer) == region.name;
+            party && here
+        })
+        .ok_or_else(|| peering_not_found(id, region))
 }
 
-/// The link options as stored: tags as JSON text.
-#[derive(sqlx::FromRow)]
-struct LinkColumns {
-    bandwidth: i64,
-    charge_type: String,
-    link_type: String,
-    qos_level: String,
-    tags: String,
-}
-
-impl LinkColumns {
-    fn into_options(self) -> LinkOptions {
-        LinkOptions {
-            bandwidth: self.bandwidth,
-            charge_type: self.charge_type,
-            link_type: self.link_type,
-            qos_level: self.qos_level,
-            tags: tags_from_json(&self.tags),
+pub async fn change_peering(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    change: PeeringChange,
+) -> ApiResult<Peering> {
+    let now = tx.now;
+    let model = tx.model().await?;
+    let ix = visible_peering(model, &actor.uin, &change.peering_id, region)?;
+    let p = model.peering(ix);
+    let (vpc, peer) = (p.vpc, p.peer);
+    let state = p.effective_state(now);
+    let role = Role {
+        requester: model.owner_of(vpc) == actor.uin,
+        accepter: model.owner_of(peer) == actor.uin,
+    };
+    let next = transition(&change.peering_id, change.action, role, state)?;
+    let joining = |becoming_live, becoming_active| Joining {
+        becoming_live,
+        becoming_active,
+        except: Some(&change.peering_id),
+    };
+    let expire_time = match change.action {
+        Action::Accept => {
+            check_live_peering(&model.view(now), vpc, peer, None, joining(false, true))?;
+            None
         }
+        Action::Enable => {
+            check_live_peering(&model.view(now), vpc, peer, None, joining(true, false))?;
+            Some(now + PENDING_LIFETIME_SECS)
+        }
+        Action::Reject | Action::Delete => None,
+        Action::Modify => p.expire_time,
+    };
+    let name = change.name.as_deref().unwrap_or(&p.name).to_owned();
+    let mut link = p.link.options();
+    if let Some(bandwidth) = change.bandwidth {
+        link.bandwidth = bandwidth;
     }
+    if let Some(charge_type) = &change.charge_type {
+        link.charge_type = charge_type.clone();
+    }
+    model.update_peering(ix, next, expire_time, &name, StoredLink::new(&link));
+    // Expiry is judged on read: a renamed PENDING request may read EXPIRED.
+    let shown = model.peering_record(ix, now);
+    let update = PeeringWrite::Update {
+        row: model.peering(ix).row,
+        state: next,
+        expire_time,
+        name,
+        bandwidth: link.bandwidth,
+        charge_type: link.charge_type,
+    };
+    tx.rows::<PeeringRows>().0.push(update);
+    let sets_link = change.bandwidth.is_some() || change.charge_type.is_some();
+    let kind = match change.action {
+        Action::Accept => "accepted",
+        Action::Reject => "rejected",
+        Action::Delete => "deleted",
+        Action::Modify if sets_link => "modified",
+        Action::Modify => "renamed",
+        Action::Enable => "enabled",
+    };
+    events::record(
+        tx,
+        actor,
+        Change {
+            resource_type: "peering",
+            resource_id: &change.peering_id,
+            kind,
+            old_state: Some(state.as_str()),
+            new_state: Some(next.as_str()),
+        },
+    );
+    Ok(shown)
+}
+
+pub(super) fn peering_not_found(id: &str, region: Region) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidPeeringConnectionNotFound,
+        format!("{id} does not exist in {}", region.name),
+    )
 }
 
 /// Tags as stored. vpcsim writes this text itself; text it cannot read
@@ -387,7 +262,7 @@ pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
     })
 }
 
-fn tags_to_json(tags: &[Tag]) -> String {
+pub(super) fn tags_to_json(tags: &[Tag]) -> String {
     // Most peerings have none; seeding writes 100,000 of them.
     if tags.is_empty() {
         return "[]".into();
@@ -408,217 +283,153 @@ pub(super) fn bind_link(
         .push_bind(tags_to_json(&link.tags));
 }
 
-pub async fn change_peering(
-    tx: &mut Tx,
-    actor: &Actor,
-    region: Region,
-    change: PeeringChange,
-) -> ApiResult<Peering> {
-    // Either party, from either end's region.
-    let row: Option<PeeringRow> = sqlx::query_as(
-        "SELECT p.id, p.vpc, p.peer_vpc, p.uin, p.peer_uin, p.state, p.create_time, p.expire_time,
-                p.peering_connection_name, p.bandwidth, p.charge_type, p.link_type, p.qos_level, p.tags
-         FROM peerings p JOIN vpcs pv ON pv.id = p.peer_vpc
-         WHERE p.peering_connection_id = ?1 AND (p.region = ?2 OR pv.region = ?2)
-           AND (p.uin = ?3 OR p.peer_uin = ?3)",
-    )
-    .bind(&change.peering_id)
-    .bind(region.name)
-    .bind(&actor.uin)
-    .fetch_optional(&mut tx.conn)
-    .await?;
-    let Some(row) = row else {
-        return Err(peering_not_found(&change.peering_id, region));
-    };
-    let stored = PeeringState::from_i64(row.state).ok_or_else(|| {
-        ApiError::internal_because(format!(
-            "stored peering {} has an unknown state {}",
-            change.peering_id, row.state
-        ))
-    })?;
-    let now = tx.now;
-    let state = stored.effective(row.expire_time, now);
-    let role = Role {
-        requester: row.uin == actor.uin,
-        accepter: row.peer_uin == actor.uin,
-    };
-    let next = transition(&change.peering_id, change.action, role, state)?;
-    let model = tx.model().await?;
-    let expire_time = match change.action {
-        Action::Accept => {
-            check_rules(
-                model,
-                row.vpc,
-                row.peer_vpc,
-                None,
-                now,
-                Some(row.id),
-                false,
-                true,
-            )?;
-            None
+/// A peering row to write with the batch.
+enum PeeringWrite {
+    Insert {
+        row: i64,
+        vpc_row: i64,
+        peer_vpc_row: i64,
+        peering: Box<Peering>,
+        state: PeeringState,
+    },
+    Update {
+        row: i64,
+        state: PeeringState,
+        expire_time: Option<Timestamp>,
+        name: String,
+        bandwidth: i64,
+        charge_type: String,
+    },
+}
+
+impl PeeringWrite {
+    /// The new row of peering `ix`, shown as `shown`.
+    fn insert(model: &Model, ix: PeeringIx, shown: &Peering) -> Self {
+        let p = model.peering(ix);
+        PeeringWrite::Insert {
+            row: p.row,
+            vpc_row: model.vpc(p.vpc).row,
+            peer_vpc_row: model.vpc(p.peer).row,
+            peering: Box::new(shown.clone()),
+            state: p.state,
         }
-        Action::Enable => {
-            check_rules(
-                model,
-                row.vpc,
-                row.peer_vpc,
-                None,
-                now,
-                Some(row.id),
-                true,
-                false,
-            )?;
-            Some(now + PENDING_LIFETIME_SECS)
+    }
+}
+
+/// The batch's peering rows: new ones, then changes, in order.
+#[derive(Default)]
+struct PeeringRows(Vec<PeeringWrite>);
+
+impl DeferredRows for PeeringRows {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+
+    fn write<'c>(
+        &'c mut self,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            let writes = std::mem::take(&mut self.0);
+            let (inserts, updates): (Vec<_>, Vec<_>) = writes
+                .into_iter()
+                .partition(|w| matches!(w, PeeringWrite::Insert { .. }));
+            write_inserts(conn, &inserts).await?;
+            write_updates(conn, updates).await
+        })
+    }
+}
+
+/// One multi-row INSERT per chunk.
+async fn write_inserts(
+    conn: &mut SqliteConnection,
+    inserts: &[PeeringWrite],
+) -> Result<(), sqlx::Error> {
+    // 16 values a row, well under SQLite's limit of bound parameters.
+    for chunk in inserts.chunks(1000) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO peerings (id, peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
+                                   region, state, create_time, expire_time,
+                                   bandwidth, charge_type, link_type, qos_level, tags) ",
+        );
+        q.push_values(chunk, |mut values, write| {
+            let PeeringWrite::Insert {
+                row,
+                vpc_row,
+                peer_vpc_row,
+                peering: p,
+                state,
+            } = write
+            else {
+                return;
+            };
+            values
+                .push_bind(*row)
+                .push_bind(p.peering_connection_id.clone())
+                .push_bind(p.peering_connection_name.clone())
+                .push_bind(*vpc_row)
+                .push_bind(*peer_vpc_row)
+                .push_bind(p.uin.clone())
+                .push_bind(p.peer_uin.clone())
+                .push_bind(p.region.clone())
+                .push_bind(state.as_i64())
+                .push_bind(p.create_time)
+                .push_bind(p.expire_time);
+            bind_link(&mut values, &p.link);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// One UPDATE ... FROM (VALUES ...) per chunk, each row once with its last
+/// values.
+async fn write_updates(
+    conn: &mut SqliteConnection,
+    updates: Vec<PeeringWrite>,
+) -> Result<(), sqlx::Error> {
+    let mut last = std::collections::HashMap::new();
+    for write in updates {
+        if let PeeringWrite::Update { row, .. } = &write {
+            last.insert(*row, write);
         }
-        Action::Reject | Action::Delete => None,
-        Action::Modify => row.expire_time,
-    };
-    let change_sets_link = change.bandwidth.is_some() || change.charge_type.is_some();
-    let name = change.name.unwrap_or(row.peering_connection_name);
-    let mut link = row.link.into_options();
-    if let Some(bandwidth) = change.bandwidth {
-        link.bandwidth = bandwidth;
     }
-    if let Some(charge_type) = change.charge_type {
-        link.charge_type = charge_type;
+    let updates: Vec<_> = last.into_values().collect();
+    for chunk in updates.chunks(1000) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "WITH v (id, state, expire_time, name, bandwidth, charge_type) AS (",
+        );
+        q.push_values(chunk, |mut values, write| {
+            if let PeeringWrite::Update {
+                row,
+                state,
+                expire_time,
+                name,
+                bandwidth,
+                charge_type,
+            } = write
+            {
+                values
+                    .push_bind(*row)
+                    .push_bind(state.as_i64())
+                    .push_bind(*expire_time)
+                    .push_bind(name.clone())
+                    .push_bind(*bandwidth)
+                    .push_bind(charge_type.clone());
+            }
+        });
+        q.push(
+            ") UPDATE peerings SET state = v.state, expire_time = v.expire_time,
+                 peering_connection_name = v.name, bandwidth = v.bandwidth, charge_type = v.charge_type
+             FROM v WHERE peerings.id = v.id",
+        );
+        q.build().execute(&mut *conn).await?;
     }
-    sqlx::query(
-        "UPDATE peerings SET state = ?, expire_time = ?, peering_connection_name = ?, bandwidth = ?, charge_type = ?
-         WHERE id = ?",
-    )
-    .bind(next.as_i64())
-    .bind(expire_time)
-    .bind(&name)
-    .bind(link.bandwidth)
-    .bind(&link.charge_type)
-    .bind(row.id)
-    .execute(&mut tx.conn)
-    .await?;
-    let kind = match change.action {
-        Action::Accept => "accepted",
-        Action::Reject => "rejected",
-        Action::Delete => "deleted",
-        Action::Modify if change_sets_link => "modified",
-        Action::Modify => "renamed",
-        Action::Enable => "enabled",
-    };
-    events::record(
-        tx,
-        actor,
-        Change {
-            resource_type: "peering",
-            resource_id: &change.peering_id,
-            kind,
-            old_state: Some(state.as_str()),
-            new_state: Some(next.as_str()),
-        },
-    )
-    .await?;
-    let model = tx.model().await?;
-    match next {
-        PeeringState::Active | PeeringState::Pending => model.add_links(
-            row.id,
-            &change.peering_id,
-            row.vpc,
-            row.peer_vpc,
-            next == PeeringState::Active,
-            expire_time,
-        ),
-        _ => model.remove_links(row.id, row.vpc, row.peer_vpc),
-    }
-    let (Some(vpc), Some(peer)) = (model.vpc(row.vpc), model.vpc(row.peer_vpc)) else {
-        return Err(ApiError::internal_because(format!(
-            "peering {} names a vpc the rule state does not know",
-            change.peering_id
-        )));
-    };
-    let (vpc, peer) = (vpc.vpc.clone(), peer.vpc.clone());
-    // Expiry is judged on read: a renamed PENDING request may read EXPIRED.
-    let shown = next.effective(expire_time, now);
-    Ok(peering_view(
-        model,
-        change.peering_id,
-        name,
-        &vpc,
-        &peer,
-        shown,
-        row.create_time,
-        expire_time,
-        link,
-    ))
-}
-
-pub(super) fn peering_not_found(id: &str, region: Region) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidPeeringConnectionNotFound,
-        format!("{id} does not exist in {}", region.name),
-    )
-}
-
-const PEERING_SELECT: &str = "SELECT p.peering_connection_id, p.peering_connection_name,
-        v.vpc_id, v.un_vpc_id, pv.vpc_id AS peer_vpc_id, pv.un_vpc_id AS un_peer_vpc_id,
-        p.uin, p.peer_uin, a.app_id, pa.app_id AS peer_app_id,
-        p.region, pv.region AS peer_region, p.state, p.create_time, p.expire_time,
-        p.bandwidth, p.charge_type, p.link_type, p.qos_level, p.tags
-    FROM peerings p
-    JOIN vpcs v ON v.id = p.vpc
-    JOIN vpcs pv ON pv.id = p.peer_vpc
-    JOIN accounts a ON a.uin = p.uin
-    JOIN accounts pa ON pa.uin = p.peer_uin";
-
-/// A row of `PEERING_SELECT`.
-#[derive(sqlx::FromRow)]
-struct PeeringColumns {
-    peering_connection_id: String,
-    peering_connection_name: String,
-    vpc_id: String,
-    un_vpc_id: String,
-    peer_vpc_id: String,
-    un_peer_vpc_id: String,
-    uin: String,
-    peer_uin: String,
-    app_id: i64,
-    peer_app_id: i64,
-    region: String,
-    peer_region: String,
-    state: i64,
-    create_time: Timestamp,
-    expire_time: Option<Timestamp>,
-    #[sqlx(flatten)]
-    link: LinkColumns,
-}
-
-/// A Describe row: the peering and how many match in all.
-#[derive(sqlx::FromRow)]
-struct CountedPeering {
-    #[sqlx(flatten)]
-    peering: PeeringColumns,
-    total: i64,
-}
-
-fn peering_from(row: PeeringColumns, now: Timestamp) -> Peering {
-    let state = PeeringState::from_i64(row.state)
-        .unwrap_or(PeeringState::Deleted)
-        .effective(row.expire_time, now);
-    Peering {
-        peering_connection_id: row.peering_connection_id,
-        peering_connection_name: row.peering_connection_name,
-        vpc_id: row.vpc_id,
-        un_vpc_id: row.un_vpc_id,
-        peer_vpc_id: row.peer_vpc_id,
-        un_peer_vpc_id: row.un_peer_vpc_id,
-        uin: row.uin,
-        peer_uin: row.peer_uin,
-        app_id: row.app_id,
-        peer_app_id: row.peer_app_id,
-        region: row.region,
-        peer_region: row.peer_region,
-        state,
-        create_time: row.create_time,
-        expire_time: row.expire_time,
-        link: row.link.into_options(),
-    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -651,91 +462,8 @@ impl Store {
         filter: PeeringFilter,
     ) -> ApiResult<(i64, Vec<Peering>)> {
         let now = self.clock.now();
-        let mut conn = self.read().await?;
-        let conditions = |q: &mut QueryBuilder<Sqlite>| {
-            // Either end's region: a cross-region peering shows in both.
-            q.push(" WHERE (p.region = ")
-                .push_bind(region.name)
-                .push(" OR pv.region = ")
-                .push_bind(region.name)
-                .push(")");
-            q.push(" AND (p.uin = ").push_bind(caller.to_owned());
-            q.push(" OR p.peer_uin = ")
-                .push_bind(caller.to_owned())
-                .push(")");
-            // A VPC filter matches either end, whichever region it is in
-            // (ids are unique across regions); a VPC that does not exist (or
-            // is deleted) makes the subquery NULL, which matches nothing.
-            if let Some(vpc) = &filter.vpc {
-                let column = match vpc {
-                    VpcRef::Legacy(_) => "vpc_id",
-                    VpcRef::Unique(_) => "un_vpc_id",
-                };
-                for (i, end) in ["p.vpc", "p.peer_vpc"].into_iter().enumerate() {
-                    q.push(if i == 0 { " AND (" } else { " OR " });
-                    q.push(format!("{end} = (SELECT id FROM vpcs WHERE {column} = "))
-                        .push_bind(vpc.as_str().to_owned())
-                        .push(" AND deleted = 0)");
-                }
-                q.push(")");
-            }
-            if let Some(id) = &filter.peering_id {
-                q.push(" AND p.peering_connection_id = ")
-                    .push_bind(id.clone());
-            }
-            if let Some(name) = &filter.name {
-                q.push(" AND p.peering_connection_name = ")
-                    .push_bind(name.clone());
-            }
-            if let Some(state) = filter.state {
-                // `now` is our own integer, written into the text.
-                q.push(format!(
-                    " AND {} = ",
-                    states::effective("p.", &now.to_string())
-                ))
-                .push_bind(state.as_i64());
-            }
-        };
-        // One statement for the page and the total (a window over every
-        // match); only a page past the end needs a separate count.
-        let mut page = QueryBuilder::new(PEERING_SELECT.replacen(
-            " FROM peerings p",
-            ", COUNT(*) OVER () AS total FROM peerings p",
-            1,
-        ));
-        conditions(&mut page);
-        let column = match filter.order {
-            PeeringOrder::CreateTime => "p.create_time",
-            PeeringOrder::Name => "p.peering_connection_name",
-        };
-        let direction = if filter.ascending { "ASC" } else { "DESC" };
-        // Ties break by id so that pages never overlap or skip.
-        page.push(format!(
-            " ORDER BY {column} {direction}, p.peering_connection_id {direction}"
-        ));
-        page.push(" LIMIT ")
-            .push_bind(filter.limit)
-            .push(" OFFSET ")
-            .push_bind(filter.offset);
-        let rows: Vec<CountedPeering> = page.build_query_as().fetch_all(&mut *conn).await?;
-        let total = match rows.first() {
-            Some(first) => first.total,
-            None if filter.offset == 0 => 0,
-            None => {
-                let mut count = QueryBuilder::new(
-                    "SELECT COUNT(*) FROM peerings p JOIN vpcs pv ON pv.id = p.peer_vpc",
-                );
-                conditions(&mut count);
-                let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
-                total
-            }
-        };
-        Ok((
-            total,
-            rows.into_iter()
-                .map(|r| peering_from(r.peering, now))
-                .collect(),
-        ))
+        self.with_model(|model| model.describe_peerings(caller, region.name, &filter, now))
+            .await
     }
 
     pub async fn create_peering(

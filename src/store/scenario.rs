@@ -443,7 +443,6 @@ impl Store {
         load: ScenarioLoad,
         progress: Arc<AtomicU64>,
     ) -> Result<LoadSummary, LoadError> {
-        let secrets = load.replace.then(|| self.secrets.clone());
         // The writer speaks ApiError; carry scenario errors through it and
         // back out.
         let invalid: Arc<std::sync::Mutex<Option<ScenarioErrors>>> = Arc::default();
@@ -451,9 +450,6 @@ impl Store {
         let result = self
             .write(move |tx| {
                 Box::pin(async move {
-                    if let Some(secrets) = secrets {
-                        super::forget_accounts_on_commit(tx, secrets);
-                    }
                     match self::load(tx, &actor, &load, &progress).await {
                         Ok(summary) => Ok(summary),
                         Err(LoadError::Api(err)) => Err(err),

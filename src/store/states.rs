@@ -26,15 +26,6 @@ pub(super) fn overdue(prefix: &str, now: &str) -> String {
     format!("({} AND {prefix}expire_time <= {now})", is(prefix, Pending))
 }
 
-/// The state every read sees at `now`: an overdue PENDING row reads EXPIRED.
-pub(super) fn effective(prefix: &str, now: &str) -> String {
-    format!(
-        "(CASE WHEN {} THEN {} ELSE {prefix}state END)",
-        overdue(prefix, now),
-        Expired.as_i64()
-    )
-}
-
 /// The stored state's name (`'PENDING'`, ...), as events write it.
 pub(super) fn name(prefix: &str) -> String {
     let arms: String = [Pending, Active, Expired, PeeringState::Rejected]
@@ -64,8 +55,8 @@ mod tests {
             "(state = 2 OR (state = 1 AND expire_time > ?2))"
         );
         assert_eq!(
-            effective("p.", "100"),
-            "(CASE WHEN (p.state = 1 AND p.expire_time <= 100) THEN 3 ELSE p.state END)"
+            overdue("p.", "100"),
+            "(p.state = 1 AND p.expire_time <= 100)"
         );
     }
 }

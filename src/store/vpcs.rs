@@ -1,55 +1,26 @@
 //! VPCs and their CIDR blocks.
 
-use sqlx::{AssertSqlSafe, SqliteConnection};
-
 use super::{
     Actor, Store, Tx,
-    accounts::quota_limit,
     events::{self, Change},
-    peerings::live_peers,
+    model::{Model, NewVpc, VpcIx},
     records::Vpc,
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    cidr::{CidrBlock, first_overlap, first_overlap_within},
+    cidr::{CidrBlock, first_overlap_within},
     ids::{VpcRef, legacy_vpc_id},
     quota::QuotaName,
     region::Region,
+    rules::{check_blocks_against_peers, check_vpc_count, check_vpc_deletable},
 };
 
-const VPC_COLUMNS: &str =
-    "id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time";
-
-/// A live (not deleted) VPC in `region` named by either id form, whoever owns it.
-pub(super) async fn find_vpc(
-    conn: &mut SqliteConnection,
-    vpc: &VpcRef,
-    region: Region,
-) -> Result<Option<Vpc>, sqlx::Error> {
-    let column = match vpc {
-        VpcRef::Legacy(_) => "vpc_id",
-        VpcRef::Unique(_) => "un_vpc_id",
-    };
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VPC_COLUMNS} FROM vpcs WHERE {column} = ? AND region = ? AND deleted = 0"
-    )))
-    .bind(vpc.as_str())
-    .bind(region.name)
-    .fetch_optional(conn)
-    .await
-}
-
 /// The VPC if `owner` owns it in `region`; any other VPC reads as not found.
-pub(super) async fn owned_vpc(
-    conn: &mut SqliteConnection,
-    owner: &str,
-    vpc: &VpcRef,
-    region: Region,
-) -> ApiResult<Vpc> {
-    match find_vpc(conn, vpc, region).await? {
-        Some(found) if found.uin == owner => Ok(found),
-        _ => Err(vpc_not_found(vpc.as_str(), region)),
-    }
+fn owned_vpc(model: &Model, owner: &str, vpc: &VpcRef, region: Region) -> ApiResult<VpcIx> {
+    model
+        .find_vpc(vpc.as_str(), region.name)
+        .filter(|&ix| model.owner_of(ix) == owner)
+        .ok_or_else(|| vpc_not_found(vpc.as_str(), region))
 }
 
 pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
@@ -59,18 +30,6 @@ pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
     )
 }
 
-pub(super) async fn vpc_by_row_id(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<Vpc, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VPC_COLUMNS} FROM vpcs WHERE id = ?"
-    )))
-    .bind(id)
-    .fetch_one(conn)
-    .await
-}
-
 pub async fn create_vpc(
     tx: &mut Tx,
     actor: &Actor,
@@ -78,27 +37,21 @@ pub async fn create_vpc(
     name: String,
     cidr: CidrBlock,
 ) -> ApiResult<Vpc> {
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM vpcs WHERE uin = ? AND region = ? AND deleted = 0")
-            .bind(&actor.uin)
-            .bind(region.name)
-            .fetch_one(&mut tx.conn)
-            .await?;
-    let limit = quota_limit(&mut tx.conn, &actor.uin, region, QuotaName::MaxVpcs).await?;
-    if count >= limit {
-        return Err(ApiError::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "account {} has {count} of {limit} vpcs allowed in {} by quota {}",
-                actor.uin,
-                region.name,
-                QuotaName::MaxVpcs.as_str()
-            ),
-        ));
-    }
+    let model = tx.model().await?;
+    check_vpc_count(
+        &actor.uin,
+        region.name,
+        model.vpc_count(&actor.uin, region.name),
+        model.limit(&actor.uin, region.name, QuotaName::MaxVpcs),
+    )?;
     let vpc_id = next_legacy_id(tx, region).await?;
-    let un_vpc_id = next_unique_id(tx).await?;
-    let (id,): (i64,) = sqlx::query_as(
+    let un_vpc_id = loop {
+        let id = tx.ids.un_vpc_id();
+        if tx.model().await?.vpc_by_id(&id).is_none() {
+            break id;
+        }
+    };
+    let (row,): (i64,) = sqlx::query_as(
         "INSERT INTO vpcs (vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time)
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -121,18 +74,26 @@ pub async fn create_vpc(
             old_state: None,
             new_state: Some(&cidr.to_string()),
         },
-    )
-    .await?;
-    let vpc = vpc_by_row_id(&mut tx.conn, id).await?;
-    if let Some(model) = tx.loaded_model() {
-        model.put_vpc(vpc.clone(), false);
-    }
-    Ok(vpc)
+    );
+    let now = tx.now;
+    let model = tx.model().await?;
+    let ix = model.insert_vpc(NewVpc {
+        row,
+        vpc_id: &vpc_id,
+        un_vpc_id: &un_vpc_id,
+        uin: &actor.uin,
+        region: region.name,
+        name: &name,
+        blocks: vec![cidr],
+        create_time: now,
+        deleted: false,
+    });
+    Ok(model.vpc_record(ix))
 }
 
 /// The next free legacy id of the region (`gz_vpc_<n>`); skips numbers that
 /// seeded VPCs already use.
-async fn next_legacy_id(tx: &mut Tx, region: Region) -> Result<String, sqlx::Error> {
+async fn next_legacy_id(tx: &mut Tx, region: Region) -> ApiResult<String> {
     loop {
         let (number,): (i64,) = sqlx::query_as(
             "INSERT INTO legacy_vpc_numbers (region, next) VALUES (?, 2)
@@ -142,68 +103,35 @@ async fn next_legacy_id(tx: &mut Tx, region: Region) -> Result<String, sqlx::Err
         .fetch_one(&mut tx.conn)
         .await?;
         let id = legacy_vpc_id(region, number);
-        if !id_in_use(&mut tx.conn, "vpc_id", &id).await? {
+        if tx.model().await?.vpc_by_id(&id).is_none() {
             return Ok(id);
         }
     }
-}
-
-async fn next_unique_id(tx: &mut Tx) -> Result<String, sqlx::Error> {
-    loop {
-        let id = tx.ids.un_vpc_id();
-        if !id_in_use(&mut tx.conn, "un_vpc_id", &id).await? {
-            return Ok(id);
-        }
-    }
-}
-
-async fn id_in_use(
-    conn: &mut SqliteConnection,
-    column: &str,
-    id: &str,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT 1 FROM vpcs WHERE {column} = ?"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(found.is_some())
 }
 
 pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
-    let vpc = owned_vpc(&mut tx.conn, &actor.uin, &vpc, region).await?;
-    let peers = live_peers(&mut tx.conn, vpc.id, tx.now, None).await?;
-    if let Some(first) = peers.first() {
-        return Err(ApiError::new(
-            ErrorCode::ResourceInUse,
-            format!(
-                "vpc {} has {} live peering connections, such as {}; delete them first",
-                vpc.un_vpc_id,
-                peers.len(),
-                first.peer.peering_id
-            ),
-        ));
-    }
-    if let Some(model) = tx.loaded_model() {
-        model.put_vpc(vpc.clone(), true);
-    }
+    let now = tx.now;
+    let model = tx.model().await?;
+    let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
+    check_vpc_deletable(&model.view(now), ix)?;
+    let entry = model.vpc(ix);
+    let (row, un_vpc_id) = (entry.row, entry.un_vpc_id.to_string());
     sqlx::query("UPDATE vpcs SET deleted = 1 WHERE id = ?")
-        .bind(vpc.id)
+        .bind(row)
         .execute(&mut tx.conn)
         .await?;
+    tx.model().await?.set_vpc_deleted(ix);
     events::record(
         tx,
         actor,
         Change {
             resource_type: "vpc",
-            resource_id: &vpc.un_vpc_id,
+            resource_id: &un_vpc_id,
             kind: "deleted",
             old_state: None,
             new_state: None,
         },
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -214,68 +142,33 @@ pub async fn create_assistant_cidr(
     vpc: VpcRef,
     blocks: Vec<CidrBlock>,
 ) -> ApiResult<Vpc> {
-    let vpc = owned_vpc(&mut tx.conn, &actor.uin, &vpc, region).await?;
-    let existing = vpc.all_blocks();
-    let mut combined = existing.clone();
+    let now = tx.now;
+    let model = tx.model().await?;
+    let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
+    let entry = model.vpc(ix);
+    let mut combined = entry.blocks.to_vec();
     combined.extend(blocks.iter().copied());
     if let Some((a, b)) = first_overlap_within(&combined) {
         return Err(ApiError::field(
             ErrorCode::InvalidParameterValueOverlap,
             "cidr_blocks",
-            format!("{a} overlaps {b} of vpc {}", vpc.un_vpc_id),
+            format!("{a} overlaps {b} of vpc {}", entry.un_vpc_id),
         ));
     }
-    let assistants = existing.len() - 1 + blocks.len();
-    let limit = quota_limit(
-        &mut tx.conn,
-        &actor.uin,
-        region,
-        QuotaName::MaxAssistantCidrs,
-    )
-    .await?;
+    let assistants = combined.len() - 1;
+    let limit = model.limit(&actor.uin, region.name, QuotaName::MaxAssistantCidrs);
     if assistants as i64 > limit {
         return Err(ApiError::new(
             ErrorCode::LimitExceeded,
             format!(
                 "vpc {} would have {assistants} assistant cidr blocks; quota {} allows {limit}",
-                vpc.un_vpc_id,
+                entry.un_vpc_id,
                 QuotaName::MaxAssistantCidrs.as_str()
             ),
         ));
     }
-    // The new blocks must not overlap any live peer of this VPC, nor any
-    // other live peer of those peers: every VPC's peers stay disjoint.
-    for live in live_peers(&mut tx.conn, vpc.id, tx.now, None).await? {
-        let peer = &live.peer;
-        if let Some((a, b)) = first_overlap(&blocks, &peer.other.blocks) {
-            return Err(ApiError::new(
-                ErrorCode::PeeringConnectionVpcConflict,
-                format!(
-                    "{a} overlaps {b} of {}, peered by {}",
-                    peer.other.un_vpc_id, peer.peering_id
-                ),
-            ));
-        }
-        let peer_row = live.other_row_id;
-        for neighbour in
-            live_peers(&mut tx.conn, peer_row, tx.now, Some(live.peering_row_id)).await?
-        {
-            if let Some((a, b)) = first_overlap(&blocks, &neighbour.peer.other.blocks) {
-                return Err(ApiError::new(
-                    ErrorCode::PeeringConnectionVpcConflict,
-                    format!(
-                        "{a} overlaps {b} of {}, which is peered with {} by {} like this vpc",
-                        neighbour.peer.other.un_vpc_id,
-                        peer.other.un_vpc_id,
-                        neighbour.peer.peering_id
-                    ),
-                ));
-            }
-        }
-    }
-    let mut stored = vpc.assistant_blocks();
-    stored.extend(blocks.iter().map(ToString::to_string));
-    save_assistants(tx, actor, &vpc, &stored, "assistant_cidr_added").await
+    check_blocks_against_peers(&model.view(now), ix, &blocks)?;
+    save_blocks(tx, actor, ix, combined, "assistant_cidr_added").await
 }
 
 pub async fn delete_assistant_cidr(
@@ -285,54 +178,62 @@ pub async fn delete_assistant_cidr(
     vpc: VpcRef,
     blocks: Vec<CidrBlock>,
 ) -> ApiResult<Vpc> {
-    let vpc = owned_vpc(&mut tx.conn, &actor.uin, &vpc, region).await?;
-    let mut stored = vpc.assistant_blocks();
+    let model = tx.model().await?;
+    let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
+    let entry = model.vpc(ix);
+    let mut kept = entry.blocks.to_vec();
     for block in &blocks {
-        let text = block.to_string();
-        let Some(position) = stored.iter().position(|b| *b == text) else {
+        // Never the primary block, which is first.
+        let Some(position) = kept.iter().skip(1).position(|b| b == block) else {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameterValue,
                 "cidr_blocks",
                 format!(
-                    "{text} is not an assistant cidr block of vpc {}",
-                    vpc.un_vpc_id
+                    "{block} is not an assistant cidr block of vpc {}",
+                    entry.un_vpc_id
                 ),
             ));
         };
-        stored.remove(position);
+        kept.remove(position + 1);
     }
-    save_assistants(tx, actor, &vpc, &stored, "assistant_cidr_deleted").await
+    save_blocks(tx, actor, ix, kept, "assistant_cidr_deleted").await
 }
 
-async fn save_assistants(
+/// Stores a VPC's new blocks (the primary one first) in its row and the model.
+async fn save_blocks(
     tx: &mut Tx,
     actor: &Actor,
-    vpc: &Vpc,
-    blocks: &[String],
+    ix: VpcIx,
+    blocks: Vec<CidrBlock>,
     kind: &'static str,
 ) -> ApiResult<Vpc> {
-    let joined = blocks.join(",");
+    let model = tx.model().await?;
+    let before = model.vpc_record(ix);
+    let joined = blocks
+        .iter()
+        .skip(1)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     sqlx::query("UPDATE vpcs SET assistant_cidr_blocks = ? WHERE id = ?")
         .bind(&joined)
-        .bind(vpc.id)
+        .bind(before.id)
         .execute(&mut tx.conn)
         .await?;
+    let model = tx.model().await?;
+    model.set_vpc_blocks(ix, blocks);
+    let updated = model.vpc_record(ix);
     events::record(
         tx,
         actor,
         Change {
             resource_type: "vpc",
-            resource_id: &vpc.un_vpc_id,
+            resource_id: &updated.un_vpc_id,
             kind,
-            old_state: Some(&vpc.assistant_cidr_blocks),
+            old_state: Some(&before.assistant_cidr_blocks),
             new_state: Some(&joined),
         },
-    )
-    .await?;
-    let updated = vpc_by_row_id(&mut tx.conn, vpc.id).await?;
-    if let Some(model) = tx.loaded_model() {
-        model.put_vpc(updated.clone(), false);
-    }
+    );
     Ok(updated)
 }
 
@@ -353,38 +254,8 @@ impl Store {
         region: Region,
         filter: VpcFilter,
     ) -> ApiResult<(i64, Vec<Vpc>)> {
-        let mut conn = self.read().await?;
-        let (legacy, unique) = match &filter.vpc {
-            Some(VpcRef::Legacy(id)) => (Some(id.as_str()), None),
-            Some(VpcRef::Unique(id)) => (None, Some(id.as_str())),
-            None => (None, None),
-        };
-        let conditions = "uin = ?1 AND region = ?2 AND deleted = 0
-            AND (?3 IS NULL OR vpc_id = ?3) AND (?4 IS NULL OR un_vpc_id = ?4)
-            AND (?5 IS NULL OR vpc_name = ?5)";
-        let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM vpcs WHERE {conditions}"
-        )))
-        .bind(owner)
-        .bind(region.name)
-        .bind(legacy)
-        .bind(unique)
-        .bind(filter.vpc_name.as_deref())
-        .fetch_one(&mut *conn)
-        .await?;
-        let page: Vec<Vpc> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {VPC_COLUMNS} FROM vpcs WHERE {conditions} ORDER BY id LIMIT ?6 OFFSET ?7"
-        )))
-        .bind(owner)
-        .bind(region.name)
-        .bind(legacy)
-        .bind(unique)
-        .bind(filter.vpc_name.as_deref())
-        .bind(filter.limit)
-        .bind(filter.offset)
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok((total, page))
+        self.with_model(|model| model.describe_vpcs(owner, region.name, &filter))
+            .await
     }
 
     /// Every VPC of `owner` in the region (or the one `vpc` names), oldest

@@ -22,20 +22,22 @@ use std::{any::Any, future::Future, panic::AssertUnwindSafe, pin::Pin, sync::Arc
 
 use futures_util::FutureExt;
 use sqlx::{Connection, Executor, SqliteConnection};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock, mpsc, oneshot, watch};
 
 use super::{Store, model::Model};
 use crate::domain::{
     ApiError, ApiResult,
     ids::IdGenerator,
-    link::LinkOptions,
     time::{Clock, Timestamp},
 };
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The model, shared between the writer and every reader.
+pub(super) type SharedModel = Arc<RwLock<Option<Model>>>;
+
 /// What a job sees: the connection inside the open transaction, the clock
-/// reading for this batch, and the id generator.
+/// reading for this batch, the id generator and the model.
 pub struct Tx {
     pub conn: SqliteConnection,
     pub now: Timestamp,
@@ -46,132 +48,97 @@ pub struct Tx {
     /// Work to do once the transaction committed (such as moving the
     /// in-memory clock); dropped if the job or the batch fails.
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
-    /// The rule state, loaded on first use; `None` until then or after it
-    /// was dropped.
-    model: Option<Model>,
-    /// Rows of deferrable jobs, written together with one multi-row INSERT
-    /// each before the next direct job and before the commit.
-    deferred: Deferred,
+    shared: SharedModel,
+    /// The model, held for writing while a batch runs (readers wait until
+    /// its commit); inside, `None` once dropped until loaded again.
+    model: Option<OwnedRwLockWriteGuard<Option<Model>>>,
+    /// Rows that store modules write in bulk (see `DeferredRows`).
+    deferred: Vec<Box<dyn DeferredRows>>,
 }
 
-/// Rows waiting to be written in bulk.
-#[derive(Default)]
-pub(super) struct Deferred {
-    pub peerings: Vec<DeferredPeering>,
-    pub events: Vec<DeferredEvent>,
-}
-
-pub(super) struct DeferredPeering {
-    pub row: i64,
-    pub id: String,
-    pub name: String,
-    pub vpc: i64,
-    pub peer_vpc: i64,
-    pub uin: String,
-    pub peer_uin: String,
-    pub region: &'static str,
-    pub state: i64,
-    pub create_time: Timestamp,
-    pub expire_time: Option<Timestamp>,
-    pub link: LinkOptions,
-}
-
-pub(super) struct DeferredEvent {
-    pub time: Timestamp,
-    pub actor: String,
-    pub request_id: String,
-    pub resource_type: &'static str,
-    pub resource_id: String,
-    pub kind: &'static str,
-    pub new_state: &'static str,
-}
-
-impl Deferred {
-    fn is_empty(&self) -> bool {
-        self.peerings.is_empty() && self.events.is_empty()
-    }
-
-    fn len(&self) -> (usize, usize) {
-        (self.peerings.len(), self.events.len())
-    }
-
-    fn truncate(&mut self, (peerings, events): (usize, usize)) {
-        self.peerings.truncate(peerings);
-        self.events.truncate(events);
-    }
+/// Rows a store module collects during a batch and writes in bulk: before
+/// the next job that writes SQL itself, and before the commit. The module
+/// owns the rows and their SQL; the writer only says when.
+pub(super) trait DeferredRows: Any + Send {
+    fn len(&self) -> usize;
+    /// Forgets the rows after the first `len`: those of a job that failed.
+    fn truncate(&mut self, len: usize);
+    /// Writes every row, and forgets them.
+    fn write<'c>(
+        &'c mut self,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>>;
 }
 
 impl Tx {
-    /// The rule state, loading it from the database if needed.
+    /// The model, loading it from the database if it was dropped.
     pub(super) async fn model(&mut self) -> Result<&mut Model, sqlx::Error> {
-        if self.model.is_none() {
-            // The model numbers new rows after those in the database.
-            if !self.deferred.is_empty() {
-                self.flush().await?;
+        let loaded = self.model.as_ref().is_some_and(|guard| guard.is_some());
+        if !loaded {
+            // The model reads what earlier jobs of the batch wrote.
+            self.flush().await?;
+            let model = Model::load(&mut self.conn).await?;
+            match self.model.as_mut() {
+                Some(guard) => **guard = Some(model),
+                None => {
+                    return Err(sqlx::Error::Protocol(
+                        "the model is used outside a write batch".into(),
+                    ));
+                }
             }
-            self.model = Some(Model::load(&mut self.conn).await?);
         }
-        Ok(self.model.get_or_insert_with(Model::default))
+        self.model
+            .as_mut()
+            .and_then(|guard| guard.as_mut())
+            .ok_or_else(|| sqlx::Error::Protocol("the model is not loaded".into()))
     }
 
-    /// The rule state if it is loaded, to keep it up to date.
+    /// The model if it is loaded, to keep it up to date.
     pub(super) fn loaded_model(&mut self) -> Option<&mut Model> {
-        self.model.as_mut()
+        self.model.as_mut().and_then(|guard| guard.as_mut())
     }
 
-    /// Drops the rule state after changes it does not follow one by one.
+    /// Drops the model after changes it does not follow one by one; the
+    /// writer loads it again before readers see it.
     pub(super) fn drop_model(&mut self) {
-        self.model = None;
-    }
-
-    /// Rows to write in bulk, for jobs run with `Store::write_deferred`.
-    pub(super) fn deferred(&mut self) -> &mut Deferred {
-        &mut self.deferred
-    }
-
-    /// Writes the deferred rows: one multi-row INSERT per table and chunk.
-    async fn flush(&mut self) -> Result<(), sqlx::Error> {
-        use sqlx::{QueryBuilder, Sqlite};
-        // 16 values a row, well under SQLite's limit of bound parameters.
-        const CHUNK: usize = 1000;
-        let deferred = std::mem::take(&mut self.deferred);
-        for chunk in deferred.peerings.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO peerings (id, peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
-                                       region, state, create_time, expire_time,
-                                       bandwidth, charge_type, link_type, qos_level, tags) ",
-            );
-            q.push_values(chunk, |mut row, p| {
-                row.push_bind(p.row)
-                    .push_bind(p.id.clone())
-                    .push_bind(p.name.clone())
-                    .push_bind(p.vpc)
-                    .push_bind(p.peer_vpc)
-                    .push_bind(p.uin.clone())
-                    .push_bind(p.peer_uin.clone())
-                    .push_bind(p.region)
-                    .push_bind(p.state)
-                    .push_bind(p.create_time)
-                    .push_bind(p.expire_time);
-                super::peerings::bind_link(&mut row, &p.link);
-            });
-            q.build().execute(&mut self.conn).await?;
+        if let Some(guard) = self.model.as_mut() {
+            **guard = None;
         }
-        for chunk in deferred.events.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
-            );
-            q.push_values(chunk, |mut row, e| {
-                row.push_bind(e.time)
-                    .push_bind(e.actor.clone())
-                    .push_bind(e.request_id.clone())
-                    .push_bind(e.resource_type)
-                    .push_bind(e.resource_id.clone())
-                    .push_bind(e.kind)
-                    .push_bind(None::<String>)
-                    .push_bind(e.new_state);
-            });
-            q.build().execute(&mut self.conn).await?;
+    }
+
+    /// The batch's rows of kind `T`, to add to.
+    pub(super) fn rows<T: DeferredRows + Default>(&mut self) -> &mut T {
+        let found = self
+            .deferred
+            .iter()
+            .position(|rows| (rows.as_ref() as &dyn Any).is::<T>());
+        let at = found.unwrap_or_else(|| {
+            self.deferred.push(Box::<T>::default());
+            self.deferred.len() - 1
+        });
+        let rows: &mut dyn Any = self.deferred[at].as_mut();
+        rows.downcast_mut::<T>()
+            .expect("the rows at this position are of this kind")
+    }
+
+    fn deferred_lens(&self) -> Vec<usize> {
+        self.deferred.iter().map(|rows| rows.len()).collect()
+    }
+
+    fn truncate_deferred(&mut self, lens: &[usize]) {
+        for (i, rows) in self.deferred.iter_mut().enumerate() {
+            rows.truncate(lens.get(i).copied().unwrap_or(0));
+        }
+    }
+
+    fn has_deferred(&self) -> bool {
+        self.deferred.iter().any(|rows| rows.len() > 0)
+    }
+
+    /// Writes the deferred rows, each kind in the order it first appeared.
+    async fn flush(&mut self) -> Result<(), sqlx::Error> {
+        for rows in &mut self.deferred {
+            rows.write(&mut self.conn).await?;
         }
         Ok(())
     }
@@ -388,6 +355,15 @@ impl RunningWriter {
     }
 }
 
+/// What the writer shares with the store's readers.
+pub(super) struct Published {
+    /// The id of the newest event, published after each commit.
+    pub last_event: watch::Sender<i64>,
+    /// Raised when the writer stops on a failure.
+    pub failed: watch::Sender<bool>,
+    pub model: SharedModel,
+}
+
 impl WriterTask {
     pub(super) fn new(
         conn: SqliteConnection,
@@ -395,9 +371,13 @@ impl WriterTask {
         clock: Arc<Clock>,
         id_seed: Option<u64>,
         max_batch: usize,
-        last_event: watch::Sender<i64>,
-        failed: watch::Sender<bool>,
+        published: Published,
     ) -> Self {
+        let Published {
+            last_event,
+            failed,
+            model: shared,
+        } = published;
         Self {
             tx: Tx {
                 conn,
@@ -406,8 +386,9 @@ impl WriterTask {
                 offset: 0,
                 clock: clock.clone(),
                 after_commit: Vec::new(),
+                shared,
                 model: None,
-                deferred: Deferred::default(),
+                deferred: Vec::new(),
             },
             jobs,
             clock,
@@ -488,12 +469,17 @@ impl WriterTask {
                     Err(_) => break,
                 }
             }
-            self.run_batch(&mut batch).await?;
-            // After bulk changes the rule state was dropped: read it again
-            // now rather than in the middle of the next caller's write.
-            if self.tx.model.is_none() {
+            // Readers wait from here until the batch committed (or was
+            // rolled back) and the model shows it.
+            self.tx.model = Some(self.tx.shared.clone().write_owned().await);
+            let outcome = self.run_batch(&mut batch).await;
+            // After bulk changes or a failure the model was dropped: load
+            // it again before readers see it.
+            if self.tx.loaded_model().is_none() {
                 self.load_model().await;
             }
+            self.tx.model = None;
+            outcome?;
         }
     }
 
@@ -518,7 +504,7 @@ impl WriterTask {
                 continue;
             }
             let hooks_before = self.tx.after_commit.len();
-            if !job.deferrable && !self.tx.deferred.is_empty() {
+            if !job.deferrable && self.tx.has_deferred() {
                 // A direct job may read what deferred jobs wrote: write it
                 // first, outside the savepoint that job may roll back to.
                 if let Err(error) = self.tx.flush_then("RELEASE job; SAVEPOINT job").await {
@@ -530,13 +516,13 @@ impl WriterTask {
                     continue;
                 }
             }
-            let deferred_before = self.tx.deferred.len();
+            let deferred_before = self.tx.deferred_lens();
             let clock_before = (self.tx.now, self.tx.offset);
             let deferrable = job.deferrable;
             let completion = (job.run)(Some(&mut self.tx)).await;
             if !completion.succeeded {
                 self.tx.after_commit.truncate(hooks_before);
-                self.tx.deferred.truncate(deferred_before);
+                self.tx.truncate_deferred(&deferred_before);
                 // A clock the job moved goes back with the rest of its work.
                 (self.tx.now, self.tx.offset) = clock_before;
             }
@@ -574,7 +560,7 @@ impl WriterTask {
         };
         let commit = commit.map_err(Arc::new);
         if commit.is_err() {
-            self.tx.deferred = Deferred::default();
+            self.tx.truncate_deferred(&[]);
             let _ = self.tx.conn.execute("ROLLBACK").await;
             // The rule state may hold changes that were rolled back.
             self.tx.drop_model();
@@ -600,8 +586,8 @@ impl WriterTask {
     }
 
     async fn load_model(&mut self) {
-        match Model::load(&mut self.tx.conn).await {
-            Ok(model) => self.tx.model = Some(model),
+        match self.tx.model().await {
+            Ok(_) => {}
             // The next job that needs it tries again.
             Err(err) => tracing::warn!(error = %err, "cannot read the rule state"),
         }

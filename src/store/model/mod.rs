@@ -1,0 +1,564 @@
+//! The in-memory model of the whole state: accounts, quotas, VPCs and
+//! peerings. It is the source of every Describe and admin read and the state
+//! every write checks its rules on (`domain::rules`, through [`View`]);
+//! SQLite is its durable record.
+//!
+//! The writer owns it while a batch runs (holding the write half of one
+//! lock), applies each job's change to it and to the batch's rows, commits,
+//! and only then lets readers in: nobody reads a state that was not
+//! committed, and an answer sent after a commit is visible to the next read.
+//! A batch that fails, and every bulk change (reset, restore, loads, clock
+//! moves), drops the model, and the writer loads it again before it lets go.
+//!
+//! Compact on purpose, as it holds every row: uins and regions are interned
+//! to small numbers, blocks are kept parsed (their text is their canonical
+//! spelling), link options as indices, and the id indexes hold positions,
+//! not copies of the ids.
+
+mod load;
+mod query;
+
+use std::{
+    collections::HashMap,
+    hash::{BuildHasher, RandomState},
+};
+
+use hashbrown::HashTable;
+
+use super::records::{Account, Peering, Vpc};
+use crate::domain::{
+    cidr::CidrBlock,
+    link::{CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, Tag},
+    peering::PeeringState,
+    quota::QuotaName,
+    rules::{LiveLink, StateView},
+    time::Timestamp,
+};
+
+/// A VPC's position in the model.
+pub(super) type VpcIx = u32;
+/// A peering's position in the model.
+pub(super) type PeeringIx = u32;
+/// An interned uin or region name.
+pub(super) type Name = u32;
+
+/// Strings that repeat across rows, each kept once.
+#[derive(Debug, Default, Clone)]
+struct Interner {
+    texts: Vec<Box<str>>,
+    index: HashMap<Box<str>, Name>,
+}
+
+impl Interner {
+    fn intern(&mut self, text: &str) -> Name {
+        if let Some(&name) = self.index.get(text) {
+            return name;
+        }
+        let name = self.texts.len() as Name;
+        self.texts.push(text.into());
+        self.index.insert(text.into(), name);
+        name
+    }
+
+    fn get(&self, text: &str) -> Option<Name> {
+        self.index.get(text).copied()
+    }
+
+    fn text(&self, name: Name) -> &str {
+        self.texts.get(name as usize).map_or("", |t| t)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct VpcEntry {
+    pub row: i64,
+    pub vpc_id: Box<str>,
+    pub un_vpc_id: Box<str>,
+    pub owner: Name,
+    pub region: Name,
+    pub name: Box<str>,
+    /// The primary block, then the assistant blocks.
+    pub blocks: Box<[CidrBlock]>,
+    pub create_time: Timestamp,
+    pub deleted: bool,
+    /// The peerings stored as PENDING or ACTIVE at either end: the live ones,
+    /// and PENDING ones the clock may have expired since.
+    links: Vec<PeeringIx>,
+}
+
+/// A peering's link options, compactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct StoredLink {
+    bandwidth: i64,
+    charge_type: u8,
+    link_type: u8,
+    qos_level: u8,
+    tags: Box<[Tag]>,
+}
+
+/// The position of `value` in `allowed`; a value the rules never let in
+/// (a hand-edited database) reads as `default`, and `check` reports it.
+fn position(value: &str, allowed: &[&str], default: &str) -> u8 {
+    let find = |v: &str| allowed.iter().position(|a| *a == v);
+    find(value).or_else(|| find(default)).unwrap_or(0) as u8
+}
+
+impl StoredLink {
+    pub fn new(link: &LinkOptions) -> Self {
+        let default = LinkOptions::default();
+        StoredLink {
+            bandwidth: link.bandwidth,
+            charge_type: position(&link.charge_type, &CHARGE_TYPES, &default.charge_type),
+            link_type: position(&link.link_type, &LINK_TYPES, &default.link_type),
+            qos_level: position(&link.qos_level, &QOS_LEVELS, &default.qos_level),
+            tags: link.tags.clone().into_boxed_slice(),
+        }
+    }
+
+    pub fn options(&self) -> LinkOptions {
+        fn pick(allowed: &[&'static str], i: u8) -> &'static str {
+            allowed.get(i as usize).copied().unwrap_or_default()
+        }
+        LinkOptions {
+            bandwidth: self.bandwidth,
+            charge_type: pick(&CHARGE_TYPES, self.charge_type).to_owned(),
+            link_type: pick(&LINK_TYPES, self.link_type).to_owned(),
+            qos_level: pick(&QOS_LEVELS, self.qos_level).to_owned(),
+            tags: self.tags.to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PeeringEntry {
+    pub row: i64,
+    pub id: Box<str>,
+    pub name: Box<str>,
+    /// The requester's VPC; its owner and region are the peering's.
+    pub vpc: VpcIx,
+    pub peer: VpcIx,
+    /// As stored: a PENDING one may read EXPIRED (see `effective_state`).
+    pub state: PeeringState,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+    pub link: StoredLink,
+}
+
+impl PeeringEntry {
+    pub fn effective_state(&self, now: Timestamp) -> PeeringState {
+        self.state.effective(self.expire_time, now)
+    }
+
+    /// Stored as PENDING or ACTIVE: listed in its VPCs' links.
+    fn linked(&self) -> bool {
+        self.state.is_live()
+    }
+}
+
+/// A new VPC row, for `Model::insert_vpc`.
+pub(super) struct NewVpc<'a> {
+    pub row: i64,
+    pub vpc_id: &'a str,
+    pub un_vpc_id: &'a str,
+    pub uin: &'a str,
+    pub region: &'a str,
+    pub name: &'a str,
+    pub blocks: Vec<CidrBlock>,
+    pub create_time: Timestamp,
+    pub deleted: bool,
+}
+
+/// A new peering row, for `Model::insert_peering`.
+pub(super) struct NewPeeringRow<'a> {
+    pub row: i64,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub vpc: VpcIx,
+    pub peer: VpcIx,
+    pub state: PeeringState,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+    pub link: StoredLink,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(super) struct Model {
+    uins: Interner,
+    regions: Interner,
+    accounts: HashMap<Name, Account>,
+    account_by_secret: HashMap<Box<str>, Name>,
+    app_id_owners: HashMap<i64, Name>,
+    quotas: HashMap<(Name, Name, QuotaName), i64>,
+    vpcs: Vec<VpcEntry>,
+    vpc_rows: HashMap<i64, VpcIx>,
+    legacy_ids: HashTable<VpcIx>,
+    unique_ids: HashTable<VpcIx>,
+    /// Every VPC of an owner in a region, deleted ones too, by row.
+    vpcs_of: HashMap<(Name, Name), Vec<VpcIx>>,
+    peerings: Vec<PeeringEntry>,
+    peering_ids: HashTable<PeeringIx>,
+    /// Every peering an account is a party to.
+    peerings_of: HashMap<Name, Vec<PeeringIx>>,
+    hasher: RandomState,
+    /// The row id the next peering gets.
+    next_peering_row: i64,
+}
+
+impl Model {
+    fn hash(&self, text: &str) -> u64 {
+        self.hasher.hash_one(text)
+    }
+
+    // ---- accounts and quotas ----
+
+    pub fn insert_account(&mut self, account: Account) {
+        let uin = self.uins.intern(&account.uin);
+        self.account_by_secret
+            .insert(account.secret_id.as_str().into(), uin);
+        self.app_id_owners.insert(account.app_id, uin);
+        self.accounts.insert(uin, account);
+    }
+
+    pub fn account(&self, uin: &str) -> Option<&Account> {
+        self.accounts.get(&self.uins.get(uin)?)
+    }
+
+    pub fn account_by_secret(&self, secret_id: &str) -> Option<&Account> {
+        self.accounts.get(self.account_by_secret.get(secret_id)?)
+    }
+
+    pub fn app_id_in_use(&self, app_id: i64) -> bool {
+        self.app_id_owners.contains_key(&app_id)
+    }
+
+    pub fn max_app_id(&self) -> Option<i64> {
+        self.app_id_owners.keys().copied().max()
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    fn app_id(&self, owner: Name) -> i64 {
+        self.accounts.get(&owner).map_or(0, |a| a.app_id)
+    }
+
+    pub fn set_limit(&mut self, uin: &str, region: &str, quota: QuotaName, limit: i64) {
+        let key = (self.uins.intern(uin), self.regions.intern(region), quota);
+        self.quotas.insert(key, limit);
+    }
+
+    fn limit_of(&self, owner: Name, region: Name, quota: QuotaName) -> i64 {
+        self.quotas
+            .get(&(owner, region, quota))
+            .copied()
+            .unwrap_or(quota.default_limit())
+    }
+
+    pub fn limit(&self, uin: &str, region: &str, quota: QuotaName) -> i64 {
+        match (self.uins.get(uin), self.regions.get(region)) {
+            (Some(owner), Some(region)) => self.limit_of(owner, region, quota),
+            _ => quota.default_limit(),
+        }
+    }
+
+    // ---- VPCs ----
+
+    pub fn insert_vpc(&mut self, new: NewVpc<'_>) -> VpcIx {
+        let ix = self.vpcs.len() as VpcIx;
+        let owner = self.uins.intern(new.uin);
+        let region = self.regions.intern(new.region);
+        let (legacy_hash, unique_hash) = (self.hash(new.vpc_id), self.hash(new.un_vpc_id));
+        self.vpcs.push(VpcEntry {
+            row: new.row,
+            vpc_id: new.vpc_id.into(),
+            un_vpc_id: new.un_vpc_id.into(),
+            owner,
+            region,
+            name: new.name.into(),
+            blocks: new.blocks.into_boxed_slice(),
+            create_time: new.create_time,
+            deleted: new.deleted,
+            links: Vec::new(),
+        });
+        let Model {
+            vpcs,
+            hasher,
+            legacy_ids,
+            unique_ids,
+            ..
+        } = self;
+        legacy_ids.insert_unique(legacy_hash, ix, |&i| {
+            hasher.hash_one(&*vpcs[i as usize].vpc_id)
+        });
+        unique_ids.insert_unique(unique_hash, ix, |&i| {
+            hasher.hash_one(&*vpcs[i as usize].un_vpc_id)
+        });
+        self.vpc_rows.insert(new.row, ix);
+        self.vpcs_of.entry((owner, region)).or_default().push(ix);
+        ix
+    }
+
+    pub fn vpc(&self, ix: VpcIx) -> &VpcEntry {
+        &self.vpcs[ix as usize]
+    }
+
+    pub fn vpc_at_row(&self, row: i64) -> Option<VpcIx> {
+        self.vpc_rows.get(&row).copied()
+    }
+
+    /// The VPC with this id, in either form, deleted or not.
+    pub fn vpc_by_id(&self, id: &str) -> Option<VpcIx> {
+        let hash = self.hash(id);
+        let (table, unique) = if id.starts_with("vpc-") {
+            (&self.unique_ids, true)
+        } else {
+            (&self.legacy_ids, false)
+        };
+        table
+            .find(hash, |&i| {
+                let vpc = &self.vpcs[i as usize];
+                if unique {
+                    &*vpc.un_vpc_id == id
+                } else {
+                    &*vpc.vpc_id == id
+                }
+            })
+            .copied()
+    }
+
+    /// A live (not deleted) VPC of `region`, whoever owns it.
+    pub fn find_vpc(&self, id: &str, region: &str) -> Option<VpcIx> {
+        let ix = self.vpc_by_id(id)?;
+        let vpc = self.vpc(ix);
+        (!vpc.deleted && self.regions.text(vpc.region) == region).then_some(ix)
+    }
+
+    pub fn owner_of(&self, ix: VpcIx) -> &str {
+        self.uins.text(self.vpc(ix).owner)
+    }
+
+    pub fn region_of(&self, ix: VpcIx) -> &str {
+        self.regions.text(self.vpc(ix).region)
+    }
+
+    /// The live VPCs an account has in a region.
+    pub fn vpc_count(&self, uin: &str, region: &str) -> i64 {
+        self.vpcs_in(uin, region)
+            .filter(|&ix| !self.vpc(ix).deleted)
+            .count() as i64
+    }
+
+    /// Every VPC of an account in a region, deleted ones too, by row.
+    fn vpcs_in(&self, uin: &str, region: &str) -> impl Iterator<Item = VpcIx> + '_ {
+        let key = self.uins.get(uin).zip(self.regions.get(region));
+        key.and_then(|key| self.vpcs_of.get(&key))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    pub fn set_vpc_deleted(&mut self, ix: VpcIx) {
+        self.vpcs[ix as usize].deleted = true;
+    }
+
+    pub fn set_vpc_blocks(&mut self, ix: VpcIx, blocks: Vec<CidrBlock>) {
+        self.vpcs[ix as usize].blocks = blocks.into_boxed_slice();
+    }
+
+    /// The VPC as the API shows it.
+    pub fn vpc_record(&self, ix: VpcIx) -> Vpc {
+        let vpc = self.vpc(ix);
+        let mut blocks = vpc.blocks.iter().map(ToString::to_string);
+        Vpc {
+            id: vpc.row,
+            vpc_id: vpc.vpc_id.to_string(),
+            un_vpc_id: vpc.un_vpc_id.to_string(),
+            uin: self.uins.text(vpc.owner).to_owned(),
+            region: self.regions.text(vpc.region).to_owned(),
+            vpc_name: vpc.name.to_string(),
+            cidr_block: blocks.next().unwrap_or_default(),
+            assistant_cidr_blocks: blocks.collect::<Vec<_>>().join(","),
+            create_time: vpc.create_time,
+        }
+    }
+
+    // ---- peerings ----
+
+    /// The row id of the next new peering.
+    pub fn next_peering_row(&self) -> i64 {
+        self.next_peering_row
+    }
+
+    pub fn insert_peering(&mut self, new: NewPeeringRow<'_>) -> PeeringIx {
+        let ix = self.peerings.len() as PeeringIx;
+        let hash = self.hash(new.id);
+        let entry = PeeringEntry {
+            row: new.row,
+            id: new.id.into(),
+            name: new.name.into(),
+            vpc: new.vpc,
+            peer: new.peer,
+            state: new.state,
+            create_time: new.create_time,
+            expire_time: new.expire_time,
+            link: new.link,
+        };
+        let (requester, accepter) = (self.vpc(entry.vpc).owner, self.vpc(entry.peer).owner);
+        let linked = entry.linked();
+        self.peerings.push(entry);
+        let Model {
+            peerings,
+            hasher,
+            peering_ids,
+            ..
+        } = self;
+        peering_ids.insert_unique(hash, ix, |&i| hasher.hash_one(&*peerings[i as usize].id));
+        self.peerings_of.entry(requester).or_default().push(ix);
+        if accepter != requester {
+            self.peerings_of.entry(accepter).or_default().push(ix);
+        }
+        if linked {
+            self.link(ix);
+        }
+        self.next_peering_row = self.next_peering_row.max(new.row + 1);
+        ix
+    }
+
+    pub fn peering(&self, ix: PeeringIx) -> &PeeringEntry {
+        &self.peerings[ix as usize]
+    }
+
+    pub fn peering_by_id(&self, id: &str) -> Option<PeeringIx> {
+        self.peering_ids
+            .find(self.hash(id), |&i| &*self.peerings[i as usize].id == id)
+            .copied()
+    }
+
+    /// Sets a peering's state and what goes with it; its VPCs' links follow.
+    pub fn update_peering(
+        &mut self,
+        ix: PeeringIx,
+        state: PeeringState,
+        expire_time: Option<Timestamp>,
+        name: &str,
+        link: StoredLink,
+    ) {
+        let was_linked = self.peering(ix).linked();
+        let entry = &mut self.peerings[ix as usize];
+        entry.state = state;
+        entry.expire_time = expire_time;
+        if *entry.name != *name {
+            entry.name = name.into();
+        }
+        entry.link = link;
+        match (was_linked, state.is_live()) {
+            (false, true) => self.link(ix),
+            (true, false) => self.unlink(ix),
+            _ => {}
+        }
+    }
+
+    /// Stores every PENDING request due by `now` as EXPIRED, as the rows are
+    /// at the start of each batch.
+    pub fn expire_overdue(&mut self, now: Timestamp) {
+        let overdue: Vec<PeeringIx> = (0..self.peerings.len() as PeeringIx)
+            .filter(|&ix| {
+                let p = self.peering(ix);
+                p.state == PeeringState::Pending && p.expire_time.is_some_and(|t| t <= now)
+            })
+            .collect();
+        for ix in overdue {
+            self.peerings[ix as usize].state = PeeringState::Expired;
+            self.unlink(ix);
+        }
+    }
+
+    fn link(&mut self, ix: PeeringIx) {
+        let (vpc, peer) = (self.peering(ix).vpc, self.peering(ix).peer);
+        for end in [vpc, peer] {
+            self.vpcs[end as usize].links.push(ix);
+        }
+    }
+
+    fn unlink(&mut self, ix: PeeringIx) {
+        let (vpc, peer) = (self.peering(ix).vpc, self.peering(ix).peer);
+        for end in [vpc, peer] {
+            self.vpcs[end as usize].links.retain(|&p| p != ix);
+        }
+    }
+
+    /// The peering as the API shows it at `now`.
+    pub fn peering_record(&self, ix: PeeringIx, now: Timestamp) -> Peering {
+        let p = self.peering(ix);
+        let (vpc, peer) = (self.vpc(p.vpc), self.vpc(p.peer));
+        Peering {
+            peering_connection_id: p.id.to_string(),
+            peering_connection_name: p.name.to_string(),
+            vpc_id: vpc.vpc_id.to_string(),
+            un_vpc_id: vpc.un_vpc_id.to_string(),
+            peer_vpc_id: peer.vpc_id.to_string(),
+            un_peer_vpc_id: peer.un_vpc_id.to_string(),
+            uin: self.uins.text(vpc.owner).to_owned(),
+            peer_uin: self.uins.text(peer.owner).to_owned(),
+            app_id: self.app_id(vpc.owner),
+            peer_app_id: self.app_id(peer.owner),
+            region: self.regions.text(vpc.region).to_owned(),
+            peer_region: self.regions.text(peer.region).to_owned(),
+            state: p.effective_state(now),
+            create_time: p.create_time,
+            expire_time: p.expire_time,
+            link: p.link.options(),
+        }
+    }
+
+    /// The model as the rules see it at `now`.
+    pub fn view(&self, now: Timestamp) -> View<'_> {
+        View { model: self, now }
+    }
+}
+
+/// The model at one clock reading, as `domain::rules` sees a state.
+pub(super) struct View<'m> {
+    model: &'m Model,
+    now: Timestamp,
+}
+
+impl StateView for View<'_> {
+    type Vpc = VpcIx;
+
+    fn label(&self, vpc: VpcIx) -> &str {
+        &self.model.vpc(vpc).un_vpc_id
+    }
+
+    fn blocks(&self, vpc: VpcIx) -> &[CidrBlock] {
+        &self.model.vpc(vpc).blocks
+    }
+
+    fn deleted(&self, vpc: VpcIx) -> bool {
+        self.model.vpc(vpc).deleted
+    }
+
+    fn limit(&self, vpc: VpcIx, quota: QuotaName) -> i64 {
+        let vpc = self.model.vpc(vpc);
+        self.model.limit_of(vpc.owner, vpc.region, quota)
+    }
+
+    fn live_links(&self, vpc: VpcIx) -> Vec<LiveLink<'_, VpcIx>> {
+        self.model
+            .vpc(vpc)
+            .links
+            .iter()
+            .map(|&ix| self.model.peering(ix))
+            .filter(|p| p.effective_state(self.now).is_live())
+            .map(|p| LiveLink {
+                peering_id: &p.id,
+                other: if p.vpc == vpc { p.peer } else { p.vpc },
+                active: p.state == PeeringState::Active,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
