@@ -237,6 +237,17 @@ pub fn new_peering_state(same_account: bool, now: Timestamp) -> (PeeringState, O
     }
 }
 
+/// Whether a peering between one account's VPCs (`same_account`) may be in
+/// `state`: such peerings are ACTIVE at once, so never PENDING, EXPIRED or
+/// REJECTED.
+pub fn state_possible(same_account: bool, state: PeeringState) -> bool {
+    !same_account
+        || !matches!(
+            state,
+            PeeringState::Pending | PeeringState::Expired | PeeringState::Rejected
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,5 +419,8 @@ mod tests {
             new_peering_state(false, 100),
             (PeeringState::Pending, Some(100 + PENDING_LIFETIME_SECS))
         );
+        assert!(state_possible(true, PeeringState::Deleted));
+        assert!(!state_possible(true, PeeringState::Rejected));
+        assert!(state_possible(false, PeeringState::Expired));
     }
 }

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use super::{PeeringSpec, Scenario, StateSpec, VpcSpec};
 use crate::domain::{
-    cidr::{CidrBlock, first_overlap, first_overlap_within},
+    cidr::{CidrBlock, first_overlap_within},
     ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
     link::{GivenLinkOptions, LinkFieldNames, LinkOptions, LinkProblems},
     names::validate_name,
     peering::PeeringState,
     quota::{QuotaName, validate_limit},
     region::Region,
+    rules::{Joining, LiveLink, StateView, check_live_peering, state_possible},
     time::{
         NewestRecord, PENDING_LIFETIME_SECS, Timestamp, check_clock_target, format_time, parse_time,
     },
@@ -932,12 +933,7 @@ impl Planner<'_> {
     ) -> Option<(PeeringState, Option<Timestamp>)> {
         let at = |field: &str| format!("peerings[{i}].{field}");
         let state = stored_state(spec.state);
-        if same_account
-            && matches!(
-                state,
-                PeeringState::Pending | PeeringState::Expired | PeeringState::Rejected
-            )
-        {
+        if !state_possible(same_account, state) {
             self.check.error(
                 at("state"),
                 format!(
@@ -989,18 +985,22 @@ impl Planner<'_> {
         let (state, expire_time) = self.peering_state(i, spec, same_account, expire_time)?;
         let live = state.effective(expire_time, self.now).is_live();
         let active = state == PeeringState::Active;
-        if live
-            && let Some(message) = live_conflict(
-                &vpcs.nodes,
-                (a, &spec.vpc),
-                (b, &spec.peer_vpc),
-                active,
+        if live {
+            let view = PlanView {
+                nodes: &vpcs.nodes,
                 limits,
-            )
-        {
-            // The peering as a whole breaks the rule, not one of its fields.
-            self.check.error(format!("peerings[{i}]"), message);
-            return None;
+            };
+            let joining = Joining {
+                becoming_live: true,
+                becoming_active: active,
+                except: None,
+            };
+            let names = Some((spec.vpc.as_str(), spec.peer_vpc.as_str()));
+            if let Err(err) = check_live_peering(&view, a, b, names, joining) {
+                // The peering as a whole breaks the rule, not one of its fields.
+                self.check.error(format!("peerings[{i}]"), err.message);
+                return None;
+            }
         }
         if self.check.errors.len() > errors_before {
             return None;
@@ -1051,60 +1051,42 @@ fn reference_problem(reference: &str) -> Option<String> {
         .then(|| format!("ref {reference} looks like a vpc id; choose a name that does not"))
 }
 
-/// Why a live peering between nodes `a` and `b` would break a rule, if it
-/// would. Each end comes with the text the peering named it by, so messages
-/// speak of the VPCs as the file does.
-fn live_conflict(
-    nodes: &[Node],
-    (a, a_name): (usize, &str),
-    (b, b_name): (usize, &str),
-    active: bool,
-    limits: &Limits,
-) -> Option<String> {
-    let (na, nb) = (&nodes[a], &nodes[b]);
-    if na.deleted || nb.deleted {
-        return Some("a live peering cannot join a deleted vpc".into());
+/// The planned state as the rules see it: the database's VPCs and the
+/// file's, with the live peerings planned so far.
+struct PlanView<'a> {
+    nodes: &'a [Node],
+    limits: &'a Limits,
+}
+
+impl StateView for PlanView<'_> {
+    type Vpc = usize;
+
+    fn label(&self, vpc: usize) -> &str {
+        &self.nodes[vpc].label
     }
-    if a == b {
-        return Some(format!("vpc {a_name} cannot peer with itself"));
+
+    fn blocks(&self, vpc: usize) -> &[CidrBlock] {
+        &self.nodes[vpc].blocks
     }
-    if let Some((id, _, _)) = na.live.iter().find(|(_, other, _)| *other == b) {
-        return Some(format!("{a_name} and {b_name} are already peered by {id}"));
+
+    fn deleted(&self, vpc: usize) -> bool {
+        self.nodes[vpc].deleted
     }
-    if let Some((x, y)) = first_overlap(&na.blocks, &nb.blocks) {
-        return Some(format!("{x} of {a_name} overlaps {y} of {b_name}"));
+
+    fn limit(&self, vpc: usize, quota: QuotaName) -> i64 {
+        let node = &self.nodes[vpc];
+        self.limits.of(&node.uin, node.region, quota)
     }
-    for ((newcomer, newcomer_name), (host, host_name)) in
-        [((b, b_name), (a, a_name)), ((a, a_name), (b, b_name))]
-    {
-        for (id, other, _) in &nodes[host].live {
-            // Never compare a VPC with itself.
-            if *other == newcomer {
-                continue;
-            }
-            if let Some((x, y)) = first_overlap(&nodes[newcomer].blocks, &nodes[*other].blocks) {
-                return Some(format!(
-                    "{x} of {newcomer_name} overlaps {y} of {}, already peered with {host_name} by {id}",
-                    nodes[*other].label
-                ));
-            }
-        }
+
+    fn live_links(&self, vpc: usize) -> Vec<LiveLink<'_, usize>> {
+        self.nodes[vpc]
+            .live
+            .iter()
+            .map(|(id, other, active)| LiveLink {
+                peering_id: id,
+                other: *other,
+                active: *active,
+            })
+            .collect()
     }
-    for (end, name) in [(na, a_name), (nb, b_name)] {
-        let max = limits.of(&end.uin, end.region, QuotaName::MaxVpcPeers);
-        if end.live.len() as i64 >= max {
-            return Some(format!(
-                "vpc {name} has {} of {max} live peerings allowed by quota vpc-max-vpcpeers",
-                end.live.len()
-            ));
-        }
-        let active_now = end.live.iter().filter(|(_, _, act)| *act).count() as i64;
-        let max_active = limits.of(&end.uin, end.region, QuotaName::MaxAvailableVpcPeers);
-        if active && active_now >= max_active {
-            return Some(format!(
-                "vpc {name} has {active_now} of {max_active} active peerings allowed by quota vpc-max-available-vpcpeers"
-            ));
-        }
-    }
-    None
 }

@@ -751,6 +751,46 @@ mod tests {
         assert!(!store.writer_failed().await);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_wait_for_the_batch_and_never_see_what_it_undid() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store, writer) = open(&dir).await;
+        let (started, running) = oneshot::channel();
+        let writing = store.clone();
+        let write = async move {
+            writing
+                .write::<(), _>(move |tx| {
+                    Box::pin(async move {
+                        tx.model().await?.insert_account(crate::store::Account {
+                            uin: "100001".into(),
+                            name: "never committed".into(),
+                            app_id: 1,
+                            secret_id: "AKIDnever".into(),
+                            secret_key: "k".into(),
+                            create_time: 0,
+                        });
+                        let _ = started.send(());
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        // A fault: the model it changed is dropped and read again.
+                        Err(ApiError::internal_because(
+                            "the job fails after changing the model",
+                        ))
+                    })
+                })
+                .await
+        };
+        let write = tokio::spawn(write);
+        running.await.expect("the job runs");
+        let read = tokio::time::timeout(Duration::from_secs(5), store.describe_accounts())
+            .await
+            .expect("an answer once the batch ends")
+            .expect("a read");
+        assert!(read.is_empty(), "the read saw an undone change: {read:?}");
+        let err = write.await.expect("joined").expect_err("the job failed");
+        assert_eq!(err.code, ErrorCode::InternalError);
+        writer.stop().await.expect("a clean stop");
+    }
+
     #[tokio::test]
     async fn a_writer_whose_database_breaks_stops_and_every_write_fails_at_once() {
         let dir = tempfile::tempdir().expect("temp dir");
