@@ -40,7 +40,7 @@ pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, Writer
 
 use crate::domain::{ApiError, ApiResult, time::Clock};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Who makes a change, for the event log.
 #[derive(Debug, Clone, Default)]

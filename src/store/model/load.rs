@@ -1,6 +1,12 @@
 //! Loads the model from the database: one pass over each table, in row order.
+//!
+//! Each pass reads its table in chunks, and SQLite hands over each chunk as
+//! one JSON array: sqlx moves rows one at a time between SQLite's worker
+//! thread and ours, and at a million rows those hand-overs (a wake-up and a
+//! copy of every value, allocated on one thread and freed on the other) cost
+//! more than everything else start-up does.
 
-use futures_util::TryStreamExt;
+use serde::Deserialize;
 use sqlx::SqliteConnection;
 
 use super::{Model, NewPeeringRow, NewVpc, StoredLink};
@@ -12,94 +18,157 @@ use crate::{
 impl Model {
     pub async fn load(conn: &mut SqliteConnection) -> Result<Model, sqlx::Error> {
         let mut model = Model::default();
-        let mut accounts = sqlx::query_as::<_, Account>(
-            "SELECT uin, name, app_id, secret_id, secret_key, create_time FROM accounts",
+        let (vpcs, peerings): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM vpcs), (SELECT COUNT(*) FROM peerings)")
+                .fetch_one(&mut *conn)
+                .await?;
+        model.reserve(
+            usize::try_from(vpcs).unwrap_or(0),
+            usize::try_from(peerings).unwrap_or(0),
+        );
+        for_each_row::<Account>(
+            &mut *conn,
+            "accounts",
+            "uin, name, app_id, secret_id, secret_key, create_time",
+            |account| model.insert_account(account),
         )
-        .fetch(&mut *conn);
-        while let Some(account) = accounts.try_next().await? {
-            model.insert_account(account);
-        }
-        drop(accounts);
-        let mut quotas = sqlx::query_as::<_, (String, String, String, i64)>(
-            "SELECT uin, region, quota_name, quota_limit FROM quotas",
+        .await?;
+        for_each_row::<(String, String, String, i64)>(
+            &mut *conn,
+            "quotas",
+            "uin, region, quota_name, quota_limit",
+            |(uin, region, name, limit)| {
+                // `check` reports a quota name vpcsim does not know.
+                if let Ok(quota) = QuotaName::parse(&name, "quota_name") {
+                    model.set_limit(&uin, &region, quota, limit);
+                }
+            },
         )
-        .fetch(&mut *conn);
-        while let Some((uin, region, name, limit)) = quotas.try_next().await? {
-            // `check` reports a quota name vpcsim does not know.
-            if let Ok(quota) = QuotaName::parse(&name, "quota_name") {
-                model.set_limit(&uin, &region, quota, limit);
-            }
-        }
-        drop(quotas);
-        let mut vpcs = sqlx::query_as::<_, VpcRow>(
-            "SELECT id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks,
-                    create_time, deleted
-             FROM vpcs ORDER BY id",
+        .await?;
+        for_each_row::<VpcRow>(
+            &mut *conn,
+            "vpcs",
+            "id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, \
+             create_time, deleted",
+            |row| model.load_vpc(row),
         )
-        .fetch(&mut *conn);
-        while let Some(row) = vpcs.try_next().await? {
-            let blocks = std::iter::once(row.cidr_block.as_str())
-                .chain(
-                    row.assistant_cidr_blocks
-                        .split(',')
-                        .filter(|b| !b.is_empty()),
-                )
-                .filter_map(CidrBlock::parse_stored)
-                .collect();
-            model.insert_vpc(NewVpc {
-                row: row.id,
-                vpc_id: &row.vpc_id,
-                un_vpc_id: &row.un_vpc_id,
-                uin: &row.uin,
-                region: &row.region,
-                name: &row.vpc_name,
-                blocks,
-                create_time: row.create_time,
-                deleted: row.deleted,
-            });
-        }
-        drop(vpcs);
-        let mut peerings = sqlx::query_as::<_, PeeringRow>(
-            "SELECT id, peering_connection_id, peering_connection_name, vpc, peer_vpc, state,
-                    create_time, expire_time, bandwidth, charge_type, link_type, qos_level, tags
-             FROM peerings ORDER BY id",
+        .await?;
+        for_each_row::<PeeringRow>(
+            conn,
+            "peerings",
+            "id, peering_connection_id, peering_connection_name, vpc, peer_vpc, state, \
+             create_time, expire_time, bandwidth, charge_type, link_type, qos_level, tags",
+            |row| model.load_peering(row),
         )
-        .fetch(&mut *conn);
-        while let Some(row) = peerings.try_next().await? {
-            model.next_peering_row = model.next_peering_row.max(row.id + 1);
-            let ends = model
-                .vpc_at_row(row.vpc)
-                .zip(model.vpc_at_row(row.peer_vpc));
-            let (Some((vpc, peer)), Some(state)) = (ends, PeeringState::from_i64(row.state)) else {
-                // Foreign keys and a CHECK keep this out; `check` reports it.
-                tracing::warn!(peering = %row.peering_connection_id, "a stored peering names no vpc or state; left out");
-                continue;
-            };
-            let link = StoredLink::new(&LinkOptions {
-                bandwidth: row.bandwidth,
-                charge_type: row.charge_type,
-                link_type: row.link_type,
-                qos_level: row.qos_level,
-                tags: tags_from_json(&row.tags),
-            });
-            model.insert_peering(NewPeeringRow {
-                row: row.id,
-                id: &row.peering_connection_id,
-                name: &row.peering_connection_name,
-                vpc,
-                peer,
-                state,
-                create_time: row.create_time,
-                expire_time: row.expire_time,
-                link,
-            });
-        }
+        .await?;
         model.next_peering_row = model.next_peering_row.max(1);
         Ok(model)
     }
+
+    fn load_vpc(&mut self, row: VpcRow) {
+        let blocks = std::iter::once(row.cidr_block.as_str())
+            .chain(
+                row.assistant_cidr_blocks
+                    .split(',')
+                    .filter(|b| !b.is_empty()),
+            )
+            .filter_map(CidrBlock::parse_stored)
+            .collect();
+        self.insert_vpc(NewVpc {
+            row: row.id,
+            vpc_id: &row.vpc_id,
+            un_vpc_id: &row.un_vpc_id,
+            uin: &row.uin,
+            region: &row.region,
+            name: &row.vpc_name,
+            blocks,
+            create_time: row.create_time,
+            deleted: row.deleted != 0,
+        });
+    }
+
+    fn load_peering(&mut self, row: PeeringRow) {
+        self.next_peering_row = self.next_peering_row.max(row.id + 1);
+        let ends = self.vpc_at_row(row.vpc).zip(self.vpc_at_row(row.peer_vpc));
+        let (Some((vpc, peer)), Some(state)) = (ends, PeeringState::from_i64(row.state)) else {
+            // Foreign keys and a CHECK keep this out; `check` reports it.
+            tracing::warn!(
+                peering = %row.peering_connection_id,
+                "a stored peering names no vpc or state; left out of the model"
+            );
+            return;
+        };
+        let link = StoredLink::new(&LinkOptions {
+            bandwidth: row.bandwidth,
+            charge_type: row.charge_type,
+            link_type: row.link_type,
+            qos_level: row.qos_level,
+            tags: tags_from_json(&row.tags),
+        });
+        self.insert_peering(NewPeeringRow {
+            row: row.id,
+            id: &row.peering_connection_id,
+            name: &row.peering_connection_name,
+            vpc,
+            peer,
+            state,
+            create_time: row.create_time,
+            expire_time: row.expire_time,
+            link,
+        });
+    }
 }
 
-#[derive(sqlx::FromRow)]
+/// Runs `each` on every row of `table`, in rowid order, decoded from the
+/// JSON array of `columns` (in `R`'s field order), a chunk at a time. SQLite
+/// builds the next chunk on its thread while this one decodes the last.
+async fn for_each_row<R>(
+    conn: &mut SqliteConnection,
+    table: &str,
+    columns: &str,
+    mut each: impl FnMut(R),
+) -> Result<(), sqlx::Error>
+where
+    R: for<'de> Deserialize<'de>,
+{
+    const CHUNK: i64 = 20_000;
+    // The rows of a chunk are ordered before they are aggregated.
+    let sql = format!(
+        "SELECT json_group_array(json_array({columns})), COUNT(*), MAX(chunk_key)
+         FROM (SELECT rowid AS chunk_key, * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {CHUNK})"
+    );
+    let mut decode = |json: String| -> Result<(), sqlx::Error> {
+        let rows: Vec<R> =
+            serde_json::from_str(&json).map_err(|err| sqlx::Error::Decode(Box::new(err)))?;
+        rows.into_iter().for_each(&mut each);
+        Ok(())
+    };
+    let (mut json, mut count, mut last) = fetch_chunk(&mut *conn, &sql, i64::MIN).await?;
+    loop {
+        let Some(after) = last.filter(|_| count == CHUNK) else {
+            return decode(json);
+        };
+        let (next, decoded) =
+            tokio::join!(fetch_chunk(&mut *conn, &sql, after), async { decode(json) });
+        decoded?;
+        (json, count, last) = next?;
+    }
+}
+
+/// A chunk of rows after rowid `after`: their JSON, how many, the last rowid.
+async fn fetch_chunk(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    after: i64,
+) -> Result<(String, i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(after)
+        .fetch_one(conn)
+        .await
+}
+
+/// A `vpcs` row, in the column order `load` selects.
+#[derive(Deserialize)]
 struct VpcRow {
     id: i64,
     vpc_id: String,
@@ -110,10 +179,11 @@ struct VpcRow {
     cidr_block: String,
     assistant_cidr_blocks: String,
     create_time: i64,
-    deleted: bool,
+    deleted: i64,
 }
 
-#[derive(sqlx::FromRow)]
+/// A `peerings` row, in the column order `load` selects.
+#[derive(Deserialize)]
 struct PeeringRow {
     id: i64,
     peering_connection_id: String,
@@ -128,4 +198,74 @@ struct PeeringRow {
     link_type: String,
     qos_level: String,
     tags: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::*;
+    use crate::domain::link::Tag;
+
+    /// Loads a database written in SQL, across chunk boundaries, with text
+    /// that JSON must escape.
+    #[tokio::test]
+    async fn the_model_loads_every_row_as_stored() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("a database");
+        crate::store::MIGRATOR
+            .run_direct(None, &mut conn, false)
+            .await
+            .expect("migrated");
+        let awkward = "a \"quoted\" \\ name\twith ✓";
+        sqlx::raw_sql(
+            "INSERT INTO accounts VALUES ('1', 'one', 11, 'AKID1', 'k', 0), ('2', 'two', 22, 'AKID2', 'k', 0);
+             INSERT INTO quotas VALUES ('1', 'ap-guangzhou', 'vpc-max-vpcpeers', 3);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20001)
+             INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time)
+             SELECT i, 'gz_vpc_' || i, printf('vpc-%08d', i), CASE WHEN i % 2 THEN '1' ELSE '2' END,
+                    'ap-guangzhou', 'v' || i, '10.0.0.0/16', i FROM n;
+             UPDATE vpcs SET assistant_cidr_blocks = '172.16.0.0/16,192.168.0.0/24' WHERE id = 20001;",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("rows");
+        sqlx::query(
+            "INSERT INTO peerings (id, peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
+                                   region, state, create_time, expire_time, bandwidth, qos_level, tags)
+             VALUES (7, 'pcx-00000007', ?, 1, 20000, '1', '2', 'ap-guangzhou', 1, 5, 100, 10, 'PT', ?)",
+        )
+        .bind(awkward)
+        .bind(r#"[{"key":"team","value":"q\"a"}]"#)
+        .execute(&mut conn)
+        .await
+        .expect("a peering");
+
+        let model = Model::load(&mut conn).await.expect("loaded");
+        assert_eq!(model.vpcs.len(), 20_001);
+        let last = model.vpc_by_id("gz_vpc_20001").expect("the last vpc");
+        assert_eq!(model.vpc(last).blocks.len(), 3);
+        assert_eq!(model.vpc_count("1", "ap-guangzhou"), 10_001);
+        assert_eq!(model.limit("1", "ap-guangzhou", QuotaName::MaxVpcPeers), 3);
+        let ix = model.peering_by_id("pcx-00000007").expect("the peering");
+        let shown = model.peering_record(ix, 50);
+        assert_eq!(shown.peering_connection_name, awkward);
+        assert_eq!((shown.uin.as_str(), shown.peer_uin.as_str()), ("1", "2"));
+        assert_eq!(shown.un_peer_vpc_id, "vpc-00020000");
+        assert_eq!(
+            (shown.link.bandwidth, shown.link.qos_level.as_str()),
+            (10, "PT")
+        );
+        assert_eq!(
+            shown.link.tags,
+            vec![Tag {
+                key: "team".into(),
+                value: "q\"a".into()
+            }]
+        );
+        assert_eq!(shown.state, PeeringState::Pending);
+        assert_eq!(model.next_peering_row(), 8);
+        assert_eq!(model.account_by_secret("AKID2").map(|a| a.app_id), Some(22));
+    }
 }

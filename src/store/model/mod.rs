@@ -18,12 +18,11 @@
 mod load;
 mod query;
 
-use std::{
-    collections::HashMap,
-    hash::{BuildHasher, RandomState},
-};
+use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+// foldhash (hashbrown's default): start-up hashes every id and uin, and
+// SipHash was a tenth of it.
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use super::records::{Account, Peering, Vpc};
 use crate::domain::{
@@ -199,12 +198,35 @@ pub(super) struct Model {
     peering_ids: HashTable<PeeringIx>,
     /// Every peering an account is a party to.
     peerings_of: HashMap<Name, Vec<PeeringIx>>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
     /// The row id the next peering gets.
     next_peering_row: i64,
 }
 
 impl Model {
+    /// Room for this many more VPCs and peerings, before a load.
+    pub fn reserve(&mut self, vpcs: usize, peerings: usize) {
+        self.vpcs.reserve(vpcs);
+        self.vpc_rows.reserve(vpcs);
+        let Model {
+            vpcs: rows,
+            hasher,
+            legacy_ids,
+            unique_ids,
+            ..
+        } = self;
+        legacy_ids.reserve(vpcs, |&i| hasher.hash_one(&*rows[i as usize].vpc_id));
+        unique_ids.reserve(vpcs, |&i| hasher.hash_one(&*rows[i as usize].un_vpc_id));
+        self.peerings.reserve(peerings);
+        let Model {
+            peerings: rows,
+            hasher,
+            peering_ids,
+            ..
+        } = self;
+        peering_ids.reserve(peerings, |&i| hasher.hash_one(&*rows[i as usize].id));
+    }
+
     fn hash(&self, text: &str) -> u64 {
         self.hasher.hash_one(text)
     }
