@@ -472,22 +472,10 @@ impl Store {
         region: Region,
         new: NewPeering,
     ) -> ApiResult<Peering> {
-        // With a client token the answer is remembered in SQL, directly;
-        // without, the create touches no SQL and its rows go out in bulk.
-        match actor.idempotency() {
-            Some(key) => {
-                self.write_as(Some(key), move |tx| {
-                    Box::pin(async move { create_peering(tx, &actor, region, new).await })
-                })
-                .await
-            }
-            None => {
-                self.write_deferred(move |tx| {
-                    Box::pin(async move { create_peering(tx, &actor, region, new).await })
-                })
-                .await
-            }
-        }
+        self.write_on_model(actor, move |tx, actor| {
+            Box::pin(async move { create_peering(tx, &actor, region, new).await })
+        })
+        .await
     }
 
     pub async fn change_peering(
@@ -496,9 +484,23 @@ impl Store {
         region: Region,
         change: PeeringChange,
     ) -> ApiResult<Peering> {
-        self.write_as(actor.idempotency(), move |tx| {
+        self.write_on_model(actor, move |tx, actor| {
             Box::pin(async move { change_peering(tx, &actor, region, change).await })
         })
         .await
+    }
+
+    /// Runs a peering write, which changes the model and leaves its rows
+    /// to the batch. With a client token the answer is remembered in SQL,
+    /// so the job writes SQL itself; without, it touches no SQL and needs
+    /// no savepoint.
+    async fn write_on_model<F>(&self, actor: Actor, op: F) -> ApiResult<Peering>
+    where
+        F: for<'c> FnOnce(&'c mut Tx, Actor) -> BoxFuture<'c, ApiResult<Peering>> + Send + 'static,
+    {
+        match actor.idempotency() {
+            Some(key) => self.write_as(Some(key), move |tx| op(tx, actor)).await,
+            None => self.write_deferred(move |tx| op(tx, actor)).await,
+        }
     }
 }

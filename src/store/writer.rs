@@ -339,7 +339,7 @@ pub struct WriterTask {
 /// The writer running on its own task.
 pub struct RunningWriter {
     stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Result<(), WriterFailure>>,
+    outcome: oneshot::Receiver<Result<(), WriterFailure>>,
 }
 
 impl RunningWriter {
@@ -348,9 +348,11 @@ impl RunningWriter {
     pub async fn stop(self) -> anyhow::Result<()> {
         use anyhow::Context;
         let _ = self.stop.send(());
-        match self.task.await {
+        match self.outcome.await {
             Ok(outcome) => outcome.context("the writer stopped on a failure"),
-            Err(err) => Err(anyhow::anyhow!("the writer task failed: {err}")),
+            Err(_) => Err(anyhow::anyhow!(
+                "the writer's thread ended without an outcome"
+            )),
         }
     }
 }
@@ -399,12 +401,34 @@ impl WriterTask {
     }
 
     /// Runs the writer on its own tokio task until `RunningWriter::stop`.
+    ///
+    /// The writer gets a thread and a runtime of its own: a batch awaits
+    /// SQLite several times, and on the server's runtime each of those
+    /// wake-ups queued behind every connection's work, which under load
+    /// made batches wait for the network rather than for the database.
     pub fn spawn(self) -> RunningWriter {
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(self.run(async {
-            let _ = stopped.await;
-        }));
-        RunningWriter { stop, task }
+        let (report, outcome) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        let spawned = runtime.map_err(|err| err.to_string()).and_then(|runtime| {
+            std::thread::Builder::new()
+                .name("vpcsim-writer".into())
+                .spawn(move || {
+                    let result = runtime.block_on(self.run(async {
+                        let _ = stopped.await;
+                    }));
+                    let _ = report.send(result);
+                })
+                .map_err(|err| err.to_string())
+        });
+        if let Err(err) = spawned {
+            // Dropping `report` makes `stop` say so; every write fails on
+            // the queue nobody reads.
+            tracing::error!(error = %err, "cannot start the writer thread");
+        }
+        RunningWriter { stop, outcome }
     }
 
     /// Runs until `stop` resolves (or every `Store` is dropped), then
