@@ -252,7 +252,8 @@ impl Report {
                 median(&s.peerings_1m_ms),
                 minimum(&s.peerings_1m_ms),
                 s.idle_rss_mib.map_or("-".into(), |m| format!("{m:.1}")),
-                s.loaded_1m_rss_mib.map_or("-".into(), |m| format!("{m:.1}")),
+                s.loaded_1m_rss_mib
+                    .map_or("-".into(), |m| format!("{m:.1}")),
             );
         }
         if let Some(s) = &self.seeding {

@@ -111,6 +111,7 @@ pub async fn create_peering(
         create_time: now,
         expire_time,
         link: StoredLink::new(&new.link),
+        tags: new.link.tags.clone(),
     });
     let shown = model.peering_record(ix, now);
     let insert = PeeringWrite::insert(model, ix, &shown);
@@ -203,8 +204,12 @@ pub async fn change_peering(
         Action::Reject | Action::Delete => None,
         Action::Modify => p.expire_time,
     };
-    let name = change.name.as_deref().unwrap_or(&p.name).to_owned();
-    let mut link = p.link.options();
+    let name = change
+        .name
+        .as_deref()
+        .unwrap_or(model.text(p.name))
+        .to_owned();
+    let mut link = model.peering_link(ix);
     if let Some(bandwidth) = change.bandwidth {
         link.bandwidth = bandwidth;
     }

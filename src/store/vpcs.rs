@@ -115,7 +115,7 @@ pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef)
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
     check_vpc_deletable(&model.view(now), ix)?;
     let entry = model.vpc(ix);
-    let (row, un_vpc_id) = (entry.row, entry.un_vpc_id.to_string());
+    let (row, un_vpc_id) = (entry.row, model.text(entry.un_vpc_id).to_owned());
     sqlx::query("UPDATE vpcs SET deleted = 1 WHERE id = ?")
         .bind(row)
         .execute(&mut tx.conn)
@@ -145,14 +145,14 @@ pub async fn create_assistant_cidr(
     let now = tx.now;
     let model = tx.model().await?;
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
-    let entry = model.vpc(ix);
-    let mut combined = entry.blocks.to_vec();
+    let un_vpc_id = model.text(model.vpc(ix).un_vpc_id);
+    let mut combined = model.blocks(ix).to_vec();
     combined.extend(blocks.iter().copied());
     if let Some((a, b)) = first_overlap_within(&combined) {
         return Err(ApiError::field(
             ErrorCode::InvalidParameterValueOverlap,
             "cidr_blocks",
-            format!("{a} overlaps {b} of vpc {}", entry.un_vpc_id),
+            format!("{a} overlaps {b} of vpc {un_vpc_id}"),
         ));
     }
     let assistants = combined.len() - 1;
@@ -161,8 +161,7 @@ pub async fn create_assistant_cidr(
         return Err(ApiError::new(
             ErrorCode::LimitExceeded,
             format!(
-                "vpc {} would have {assistants} assistant cidr blocks; quota {} allows {limit}",
-                entry.un_vpc_id,
+                "vpc {un_vpc_id} would have {assistants} assistant cidr blocks; quota {} allows {limit}",
                 QuotaName::MaxAssistantCidrs.as_str()
             ),
         ));
@@ -180,18 +179,15 @@ pub async fn delete_assistant_cidr(
 ) -> ApiResult<Vpc> {
     let model = tx.model().await?;
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
-    let entry = model.vpc(ix);
-    let mut kept = entry.blocks.to_vec();
+    let un_vpc_id = model.text(model.vpc(ix).un_vpc_id);
+    let mut kept = model.blocks(ix).to_vec();
     for block in &blocks {
         // Never the primary block, which is first.
         let Some(position) = kept.iter().skip(1).position(|b| b == block) else {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameterValue,
                 "cidr_blocks",
-                format!(
-                    "{block} is not an assistant cidr block of vpc {}",
-                    entry.un_vpc_id
-                ),
+                format!("{block} is not an assistant cidr block of vpc {un_vpc_id}"),
             ));
         };
         kept.remove(position + 1);
@@ -221,7 +217,7 @@ async fn save_blocks(
         .execute(&mut tx.conn)
         .await?;
     let model = tx.model().await?;
-    model.set_vpc_blocks(ix, blocks);
+    model.set_vpc_blocks(ix, &blocks);
     let updated = model.vpc_record(ix);
     events::record(
         tx,

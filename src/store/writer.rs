@@ -457,9 +457,10 @@ impl WriterTask {
             "the writer stopped: every call now fails with InternalError and health reports \
              NOT_SERVING; every write answered as done is in the database; restart vpcsim"
         );
-        self.failed.send_replace(true);
-        // Later writes fail at once on the closed queue.
+        // Later writes fail at once on the closed queue: closed before the
+        // flag goes up, so that a caller who saw the flag finds it closed.
         self.jobs.close();
+        self.failed.send_replace(true);
         let error = ApiError::internal_because(failure.clone());
         while let Ok(job) = self.jobs.try_recv() {
             let completion = (job.run)(None).await;
@@ -732,24 +733,68 @@ mod tests {
     async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_lock, store, writer) = open(&dir).await;
-        // Both queued before the writer runs (one thread): one batch.
-        let panicking = store.write::<(), _>(|tx| {
-            Box::pin(async move {
-                put(tx, "from-the-panicking-write").await?;
-                super::super::scenario::set_clock_offset(tx, 86_400).await?;
-                tx.model().await?;
-                panic!("boom");
-            })
+        // Hold the writer in a batch of its own until both writes below are
+        // queued, so that they share the next batch.
+        let (open_gate, gate) = oneshot::channel::<()>();
+        let (entered, inside) = oneshot::channel::<()>();
+        let gated = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |_tx| {
+                        Box::pin(async move {
+                            let _ = entered.send(());
+                            let _ = gate.await;
+                            Ok(())
+                        })
+                    })
+                    .await
+            }
         });
-        let next = store.write(|tx| {
-            Box::pin(async move {
-                // The panicking write's work is undone before this one runs.
-                let state = (tx.offset, tx.loaded_model().is_none());
-                put(tx, "from-the-next-write").await?;
-                Ok(state)
-            })
+        inside.await.expect("the gate batch runs");
+        let panicking = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write::<(), _>(|tx| {
+                        Box::pin(async move {
+                            put(tx, "from-the-panicking-write").await?;
+                            super::super::scenario::set_clock_offset(tx, 86_400).await?;
+                            tx.model().await?;
+                            panic!("boom");
+                        })
+                    })
+                    .await
+            }
         });
-        let (panicked, next) = tokio::join!(panicking, next);
+        let next = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(|tx| {
+                        Box::pin(async move {
+                            // The panicking write's work is undone before this one runs.
+                            let state = (tx.offset, tx.loaded_model().is_none());
+                            put(tx, "from-the-next-write").await?;
+                            Ok(state)
+                        })
+                    })
+                    .await
+            }
+        });
+        // One thread: each yield runs both tasks on to their queueing.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        open_gate.send(()).expect("the gate is waiting");
+        gated
+            .await
+            .expect("joined")
+            .expect("the gate batch commits");
+        let (panicked, next) = (
+            panicking.await.expect("joined"),
+            next.await.expect("joined"),
+        );
 
         let err = panicked.expect_err("the panicking write fails");
         assert_eq!(err.code, ErrorCode::InternalError);

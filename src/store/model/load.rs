@@ -18,14 +18,18 @@ use crate::{
 impl Model {
     pub async fn load(conn: &mut SqliteConnection) -> Result<Model, sqlx::Error> {
         let mut model = Model::default();
-        let (vpcs, peerings): (i64, i64) =
-            sqlx::query_as("SELECT (SELECT COUNT(*) FROM vpcs), (SELECT COUNT(*) FROM peerings)")
-                .fetch_one(&mut *conn)
-                .await?;
-        model.reserve(
-            usize::try_from(vpcs).unwrap_or(0),
-            usize::try_from(peerings).unwrap_or(0),
-        );
+        // Sized once: growing the arenas and indexes row by row would copy
+        // them, and hold both copies at the peak.
+        let (vpcs, peerings, text_bytes): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM vpcs), (SELECT COUNT(*) FROM peerings),
+                    (SELECT COALESCE(SUM(LENGTH(CAST(vpc_id || un_vpc_id || vpc_name AS BLOB))), 0) FROM vpcs)
+                  + (SELECT COALESCE(SUM(LENGTH(CAST(peering_connection_id || peering_connection_name AS BLOB))), 0)
+                     FROM peerings)",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let size = |n: i64| usize::try_from(n).unwrap_or(0);
+        model.reserve(size(vpcs), size(peerings), size(text_bytes));
         for_each_row::<Account>(
             &mut *conn,
             "accounts",
@@ -103,8 +107,14 @@ impl Model {
             charge_type: row.charge_type,
             link_type: row.link_type,
             qos_level: row.qos_level,
-            tags: tags_from_json(&row.tags),
+            tags: Vec::new(),
         });
+        // Most peerings have none.
+        let tags = if row.tags == "[]" {
+            Vec::new()
+        } else {
+            tags_from_json(&row.tags)
+        };
         self.insert_peering(NewPeeringRow {
             row: row.id,
             id: &row.peering_connection_id,
@@ -115,6 +125,7 @@ impl Model {
             create_time: row.create_time,
             expire_time: row.expire_time,
             link,
+            tags,
         });
     }
 }
@@ -245,7 +256,7 @@ mod tests {
         let model = Model::load(&mut conn).await.expect("loaded");
         assert_eq!(model.vpcs.len(), 20_001);
         let last = model.vpc_by_id("gz_vpc_20001").expect("the last vpc");
-        assert_eq!(model.vpc(last).blocks.len(), 3);
+        assert_eq!(model.blocks(last).len(), 3);
         assert_eq!(model.vpc_count("1", "ap-guangzhou"), 10_001);
         assert_eq!(model.limit("1", "ap-guangzhou", QuotaName::MaxVpcPeers), 3);
         let ix = model.peering_by_id("pcx-00000007").expect("the peering");

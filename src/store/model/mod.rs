@@ -11,9 +11,13 @@
 //! moves), drops the model, and the writer loads it again before it lets go.
 //!
 //! Compact on purpose, as it holds every row: uins and regions are interned
-//! to small numbers, blocks are kept parsed (their text is their canonical
-//! spelling), link options as indices, and the id indexes hold positions,
-//! not copies of the ids.
+//! to small numbers; ids and names live in one text arena and blocks in one
+//! block arena, each row holding 8-byte spans into them (so a VPC or a
+//! peering costs one allocation-free record); blocks are kept parsed (their
+//! text is their canonical spelling), link options as indices, tags (rare)
+//! beside the rows, and the id indexes hold positions, not copies of the
+//! ids. The arenas only grow: a rename or a new block appends, and the old
+//! text stays until the next load.
 
 mod load;
 mod query;
@@ -68,31 +72,96 @@ impl Interner {
     }
 }
 
+/// A string in the model's text arena.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Text {
+    at: u32,
+    len: u32,
+}
+
+/// A run of blocks in the model's block arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct BlockRun {
+    at: u32,
+    len: u32,
+}
+
+/// Where the rows' strings and blocks live.
+#[derive(Debug, Default, Clone)]
+struct Arena {
+    texts: String,
+    blocks: Vec<CidrBlock>,
+}
+
+impl Arena {
+    fn text(&self, text: Text) -> &str {
+        let at = text.at as usize;
+        self.texts
+            .get(at..at + text.len as usize)
+            .unwrap_or_default()
+    }
+
+    fn add_text(&mut self, text: &str) -> Text {
+        let (Ok(at), Ok(len)) = (u32::try_from(self.texts.len()), u32::try_from(text.len())) else {
+            return self.full("text");
+        };
+        if at.checked_add(len).is_none() {
+            return self.full("text");
+        }
+        self.texts.push_str(text);
+        Text { at, len }
+    }
+
+    fn blocks(&self, run: BlockRun) -> &[CidrBlock] {
+        let at = run.at as usize;
+        self.blocks
+            .get(at..at + run.len as usize)
+            .unwrap_or_default()
+    }
+
+    fn add_blocks(&mut self, blocks: &[CidrBlock]) -> BlockRun {
+        let (Ok(at), Ok(len)) = (
+            u32::try_from(self.blocks.len()),
+            u32::try_from(blocks.len()),
+        ) else {
+            return BlockRun::default();
+        };
+        self.blocks.extend_from_slice(blocks);
+        BlockRun { at, len }
+    }
+
+    /// 4 GiB of ids and names: some 100 million rows, far past what vpcsim
+    /// is for. Logged, and the row reads with an empty string.
+    fn full<T: Default>(&self, what: &str) -> T {
+        tracing::error!(what, "the model's arena is full; a string reads as empty");
+        T::default()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct VpcEntry {
     pub row: i64,
-    pub vpc_id: Box<str>,
-    pub un_vpc_id: Box<str>,
+    pub vpc_id: Text,
+    pub un_vpc_id: Text,
+    pub name: Text,
     pub owner: Name,
     pub region: Name,
-    pub name: Box<str>,
     /// The primary block, then the assistant blocks.
-    pub blocks: Box<[CidrBlock]>,
+    blocks: BlockRun,
     pub create_time: Timestamp,
     pub deleted: bool,
     /// The peerings stored as PENDING or ACTIVE at either end: the live ones,
     /// and PENDING ones the clock may have expired since.
-    links: Vec<PeeringIx>,
+    links: Box<[PeeringIx]>,
 }
 
-/// A peering's link options, compactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A peering's link options but its tags, compactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct StoredLink {
     bandwidth: i64,
     charge_type: u8,
     link_type: u8,
     qos_level: u8,
-    tags: Box<[Tag]>,
 }
 
 /// The position of `value` in `allowed`; a value the rules never let in
@@ -110,11 +179,10 @@ impl StoredLink {
             charge_type: position(&link.charge_type, &CHARGE_TYPES, &default.charge_type),
             link_type: position(&link.link_type, &LINK_TYPES, &default.link_type),
             qos_level: position(&link.qos_level, &QOS_LEVELS, &default.qos_level),
-            tags: link.tags.clone().into_boxed_slice(),
         }
     }
 
-    pub fn options(&self) -> LinkOptions {
+    pub fn options(&self, tags: &[Tag]) -> LinkOptions {
         fn pick(allowed: &[&'static str], i: u8) -> &'static str {
             allowed.get(i as usize).copied().unwrap_or_default()
         }
@@ -123,7 +191,7 @@ impl StoredLink {
             charge_type: pick(&CHARGE_TYPES, self.charge_type).to_owned(),
             link_type: pick(&LINK_TYPES, self.link_type).to_owned(),
             qos_level: pick(&QOS_LEVELS, self.qos_level).to_owned(),
-            tags: self.tags.to_vec(),
+            tags: tags.to_vec(),
         }
     }
 }
@@ -131,8 +199,8 @@ impl StoredLink {
 #[derive(Debug, Clone)]
 pub(super) struct PeeringEntry {
     pub row: i64,
-    pub id: Box<str>,
-    pub name: Box<str>,
+    pub id: Text,
+    pub name: Text,
     /// The requester's VPC; its owner and region are the peering's.
     pub vpc: VpcIx,
     pub peer: VpcIx,
@@ -178,10 +246,12 @@ pub(super) struct NewPeeringRow<'a> {
     pub create_time: Timestamp,
     pub expire_time: Option<Timestamp>,
     pub link: StoredLink,
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct Model {
+    arena: Arena,
     uins: Interner,
     regions: Interner,
     accounts: HashMap<Name, Account>,
@@ -198,6 +268,8 @@ pub(super) struct Model {
     peering_ids: HashTable<PeeringIx>,
     /// Every peering an account is a party to.
     peerings_of: HashMap<Name, Vec<PeeringIx>>,
+    /// The tags of the peerings that have any.
+    tags: HashMap<PeeringIx, Box<[Tag]>>,
     hasher: DefaultHashBuilder,
     /// The row id the next peering gets.
     next_peering_row: i64,
@@ -205,26 +277,45 @@ pub(super) struct Model {
 
 impl Model {
     /// Room for this many more VPCs and peerings, before a load.
-    pub fn reserve(&mut self, vpcs: usize, peerings: usize) {
-        self.vpcs.reserve(vpcs);
+    pub fn reserve(&mut self, vpcs: usize, peerings: usize, text_bytes: usize) {
+        self.arena.texts.reserve_exact(text_bytes);
+        self.arena.blocks.reserve(vpcs);
+        self.vpcs.reserve_exact(vpcs);
         self.vpc_rows.reserve(vpcs);
         let Model {
+            arena,
             vpcs: rows,
             hasher,
             legacy_ids,
             unique_ids,
             ..
         } = self;
-        legacy_ids.reserve(vpcs, |&i| hasher.hash_one(&*rows[i as usize].vpc_id));
-        unique_ids.reserve(vpcs, |&i| hasher.hash_one(&*rows[i as usize].un_vpc_id));
-        self.peerings.reserve(peerings);
+        let text_of = |i: &VpcIx, pick: fn(&VpcEntry) -> Text| {
+            hasher.hash_one(arena.text(pick(&rows[*i as usize])))
+        };
+        legacy_ids.reserve(vpcs, |i| text_of(i, |v| v.vpc_id));
+        unique_ids.reserve(vpcs, |i| text_of(i, |v| v.un_vpc_id));
+        self.peerings.reserve_exact(peerings);
         let Model {
+            arena,
             peerings: rows,
             hasher,
             peering_ids,
             ..
         } = self;
-        peering_ids.reserve(peerings, |&i| hasher.hash_one(&*rows[i as usize].id));
+        peering_ids.reserve(peerings, |&i| {
+            hasher.hash_one(arena.text(rows[i as usize].id))
+        });
+    }
+
+    /// A row's string.
+    pub fn text(&self, text: Text) -> &str {
+        self.arena.text(text)
+    }
+
+    /// A VPC's blocks: the primary one, then the assistant blocks.
+    pub fn blocks(&self, ix: VpcIx) -> &[CidrBlock] {
+        self.arena.blocks(self.vpc(ix).blocks)
     }
 
     fn hash(&self, text: &str) -> u64 {
@@ -291,31 +382,32 @@ impl Model {
         let owner = self.uins.intern(new.uin);
         let region = self.regions.intern(new.region);
         let (legacy_hash, unique_hash) = (self.hash(new.vpc_id), self.hash(new.un_vpc_id));
-        self.vpcs.push(VpcEntry {
+        let entry = VpcEntry {
             row: new.row,
-            vpc_id: new.vpc_id.into(),
-            un_vpc_id: new.un_vpc_id.into(),
+            vpc_id: self.arena.add_text(new.vpc_id),
+            un_vpc_id: self.arena.add_text(new.un_vpc_id),
+            name: self.arena.add_text(new.name),
             owner,
             region,
-            name: new.name.into(),
-            blocks: new.blocks.into_boxed_slice(),
+            blocks: self.arena.add_blocks(&new.blocks),
             create_time: new.create_time,
             deleted: new.deleted,
-            links: Vec::new(),
-        });
+            links: Box::default(),
+        };
+        self.vpcs.push(entry);
         let Model {
+            arena,
             vpcs,
             hasher,
             legacy_ids,
             unique_ids,
             ..
         } = self;
-        legacy_ids.insert_unique(legacy_hash, ix, |&i| {
-            hasher.hash_one(&*vpcs[i as usize].vpc_id)
-        });
-        unique_ids.insert_unique(unique_hash, ix, |&i| {
-            hasher.hash_one(&*vpcs[i as usize].un_vpc_id)
-        });
+        let text_of = |i: &VpcIx, pick: fn(&VpcEntry) -> Text| {
+            hasher.hash_one(arena.text(pick(&vpcs[*i as usize])))
+        };
+        legacy_ids.insert_unique(legacy_hash, ix, |i| text_of(i, |v| v.vpc_id));
+        unique_ids.insert_unique(unique_hash, ix, |i| text_of(i, |v| v.un_vpc_id));
         self.vpc_rows.insert(new.row, ix);
         self.vpcs_of.entry((owner, region)).or_default().push(ix);
         ix
@@ -340,11 +432,7 @@ impl Model {
         table
             .find(hash, |&i| {
                 let vpc = &self.vpcs[i as usize];
-                if unique {
-                    &*vpc.un_vpc_id == id
-                } else {
-                    &*vpc.vpc_id == id
-                }
+                self.text(if unique { vpc.un_vpc_id } else { vpc.vpc_id }) == id
             })
             .copied()
     }
@@ -384,21 +472,21 @@ impl Model {
         self.vpcs[ix as usize].deleted = true;
     }
 
-    pub fn set_vpc_blocks(&mut self, ix: VpcIx, blocks: Vec<CidrBlock>) {
-        self.vpcs[ix as usize].blocks = blocks.into_boxed_slice();
+    pub fn set_vpc_blocks(&mut self, ix: VpcIx, blocks: &[CidrBlock]) {
+        self.vpcs[ix as usize].blocks = self.arena.add_blocks(blocks);
     }
 
     /// The VPC as the API shows it.
     pub fn vpc_record(&self, ix: VpcIx) -> Vpc {
         let vpc = self.vpc(ix);
-        let mut blocks = vpc.blocks.iter().map(ToString::to_string);
+        let mut blocks = self.blocks(ix).iter().map(ToString::to_string);
         Vpc {
             id: vpc.row,
-            vpc_id: vpc.vpc_id.to_string(),
-            un_vpc_id: vpc.un_vpc_id.to_string(),
+            vpc_id: self.text(vpc.vpc_id).to_owned(),
+            un_vpc_id: self.text(vpc.un_vpc_id).to_owned(),
             uin: self.uins.text(vpc.owner).to_owned(),
             region: self.regions.text(vpc.region).to_owned(),
-            vpc_name: vpc.name.to_string(),
+            vpc_name: self.text(vpc.name).to_owned(),
             cidr_block: blocks.next().unwrap_or_default(),
             assistant_cidr_blocks: blocks.collect::<Vec<_>>().join(","),
             create_time: vpc.create_time,
@@ -417,8 +505,8 @@ impl Model {
         let hash = self.hash(new.id);
         let entry = PeeringEntry {
             row: new.row,
-            id: new.id.into(),
-            name: new.name.into(),
+            id: self.arena.add_text(new.id),
+            name: self.arena.add_text(new.name),
             vpc: new.vpc,
             peer: new.peer,
             state: new.state,
@@ -430,15 +518,21 @@ impl Model {
         let linked = entry.linked();
         self.peerings.push(entry);
         let Model {
+            arena,
             peerings,
             hasher,
             peering_ids,
             ..
         } = self;
-        peering_ids.insert_unique(hash, ix, |&i| hasher.hash_one(&*peerings[i as usize].id));
+        peering_ids.insert_unique(hash, ix, |&i| {
+            hasher.hash_one(arena.text(peerings[i as usize].id))
+        });
         self.peerings_of.entry(requester).or_default().push(ix);
         if accepter != requester {
             self.peerings_of.entry(accepter).or_default().push(ix);
+        }
+        if !new.tags.is_empty() {
+            self.tags.insert(ix, new.tags.into_boxed_slice());
         }
         if linked {
             self.link(ix);
@@ -453,7 +547,9 @@ impl Model {
 
     pub fn peering_by_id(&self, id: &str) -> Option<PeeringIx> {
         self.peering_ids
-            .find(self.hash(id), |&i| &*self.peerings[i as usize].id == id)
+            .find(self.hash(id), |&i| {
+                self.text(self.peerings[i as usize].id) == id
+            })
             .copied()
     }
 
@@ -467,12 +563,12 @@ impl Model {
         link: StoredLink,
     ) {
         let was_linked = self.peering(ix).linked();
+        if self.text(self.peering(ix).name) != name {
+            self.peerings[ix as usize].name = self.arena.add_text(name);
+        }
         let entry = &mut self.peerings[ix as usize];
         entry.state = state;
         entry.expire_time = expire_time;
-        if *entry.name != *name {
-            entry.name = name.into();
-        }
         entry.link = link;
         match (was_linked, state.is_live()) {
             (false, true) => self.link(ix),
@@ -499,15 +595,23 @@ impl Model {
     fn link(&mut self, ix: PeeringIx) {
         let (vpc, peer) = (self.peering(ix).vpc, self.peering(ix).peer);
         for end in [vpc, peer] {
-            self.vpcs[end as usize].links.push(ix);
+            let links = &mut self.vpcs[end as usize].links;
+            *links = links.iter().copied().chain([ix]).collect();
         }
     }
 
     fn unlink(&mut self, ix: PeeringIx) {
         let (vpc, peer) = (self.peering(ix).vpc, self.peering(ix).peer);
         for end in [vpc, peer] {
-            self.vpcs[end as usize].links.retain(|&p| p != ix);
+            let links = &mut self.vpcs[end as usize].links;
+            *links = links.iter().copied().filter(|&p| p != ix).collect();
         }
+    }
+
+    /// A peering's link options, tags included.
+    pub fn peering_link(&self, ix: PeeringIx) -> LinkOptions {
+        let tags = self.tags.get(&ix).map_or(&[][..], |t| t);
+        self.peering(ix).link.options(tags)
     }
 
     /// The peering as the API shows it at `now`.
@@ -515,12 +619,12 @@ impl Model {
         let p = self.peering(ix);
         let (vpc, peer) = (self.vpc(p.vpc), self.vpc(p.peer));
         Peering {
-            peering_connection_id: p.id.to_string(),
-            peering_connection_name: p.name.to_string(),
-            vpc_id: vpc.vpc_id.to_string(),
-            un_vpc_id: vpc.un_vpc_id.to_string(),
-            peer_vpc_id: peer.vpc_id.to_string(),
-            un_peer_vpc_id: peer.un_vpc_id.to_string(),
+            peering_connection_id: self.text(p.id).to_owned(),
+            peering_connection_name: self.text(p.name).to_owned(),
+            vpc_id: self.text(vpc.vpc_id).to_owned(),
+            un_vpc_id: self.text(vpc.un_vpc_id).to_owned(),
+            peer_vpc_id: self.text(peer.vpc_id).to_owned(),
+            un_peer_vpc_id: self.text(peer.un_vpc_id).to_owned(),
             uin: self.uins.text(vpc.owner).to_owned(),
             peer_uin: self.uins.text(peer.owner).to_owned(),
             app_id: self.app_id(vpc.owner),
@@ -530,7 +634,7 @@ impl Model {
             state: p.effective_state(now),
             create_time: p.create_time,
             expire_time: p.expire_time,
-            link: p.link.options(),
+            link: self.peering_link(ix),
         }
     }
 
@@ -550,11 +654,11 @@ impl StateView for View<'_> {
     type Vpc = VpcIx;
 
     fn label(&self, vpc: VpcIx) -> &str {
-        &self.model.vpc(vpc).un_vpc_id
+        self.model.text(self.model.vpc(vpc).un_vpc_id)
     }
 
     fn blocks(&self, vpc: VpcIx) -> &[CidrBlock] {
-        &self.model.vpc(vpc).blocks
+        self.model.blocks(vpc)
     }
 
     fn deleted(&self, vpc: VpcIx) -> bool {
@@ -574,7 +678,7 @@ impl StateView for View<'_> {
             .map(|&ix| self.model.peering(ix))
             .filter(|p| p.effective_state(self.now).is_live())
             .map(|p| LiveLink {
-                peering_id: &p.id,
+                peering_id: self.model.text(p.id),
                 other: if p.vpc == vpc { p.peer } else { p.vpc },
                 active: p.state == PeeringState::Active,
             })

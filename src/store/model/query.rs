@@ -41,8 +41,8 @@ impl Model {
                 let found = self.vpc_by_id(vpc_ref.as_str()).filter(|&ix| {
                     let vpc = self.vpc(ix);
                     let form_matches = match vpc_ref {
-                        VpcRef::Legacy(id) => *vpc.vpc_id == **id,
-                        VpcRef::Unique(id) => *vpc.un_vpc_id == **id,
+                        VpcRef::Legacy(id) => self.text(vpc.vpc_id) == id,
+                        VpcRef::Unique(id) => self.text(vpc.un_vpc_id) == id,
                     };
                     form_matches && !vpc.deleted
                 });
@@ -55,8 +55,14 @@ impl Model {
         let keep = |p: &PeeringEntry| {
             (self.vpc(p.vpc).region == region || self.vpc(p.peer).region == region)
                 && vpc.is_none_or(|v| p.vpc == v || p.peer == v)
-                && filter.peering_id.as_deref().is_none_or(|id| *p.id == *id)
-                && filter.name.as_deref().is_none_or(|name| *p.name == *name)
+                && filter
+                    .peering_id
+                    .as_deref()
+                    .is_none_or(|id| self.text(p.id) == id)
+                && filter
+                    .name
+                    .as_deref()
+                    .is_none_or(|name| self.text(p.name) == name)
                 && filter.state.is_none_or(|s| p.effective_state(now) == s)
         };
         let mut matches: Vec<PeeringIx> = self
@@ -71,9 +77,9 @@ impl Model {
         let order = |a: &PeeringEntry, b: &PeeringEntry| -> Ordering {
             let first = match filter.order {
                 PeeringOrder::CreateTime => a.create_time.cmp(&b.create_time),
-                PeeringOrder::Name => a.name.cmp(&b.name),
+                PeeringOrder::Name => self.text(a.name).cmp(self.text(b.name)),
             };
-            first.then_with(|| a.id.cmp(&b.id))
+            first.then_with(|| self.text(a.id).cmp(self.text(b.id)))
         };
         matches.sort_unstable_by(|&a, &b| {
             let ordering = order(self.peering(a), self.peering(b));
@@ -100,10 +106,13 @@ impl Model {
                 !vpc.deleted
                     && match &filter.vpc {
                         None => true,
-                        Some(VpcRef::Legacy(id)) => *vpc.vpc_id == **id,
-                        Some(VpcRef::Unique(id)) => *vpc.un_vpc_id == **id,
+                        Some(VpcRef::Legacy(id)) => self.text(vpc.vpc_id) == id,
+                        Some(VpcRef::Unique(id)) => self.text(vpc.un_vpc_id) == id,
                     }
-                    && filter.vpc_name.as_deref().is_none_or(|n| *vpc.name == *n)
+                    && filter
+                        .vpc_name
+                        .as_deref()
+                        .is_none_or(|n| self.text(vpc.name) == n)
             })
             .collect();
         let total = matches.len() as i64;
@@ -131,9 +140,7 @@ impl Model {
             QuotaName::MaxAvailableVpcPeers => {
                 per_vpc(&|ix| view.live_links(ix).iter().filter(|l| l.active).count())
             }
-            QuotaName::MaxAssistantCidrs => {
-                per_vpc(&|ix| self.vpc(ix).blocks.len().saturating_sub(1))
-            }
+            QuotaName::MaxAssistantCidrs => per_vpc(&|ix| self.blocks(ix).len().saturating_sub(1)),
         }
     }
 

@@ -58,6 +58,7 @@ fn peering(
         create_time,
         expire_time,
         link: StoredLink::new(&LinkOptions::default()),
+        tags: Vec::new(),
     })
 }
 
@@ -139,10 +140,10 @@ fn the_rules_see_live_peerings_at_the_views_clock() {
 fn changes_keep_the_links_in_step() {
     let (mut model, [a1, a2, _, b1]) = small();
     let two = model.peering_by_id("pcx-00000002").expect("peering 2");
-    let link = model.peering(two).link.clone();
-    model.update_peering(two, PeeringState::Deleted, None, "gone", link.clone());
+    let link = model.peering(two).link;
+    model.update_peering(two, PeeringState::Deleted, None, "gone", link);
     assert_eq!(model.view(0).live_links(b1).len(), 0);
-    assert_eq!(model.peering(two).name.as_ref(), "gone");
+    assert_eq!(model.text(model.peering(two).name), "gone");
     model.update_peering(two, PeeringState::Pending, Some(500), "back", link);
     assert_eq!(model.view(0).live_links(b1).len(), 1);
     // Expiring mirrors the rows: stored EXPIRED, and no longer linked.
@@ -286,9 +287,9 @@ fn link_options_keep_what_the_rules_allow() {
             value: "qa".into(),
         }],
     };
-    assert_eq!(StoredLink::new(&link).options(), link);
+    assert_eq!(StoredLink::new(&link).options(&link.tags), link);
     assert_eq!(
-        StoredLink::new(&LinkOptions::default()).options(),
+        StoredLink::new(&LinkOptions::default()).options(&[]),
         LinkOptions::default()
     );
 }
