@@ -148,6 +148,19 @@ impl Store {
             .run_direct(None, &mut write_conn, false)
             .await
             .with_context(|| format!("migrating database {}", path.display()))?;
+        // The model is read once, here, through a small page cache: the
+        // writer's large one would fill with every page of the database and
+        // stay in memory for nothing.
+        sqlx::raw_sql("PRAGMA cache_size = -2048")
+            .execute(&mut write_conn)
+            .await?;
+        let model = model::Model::load(&mut write_conn)
+            .await
+            .with_context(|| format!("loading the state of {}", path.display()))?;
+        sqlx::raw_sql("PRAGMA cache_size = -65536")
+            .execute(&mut write_conn)
+            .await?;
+        let model: writer::SharedModel = Arc::new(tokio::sync::RwLock::new(Some(model)));
         let reads = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -162,7 +175,6 @@ impl Store {
         let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
         let (failed, writer_failed) = watch::channel(false);
-        let model = writer::SharedModel::default();
         let task = WriterTask::new(
             write_conn,
             receiver,

@@ -202,7 +202,7 @@ pub async fn change_peering(
             Some(now + PENDING_LIFETIME_SECS)
         }
         Action::Reject | Action::Delete => None,
-        Action::Modify => p.expire_time,
+        Action::Modify => p.expire_time(),
     };
     let name = change
         .name

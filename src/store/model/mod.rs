@@ -72,6 +72,9 @@ impl Interner {
     }
 }
 
+/// A peering's `expires` when it has no expire time.
+const NO_EXPIRY: Timestamp = Timestamp::MIN;
+
 /// A string in the model's text arena.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Text {
@@ -207,13 +210,18 @@ pub(super) struct PeeringEntry {
     /// As stored: a PENDING one may read EXPIRED (see `effective_state`).
     pub state: PeeringState,
     pub create_time: Timestamp,
-    pub expire_time: Option<Timestamp>,
+    /// `NO_EXPIRY` for none: an `Option` would take twice the room.
+    expires: Timestamp,
     pub link: StoredLink,
 }
 
 impl PeeringEntry {
+    pub fn expire_time(&self) -> Option<Timestamp> {
+        (self.expires != NO_EXPIRY).then_some(self.expires)
+    }
+
     pub fn effective_state(&self, now: Timestamp) -> PeeringState {
-        self.state.effective(self.expire_time, now)
+        self.state.effective(self.expire_time(), now)
     }
 
     /// Stored as PENDING or ACTIVE: listed in its VPCs' links.
@@ -259,7 +267,11 @@ pub(super) struct Model {
     app_id_owners: HashMap<i64, Name>,
     quotas: HashMap<(Name, Name, QuotaName), i64>,
     vpcs: Vec<VpcEntry>,
-    vpc_rows: HashMap<i64, VpcIx>,
+    /// VPCs by row, for the few whose row is lower than an earlier one's:
+    /// the rest are found by binary search, as rows come in ascending order
+    /// (loads read them in row order, and SQLite gives a new VPC the
+    /// highest row yet).
+    vpcs_out_of_order: HashMap<i64, VpcIx>,
     legacy_ids: HashTable<VpcIx>,
     unique_ids: HashTable<VpcIx>,
     /// Every VPC of an owner in a region, deleted ones too, by row.
@@ -281,7 +293,6 @@ impl Model {
         self.arena.texts.reserve_exact(text_bytes);
         self.arena.blocks.reserve(vpcs);
         self.vpcs.reserve_exact(vpcs);
-        self.vpc_rows.reserve(vpcs);
         let Model {
             arena,
             vpcs: rows,
@@ -379,6 +390,9 @@ impl Model {
 
     pub fn insert_vpc(&mut self, new: NewVpc<'_>) -> VpcIx {
         let ix = self.vpcs.len() as VpcIx;
+        if self.vpcs.last().is_some_and(|last| last.row >= new.row) {
+            self.vpcs_out_of_order.insert(new.row, ix);
+        }
         let owner = self.uins.intern(new.uin);
         let region = self.regions.intern(new.region);
         let (legacy_hash, unique_hash) = (self.hash(new.vpc_id), self.hash(new.un_vpc_id));
@@ -408,7 +422,6 @@ impl Model {
         };
         legacy_ids.insert_unique(legacy_hash, ix, |i| text_of(i, |v| v.vpc_id));
         unique_ids.insert_unique(unique_hash, ix, |i| text_of(i, |v| v.un_vpc_id));
-        self.vpc_rows.insert(new.row, ix);
         self.vpcs_of.entry((owner, region)).or_default().push(ix);
         ix
     }
@@ -418,7 +431,20 @@ impl Model {
     }
 
     pub fn vpc_at_row(&self, row: i64) -> Option<VpcIx> {
-        self.vpc_rows.get(&row).copied()
+        if let Some(&ix) = self.vpcs_out_of_order.get(&row) {
+            return Some(ix);
+        }
+        // In ascending order but for those above; a row among them may
+        // break the search's order, so they are skipped by the search.
+        let in_order = |v: &VpcEntry| !self.vpcs_out_of_order.contains_key(&v.row);
+        if self.vpcs_out_of_order.is_empty() {
+            let at = self.vpcs.binary_search_by_key(&row, |v| v.row).ok()?;
+            return Some(at as VpcIx);
+        }
+        self.vpcs
+            .iter()
+            .position(|v| v.row == row && in_order(v))
+            .map(|at| at as VpcIx)
     }
 
     /// The VPC with this id, in either form, deleted or not.
@@ -511,7 +537,7 @@ impl Model {
             peer: new.peer,
             state: new.state,
             create_time: new.create_time,
-            expire_time: new.expire_time,
+            expires: new.expire_time.unwrap_or(NO_EXPIRY),
             link: new.link,
         };
         let (requester, accepter) = (self.vpc(entry.vpc).owner, self.vpc(entry.peer).owner);
@@ -568,7 +594,7 @@ impl Model {
         }
         let entry = &mut self.peerings[ix as usize];
         entry.state = state;
-        entry.expire_time = expire_time;
+        entry.expires = expire_time.unwrap_or(NO_EXPIRY);
         entry.link = link;
         match (was_linked, state.is_live()) {
             (false, true) => self.link(ix),
@@ -583,7 +609,7 @@ impl Model {
         let overdue: Vec<PeeringIx> = (0..self.peerings.len() as PeeringIx)
             .filter(|&ix| {
                 let p = self.peering(ix);
-                p.state == PeeringState::Pending && p.expire_time.is_some_and(|t| t <= now)
+                p.state == PeeringState::Pending && p.expire_time().is_some_and(|t| t <= now)
             })
             .collect();
         for ix in overdue {
@@ -633,7 +659,7 @@ impl Model {
             peer_region: self.regions.text(peer.region).to_owned(),
             state: p.effective_state(now),
             create_time: p.create_time,
-            expire_time: p.expire_time,
+            expire_time: p.expire_time(),
             link: self.peering_link(ix),
         }
     }

@@ -293,3 +293,20 @@ fn link_options_keep_what_the_rules_allow() {
         LinkOptions::default()
     );
 }
+
+#[test]
+fn vpcs_are_found_by_row_in_and_out_of_order() {
+    let mut model = Model::default();
+    let ten = vpc(&mut model, 10, "1", GZ, "10.0.0.0/16");
+    let twenty = vpc(&mut model, 20, "1", GZ, "10.1.0.0/16");
+    assert_eq!(model.vpc_at_row(10), Some(ten));
+    assert_eq!(model.vpc_at_row(20), Some(twenty));
+    assert_eq!(model.vpc_at_row(15), None);
+    // A row below the last one, which SQLite never hands out but a
+    // hand-edited database may hold.
+    let five = vpc(&mut model, 5, "1", GZ, "10.2.0.0/16");
+    let thirty = vpc(&mut model, 30, "1", GZ, "10.3.0.0/16");
+    for (row, ix) in [(5, five), (10, ten), (20, twenty), (30, thirty)] {
+        assert_eq!(model.vpc_at_row(row), Some(ix), "row {row}");
+    }
+}
