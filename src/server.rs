@@ -148,35 +148,7 @@ pub async fn run(
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
     let writer = writer.spawn();
-    // Every read answers from the model: load it before anything reads.
-    store.warm_up().await.context("loading the state")?;
-
-    let start_actor = Actor {
-        uin: "admin".into(),
-        request_id: "start-up".into(),
-        client_token: None,
-    };
-    if config.reset {
-        store
-            .reset(start_actor.clone(), None)
-            .await
-            .context("resetting the database")?;
-    }
-    if let Some(load) = &config.start_scenario {
-        if store.is_empty().await? {
-            let summary = store
-                .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
-                .await?;
-            tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
-        } else if config.keep_state {
-            tracing::info!(scenario = %load.source, "the database already holds state: keeping it, not loading the scenario (--keep-state)");
-        } else {
-            bail!(
-                "the database already holds state; pass --keep-state to keep it and load the \
-                 scenario only into an empty database, or --reset to replace it with the scenario"
-            );
-        }
-    }
+    prepare_state(&store, &config).await?;
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
 
     let state = Arc::new(AppState {
@@ -192,20 +164,6 @@ pub async fn run(
     set_health(&health_reporter, ServingStatus::Serving).await;
     // From here on, a writer that fails takes the server out of service.
     let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
-
-    let reflection = |builder: tonic_reflection::server::Builder<'static>| {
-        builder
-            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(
-                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-            )
-    };
-    let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
-    let reflection_v1alpha =
-        reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
 
     // Shutdown starts when `shutdown` resolves; the grace period runs from then.
     let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
@@ -239,29 +197,7 @@ pub async fn run(
     // TCP_NODELAY: without it a response written in several pieces waits for
     // the client's delayed ACK, some 40 ms per call.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
-    // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
-    let grpc = Routes::new(
-        PeeringServiceServer::new(PeeringApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
-    )
-    .add_service(
-        VpcServiceServer::new(VpcApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
-    )
-    .add_service(
-        AdminServiceServer::new(AdminApi::new(state.clone()))
-            .max_decoding_message_size(MAX_SCENARIO_BYTES)
-            .max_encoding_message_size(MAX_SCENARIO_BYTES),
-    )
-    .add_service(health_service)
-    .add_service(reflection_v1)
-    .add_service(reflection_v1alpha);
-    let routes = Routes::from(
-        grpc.into_axum_router()
-            .merge(api3::routes(state.clone()))
-            .merge(legacy::routes(state)),
-    );
+    let routes = routes(state, health_service)?;
     let router = Server::builder()
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
@@ -293,6 +229,86 @@ pub async fn run(
     tracing::info!("vpcsim stopped");
     stopped?;
     served.context("serving gRPC")
+}
+
+/// Every service by its path: the gRPC services (with health and
+/// reflection), and Tencent Cloud API 3.0 at `/` and the legacy API at
+/// `/v2/index.php`: one port, one state.
+fn routes(
+    state: Arc<AppState>,
+    health_service: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+) -> anyhow::Result<Routes> {
+    let reflection = |builder: tonic_reflection::server::Builder<'static>| {
+        builder
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            )
+    };
+    let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
+    let reflection_v1alpha =
+        reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
+
+    let grpc = Routes::new(
+        PeeringServiceServer::new(PeeringApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        VpcServiceServer::new(VpcApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        AdminServiceServer::new(AdminApi::new(state.clone()))
+            .max_decoding_message_size(MAX_SCENARIO_BYTES)
+            .max_encoding_message_size(MAX_SCENARIO_BYTES),
+    )
+    .add_service(health_service)
+    .add_service(reflection_v1)
+    .add_service(reflection_v1alpha);
+    let routes = Routes::from(
+        grpc.into_axum_router()
+            .merge(api3::routes(state.clone()))
+            .merge(legacy::routes(state)),
+    );
+    Ok(routes)
+}
+
+/// Readies the state a server starts with: emptied by `--reset`, then the
+/// start scenario loaded into an empty database (or kept, or refused).
+async fn prepare_state(store: &Store, config: &ServerConfig) -> anyhow::Result<()> {
+    let start_actor = Actor {
+        uin: "admin".into(),
+        request_id: "start-up".into(),
+        client_token: None,
+    };
+    if config.reset {
+        store
+            .reset(start_actor.clone(), None)
+            .await
+            .context("resetting the database")?;
+    }
+    let Some(load) = &config.start_scenario else {
+        return Ok(());
+    };
+    if store.is_empty().await? {
+        let summary = store
+            .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
+            .await?;
+        tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
+    } else if config.keep_state {
+        tracing::info!(scenario = %load.source, "the database already holds state: keeping it, not loading the scenario (--keep-state)");
+    } else {
+        bail!(
+            "the database already holds state; pass --keep-state to keep it and load the \
+             scenario only into an empty database, or --reset to replace it with the scenario"
+        );
+    }
+    Ok(())
 }
 
 /// The services health reports on, by their gRPC names.

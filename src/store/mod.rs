@@ -246,7 +246,7 @@ impl Store {
     }
 
     /// Answers from the model, once the writer has committed what it is
-    /// writing; the model is not loaded before the writer's `warm_up`.
+    /// writing. (A read-only store, for `check` and `dump --db`, has no model.)
     async fn with_model<T>(&self, read: impl FnOnce(&model::Model) -> T) -> ApiResult<T> {
         let guard = self.model.read().await;
         match guard.as_ref() {

@@ -287,16 +287,93 @@ async fn write_plan(
     plan: &Plan,
     progress: &AtomicU64,
 ) -> Result<(), sqlx::Error> {
-    // Every row gets a "seeded" event. Quota events are bound row by row;
-    // the others are copied from the new rows by SQLite itself, past the
-    // rowids that were there before.
-    let mut events: Vec<(&'static str, String, Option<String>)> = Vec::new();
+    // Every row gets a "seeded" event: quota events are bound row by row,
+    // the others copied from the new rows by SQLite itself, past the rowids
+    // that were there before.
     let (before_accounts, before_vpcs, before_peerings): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM accounts), (SELECT COALESCE(MAX(id), 0) FROM vpcs),
                 (SELECT COALESCE(MAX(id), 0) FROM peerings)",
     )
     .fetch_one(&mut tx.conn)
     .await?;
+    write_accounts(tx, plan, progress).await?;
+    let quota_events = write_quotas(tx, plan, progress).await?;
+    write_vpcs(tx, plan, progress).await?;
+    write_peerings(tx, plan, progress).await?;
+    let seeded = Seeded {
+        now: tx.now,
+        who: actor.uin.clone(),
+        request_id: actor.request_id.clone(),
+    };
+    seeded.write_bound(tx, &quota_events).await?;
+    let peering_state = super::states::name("");
+    for (resource_type, id_column, state, table, key, after) in [
+        (
+            "account",
+            "uin",
+            "NULL",
+            "accounts",
+            "rowid",
+            before_accounts,
+        ),
+        ("vpc", "un_vpc_id", "cidr_block", "vpcs", "id", before_vpcs),
+        (
+            "peering",
+            "peering_connection_id",
+            peering_state.as_str(),
+            "peerings",
+            "id",
+            before_peerings,
+        ),
+    ] {
+        // Every name here is a constant of ours; the values are bound.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
+             SELECT ?, ?, ?, '{resource_type}', {id_column}, 'seeded', NULL, {state} FROM {table} WHERE {key} > ? ORDER BY {key}"
+        )))
+        .bind(seeded.now)
+        .bind(&seeded.who)
+        .bind(&seeded.request_id)
+        .bind(after)
+        .execute(&mut tx.conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Who seeded, and when: what every "seeded" event says.
+struct Seeded {
+    now: Timestamp,
+    who: String,
+    request_id: String,
+}
+
+/// A "seeded" event to bind: resource type, id, new state.
+type SeededEvent = (&'static str, String, Option<String>);
+
+impl Seeded {
+    async fn write_bound(&self, tx: &mut Tx, events: &[SeededEvent]) -> Result<(), sqlx::Error> {
+        insert_chunked(
+            tx,
+            "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
+            events,
+            |row, (resource_type, resource_id, state)| {
+                row.push_bind(self.now)
+                    .push_bind(self.who.clone())
+                    .push_bind(self.request_id.clone())
+                    .push_bind(*resource_type)
+                    .push_bind(resource_id.clone())
+                    .push_bind("seeded")
+                    .push_bind(None::<String>)
+                    .push_bind(state.clone());
+            },
+            None,
+        )
+        .await
+    }
+}
+
+async fn write_accounts(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ",
@@ -311,7 +388,16 @@ async fn write_plan(
         },
         Some(progress),
     )
-    .await?;
+    .await
+}
+
+/// Sets the plan's quotas; returns their events.
+async fn write_quotas(
+    tx: &mut Tx,
+    plan: &Plan,
+    progress: &AtomicU64,
+) -> Result<Vec<SeededEvent>, sqlx::Error> {
+    let mut events = Vec::with_capacity(plan.quotas.len());
     for (uin, region, quota, limit) in &plan.quotas {
         sqlx::query(
             "INSERT INTO quotas (uin, region, quota_name, quota_limit) VALUES (?, ?, ?, ?)
@@ -330,6 +416,11 @@ async fn write_plan(
         ));
         progress.fetch_add(1, Ordering::Relaxed);
     }
+    Ok(events)
+}
+
+/// Writes the plan's VPCs, and moves each region's legacy numbers on.
+async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted) ",
@@ -359,6 +450,10 @@ async fn write_plan(
         .execute(&mut tx.conn)
         .await?;
     }
+    Ok(())
+}
+
+async fn write_peerings(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
@@ -380,58 +475,7 @@ async fn write_plan(
         },
         Some(progress),
     )
-    .await?;
-    let (now, who, request_id) = (tx.now, actor.uin.clone(), actor.request_id.clone());
-    insert_chunked(
-        tx,
-        "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
-        &events,
-        |row, (resource_type, resource_id, state)| {
-            row.push_bind(now)
-                .push_bind(who.clone())
-                .push_bind(request_id.clone())
-                .push_bind(*resource_type)
-                .push_bind(resource_id.clone())
-                .push_bind("seeded")
-                .push_bind(None::<String>)
-                .push_bind(state.clone());
-        },
-        None,
-    )
-    .await?;
-    let peering_state = super::states::name("");
-    for (resource_type, id_column, state, table, key, after) in [
-        (
-            "account",
-            "uin",
-            "NULL",
-            "accounts",
-            "rowid",
-            before_accounts,
-        ),
-        ("vpc", "un_vpc_id", "cidr_block", "vpcs", "id", before_vpcs),
-        (
-            "peering",
-            "peering_connection_id",
-            peering_state.as_str(),
-            "peerings",
-            "id",
-            before_peerings,
-        ),
-    ] {
-        // Every name here is a constant of ours; the values are bound.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
-             SELECT ?, ?, ?, '{resource_type}', {id_column}, 'seeded', NULL, {state} FROM {table} WHERE {key} > ? ORDER BY {key}"
-        )))
-        .bind(now)
-        .bind(&who)
-        .bind(&request_id)
-        .bind(after)
-        .execute(&mut tx.conn)
-        .await?;
-    }
-    Ok(())
+    .await
 }
 
 impl Store {

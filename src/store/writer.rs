@@ -177,18 +177,6 @@ pub(super) struct Job {
 }
 
 impl Store {
-    /// Has the writer read its rule state, so that the first calls do not
-    /// wait for it; the server reports SERVING only after this.
-    pub async fn warm_up(&self) -> ApiResult<()> {
-        self.write(|tx| {
-            Box::pin(async move {
-                tx.model().await?;
-                Ok(())
-            })
-        })
-        .await
-    }
-
     /// Runs `op` in the writer's transaction and answers once it committed.
     pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
     where
@@ -523,78 +511,20 @@ impl WriterTask {
             error,
         });
         for job in batch.drain(..) {
-            if fault.is_some() {
+            let completion = match fault {
                 // Answered with the batch's error, without running.
-                completions.push((job.run)(None).await);
-                continue;
-            }
-            let hooks_before = self.tx.after_commit.len();
-            if !job.deferrable && self.tx.has_deferred() {
-                // A direct job may read what deferred jobs wrote: write it
-                // first, outside the savepoint that job may roll back to.
-                if let Err(error) = self.tx.flush_then("RELEASE job; SAVEPOINT job").await {
-                    fault = Some(BatchFault {
-                        step: "cannot write deferred rows",
-                        error,
-                    });
-                    completions.push((job.run)(None).await);
-                    continue;
-                }
-            }
-            let deferred_before = self.tx.deferred_lens();
-            let clock_before = (self.tx.now, self.tx.offset);
-            let deferrable = job.deferrable;
-            let completion = (job.run)(Some(&mut self.tx)).await;
-            if !completion.succeeded {
-                self.tx.after_commit.truncate(hooks_before);
-                self.tx.truncate_deferred(&deferred_before);
-                // A clock the job moved goes back with the rest of its work.
-                (self.tx.now, self.tx.offset) = clock_before;
-            }
-            if completion.faulted {
-                self.tx.drop_model();
-            }
-            if deferrable {
-                // Nothing of it reached SQLite: no savepoint to close.
-                completions.push(completion);
-                continue;
-            }
-            let end = if completion.succeeded {
-                "RELEASE job; SAVEPOINT job"
-            } else {
-                "ROLLBACK TO job; RELEASE job; SAVEPOINT job"
+                Some(_) => (job.run)(None).await,
+                None => match self.run_job(job).await {
+                    Ok(completion) => completion,
+                    Err((completion, failed)) => {
+                        fault = Some(failed);
+                        completion
+                    }
+                },
             };
-            if let Err(error) = sqlx::raw_sql(end).execute(&mut self.tx.conn).await {
-                fault = Some(BatchFault {
-                    step: "cannot close a savepoint",
-                    error,
-                });
-            }
             completions.push(completion);
         }
-        let commit = match fault {
-            Some(fault) => Err(fault),
-            None => self
-                .tx
-                .flush_then("RELEASE job; COMMIT")
-                .await
-                .map_err(|error| BatchFault {
-                    step: "commit failed",
-                    error,
-                }),
-        };
-        let commit = commit.map_err(Arc::new);
-        if commit.is_err() {
-            self.tx.truncate_deferred(&[]);
-            let _ = self.tx.conn.execute("ROLLBACK").await;
-            // The rule state may hold changes that were rolled back.
-            self.tx.drop_model();
-        }
-        let hooks = std::mem::take(&mut self.tx.after_commit);
-        if commit.is_ok() {
-            hooks.into_iter().for_each(|hook| hook());
-            self.publish_last_event().await;
-        }
+        let commit = self.commit(fault).await;
         // Every caller in a failed batch gets its cause, to log with its
         // request id.
         let answer = commit
@@ -608,6 +538,87 @@ impl WriterTask {
             Err(fault) if !fault.will_pass() => Err(WriterFailure::Database(fault)),
             _ => Ok(()),
         }
+    }
+
+    /// Runs one job of a batch whose statements all worked so far; undoes
+    /// its work if it failed. An error if one of the writer's own statements
+    /// around it failed, which fails the batch.
+    async fn run_job(&mut self, job: Job) -> Result<Completion, (Completion, BatchFault)> {
+        if !job.deferrable && self.tx.has_deferred() {
+            // A direct job may read what deferred jobs wrote: write it
+            // first, outside the savepoint that job may roll back to.
+            if let Err(error) = self.tx.flush_then("RELEASE job; SAVEPOINT job").await {
+                let fault = BatchFault {
+                    step: "cannot write deferred rows",
+                    error,
+                };
+                return Err(((job.run)(None).await, fault));
+            }
+        }
+        let hooks_before = self.tx.after_commit.len();
+        let deferred_before = self.tx.deferred_lens();
+        let clock_before = (self.tx.now, self.tx.offset);
+        let deferrable = job.deferrable;
+        let completion = (job.run)(Some(&mut self.tx)).await;
+        if !completion.succeeded {
+            self.tx.after_commit.truncate(hooks_before);
+            self.tx.truncate_deferred(&deferred_before);
+            // A clock the job moved goes back with the rest of its work.
+            (self.tx.now, self.tx.offset) = clock_before;
+        }
+        if completion.faulted {
+            self.tx.drop_model();
+        }
+        if deferrable {
+            // Nothing of it reached SQLite: no savepoint to close.
+            return Ok(completion);
+        }
+        let end = if completion.succeeded {
+            "RELEASE job; SAVEPOINT job"
+        } else {
+            "ROLLBACK TO job; RELEASE job; SAVEPOINT job"
+        };
+        match sqlx::raw_sql(end).execute(&mut self.tx.conn).await {
+            Ok(_) => Ok(completion),
+            Err(error) => Err((
+                completion,
+                BatchFault {
+                    step: "cannot close a savepoint",
+                    error,
+                },
+            )),
+        }
+    }
+
+    /// Commits the batch, or rolls it back after `fault`; runs the
+    /// after-commit hooks of a commit, and drops the model after a rollback.
+    async fn commit(&mut self, fault: Option<BatchFault>) -> Result<(), Arc<BatchFault>> {
+        let commit = match fault {
+            Some(fault) => Err(fault),
+            None => self
+                .tx
+                .flush_then("RELEASE job; COMMIT")
+                .await
+                .map_err(|error| BatchFault {
+                    step: "commit failed",
+                    error,
+                }),
+        };
+        let commit = commit.map_err(Arc::new);
+        let hooks = std::mem::take(&mut self.tx.after_commit);
+        match &commit {
+            Ok(()) => {
+                hooks.into_iter().for_each(|hook| hook());
+                self.publish_last_event().await;
+            }
+            Err(_) => {
+                self.tx.truncate_deferred(&[]);
+                let _ = self.tx.conn.execute("ROLLBACK").await;
+                // The model may hold changes that were rolled back.
+                self.tx.drop_model();
+            }
+        }
+        commit
     }
 
     async fn load_model(&mut self) {
@@ -667,7 +678,6 @@ mod tests {
         .expect("lock");
         let (store, writer) = Store::open(&lock, Some(1)).await.expect("open");
         let writer = writer.spawn();
-        store.warm_up().await.expect("warm up");
         (lock, store, writer)
     }
 

@@ -249,8 +249,10 @@ impl AdminService for AdminApi {
                 format!("time {text:?} is not a time such as 2026-01-06 20:56:07"),
             )
         })?;
-        self.state.store.set_clock(actor, time).await?;
-        let (now, offset) = self.state.store.clock_reading();
+        // The time it was set to, not a later reading that a second
+        // boundary may have passed.
+        let now = self.state.store.set_clock(actor, time).await?;
+        let (_, offset) = self.state.store.clock_reading();
         Ok(Response::new(proto::SetClockResponse {
             clock: Some(clock_message(now, offset)),
         }))
