@@ -165,6 +165,20 @@ pub async fn run(
     // From here on, a writer that fails takes the server out of service.
     let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
 
+    let reflection = |builder: tonic_reflection::server::Builder<'static>| {
+        builder
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            )
+    };
+    let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
+    let reflection_v1alpha =
+        reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
+
     // Shutdown starts when `shutdown` resolves; the grace period runs from then.
     let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
@@ -197,7 +211,29 @@ pub async fn run(
     // TCP_NODELAY: without it a response written in several pieces waits for
     // the client's delayed ACK, some 40 ms per call.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let routes = routes(state, health_service)?;
+    // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
+    // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
+    let grpc = Routes::new(
+        PeeringServiceServer::new(PeeringApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        VpcServiceServer::new(VpcApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        AdminServiceServer::new(AdminApi::new(state.clone()))
+            .max_decoding_message_size(MAX_SCENARIO_BYTES)
+            .max_encoding_message_size(MAX_SCENARIO_BYTES),
+    )
+    .add_service(health_service)
+    .add_service(reflection_v1)
+    .add_service(reflection_v1alpha);
+    let routes = Routes::from(
+        grpc.into_axum_router()
+            .merge(api3::routes(state.clone()))
+            .merge(legacy::routes(state)),
+    );
     let router = Server::builder()
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
@@ -229,53 +265,6 @@ pub async fn run(
     tracing::info!("vpcsim stopped");
     stopped?;
     served.context("serving gRPC")
-}
-
-/// Every service by its path: the gRPC services (with health and
-/// reflection), and Tencent Cloud API 3.0 at `/` and the legacy API at
-/// `/v2/index.php`: one port, one state.
-fn routes(
-    state: Arc<AppState>,
-    health_service: tonic_health::pb::health_server::HealthServer<
-        impl tonic_health::pb::health_server::Health,
-    >,
-) -> anyhow::Result<Routes> {
-    let reflection = |builder: tonic_reflection::server::Builder<'static>| {
-        builder
-            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(
-                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-            )
-    };
-    let reflection_v1 = reflection(tonic_reflection::server::Builder::configure()).build_v1()?;
-    let reflection_v1alpha =
-        reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
-
-    let grpc = Routes::new(
-        PeeringServiceServer::new(PeeringApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
-    )
-    .add_service(
-        VpcServiceServer::new(VpcApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
-    )
-    .add_service(
-        AdminServiceServer::new(AdminApi::new(state.clone()))
-            .max_decoding_message_size(MAX_SCENARIO_BYTES)
-            .max_encoding_message_size(MAX_SCENARIO_BYTES),
-    )
-    .add_service(health_service)
-    .add_service(reflection_v1)
-    .add_service(reflection_v1alpha);
-    let routes = Routes::from(
-        grpc.into_axum_router()
-            .merge(api3::routes(state.clone()))
-            .merge(legacy::routes(state)),
-    );
-    Ok(routes)
 }
 
 /// Readies the state a server starts with: emptied by `--reset`, then the

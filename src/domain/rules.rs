@@ -226,6 +226,20 @@ pub fn check_vpc_count(uin: &str, region: &str, count: i64, limit: i64) -> Resul
     ))
 }
 
+/// Checks that a VPC may have `count` assistant blocks under `limit`.
+pub fn check_assistant_count(vpc: &str, count: usize, limit: i64) -> Result<(), ApiError> {
+    if count as i64 <= limit {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::LimitExceeded,
+        format!(
+            "vpc {vpc} would have {count} assistant cidr blocks; quota {} allows {limit}",
+            QuotaName::MaxAssistantCidrs.as_str()
+        ),
+    ))
+}
+
 /// The state and expiry of a new peering requested at `now`: between one
 /// account's VPCs it is ACTIVE at once; across accounts it waits for the
 /// peer's answer for the pending lifetime.
@@ -410,6 +424,13 @@ mod tests {
             ErrorCode::ResourceInUse
         );
         assert!(check_vpc_deletable(&state, 3).is_ok());
+        assert!(check_assistant_count("vpc-a", 5, 5).is_ok());
+        assert_eq!(
+            check_assistant_count("vpc-a", 6, 5).unwrap_err().code,
+            ErrorCode::LimitExceeded
+        );
+        assert!(check_vpc_count("1", "ap-guangzhou", 19, 20).is_ok());
+        assert!(check_vpc_count("1", "ap-guangzhou", 20, 20).is_err());
     }
 
     #[test]

@@ -13,7 +13,10 @@ use crate::domain::{
     peering::PeeringState,
     quota::{QuotaName, validate_limit},
     region::Region,
-    rules::{Joining, LiveLink, StateView, check_live_peering, state_possible},
+    rules::{
+        Joining, LiveLink, StateView, check_assistant_count, check_live_peering, check_vpc_count,
+        state_possible,
+    },
     time::{
         NewestRecord, PENDING_LIFETIME_SECS, Timestamp, check_clock_target, format_time, parse_time,
     },
@@ -772,21 +775,20 @@ impl Planner<'_> {
         limits: &Limits,
         counts: &mut HashMap<(String, &'static str), i64>,
     ) {
-        let assistants = spec.assistant_cidr_blocks.len() as i64;
+        let label = spec.reference.as_deref().unwrap_or(&spec.vpc_name);
         let max_assistants = limits.of(&spec.uin, region, QuotaName::MaxAssistantCidrs);
-        if assistants > max_assistants {
-            self.check.error(
-                format!("vpcs[{i}].assistant_cidr_blocks"),
-                format!("{assistants} assistant cidr blocks; quota vpc-max-assistant_cidrs allows {max_assistants}"),
-            );
+        let assistants = spec.assistant_cidr_blocks.len();
+        if let Err(err) = check_assistant_count(label, assistants, max_assistants) {
+            self.check
+                .error(format!("vpcs[{i}].assistant_cidr_blocks"), err.message);
         }
         if !spec.deleted {
             let count = counts.entry((spec.uin.clone(), region.name)).or_default();
-            *count += 1;
             let max = limits.of(&spec.uin, region, QuotaName::MaxVpcs);
-            if *count > max {
-                self.check.error(format!("vpcs[{i}].uin"), format!("account {} would have {count} vpcs in {}; quota appid-max-vpcs allows {max}", spec.uin, region.name));
+            if let Err(err) = check_vpc_count(&spec.uin, region.name, *count, max) {
+                self.check.error(format!("vpcs[{i}].uin"), err.message);
             }
+            *count += 1;
         }
     }
 

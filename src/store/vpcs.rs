@@ -12,7 +12,9 @@ use crate::domain::{
     ids::{VpcRef, legacy_vpc_id},
     quota::QuotaName,
     region::Region,
-    rules::{check_blocks_against_peers, check_vpc_count, check_vpc_deletable},
+    rules::{
+        check_assistant_count, check_blocks_against_peers, check_vpc_count, check_vpc_deletable,
+    },
 };
 
 /// The VPC if `owner` owns it in `region`; any other VPC reads as not found.
@@ -155,17 +157,8 @@ pub async fn create_assistant_cidr(
             format!("{a} overlaps {b} of vpc {un_vpc_id}"),
         ));
     }
-    let assistants = combined.len() - 1;
     let limit = model.limit(&actor.uin, region.name, QuotaName::MaxAssistantCidrs);
-    if assistants as i64 > limit {
-        return Err(ApiError::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "vpc {un_vpc_id} would have {assistants} assistant cidr blocks; quota {} allows {limit}",
-                QuotaName::MaxAssistantCidrs.as_str()
-            ),
-        ));
-    }
+    check_assistant_count(un_vpc_id, combined.len() - 1, limit)?;
     check_blocks_against_peers(&model.view(now), ix, &blocks)?;
     save_blocks(tx, actor, ix, combined, "assistant_cidr_added").await
 }
