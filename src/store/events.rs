@@ -12,6 +12,9 @@ use crate::domain::{
     time::Timestamp,
 };
 
+/// The id of the newest event, 0 for none.
+pub(super) const NEWEST_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM events";
+
 pub(super) struct Change<'a> {
     pub resource_type: &'static str,
     pub resource_id: &'a str,

@@ -169,7 +169,7 @@ impl Store {
         let clock = Arc::new(Clock::new(
             control::stored_clock_offset(&mut write_conn).await?,
         ));
-        let (newest,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
+        let (newest,): (i64,) = sqlx::query_as(events::NEWEST_ID)
             .fetch_one(&mut write_conn)
             .await?;
         let (last_event, _) = watch::channel(newest);
@@ -185,6 +185,10 @@ impl Store {
                 last_event: last_event.clone(),
                 failed,
                 model: model.clone(),
+            },
+            writer::BatchSql {
+                at_begin: peerings::expire_overdue_sql,
+                newest_event: events::NEWEST_ID,
             },
         );
         let store = Store {

@@ -322,6 +322,7 @@ pub struct WriterTask {
     last_event: watch::Sender<i64>,
     /// Raised when the writer stops on a failure.
     failed: watch::Sender<bool>,
+    sql: BatchSql,
 }
 
 /// The writer running on its own task.
@@ -345,6 +346,17 @@ impl RunningWriter {
     }
 }
 
+/// The SQL that the store's modules run around every batch; the writer runs
+/// it without knowing the tables it touches.
+#[derive(Clone, Copy)]
+pub(super) struct BatchSql {
+    /// Statements run right after BEGIN, given the batch's clock reading.
+    pub at_begin: fn(Timestamp) -> String,
+    /// A query of one integer, run after each commit and published as the
+    /// newest event id.
+    pub newest_event: &'static str,
+}
+
 /// What the writer shares with the store's readers.
 pub(super) struct Published {
     /// The id of the newest event, published after each commit.
@@ -362,6 +374,7 @@ impl WriterTask {
         id_seed: Option<u64>,
         max_batch: usize,
         published: Published,
+        sql: BatchSql,
     ) -> Self {
         let Published {
             last_event,
@@ -385,6 +398,7 @@ impl WriterTask {
             max_batch,
             last_event,
             failed,
+            sql,
         }
     }
 
@@ -630,7 +644,7 @@ impl WriterTask {
     }
 
     async fn publish_last_event(&mut self) {
-        match sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM events")
+        match sqlx::query_as::<_, (i64,)>(self.sql.newest_event)
             .fetch_one(&mut self.tx.conn)
             .await
         {
@@ -642,13 +656,14 @@ impl WriterTask {
         }
     }
 
-    /// Opens the batch's transaction, makes overdue requests EXPIRED (so
-    /// every write in the batch sees them as such), and opens the first
-    /// job's savepoint: one round trip.
+    /// Opens the batch's transaction, runs the store's statements for the
+    /// start of a batch (making overdue requests EXPIRED, so every write in
+    /// the batch sees them as such), and opens the first job's savepoint:
+    /// one round trip.
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
         let sql = format!(
             "BEGIN IMMEDIATE; {}; SAVEPOINT job",
-            super::peerings::expire_overdue_sql(self.tx.now)
+            (self.sql.at_begin)(self.tx.now)
         );
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut self.tx.conn)
