@@ -5,7 +5,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     Actor, Tx,
-    writer::{BoxFuture, DeferredRows},
+    writer::{BoxFuture, BulkRow},
 };
 use crate::domain::{
     events::{KINDS, RESOURCE_TYPES},
@@ -42,7 +42,7 @@ pub(super) fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) {
         old_state: change.old_state.map(str::to_owned),
         new_state: change.new_state.map(str::to_owned),
     };
-    tx.rows::<EventRows>().0.push(row);
+    tx.rows::<EventRow>().push(row);
 }
 
 struct EventRow {
@@ -56,26 +56,14 @@ struct EventRow {
     new_state: Option<String>,
 }
 
-/// The batch's events, in the order they happened.
-#[derive(Default)]
-struct EventRows(Vec<EventRow>);
-
-impl DeferredRows for EventRows {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn truncate(&mut self, len: usize) {
-        self.0.truncate(len);
-    }
-
-    fn write<'c>(
-        &'c mut self,
-        conn: &'c mut SqliteConnection,
-    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+impl BulkRow for EventRow {
+    fn write_all(
+        rows: Vec<Self>,
+        conn: &mut SqliteConnection,
+    ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
         Box::pin(async move {
             // 8 values a row, well under SQLite's limit of bound parameters.
-            for chunk in self.0.chunks(1000) {
+            for chunk in rows.chunks(1000) {
                 let mut q = QueryBuilder::<Sqlite>::new(
                     "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state) ",
                 );
@@ -91,7 +79,6 @@ impl DeferredRows for EventRows {
                 });
                 q.build().execute(&mut *conn).await?;
             }
-            self.0.clear();
             Ok(())
         })
     }

@@ -11,7 +11,7 @@ use super::{
     records::Peering,
     states,
     vpcs::vpc_not_found,
-    writer::{BoxFuture, DeferredRows},
+    writer::{BoxFuture, BulkRow},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
@@ -115,7 +115,7 @@ pub async fn create_peering(
     });
     let shown = model.peering_record(ix, now);
     let insert = PeeringWrite::insert(model, ix, &shown);
-    tx.rows::<PeeringRows>().0.push(insert);
+    tx.rows::<PeeringWrite>().push(insert);
     events::record(
         tx,
         actor,
@@ -227,7 +227,7 @@ pub async fn change_peering(
         bandwidth: link.bandwidth,
         charge_type: link.charge_type,
     };
-    tx.rows::<PeeringRows>().0.push(update);
+    tx.rows::<PeeringWrite>().push(update);
     let sets_link = change.bandwidth.is_some() || change.charge_type.is_some();
     let kind = match change.action {
         Action::Accept => "accepted",
@@ -321,26 +321,14 @@ impl PeeringWrite {
     }
 }
 
-/// The batch's peering rows: new ones, then changes, in order.
-#[derive(Default)]
-struct PeeringRows(Vec<PeeringWrite>);
-
-impl DeferredRows for PeeringRows {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn truncate(&mut self, len: usize) {
-        self.0.truncate(len);
-    }
-
-    fn write<'c>(
-        &'c mut self,
-        conn: &'c mut SqliteConnection,
-    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+impl BulkRow for PeeringWrite {
+    /// New rows first, then changes.
+    fn write_all(
+        rows: Vec<Self>,
+        conn: &mut SqliteConnection,
+    ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
         Box::pin(async move {
-            let writes = std::mem::take(&mut self.0);
-            let (inserts, updates): (Vec<_>, Vec<_>) = writes
+            let (inserts, updates): (Vec<_>, Vec<_>) = rows
                 .into_iter()
                 .partition(|w| matches!(w, PeeringWrite::Insert { .. }));
             write_inserts(conn, &inserts).await?;

@@ -52,14 +52,23 @@ pub struct Tx {
     /// The model, held for writing while a batch runs (readers wait until
     /// its commit); inside, `None` once dropped until loaded again.
     model: Option<OwnedRwLockWriteGuard<Option<Model>>>,
-    /// Rows that store modules write in bulk (see `DeferredRows`).
+    /// Rows that store modules write in bulk (see `BulkRow`).
     deferred: Vec<Box<dyn DeferredRows>>,
 }
 
-/// Rows a store module collects during a batch and writes in bulk: before
-/// the next job that writes SQL itself, and before the commit. The module
-/// owns the rows and their SQL; the writer only says when.
-pub(super) trait DeferredRows: Any + Send {
+/// A kind of row that a store module collects during a batch and writes in
+/// bulk: before the next job that writes SQL itself, and before the commit.
+/// The module owns the rows and their SQL; the writer only says when.
+pub(super) trait BulkRow: Send + Sized + 'static {
+    /// Writes `rows`, in order.
+    fn write_all(
+        rows: Vec<Self>,
+        conn: &mut SqliteConnection,
+    ) -> BoxFuture<'_, Result<(), sqlx::Error>>;
+}
+
+/// The batch's rows of one kind, as the writer handles them.
+trait DeferredRows: Any + Send {
     fn len(&self) -> usize;
     /// Forgets the rows after the first `len`: those of a job that failed.
     fn truncate(&mut self, len: usize);
@@ -68,6 +77,23 @@ pub(super) trait DeferredRows: Any + Send {
         &'c mut self,
         conn: &'c mut SqliteConnection,
     ) -> BoxFuture<'c, Result<(), sqlx::Error>>;
+}
+
+impl<R: BulkRow> DeferredRows for Vec<R> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+
+    fn write<'c>(
+        &'c mut self,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        R::write_all(std::mem::take(self), conn)
+    }
 }
 
 impl Tx {
@@ -106,18 +132,18 @@ impl Tx {
         }
     }
 
-    /// The batch's rows of kind `T`, to add to.
-    pub(super) fn rows<T: DeferredRows + Default>(&mut self) -> &mut T {
+    /// The batch's rows of kind `R`, to add to.
+    pub(super) fn rows<R: BulkRow>(&mut self) -> &mut Vec<R> {
         let found = self
             .deferred
             .iter()
-            .position(|rows| (rows.as_ref() as &dyn Any).is::<T>());
+            .position(|rows| (rows.as_ref() as &dyn Any).is::<Vec<R>>());
         let at = found.unwrap_or_else(|| {
-            self.deferred.push(Box::<T>::default());
+            self.deferred.push(Box::new(Vec::<R>::new()));
             self.deferred.len() - 1
         });
         let rows: &mut dyn Any = self.deferred[at].as_mut();
-        rows.downcast_mut::<T>()
+        rows.downcast_mut::<Vec<R>>()
             .expect("the rows at this position are of this kind")
     }
 
