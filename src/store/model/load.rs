@@ -6,12 +6,14 @@
 //! copy of every value, allocated on one thread and freed on the other) cost
 //! more than everything else start-up does.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use sqlx::SqliteConnection;
 
 use super::{Model, NewPeeringRow, NewVpc, StoredLink};
 use crate::{
-    domain::{cidr::CidrBlock, link::LinkOptions, peering::PeeringState, quota::QuotaName},
+    domain::{cidr::CidrBlock, peering::PeeringState, quota::QuotaName},
     store::{peerings::tags_from_json, records::Account},
 };
 
@@ -30,47 +32,50 @@ impl Model {
         .await?;
         let size = |n: i64| usize::try_from(n).unwrap_or(0);
         model.reserve(size(vpcs), size(peerings), size(text_bytes));
-        for_each_row::<Account>(
+        for_each_chunk(
             &mut *conn,
             "accounts",
             "uin, name, app_id, secret_id, secret_key, create_time",
-            |account| model.insert_account(account),
+            |json| Ok(rows::<Account>(json)?.for_each(|a| model.insert_account(a))),
         )
         .await?;
-        for_each_row::<(String, String, String, i64)>(
+        for_each_chunk(
             &mut *conn,
             "quotas",
             "uin, region, quota_name, quota_limit",
-            |(uin, region, name, limit)| {
-                // `check` reports a quota name vpcsim does not know.
-                if let Ok(quota) = QuotaName::parse(&name, "quota_name") {
-                    model.set_limit(&uin, &region, quota, limit);
+            |json| {
+                for (uin, region, name, limit) in rows::<(Text, Text, Text, i64)>(json)? {
+                    // `check` reports a quota name vpcsim does not know.
+                    if let Ok(quota) = QuotaName::parse(&name, "quota_name") {
+                        model.set_limit(&uin, &region, quota, limit);
+                    }
                 }
+                Ok(())
             },
         )
         .await?;
-        for_each_row::<VpcRow>(
+        for_each_chunk(
             &mut *conn,
             "vpcs",
             "id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, \
              create_time, deleted",
-            |row| model.load_vpc(row),
+            |json| Ok(rows::<VpcRow>(json)?.for_each(|row| model.load_vpc(row))),
         )
         .await?;
-        for_each_row::<PeeringRow>(
+        for_each_chunk(
             conn,
             "peerings",
             "id, peering_connection_id, peering_connection_name, vpc, peer_vpc, state, \
              create_time, expire_time, bandwidth, charge_type, link_type, qos_level, tags",
-            |row| model.load_peering(row),
+            |json| Ok(rows::<PeeringRow>(json)?.for_each(|row| model.load_peering(row))),
         )
         .await?;
         model.next_peering_row = model.next_peering_row.max(1);
         Ok(model)
     }
 
-    fn load_vpc(&mut self, row: VpcRow) {
-        let blocks = std::iter::once(row.cidr_block.as_str())
+    fn load_vpc(&mut self, row: VpcRow<'_>) {
+        let blocks = std::iter::once(row.cidr_block.as_ref())
             .chain(
                 row.assistant_cidr_blocks
                     .split(',')
@@ -91,7 +96,7 @@ impl Model {
         });
     }
 
-    fn load_peering(&mut self, row: PeeringRow) {
+    fn load_peering(&mut self, row: PeeringRow<'_>) {
         self.next_peering_row = self.next_peering_row.max(row.id + 1);
         let ends = self.vpc_at_row(row.vpc).zip(self.vpc_at_row(row.peer_vpc));
         let (Some((vpc, peer)), Some(state)) = (ends, PeeringState::from_i64(row.state)) else {
@@ -102,13 +107,12 @@ impl Model {
             );
             return;
         };
-        let link = StoredLink::new(&LinkOptions {
-            bandwidth: row.bandwidth,
-            charge_type: row.charge_type,
-            link_type: row.link_type,
-            qos_level: row.qos_level,
-            tags: Vec::new(),
-        });
+        let link = StoredLink::from_parts(
+            row.bandwidth,
+            &row.charge_type,
+            &row.link_type,
+            &row.qos_level,
+        );
         // Most peerings have none.
         let tags = if row.tags == "[]" {
             Vec::new()
@@ -130,30 +134,25 @@ impl Model {
     }
 }
 
-/// Runs `each` on every row of `table`, in rowid order, decoded from the
-/// JSON array of `columns` (in `R`'s field order), a chunk at a time. SQLite
-/// builds the next chunk on its thread while this one decodes the last.
-async fn for_each_row<R>(
+/// Runs `each` on every chunk of `table`'s rows, in rowid order: the JSON
+/// array of each row's `columns`. SQLite builds the next chunk on its thread
+/// while this one decodes the last.
+///
+/// `each` gets the chunk's JSON; rows decode from it with their strings
+/// borrowed where JSON needs no unescaping (see `rows`).
+async fn for_each_chunk(
     conn: &mut SqliteConnection,
     table: &str,
     columns: &str,
-    mut each: impl FnMut(R),
-) -> Result<(), sqlx::Error>
-where
-    R: for<'de> Deserialize<'de>,
-{
+    mut each: impl FnMut(&str) -> Result<(), serde_json::Error>,
+) -> Result<(), sqlx::Error> {
     const CHUNK: i64 = 20_000;
     // The rows of a chunk are ordered before they are aggregated.
     let sql = format!(
         "SELECT json_group_array(json_array({columns})), COUNT(*), MAX(chunk_key)
          FROM (SELECT rowid AS chunk_key, * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {CHUNK})"
     );
-    let mut decode = |json: String| -> Result<(), sqlx::Error> {
-        let rows: Vec<R> =
-            serde_json::from_str(&json).map_err(|err| sqlx::Error::Decode(Box::new(err)))?;
-        rows.into_iter().for_each(&mut each);
-        Ok(())
-    };
+    let mut decode = |json: String| each(&json).map_err(|err| sqlx::Error::Decode(Box::new(err)));
     let (mut json, mut count, mut last) = fetch_chunk(&mut *conn, &sql, i64::MIN).await?;
     loop {
         let Some(after) = last.filter(|_| count == CHUNK) else {
@@ -164,6 +163,16 @@ where
         decoded?;
         (json, count, last) = next?;
     }
+}
+
+/// A string of a row, borrowed from the chunk's JSON unless it had escapes.
+type Text<'a> = Cow<'a, str>;
+
+/// The rows of a chunk's JSON.
+fn rows<'a, R: Deserialize<'a>>(
+    json: &'a str,
+) -> Result<impl Iterator<Item = R>, serde_json::Error> {
+    serde_json::from_str::<Vec<R>>(json).map(Vec::into_iter)
 }
 
 /// A chunk of rows after rowid `after`: their JSON, how many, the last rowid.
@@ -180,35 +189,48 @@ async fn fetch_chunk(
 
 /// A `vpcs` row, in the column order `load` selects.
 #[derive(Deserialize)]
-struct VpcRow {
+struct VpcRow<'a> {
     id: i64,
-    vpc_id: String,
-    un_vpc_id: String,
-    uin: String,
-    region: String,
-    vpc_name: String,
-    cidr_block: String,
-    assistant_cidr_blocks: String,
+    #[serde(borrow)]
+    vpc_id: Text<'a>,
+    #[serde(borrow)]
+    un_vpc_id: Text<'a>,
+    #[serde(borrow)]
+    uin: Text<'a>,
+    #[serde(borrow)]
+    region: Text<'a>,
+    #[serde(borrow)]
+    vpc_name: Text<'a>,
+    #[serde(borrow)]
+    cidr_block: Text<'a>,
+    #[serde(borrow)]
+    assistant_cidr_blocks: Text<'a>,
     create_time: i64,
     deleted: i64,
 }
 
 /// A `peerings` row, in the column order `load` selects.
 #[derive(Deserialize)]
-struct PeeringRow {
+struct PeeringRow<'a> {
     id: i64,
-    peering_connection_id: String,
-    peering_connection_name: String,
+    #[serde(borrow)]
+    peering_connection_id: Text<'a>,
+    #[serde(borrow)]
+    peering_connection_name: Text<'a>,
     vpc: i64,
     peer_vpc: i64,
     state: i64,
     create_time: i64,
     expire_time: Option<i64>,
     bandwidth: i64,
-    charge_type: String,
-    link_type: String,
-    qos_level: String,
-    tags: String,
+    #[serde(borrow)]
+    charge_type: Text<'a>,
+    #[serde(borrow)]
+    link_type: Text<'a>,
+    #[serde(borrow)]
+    qos_level: Text<'a>,
+    #[serde(borrow)]
+    tags: Text<'a>,
 }
 
 #[cfg(test)]

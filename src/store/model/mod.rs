@@ -176,12 +176,21 @@ fn position(value: &str, allowed: &[&str], default: &str) -> u8 {
 
 impl StoredLink {
     pub fn new(link: &LinkOptions) -> Self {
+        Self::from_parts(
+            link.bandwidth,
+            &link.charge_type,
+            &link.link_type,
+            &link.qos_level,
+        )
+    }
+
+    pub fn from_parts(bandwidth: i64, charge_type: &str, link_type: &str, qos_level: &str) -> Self {
         let default = LinkOptions::default();
         StoredLink {
-            bandwidth: link.bandwidth,
-            charge_type: position(&link.charge_type, &CHARGE_TYPES, &default.charge_type),
-            link_type: position(&link.link_type, &LINK_TYPES, &default.link_type),
-            qos_level: position(&link.qos_level, &QOS_LEVELS, &default.qos_level),
+            bandwidth,
+            charge_type: position(charge_type, &CHARGE_TYPES, &default.charge_type),
+            link_type: position(link_type, &LINK_TYPES, &default.link_type),
+            qos_level: position(qos_level, &QOS_LEVELS, &default.qos_level),
         }
     }
 
