@@ -36,7 +36,10 @@ impl Model {
             &mut *conn,
             "accounts",
             "uin, name, app_id, secret_id, secret_key, create_time",
-            |json| Ok(rows::<Account>(json)?.for_each(|a| model.insert_account(a))),
+            |json| {
+                rows::<Account>(json)?.for_each(|a| model.insert_account(a));
+                Ok(())
+            },
         )
         .await?;
         for_each_chunk(
@@ -59,7 +62,10 @@ impl Model {
             "vpcs",
             "id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, \
              create_time, deleted",
-            |json| Ok(rows::<VpcRow>(json)?.for_each(|row| model.load_vpc(row))),
+            |json| {
+                rows::<VpcRow>(json)?.for_each(|row| model.load_vpc(row));
+                Ok(())
+            },
         )
         .await?;
         for_each_chunk(
@@ -67,7 +73,10 @@ impl Model {
             "peerings",
             "id, peering_connection_id, peering_connection_name, vpc, peer_vpc, state, \
              create_time, expire_time, bandwidth, charge_type, link_type, qos_level, tags",
-            |json| Ok(rows::<PeeringRow>(json)?.for_each(|row| model.load_peering(row))),
+            |json| {
+                rows::<PeeringRow>(json)?.for_each(|row| model.load_peering(row));
+                Ok(())
+            },
         )
         .await?;
         model.next_peering_row = model.next_peering_row.max(1);
