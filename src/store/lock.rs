@@ -1,6 +1,6 @@
 //! One owner per database file.
 //!
-//! The writer keeps rule state in memory and trusts that nothing writes
+//! The writer keeps the model of the state in memory and trusts that nothing writes
 //! beside it, so a second writer on the same file (a `seed --db` while a
 //! server runs, a second `serve`) would leave the server answering from a
 //! state that is no longer the file's. Every writer therefore holds an

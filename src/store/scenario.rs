@@ -214,7 +214,7 @@ pub(super) async fn load(
     load: &ScenarioLoad,
     progress: &AtomicU64,
 ) -> Result<LoadSummary, LoadError> {
-    // Rows arrive in bulk: the rule state is read afresh on next use.
+    // Rows arrive in bulk: the model is read afresh at the end of the batch.
     tx.drop_model();
     if load.replace {
         clear_state(tx).await?;

@@ -5,9 +5,19 @@
 //! its answer. With one writer, rules checked inside a job can never race
 //! another write, and SQLite never answers `SQLITE_BUSY` to a writer.
 //!
+//! The writer holds the model of the state (`super::model`) for writing
+//! from a batch's first job until its commit or rollback is done and the
+//! model shows it, so readers never see what a batch may still undo. Jobs
+//! that write no SQL themselves (peering creates and changes without a
+//! client token) change the model and leave their rows to the batch: each
+//! store module says how to write its kind of row (`BulkRow`), and the
+//! writer writes them all before the next job that writes SQL itself and
+//! before the commit. It knows batches, savepoints, commits and hooks, not
+//! tables.
+//!
 //! Failures stay visible and never hang a caller:
 //! - A job that panics fails alone, as a fault: its caller gets
-//!   `InternalError`, its savepoint is rolled back, the rule state is read
+//!   `InternalError`, its savepoint is rolled back, the model is read
 //!   again from the database, and the rest of its batch goes on.
 //! - A batch whose own statements fail (begin, savepoint, bulk insert,
 //!   commit) is rolled back and every caller in it gets `InternalError`
@@ -195,7 +205,7 @@ pub(super) struct Completion {
 type RunJob = Box<dyn for<'c> FnOnce(Option<&'c mut Tx>) -> BoxFuture<'c, Completion> + Send>;
 
 /// A write job. A deferrable one touches no SQL itself: it checks its rules
-/// on the rule state and leaves its rows in `Tx::deferred`, so it needs no
+/// on the model and leaves its rows to the batch (see `BulkRow`), so it needs no
 /// savepoint and its rows go out in bulk.
 pub(super) struct Job {
     run: RunJob,
@@ -665,7 +675,7 @@ impl WriterTask {
         match self.tx.model().await {
             Ok(_) => {}
             // The next job that needs it tries again.
-            Err(err) => tracing::warn!(error = %err, "cannot read the rule state"),
+            Err(err) => tracing::warn!(error = %err, "cannot load the model"),
         }
     }
 
@@ -855,7 +865,7 @@ mod tests {
         assert_eq!(offset, 0, "the clock the panicking write moved went back");
         assert!(
             model_dropped,
-            "the rule state it may have broken is dropped"
+            "the model it may have broken is dropped"
         );
 
         assert!(!has_setting(&store, "from-the-panicking-write").await);
@@ -865,7 +875,7 @@ mod tests {
             .write(|tx| Box::pin(async move { Ok(tx.loaded_model().is_some()) }))
             .await
             .expect("a later write");
-        assert!(reloaded, "the rule state is read again after the batch");
+        assert!(reloaded, "the model is read again after the batch");
         store.check_writer().expect("the writer still serves");
         writer.stop().await.expect("a clean stop");
         assert!(!store.writer_failed().await);
