@@ -863,10 +863,7 @@ mod tests {
         assert_eq!(source_text(&err), "the write panicked: boom");
         let (offset, model_dropped) = next.expect("the rest of the batch commits");
         assert_eq!(offset, 0, "the clock the panicking write moved went back");
-        assert!(
-            model_dropped,
-            "the model it may have broken is dropped"
-        );
+        assert!(model_dropped, "the model it may have broken is dropped");
 
         assert!(!has_setting(&store, "from-the-panicking-write").await);
         assert!(has_setting(&store, "from-the-next-write").await);
