@@ -226,8 +226,9 @@ impl AdminService for AdminApi {
             )
             .into());
         }
-        self.state.store.advance_clock(actor, seconds).await?;
-        let (now, offset) = self.state.store.clock_reading();
+        // The time it moved to, as SetClock answers the time it set.
+        let now = self.state.store.advance_clock(actor, seconds).await?;
+        let (_, offset) = self.state.store.clock_reading();
         Ok(Response::new(proto::AdvanceClockResponse {
             clock: Some(clock_message(now, offset)),
         }))

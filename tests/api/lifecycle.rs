@@ -249,3 +249,38 @@ async fn enable_runs_the_create_checks_again() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_expired_request_whose_vpc_was_deleted_cannot_be_enabled() {
+    let app = TestApp::spawn().await;
+    let alice = app.account("100001").await;
+    let bob = app.account("100002").await;
+    let web = app.vpc(&alice, "10.0.0.0/16").await;
+    let db = app.vpc(&bob, "10.1.0.0/16").await;
+    let old = app.create_peering(&alice, &web, &db, "old").await.unwrap();
+    let_eight_days_pass(&app).await;
+    // No live peering holds db any more, so bob may delete it...
+    app.vpcs()
+        .delete_vpc(authed(
+            &bob,
+            proto::DeleteVpcRequest {
+                vpc_id: db.un_vpc_id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    // ...and the request cannot come back live to a VPC that is gone.
+    let err = app
+        .act(Act::Enable, &alice, &old.peering_connection_id)
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::NotFound, "InvalidVpc.NotFound");
+    assert!(err.message().contains("is deleted"), "{}", err.message());
+    let after = app.all_peerings(&alice).await;
+    assert_eq!(
+        state(&after[0]),
+        State::Expired,
+        "a refused enable changes nothing"
+    );
+    app.stop().await;
+}

@@ -127,16 +127,16 @@ impl Arena {
             u32::try_from(self.blocks.len()),
             u32::try_from(blocks.len()),
         ) else {
-            return BlockRun::default();
+            return self.full("blocks");
         };
         self.blocks.extend_from_slice(blocks);
         BlockRun { at, len }
     }
 
-    /// 4 GiB of ids and names: some 100 million rows, far past what vpcsim
-    /// is for. Logged, and the row reads with an empty string.
+    /// 4 GiB of ids and names (or 4 billion blocks): far past what vpcsim
+    /// is for. Logged, and the row reads with an empty string (no blocks).
     fn full<T: Default>(&self, what: &str) -> T {
-        tracing::error!(what, "the model's arena is full; a string reads as empty");
+        tracing::error!(what, "the model's arena is full; the row reads as empty");
         T::default()
     }
 }

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::{Model, PeeringEntry, PeeringIx};
 use crate::{
-    domain::{ids::VpcRef, quota::QuotaName, time::Timestamp},
+    domain::{quota::QuotaName, rules::StateView, time::Timestamp},
     store::{
         peerings::{PeeringFilter, PeeringOrder},
         records::{Peering, Quota, Vpc},
@@ -35,22 +35,16 @@ impl Model {
         };
         // A VPC filter matches either end, in any region; a VPC that does
         // not exist or is deleted matches nothing.
+        // (`vpc_by_id` finds an id only in its own form.)
         let vpc = match &filter.vpc {
             None => None,
-            Some(vpc_ref) => {
-                let found = self.vpc_by_id(vpc_ref.as_str()).filter(|&ix| {
-                    let vpc = self.vpc(ix);
-                    let form_matches = match vpc_ref {
-                        VpcRef::Legacy(id) => self.text(vpc.vpc_id) == id,
-                        VpcRef::Unique(id) => self.text(vpc.un_vpc_id) == id,
-                    };
-                    form_matches && !vpc.deleted
-                });
-                match found {
-                    Some(ix) => Some(ix),
-                    None => return (0, Vec::new()),
-                }
-            }
+            Some(vpc_ref) => match self
+                .vpc_by_id(vpc_ref.as_str())
+                .filter(|&ix| !self.vpc(ix).deleted)
+            {
+                Some(ix) => Some(ix),
+                None => return (0, Vec::new()),
+            },
         };
         let keep = |p: &PeeringEntry| {
             (self.vpc(p.vpc).region == region || self.vpc(p.peer).region == region)
@@ -99,16 +93,14 @@ impl Model {
     /// The owner's live VPCs in `region` that match, by row, one page of
     /// them, and how many match in all.
     pub fn describe_vpcs(&self, owner: &str, region: &str, filter: &VpcFilter) -> (i64, Vec<Vpc>) {
+        // `None`: no VPC filter; `Some(None)`: an id that names no VPC.
+        let wanted = filter.vpc.as_ref().map(|r| self.vpc_by_id(r.as_str()));
         let matches: Vec<_> = self
             .vpcs_in(owner, region)
             .filter(|&ix| {
                 let vpc = self.vpc(ix);
                 !vpc.deleted
-                    && match &filter.vpc {
-                        None => true,
-                        Some(VpcRef::Legacy(id)) => self.text(vpc.vpc_id) == id,
-                        Some(VpcRef::Unique(id)) => self.text(vpc.un_vpc_id) == id,
-                    }
+                    && wanted.is_none_or(|w| w == Some(ix))
                     && filter
                         .vpc_name
                         .as_deref()
@@ -133,7 +125,6 @@ impl Model {
                 .max()
                 .unwrap_or(0) as i64
         };
-        use crate::domain::rules::StateView;
         match quota {
             QuotaName::MaxVpcs => self.vpc_count(uin, region),
             QuotaName::MaxVpcPeers => per_vpc(&|ix| view.live_links(ix).len()),
