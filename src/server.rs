@@ -24,6 +24,7 @@ use tonic::{
     transport::{Server, server::TcpIncoming},
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
+use tower::Layer;
 
 use crate::{
     domain::region::Region,
@@ -37,8 +38,10 @@ use crate::{
         admin::AdminApi,
         api3,
         context::RequestContextLayer,
+        faults::GrpcFaultsLayer,
         legacy,
         peering::PeeringApi,
+        throttle::{RateLimitSetting, Throttle},
         tls::{Tls, TlsSource},
         vpc::VpcApi,
     },
@@ -113,6 +116,8 @@ pub struct ServerConfig {
     /// Serve TLS (gRPC and API 3.0 alike) with this certificate; plain
     /// text when `None`.
     pub tls: Option<TlsSource>,
+    /// Requests per second per account and action (see `transport::throttle`).
+    pub rate_limits: Vec<RateLimitSetting>,
 }
 
 /// Refuses to expose admin calls to the network without a token.
@@ -157,6 +162,7 @@ pub async fn run(
         admin_token: config.admin_token.filter(|t| !t.is_empty()),
         start_scenario: config.start_scenario,
         stopping,
+        throttle: Throttle::new(&config.rate_limits),
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -213,13 +219,20 @@ pub async fn run(
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
     // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
+    // Fault rules act after the work of Peering and Vpc calls here (and
+    // before it in `AppState::caller`).
+    let faults = GrpcFaultsLayer::new(state.clone());
     let grpc = Routes::new(
-        PeeringServiceServer::new(PeeringApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
+        faults.layer(
+            PeeringServiceServer::new(PeeringApi::new(state.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        ),
     )
     .add_service(
-        VpcServiceServer::new(VpcApi::new(state.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
+        faults.layer(
+            VpcServiceServer::new(VpcApi::new(state.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        ),
     )
     .add_service(
         AdminServiceServer::new(AdminApi::new(state.clone()))

@@ -70,6 +70,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 quotas: response.quotas as u64,
                 vpcs: response.vpcs as u64,
                 peerings: response.peerings as u64,
+                faults: response.faults as u64,
             }
         }
         None => {
@@ -93,8 +94,12 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
             seeded?
         }
     };
+    let faults = match summary.faults {
+        0 => String::new(),
+        n => format!(", {n} fault rules"),
+    };
     eprintln!(
-        "seeded {} accounts, {} quotas, {} vpcs, {} peerings in {:.2} s",
+        "seeded {} accounts, {} quotas, {} vpcs, {} peerings{faults} in {:.2} s",
         summary.accounts,
         summary.quotas,
         summary.vpcs,

@@ -10,7 +10,7 @@ use crate::{
     scenario::Format,
     server::{self, ServerConfig},
     store::{DbLocation, ScenarioLoad},
-    transport::tls::TlsSource,
+    transport::{throttle::RateLimitSetting, tls::TlsSource},
 };
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +80,17 @@ pub struct ServeArgs {
         requires = "tls_self_signed"
     )]
     pub tls_names: Vec<String>,
+    /// Throttle like the real API: N requests per second per account and
+    /// action (`20`), or for one action (`CreateVpc=5`); repeat it, or
+    /// separate limits with commas. Calls over it get RequestLimitExceeded.
+    /// Off by default; AdminService SetRateLimit changes it while serving.
+    #[arg(
+        long = "rate-limit",
+        env = "VPCSIM_RATE_LIMIT",
+        value_name = "[ACTION=]N",
+        value_delimiter = ','
+    )]
+    pub rate_limits: Vec<RateLimitSetting>,
 }
 
 impl ServeArgs {
@@ -107,6 +118,7 @@ impl ServeArgs {
             keep_state: self.keep_state,
             shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
             tls: self.tls_source(),
+            rate_limits: self.rate_limits.clone(),
         })
     }
 }

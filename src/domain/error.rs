@@ -25,6 +25,7 @@ pub enum ErrorCode {
     InvalidPeeringConnectionNotFound,
     InvalidAccountNotFound,
     InvalidSnapshotNotFound,
+    InvalidFaultNotFound,
     PeeringConnectionVpcConflict,
     VpcPeerInvalidStateChange,
     ResourceInUse,
@@ -36,15 +37,20 @@ pub enum ErrorCode {
     AuthInvalidAuthorization,
     AuthSecretIdNotFound,
     AuthInvalidAdminToken,
+    /// A call over the rate limit (`--rate-limit`, SetRateLimit); also a
+    /// code fault rules may answer with.
+    RequestLimitExceeded,
     /// The server is shutting down: a call may be tried again elsewhere or
     /// after a restart.
     ServiceUnavailable,
+    /// A resource is briefly unavailable: answered only by fault rules.
+    ResourceUnavailable,
     InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in the order of README's table.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::InvalidPeeringConnectionName,
         Self::InvalidParameter,
         Self::ClientTokenConflict,
@@ -70,9 +76,17 @@ impl ErrorCode {
         Self::AuthSecretIdNotFound,
         Self::AuthInvalidAdminToken,
         Self::InvalidSnapshotNotFound,
+        Self::InvalidFaultNotFound,
+        Self::RequestLimitExceeded,
         Self::ServiceUnavailable,
+        Self::ResourceUnavailable,
         Self::InternalError,
     ];
+
+    /// The code whose text is `text`, as clients see it.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text)
+    }
 
     /// The code Tencent Cloud API 3.0 (the SDKs' `errorcodes.py`) gives the
     /// same fault. Where API 3.0 tells apart causes that share one code here,
@@ -93,7 +107,8 @@ impl ErrorCode {
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
-            | Self::InvalidSnapshotNotFound => "ResourceNotFound",
+            | Self::InvalidSnapshotNotFound
+            | Self::InvalidFaultNotFound => "ResourceNotFound",
             Self::PeeringConnectionVpcConflict => "UnsupportedOperation.VpcPeerCidrConflict",
             Self::VpcPeerInvalidStateChange => "UnsupportedOperation.VpcPeerInvalidStateChange",
             Self::ResourceInUse => "ResourceInUse",
@@ -104,7 +119,8 @@ impl ErrorCode {
             Self::AuthInvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::AuthInvalidAdminToken => "AuthFailure.UnauthorizedOperation",
-            Self::ServiceUnavailable => "ResourceUnavailable",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::ServiceUnavailable | Self::ResourceUnavailable => "ResourceUnavailable",
             Self::InternalError => "InternalError",
         }
     }
@@ -132,18 +148,21 @@ impl ErrorCode {
             | Self::AuthSecretIdNotFound
             | Self::AuthInvalidAdminToken => 4100,
             Self::VpcPeerPurviewError => 4300,
-            Self::PeeringConnectionLimitExceeded | Self::LimitExceeded => 4400,
+            Self::PeeringConnectionLimitExceeded
+            | Self::LimitExceeded
+            | Self::RequestLimitExceeded => 4400,
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
-            | Self::InvalidSnapshotNotFound => 5000,
+            | Self::InvalidSnapshotNotFound
+            | Self::InvalidFaultNotFound => 5000,
             Self::PeeringConnectionVpcConflict
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse
             | Self::VpcPeerAlreadyExist
             | Self::InvalidAccountAlreadyExists => 5100,
             Self::InternalError => 6000,
-            Self::ServiceUnavailable => 6200,
+            Self::ServiceUnavailable | Self::ResourceUnavailable => 6200,
         }
     }
 }
@@ -205,6 +224,7 @@ impl ErrorCode {
             Self::InvalidPeeringConnectionNotFound => "InvalidPeeringConnection.NotFound",
             Self::InvalidAccountNotFound => "InvalidAccount.NotFound",
             Self::InvalidSnapshotNotFound => "InvalidSnapshot.NotFound",
+            Self::InvalidFaultNotFound => "InvalidFault.NotFound",
             Self::PeeringConnectionVpcConflict => "PeeringConnectionVpcConflict",
             Self::VpcPeerInvalidStateChange => "UnsupportedOperation.VpcPeerInvalidStateChange",
             Self::ResourceInUse => "ResourceInUse",
@@ -216,7 +236,9 @@ impl ErrorCode {
             Self::AuthInvalidAuthorization => "AuthFailure.InvalidAuthorization",
             Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::AuthInvalidAdminToken => "AuthFailure.InvalidAdminToken",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
             Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::ResourceUnavailable => "ResourceUnavailable",
             Self::InternalError => "InternalError",
         }
     }
@@ -236,19 +258,21 @@ impl ErrorCode {
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
-            | Self::InvalidSnapshotNotFound => NotFound,
+            | Self::InvalidSnapshotNotFound
+            | Self::InvalidFaultNotFound => NotFound,
             Self::PeeringConnectionVpcConflict
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse => FailedPrecondition,
             Self::VpcPeerAlreadyExist | Self::InvalidAccountAlreadyExists => AlreadyExists,
             Self::PeeringConnectionLimitExceeded
             | Self::LimitExceeded
-            | Self::RequestSizeLimitExceeded => ResourceExhausted,
+            | Self::RequestSizeLimitExceeded
+            | Self::RequestLimitExceeded => ResourceExhausted,
             Self::VpcPeerPurviewError => PermissionDenied,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
             | Self::AuthInvalidAdminToken => Unauthenticated,
-            Self::ServiceUnavailable => Unavailable,
+            Self::ServiceUnavailable | Self::ResourceUnavailable => Unavailable,
             Self::InternalError => Internal,
         }
     }
@@ -385,6 +409,7 @@ mod tests {
         "LimitExceeded.VpcPeerAvaLimitExceeded",
         "LimitExceeded.VpcPeerTotalLimitExceeded",
         "MissingParameter",
+        "RequestLimitExceeded",
         "RequestSizeLimitExceeded",
         "ResourceInUse",
         "ResourceNotFound",

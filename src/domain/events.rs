@@ -6,7 +6,7 @@ use super::error::{ApiError, ErrorCode};
 
 /// Every `resource_type` an event can have.
 pub const RESOURCE_TYPES: &[&str] = &[
-    "account", "quota", "vpc", "peering", "snapshot", "clock", "state",
+    "account", "quota", "vpc", "peering", "snapshot", "clock", "state", "fault",
 ];
 
 /// Every `kind` an event can have.
@@ -28,6 +28,8 @@ pub const KINDS: &[&str] = &[
     "restored",
     "moved",
     "reset",
+    // A fault rule acted on a call.
+    "injected",
 ];
 
 fn one_of(

@@ -117,6 +117,10 @@ impl IdGenerator {
         format!("vpc-{}", self.draw(BASE36, 8))
     }
 
+    pub fn fault_id(&mut self) -> String {
+        format!("fault-{}", self.draw(BASE36, 8))
+    }
+
     pub fn secret_id(&mut self) -> String {
         format!("AKID{}", self.draw(ALNUM, 32))
     }

@@ -4,6 +4,7 @@
 pub mod cidr;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod ids;
 pub mod link;
 pub mod names;

@@ -63,6 +63,51 @@ pub struct Scenario {
     pub vpcs: Vec<VpcSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peerings: Vec<PeeringSpec>,
+    /// Fault rules, in the order they are tried (README "Faults").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+}
+
+/// A fault rule, with AddFault's fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Fixed id; generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "faultId")]
+    pub fault_id: Option<String>,
+    pub action: String,
+    /// The caller it matches; any when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_digits_or_string"
+    )]
+    pub uin: Option<String>,
+    /// The region it matches; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// FAIL_BEFORE, FAIL_AFTER_COMMIT, DELAY_BEFORE or DELAY_AFTER.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "errorCode")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "delayMs")]
+    pub delay_ms: Option<i64>,
+    /// How many more matching calls it acts on; no limit when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// Matching calls drawn for so far: a dump keeps it, so that a load
+    /// goes on with the same draws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<u64>,
+    /// Matching calls acted on so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -196,6 +241,12 @@ fn digits_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String
         Uin::Number(n) => n.to_string(),
         Uin::Text(s) => s,
     })
+}
+
+fn optional_digits_or_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    digits_or_string(deserializer).map(Some)
 }
 
 /// A problem in a scenario, with where it is.

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::{PeeringSpec, Scenario, StateSpec, VpcSpec};
 use crate::domain::{
     cidr::{CidrBlock, first_overlap_within},
+    faults::{FaultKind, FaultRequest, FaultRule},
     ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
     link::{GivenLinkOptions, LinkFieldNames, LinkOptions, LinkProblems},
     names::validate_name,
@@ -36,6 +37,8 @@ pub struct World {
     /// The newest time the state records: a scenario's clock may not be
     /// earlier (see `check_clock_target`).
     pub newest: Option<NewestRecord>,
+    /// Ids of the fault rules already there.
+    pub fault_ids: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +71,7 @@ pub struct Plan {
     pub peerings: Vec<PlannedPeering>,
     /// Legacy VPC numbers to continue from, per region name.
     pub legacy_next: Vec<(&'static str, i64)>,
+    pub faults: Vec<FaultRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +252,7 @@ pub fn plan(
     let limits = planner.quotas(&uins);
     let mut vpcs = planner.vpcs(&uins, &limits);
     planner.peerings(&mut vpcs, &limits);
+    planner.faults(&uins);
     if planner.check.errors.is_empty() {
         Ok(planner.plan)
     } else {
@@ -517,6 +522,77 @@ impl Planner<'_> {
 
     /// Checks and plans the accounts; returns every uin, existing or new,
     /// for the sections that name an owner.
+    /// Fault rules: each checked as AddFault checks it; a rule that names a
+    /// caller needs the account, and a fixed id must be free.
+    fn faults(&mut self, uins: &HashSet<String>) {
+        let mut ids = self.world.fault_ids.clone();
+        for (i, spec) in self.scenario.faults.iter().enumerate() {
+            let at = |field: &str| format!("faults[{i}].{field}");
+            let request = FaultRequest {
+                fault_id: spec.fault_id.as_deref().unwrap_or(""),
+                action: &spec.action,
+                uin: spec.uin.as_deref().unwrap_or(""),
+                region: spec.region.as_deref().unwrap_or(""),
+                kind: FaultKind::parse(&spec.kind),
+                error_code: spec.error_code.as_deref().unwrap_or(""),
+                message: spec.message.as_deref().unwrap_or(""),
+                delay_ms: spec.delay_ms.unwrap_or(0),
+                times: spec.times,
+                probability: spec.probability,
+                seed: spec.seed.unwrap_or(0),
+            };
+            if FaultKind::parse(&spec.kind).is_none() {
+                self.check.error(
+                    at("kind"),
+                    format!(
+                        "kind {:?} is not one of {}",
+                        spec.kind,
+                        FaultKind::ALL.map(FaultKind::as_str).join(", ")
+                    ),
+                );
+                continue;
+            }
+            let spec_checked = match request.check_kept() {
+                Ok(checked) => checked,
+                Err(err) => {
+                    self.check
+                        .error(at(err.field.unwrap_or("action")), err.message);
+                    continue;
+                }
+            };
+            if let Some(uin) = &spec_checked.uin
+                && !uins.contains(uin)
+            {
+                self.check
+                    .error(at("uin"), format!("account {uin} is not defined"));
+                continue;
+            }
+            let fault_id = match &spec_checked.fault_id {
+                Some(id) => id.clone(),
+                None => loop {
+                    let id = self.ids.fault_id();
+                    if !ids.contains(&id) {
+                        break id;
+                    }
+                },
+            };
+            if !ids.insert(fault_id.clone()) {
+                self.check.error(
+                    at("fault_id"),
+                    format!("fault rule {fault_id} already exists"),
+                );
+                continue;
+            }
+            self.plan.faults.push(FaultRule {
+                fault_id,
+                spec: spec_checked,
+                matched: spec.matched.unwrap_or(0),
+                fired: spec.fired.unwrap_or(0),
+                create_time: self.now,
+            });
+        }
+    }
+
     fn accounts(&mut self) -> HashSet<String> {
         let existing = &self.world.accounts;
         let mut uins: HashSet<String> = existing.iter().map(|a| a.uin.clone()).collect();

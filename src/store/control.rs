@@ -212,6 +212,11 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
             .bind(&saved)
             .fetch_all(&mut tx.conn)
             .await?;
+        if columns.is_empty() {
+            // A table added after the snapshot was saved (fault rules):
+            // it had no rows then.
+            continue;
+        }
         let columns = columns
             .into_iter()
             .map(|(name,)| format!("\"{}\"", name.replace('"', "\"\"")))

@@ -6,6 +6,7 @@ mod accounts;
 mod check;
 mod control;
 mod events;
+mod faults;
 mod idempotency;
 mod lock;
 mod model;
@@ -16,7 +17,12 @@ mod states;
 mod vpcs;
 mod writer;
 
-use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    str::FromStr,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 
 use anyhow::Context;
 use sqlx::{
@@ -98,6 +104,8 @@ pub struct Store {
     writer_failed: watch::Receiver<bool>,
     /// The model every read answers from (see `model`).
     model: writer::SharedModel,
+    /// Whether any fault rule is in force; the writer keeps it up to date.
+    faults_armed: Arc<AtomicBool>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -160,6 +168,7 @@ impl Store {
         sqlx::raw_sql("PRAGMA cache_size = -65536")
             .execute(&mut write_conn)
             .await?;
+        let faults_armed = Arc::new(AtomicBool::new(model.faults_armed()));
         let model: writer::SharedModel = Arc::new(tokio::sync::RwLock::new(Some(model)));
         let reads = SqlitePoolOptions::new()
             .max_connections(8)
@@ -185,6 +194,7 @@ impl Store {
                 last_event: last_event.clone(),
                 failed,
                 model: model.clone(),
+                faults_armed: faults_armed.clone(),
             },
             writer::BatchSql {
                 at_begin: peerings::expire_overdue_sql,
@@ -198,6 +208,7 @@ impl Store {
             last_event,
             writer_failed,
             model,
+            faults_armed,
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -245,6 +256,7 @@ impl Store {
             last_event: watch::channel(0).0,
             writer_failed: watch::channel(false).1,
             model: writer::SharedModel::default(),
+            faults_armed: Arc::default(),
             _temp_dir: None,
         })
     }

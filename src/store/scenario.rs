@@ -17,6 +17,7 @@ use super::{Actor, Store, Tx, records::split_blocks};
 use crate::{
     domain::{
         ApiError, ApiResult, ErrorCode,
+        faults::FaultRule,
         link::LinkOptions,
         peering::PeeringState,
         quota::QuotaName,
@@ -24,15 +25,16 @@ use crate::{
         time::{Timestamp, format_time},
     },
     scenario::{
-        AccountSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors, StateSpec,
-        VpcSpec,
+        AccountSpec, FaultSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors,
+        StateSpec, VpcSpec,
         validate::{ExistingAccount, ExistingVpc, Plan, World, plan},
     },
 };
 
 /// The tables that hold the simulator's state (not its history: events and
 /// snapshots stay).
-pub(super) const STATE_TABLES: [&str; 6] = [
+pub(super) const STATE_TABLES: [&str; 7] = [
+    "faults",
     "peerings",
     "vpcs",
     "quotas",
@@ -76,6 +78,7 @@ pub struct LoadSummary {
     pub quotas: u64,
     pub vpcs: u64,
     pub peerings: u64,
+    pub faults: u64,
 }
 
 /// A scenario to load, with what the errors should call its file.
@@ -203,7 +206,13 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
             .into_iter()
             .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
             .collect(),
-        newest: super::control::newest_record(conn).await?,
+        newest: super::control::newest_record(&mut *conn).await?,
+        fault_ids: sqlx::query_as::<_, (String,)>("SELECT fault_id FROM faults")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect(),
     })
 }
 
@@ -238,6 +247,7 @@ pub(super) async fn load(
         quotas: plan.quotas.len() as u64,
         vpcs: plan.vpcs.len() as u64,
         peerings: plan.peerings.len() as u64,
+        faults: plan.faults.len() as u64,
     })
 }
 
@@ -300,12 +310,23 @@ async fn write_plan(
     let quota_events = write_quotas(tx, plan, progress).await?;
     write_vpcs(tx, plan, progress).await?;
     write_peerings(tx, plan, progress).await?;
+    for rule in &plan.faults {
+        super::faults::insert_rule(&mut tx.conn, rule).await?;
+    }
     let seeded = Seeded {
         now: tx.now,
         who: actor.uin.clone(),
         request_id: actor.request_id.clone(),
     };
-    seeded.write_bound(tx, &quota_events).await?;
+    let mut bound_events = quota_events;
+    bound_events.extend(plan.faults.iter().map(|rule| {
+        (
+            "fault",
+            rule.fault_id.clone(),
+            Some(rule.spec.kind.as_str().to_owned()),
+        )
+    }));
+    seeded.write_bound(tx, &bound_events).await?;
     let peering_state = super::states::name("");
     for (resource_type, id_column, state, table, key, after) in [
         (
@@ -559,6 +580,7 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
     .fetch_all(&mut *conn)
     .await?;
     let vpc_ref = |row: i64| ids.get(&row).cloned().unwrap_or_default();
+    let faults = super::faults::load_rules(&mut *conn).await?;
     Ok(Scenario {
         clock: Some(format_time(now)),
         id_seed: None,
@@ -650,5 +672,26 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                 },
             )
             .collect(),
+        faults: faults.into_iter().map(fault_spec).collect(),
     })
+}
+
+/// A rule as a scenario file writes it.
+fn fault_spec(rule: FaultRule) -> FaultSpec {
+    let spec = rule.spec;
+    FaultSpec {
+        fault_id: Some(rule.fault_id),
+        action: spec.action.to_owned(),
+        uin: spec.uin,
+        region: spec.region.map(|r| r.name.to_owned()),
+        kind: spec.kind.as_str().to_owned(),
+        error_code: spec.error.map(|c| c.as_str().to_owned()),
+        message: spec.message,
+        delay_ms: (!spec.delay.is_zero()).then_some(spec.delay.as_millis() as i64),
+        times: spec.times.map(|n| n as i64),
+        probability: spec.probability,
+        seed: spec.probability.map(|_| spec.seed as i64),
+        matched: (rule.matched > 0).then_some(rule.matched),
+        fired: (rule.fired > 0).then_some(rule.fired),
+    }
 }

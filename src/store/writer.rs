@@ -28,7 +28,16 @@
 //!   `Store::writer_failed` watches (the server then reports NOT_SERVING
 //!   and fails every call).
 
-use std::{any::Any, future::Future, panic::AssertUnwindSafe, pin::Pin, sync::Arc};
+use std::{
+    any::Any,
+    future::Future,
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use futures_util::FutureExt;
 use sqlx::{Connection, Executor, SqliteConnection};
@@ -358,6 +367,7 @@ pub struct WriterTask {
     last_event: watch::Sender<i64>,
     /// Raised when the writer stops on a failure.
     failed: watch::Sender<bool>,
+    faults_armed: Arc<AtomicBool>,
     sql: BatchSql,
 }
 
@@ -400,6 +410,9 @@ pub(super) struct Published {
     /// Raised when the writer stops on a failure.
     pub failed: watch::Sender<bool>,
     pub model: SharedModel,
+    /// Whether any fault rule is in force, for calls to check without
+    /// waiting for the model.
+    pub faults_armed: Arc<AtomicBool>,
 }
 
 impl WriterTask {
@@ -416,6 +429,7 @@ impl WriterTask {
             last_event,
             failed,
             model: shared,
+            faults_armed,
         } = published;
         Self {
             tx: Tx {
@@ -434,6 +448,7 @@ impl WriterTask {
             max_batch,
             last_event,
             failed,
+            faults_armed,
             sql,
         }
     }
@@ -540,6 +555,7 @@ impl WriterTask {
             // it again before readers see it.
             if self.tx.loaded_model().is_none() {
                 self.load_model().await;
+                self.publish_faults_armed();
             }
             self.tx.model = None;
             outcome?;
@@ -668,7 +684,20 @@ impl WriterTask {
                 self.tx.drop_model();
             }
         }
+        // Before any caller has its answer: a call made after AddFault
+        // answered must see the rule.
+        self.publish_faults_armed();
         commit
+    }
+
+    /// Publishes whether any fault rule is in force; while the model is
+    /// being loaded again, that some may be, so that calls ask the model.
+    fn publish_faults_armed(&mut self) {
+        let armed = self
+            .tx
+            .loaded_model()
+            .is_none_or(|model| model.faults_armed());
+        self.faults_armed.store(armed, Ordering::Release);
     }
 
     async fn load_model(&mut self) {

@@ -1,4 +1,5 @@
-//! `vpcsim.v1.AdminService`: accounts and quotas.
+//! `vpcsim.v1.AdminService`: accounts, quotas, state, clock, events, fault
+//! rules and rate limits.
 
 use std::sync::Arc;
 
@@ -12,14 +13,16 @@ use super::{
 use crate::{
     domain::{
         ApiError, ErrorCode,
+        faults::{FaultKind, FaultRequest, FaultRule},
         ids::parse_uin,
         names::validate_name,
         quota::{QuotaName, validate_limit},
         region::Region,
-        time::parse_time,
+        time::{format_time, parse_time},
     },
     proto::{self, admin_service_server::AdminService},
     store::{NewAccount, QuotaUpdate},
+    transport::throttle::RateLimitSetting,
 };
 
 pub struct AdminApi {
@@ -285,6 +288,132 @@ impl AdminService for AdminApi {
         request: Request<proto::WatchEventsRequest>,
     ) -> Result<Response<Self::WatchEventsStream>, Status> {
         self.do_watch_events(request).await
+    }
+
+    async fn add_fault(
+        &self,
+        request: Request<proto::AddFaultRequest>,
+    ) -> Result<Response<proto::AddFaultResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let spec = fault_request(request.get_ref())?.check()?;
+        let rule = self.state.store.add_fault(actor, spec).await?;
+        Ok(Response::new(proto::AddFaultResponse {
+            fault: Some(fault_message(&rule)),
+        }))
+    }
+
+    async fn list_faults(
+        &self,
+        request: Request<proto::ListFaultsRequest>,
+    ) -> Result<Response<proto::ListFaultsResponse>, Status> {
+        self.state.admin(&request)?;
+        let rules = self.state.store.list_faults().await?;
+        Ok(Response::new(proto::ListFaultsResponse {
+            faults: rules.iter().map(fault_message).collect(),
+        }))
+    }
+
+    async fn delete_fault(
+        &self,
+        request: Request<proto::DeleteFaultRequest>,
+    ) -> Result<Response<proto::DeleteFaultResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let fault_id = request.into_inner().fault_id;
+        if fault_id.is_empty() {
+            return Err(ApiError::missing("fault_id").into());
+        }
+        let rule = self.state.store.delete_fault(actor, fault_id).await?;
+        Ok(Response::new(proto::DeleteFaultResponse {
+            fault: Some(fault_message(&rule)),
+        }))
+    }
+
+    async fn clear_faults(
+        &self,
+        request: Request<proto::ClearFaultsRequest>,
+    ) -> Result<Response<proto::ClearFaultsResponse>, Status> {
+        let actor = self.state.admin(&request)?;
+        let deleted = self.state.store.clear_faults(actor).await?;
+        Ok(Response::new(proto::ClearFaultsResponse {
+            deleted: deleted as i64,
+        }))
+    }
+
+    async fn set_rate_limit(
+        &self,
+        request: Request<proto::SetRateLimitRequest>,
+    ) -> Result<Response<proto::SetRateLimitResponse>, Status> {
+        self.state.admin(&request)?;
+        let req = request.get_ref();
+        let setting = RateLimitSetting::new(&req.action, req.requests_per_second)?;
+        let limits = self.state.throttle.set(setting);
+        tracing::info!(limit = %setting, "rate limit set");
+        Ok(Response::new(proto::SetRateLimitResponse {
+            limits: limits
+                .into_iter()
+                .map(|l| proto::RateLimit {
+                    action: l.action.to_owned(),
+                    requests_per_second: l.per_second.into(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+/// An AddFault request as the domain checks it.
+fn fault_request(req: &proto::AddFaultRequest) -> Result<FaultRequest<'_>, ApiError> {
+    let kind = match proto::FaultKind::try_from(req.kind) {
+        Ok(proto::FaultKind::Unspecified) => None,
+        Ok(kind) => FaultKind::parse(kind.as_str_name()),
+        Err(_) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameterValueRange,
+                "kind",
+                format!(
+                    "kind {} is not one of {}",
+                    req.kind,
+                    FaultKind::ALL.map(FaultKind::as_str).join(", ")
+                ),
+            ));
+        }
+    };
+    Ok(FaultRequest {
+        fault_id: &req.fault_id,
+        action: &req.action,
+        uin: &req.uin,
+        region: &req.region,
+        kind,
+        error_code: &req.error_code,
+        message: &req.message,
+        delay_ms: req.delay_ms,
+        times: req.times,
+        probability: req.probability,
+        seed: req.seed,
+    })
+}
+
+fn fault_message(rule: &FaultRule) -> proto::FaultRule {
+    let spec = &rule.spec;
+    proto::FaultRule {
+        fault_id: rule.fault_id.clone(),
+        action: spec.action.to_owned(),
+        uin: spec.uin.clone().unwrap_or_default(),
+        region: spec.region.map(|r| r.name.to_owned()).unwrap_or_default(),
+        kind: proto::FaultKind::from_str_name(spec.kind.as_str())
+            .unwrap_or_default()
+            .into(),
+        error_code: spec
+            .error
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
+        message: spec.message.clone().unwrap_or_default(),
+        delay_ms: spec.delay.as_millis() as i64,
+        times: spec.times.map(|n| n as i64),
+        probability: spec.probability,
+        seed: spec.seed as i64,
+        matched: rule.matched as i64,
+        fired: rule.fired as i64,
+        create_time: format_time(rule.create_time),
     }
 }
 

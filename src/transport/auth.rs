@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use tonic::{Request, metadata::MetadataMap};
 
-use super::context::CallInfo;
+use super::{context::CallInfo, faults::FaultCall, throttle::Throttle};
 use crate::{
     domain::{
         ApiError, ErrorCode,
+        faults::canonical_action,
         region::{self, Region},
     },
     store::{Actor, ClientToken, ScenarioLoad, Store},
@@ -26,6 +27,8 @@ pub struct AppState {
     pub start_scenario: Option<ScenarioLoad>,
     /// Turns true when shutdown begins, to end event streams.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Requests per second per account and action.
+    pub throttle: Throttle,
 }
 
 /// An authenticated caller in a region.
@@ -118,8 +121,10 @@ impl AppState {
         }
     }
 
-    /// Authenticates the caller of a Peering or Vpc call. Like every call,
-    /// it fails at once with InternalError once the writer has failed.
+    /// Authenticates the caller of a Peering or Vpc call, then applies the
+    /// rate limit and the fault rules that act before the work (those after
+    /// it are `transport::faults::GrpcFaultsLayer`'s). Like every call, it
+    /// fails at once with InternalError once the writer has failed.
     pub async fn caller<T: prost::Message>(
         &self,
         request: &Request<T>,
@@ -136,11 +141,12 @@ impl AppState {
                     "the SecretId in authorization is not known",
                 )
             })?;
-        if let Some(info) = call_info(request) {
+        let info = call_info(request);
+        if let Some(info) = &info {
             info.set_caller(&account.uin);
         }
         let region = self.region(request)?;
-        Ok(Caller {
+        let caller = Caller {
             actor: Actor {
                 uin: account.uin.clone(),
                 request_id: request_id(request),
@@ -148,7 +154,23 @@ impl AppState {
             },
             uin: account.uin,
             region,
-        })
+        };
+        // The method's last segment is the action: /vpcsim.v1.VpcService/CreateVpc.
+        let action = info
+            .as_ref()
+            .and_then(|info| info.method.rsplit('/').next())
+            .and_then(canonical_action);
+        if let (Some(info), Some(action)) = (info, action) {
+            let call = FaultCall {
+                action,
+                uin: caller.uin.clone(),
+                region,
+                request_id: caller.actor.request_id.clone(),
+            };
+            self.before_work(&call).await?;
+            info.set_fault_call(call);
+        }
+        Ok(caller)
     }
 
     /// Lets an admin call through: with an admin token set, only callers who

@@ -15,7 +15,7 @@ use std::{
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
-use super::status::from_request_read_error;
+use super::{faults::FaultCall, status::from_request_read_error};
 use crate::{domain::error::ErrorSource, store::BoxFuture};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -33,6 +33,8 @@ pub struct CallInfo {
     error_code: OnceLock<String>,
     /// The hidden cause of an HTTP API's internal error.
     error_source: OnceLock<ErrorSource>,
+    /// The call as fault rules see it, once authenticated.
+    fault_call: OnceLock<FaultCall>,
 }
 
 impl CallInfo {
@@ -44,6 +46,15 @@ impl CallInfo {
     /// Records the action of a call whose path does not name it.
     pub fn set_action(&self, action: &str) {
         let _ = self.action.set(action.to_owned());
+    }
+
+    /// Records the call for the fault rules that act after its work.
+    pub fn set_fault_call(&self, call: FaultCall) {
+        let _ = self.fault_call.set(call);
+    }
+
+    pub fn fault_call(&self) -> Option<&FaultCall> {
+        self.fault_call.get()
     }
 
     /// Records the error an HTTP API answered with (in a 200 answer), and
@@ -141,6 +152,7 @@ where
             action: OnceLock::new(),
             error_code: OnceLock::new(),
             error_source: OnceLock::new(),
+            fault_call: OnceLock::new(),
         });
         request.extensions_mut().insert(info.clone());
         let started = Instant::now();

@@ -67,6 +67,7 @@ impl From<LoadSummary> for proto::LoadScenarioResponse {
             quotas: s.quotas as i64,
             vpcs: s.vpcs as i64,
             peerings: s.peerings as i64,
+            faults: s.faults as i64,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct Options {
     pub scenario: Option<vpcsim::store::ScenarioLoad>,
     /// Serve TLS; the clients then trust its certificate.
     pub tls: Option<TlsSource>,
+    /// `--rate-limit`.
+    pub rate_limits: Vec<vpcsim::transport::throttle::RateLimitSetting>,
 }
 
 impl TestApp {
@@ -67,6 +69,7 @@ impl TestApp {
             keep_state: false,
             shutdown_grace: std::time::Duration::from_secs(10),
             tls: options.tls,
+            rate_limits: options.rate_limits,
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(server::run(config, listener, async {

@@ -10,6 +10,7 @@ mod cross_region;
 mod describe;
 mod discovery;
 mod errors;
+mod faults;
 mod helpers;
 mod integrity;
 mod legacy;

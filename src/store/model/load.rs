@@ -80,6 +80,7 @@ impl Model {
         )
         .await?;
         model.next_peering_row = model.next_peering_row.max(1);
+        model.faults = crate::store::faults::load_rules(conn).await?;
         Ok(model)
     }
 

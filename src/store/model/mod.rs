@@ -31,6 +31,7 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use super::records::{Account, Peering, Vpc};
 use crate::domain::{
     cidr::CidrBlock,
+    faults::FaultRule,
     link::{CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, Tag},
     peering::PeeringState,
     quota::QuotaName,
@@ -294,9 +295,17 @@ pub(super) struct Model {
     hasher: DefaultHashBuilder,
     /// The row id the next peering gets.
     next_peering_row: i64,
+    /// Fault rules, in the order they are tried (see `store::faults`).
+    pub faults: Vec<FaultRule>,
 }
 
 impl Model {
+    /// Whether any fault rule may still act on a call: the one thing a
+    /// server without rules checks per call (see `Store::faults_armed`).
+    pub fn faults_armed(&self) -> bool {
+        self.faults.iter().any(FaultRule::active)
+    }
+
     /// Room for this many more VPCs and peerings, before a load.
     pub fn reserve(&mut self, vpcs: usize, peerings: usize, text_bytes: usize) {
         self.arena.texts.reserve_exact(text_bytes);

@@ -24,6 +24,7 @@ use axum::{
 use http::Method;
 use serde_json::{Map, Value, json};
 
+use super::faults::FaultCall;
 use super::{
     auth::AppState,
     context::CallInfo,
@@ -34,7 +35,7 @@ use super::{
     },
 };
 use crate::{
-    domain::{ApiError, error::ErrorSource, region::Region},
+    domain::{ApiError, error::ErrorSource, faults::canonical_action, region::Region},
     store::{Account, Actor},
 };
 
@@ -281,5 +282,18 @@ async fn serve(
         },
         region,
     };
-    actions::run(state, &call, &signed.action, signed.params).await
+    let work = actions::run(state, &call, &signed.action, signed.params);
+    match canonical_action(&signed.action) {
+        Some(action) => {
+            let fault_call = FaultCall {
+                action,
+                uin: signed.account.uin,
+                region,
+                request_id: request_id.to_owned(),
+            };
+            state.with_faults(&fault_call, work).await
+        }
+        // Unknown actions are refused; no rule or limit names them.
+        None => work.await,
+    }
 }

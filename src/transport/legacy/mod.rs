@@ -29,13 +29,17 @@ use serde_json::{Map, Value, json};
 use super::{
     auth::AppState,
     context::CallInfo,
+    faults::FaultCall,
     http_json,
     signing::{
         RequestClock, SignatureError, V1Method, check_timestamp, v1_string_to_sign, verify_v1,
     },
 };
 use crate::{
-    domain::{ApiError, ErrorCode, error::ErrorSource, region::Region, time::Timestamp},
+    domain::{
+        ApiError, ErrorCode, error::ErrorSource, faults::canonical_action, region::Region,
+        time::Timestamp,
+    },
     store::Actor,
 };
 
@@ -292,12 +296,24 @@ async fn serve(
         region,
     };
     let task = || state.next_task.fetch_add(1, Ordering::Relaxed);
-    actions::run(
+    let work = actions::run(
         &state.app,
         &call,
         &action,
         params::Params::new(&action, own),
         task,
-    )
-    .await
+    );
+    match canonical_action(&action) {
+        Some(canonical) => {
+            let fault_call = FaultCall {
+                action: canonical,
+                uin: call.actor.uin.clone(),
+                region,
+                request_id: request_id.to_owned(),
+            };
+            state.app.with_faults(&fault_call, work).await
+        }
+        // Unknown actions are refused; no rule or limit names them.
+        None => work.await,
+    }
 }
