@@ -30,6 +30,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
         "overlap-matrix.yaml",
         "expiry.yaml",
         "schema.yaml",
+        "flaky.yaml",
     ] {
         let first = dir.path().join(format!("{name}.db"));
         let second = dir.path().join(format!("{name}.again.db"));

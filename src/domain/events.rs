@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(err.field, Some("resource_type"));
         assert!(
             err.message
-                .ends_with("account, quota, vpc, peering, snapshot, clock, state")
+                .ends_with("account, quota, vpc, peering, snapshot, clock, state, fault")
         );
         assert!(parse_kind("", "kind").is_err());
     }

@@ -151,16 +151,14 @@ impl Throttle {
         let Some((per_second, buckets)) = limit else {
             return Ok(());
         };
-        buckets
-            .check_key(&(uin.to_owned(), action))
-            .map_err(|_| {
-                ApiError::new(
-                    ErrorCode::RequestLimitExceeded,
-                    format!(
-                        "{action} is limited to {per_second} requests per second per account; try again later"
-                    ),
-                )
-            })
+        buckets.check_key(&(uin.to_owned(), action)).map_err(|_| {
+            ApiError::new(
+                ErrorCode::RequestLimitExceeded,
+                format!(
+                    "the rate limit of {action} is {per_second}/s per account; try again later"
+                ),
+            )
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Walks README.md's quickstart with the real grpcurl and tccli against a real vpcsim.
 
-Every ```sh block between the quickstart markers in README.md is run as
+Every ```sh block between quickstart markers in README.md (the quickstart,
+then the Faults section, on the same server) is run as
 written (with localhost:50051 pointed at a server on a free port), and its
 output must equal the block that follows it. Times and request ids differ from
 run to run and are compared by shape only. Any mismatch fails loudly.
@@ -37,10 +38,26 @@ def fail(message):
     sys.exit(1)
 
 
+def regions(text):
+    """(begin, end) of each part of README.md between the markers, in order."""
+    spans, at = [], 0
+    while (begin := text.find(START, at)) != -1:
+        end = text.index(END, begin)
+        spans.append((begin, end))
+        at = end
+    if not spans:
+        fail(f"README.md has no {START} marker")
+    return spans
+
+
 def steps(text):
-    """(command, expected output, span of the output block) for each step."""
-    begin, end = text.index(START), text.index(END)
-    blocks = [(m.group(1), m.group(2), m.span(2)) for m in FENCE.finditer(text, begin, end)]
+    """(command, expected output, span of the output block) for each step,
+    through every marked part (the quickstart, then Faults), in order."""
+    blocks = [
+        (m.group(1), m.group(2), m.span(2))
+        for begin, end in regions(text)
+        for m in FENCE.finditer(text, begin, end)
+    ]
     result = []
     for i, (lang, body, _) in enumerate(blocks):
         if lang != "sh":
