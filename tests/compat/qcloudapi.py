@@ -153,14 +153,18 @@ class Run:
         return self.call(who, action, {"peeringConnectionId": pcx, **params}, region=region)
 
 
-def advance_clock(host, cert, seconds):
-    """AdminService AdvanceClock through grpcurl: the legacy SDK has no gRPC."""
+def admin(host, cert, method, body):
+    """An AdminService call through grpcurl: the legacy SDK has no gRPC."""
     done = subprocess.run(
-        ["grpcurl", "-cacert", cert, "-d", json.dumps({"seconds": seconds}), host,
-         "vpcsim.v1.AdminService/AdvanceClock"],
+        ["grpcurl", "-cacert", cert, "-d", json.dumps(body), host,
+         f"vpcsim.v1.AdminService/{method}"],
         capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
-        raise SystemExit(f"grpcurl AdvanceClock failed: {done.stderr}")
+        raise SystemExit(f"grpcurl {method} failed: {done.stderr}")
+
+
+def advance_clock(host, cert, seconds):
+    admin(host, cert, "AdvanceClock", {"seconds": seconds})
 
 
 def main(binary):
@@ -405,6 +409,28 @@ def lifecycle(run):
                         method=method))
         run.check(f"{method}: renamed to {name}", run.one("alice", cross)["peeringConnectionName"],
                   name)
+
+    faults(run)
+
+
+def faults(run):
+    """A fault rule and a rate limit, as the legacy SDK meets them."""
+    admin(run.host, run.cert, "AddFault", {
+        "action": "CreateVpcPeeringConnection", "kind": "FAIL_BEFORE",
+        "errorCode": "ResourceUnavailable", "times": 1})
+    run.fails("an injected ResourceUnavailable",
+              run.create("alice", "gz_vpc_3", "gz_vpc_13", "100002", "unlucky"),
+              "ResourceUnavailable", 6200)
+    run.check("...changed nothing", "unlucky" in [
+        p["peeringConnectionName"] for p in run.describe("alice", limit=50)["data"]], False)
+    admin(run.host, run.cert, "SetRateLimit",
+          {"action": "DescribeVpcPeeringConnections", "requestsPerSecond": 1})
+    run.call("alice", "DescribeVpcPeeringConnections", {})
+    run.fails("a second call within the second is throttled",
+              run.call("alice", "DescribeVpcPeeringConnections", {}),
+              "RequestLimitExceeded", 4400)
+    admin(run.host, run.cert, "SetRateLimit",
+          {"action": "DescribeVpcPeeringConnections", "requestsPerSecond": 0})
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Exits non-zero, naming the step, on the first difference.
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,8 +21,9 @@ from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.common.retry import StandardRetryer
 from tencentcloud.vpc.v20170312 import models, vpc_client
-from vpcsim_server import start
+from vpcsim_server import HERE, start
 
 
 
@@ -70,6 +72,7 @@ def main(binary):
     server, addr = start(binary)
     try:
         scenario(Run(addr))
+        faults(Run(addr), binary, addr)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -284,6 +287,45 @@ def scenario(run):
     with mock.patch.object(time, "time", return_value=stale):
         run.check("a stale timestamp", run.code_of(lambda: describe(alice)),
                   "AuthFailure.SignatureExpire")
+
+
+def faults(run, binary, addr):
+    """Fault rules as the SDK meets them: an injected RequestLimitExceeded,
+    the SDK's own retries of it, and a lost answer whose VPC was made."""
+    seeded = subprocess.run([binary, "seed", os.path.join(HERE, "sdk-faults.yaml"),
+                             "--server", addr], capture_output=True, text=True, timeout=60)
+    if seeded.returncode != 0:
+        raise SystemExit(f"seeding sdk-faults.yaml failed:\n{seeded.stderr}")
+    alice = run.client("AKIDalice", "alice-secret")
+    run.check("an injected RequestLimitExceeded reaches the SDK as that code",
+              run.code_of(lambda: alice.DescribeVpcs(models.DescribeVpcsRequest())),
+              "RequestLimitExceeded")
+    # The SDK's StandardRetryer retries RequestLimitExceeded. The rule fails
+    # its first try (the second firing); the next tries get answers. Yet
+    # this SDK (tencentcloud-sdk-python-common 3.1.195, retry.py) never
+    # clears the error of a failed try, so it retries its successes and
+    # raises that first error: what a fault rule is for finding.
+    tries = []
+
+    class Recording(StandardRetryer):
+        def on_retry(self, n, sleep, resp, err):
+            tries.append(resp is not None)
+
+    patient = run.client("AKIDalice", "alice-secret")
+    patient.profile.retryer = Recording(max_attempts=3, backoff_fn=lambda n: 0.05)
+    code = run.code_of(lambda: patient.DescribeVpcs(models.DescribeVpcsRequest()))
+    run.check("StandardRetryer: a failed try, then answers it retries anyway, then the old error",
+              (tries, code), ([False, True, True], "RequestLimitExceeded"))
+    run.check("the rule is spent: the next call is answered",
+              alice.DescribeVpcs(models.DescribeVpcsRequest()).TotalCount, 2)
+    bob = run.client("AKIDbob", "bob-secret")
+    run.check("a lost answer: CreateVpc answers InternalError",
+              run.code_of(lambda: bob.CreateVpc(request(models.CreateVpcRequest,
+                                                        VpcName="lost", CidrBlock="10.30.0.0/16"))),
+              "InternalError")
+    listed = bob.DescribeVpcs(request(models.DescribeVpcsRequest,
+                                      Filters=[{"Name": "vpc-name", "Values": ["lost"]}]))
+    run.check("...and the VPC was made", [v.CidrBlock for v in listed.VpcSet], ["10.30.0.0/16"])
 
 
 if __name__ == "__main__":
