@@ -487,13 +487,14 @@ pub struct Restoring {
 }
 
 /// The state tables, parents first, as a restore inserts them.
-const STATE_TABLES: [&str; 6] = [
+const STATE_TABLES: [&str; 7] = [
     "settings",
     "legacy_vpc_numbers",
     "accounts",
     "quotas",
     "vpcs",
     "peerings",
+    "faults",
 ];
 
 pub async fn restoring() -> anyhow::Result<Restoring> {

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use rand::{Rng, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
@@ -42,18 +42,30 @@ pub const ACTIONS: [&str; 13] = [
 /// A rule's action that matches every action.
 pub const ANY_ACTION: &str = "*";
 
-/// The name rules match for an action a front end answers: the legacy
-/// `...Ex` forms are their plain action, and API 3.0's `DescribeVpcs` is
-/// `DescribeVpcEx`. `None` for a name no front end answers.
+/// The other names a front end gives an action of [`ACTIONS`]: API 3.0's
+/// `DescribeVpcs`, and the legacy API's `...Ex` forms of the peering calls.
+const ALIASES: [(&str, &str); 7] = [
+    ("DescribeVpcs", "DescribeVpcEx"),
+    ("CreateVpcPeeringConnectionEx", "CreateVpcPeeringConnection"),
+    ("AcceptVpcPeeringConnectionEx", "AcceptVpcPeeringConnection"),
+    ("RejectVpcPeeringConnectionEx", "RejectVpcPeeringConnection"),
+    ("DeleteVpcPeeringConnectionEx", "DeleteVpcPeeringConnection"),
+    ("ModifyVpcPeeringConnectionEx", "ModifyVpcPeeringConnection"),
+    (
+        "DescribeVpcPeeringConnectionsEx",
+        "DescribeVpcPeeringConnections",
+    ),
+];
+
+/// The name rules match for an action some front end answers, by any of
+/// its names; `None` for a name no front end answers.
 pub fn canonical_action(name: &str) -> Option<&'static str> {
-    if let Some(action) = ACTIONS.iter().find(|a| **a == name) {
-        return Some(action);
-    }
-    if name == "DescribeVpcs" {
-        return Some("DescribeVpcEx");
-    }
-    let plain = name.strip_suffix("Ex")?;
-    ACTIONS.iter().copied().find(|a| *a == plain)
+    ACTIONS.iter().copied().find(|a| *a == name).or_else(|| {
+        ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == name)
+            .map(|(_, action)| *action)
+    })
 }
 
 /// When, relative to the call's work, a rule acts.
@@ -429,13 +441,14 @@ impl FaultRule {
 }
 
 /// The `index`-th number in [0, 1) of `seed`'s sequence. ChaCha8's output
-/// is fixed by its definition, so a seed gives the same draws on every
+/// is fixed by its definition, and the mapping to [0, 1) is ours (the top
+/// 53 bits of one 64-bit output), so a seed gives the same draws on every
 /// machine and version, and the sequence can resume at any index.
 fn unit_draw(seed: u64, index: u64) -> f64 {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    // An f64 takes one 64-bit output: two 32-bit words.
+    // One 64-bit output is two 32-bit words.
     rng.set_word_pos(u128::from(index) * 2);
-    rng.random::<f64>()
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Which rules act on a call in `phase`, in the order they were added:
@@ -518,6 +531,11 @@ mod tests {
         );
         assert_eq!(canonical_action("CreateSubnet"), None);
         assert_eq!(canonical_action("Ex"), None);
+        assert_eq!(
+            canonical_action("CreateVpcEx"),
+            None,
+            "no front end answers it"
+        );
     }
 
     #[test]

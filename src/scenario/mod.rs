@@ -108,6 +108,8 @@ pub struct FaultSpec {
     /// Matching calls acted on so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fired: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
+    pub create_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -520,28 +520,13 @@ impl Planner<'_> {
         }
     }
 
-    /// Checks and plans the accounts; returns every uin, existing or new,
-    /// for the sections that name an owner.
     /// Fault rules: each checked as AddFault checks it; a rule that names a
     /// caller needs the account, and a fixed id must be free.
     fn faults(&mut self, uins: &HashSet<String>) {
         let mut ids = self.world.fault_ids.clone();
         for (i, spec) in self.scenario.faults.iter().enumerate() {
             let at = |field: &str| format!("faults[{i}].{field}");
-            let request = FaultRequest {
-                fault_id: spec.fault_id.as_deref().unwrap_or(""),
-                action: &spec.action,
-                uin: spec.uin.as_deref().unwrap_or(""),
-                region: spec.region.as_deref().unwrap_or(""),
-                kind: FaultKind::parse(&spec.kind),
-                error_code: spec.error_code.as_deref().unwrap_or(""),
-                message: spec.message.as_deref().unwrap_or(""),
-                delay_ms: spec.delay_ms.unwrap_or(0),
-                times: spec.times,
-                probability: spec.probability,
-                seed: spec.seed.unwrap_or(0),
-            };
-            if FaultKind::parse(&spec.kind).is_none() {
+            let Some(kind) = FaultKind::parse(&spec.kind) else {
                 self.check.error(
                     at("kind"),
                     format!(
@@ -551,23 +536,37 @@ impl Planner<'_> {
                     ),
                 );
                 continue;
-            }
-            let spec_checked = match request.check_kept() {
+            };
+            let request = FaultRequest {
+                fault_id: spec.fault_id.as_deref().unwrap_or(""),
+                action: &spec.action,
+                uin: spec.uin.as_deref().unwrap_or(""),
+                region: spec.region.as_deref().unwrap_or(""),
+                kind: Some(kind),
+                error_code: spec.error_code.as_deref().unwrap_or(""),
+                message: spec.message.as_deref().unwrap_or(""),
+                delay_ms: spec.delay_ms.unwrap_or(0),
+                times: spec.times,
+                probability: spec.probability,
+                seed: spec.seed.unwrap_or(0),
+            };
+            let checked = match request.check_kept() {
                 Ok(checked) => checked,
                 Err(err) => {
-                    self.check
-                        .error(at(err.field.unwrap_or("action")), err.message);
+                    // Every error of a rule names its field.
+                    let field = err.field.unwrap_or("action");
+                    self.check.error(at(field), err.message);
                     continue;
                 }
             };
-            if let Some(uin) = &spec_checked.uin
+            if let Some(uin) = &checked.uin
                 && !uins.contains(uin)
             {
                 self.check
                     .error(at("uin"), format!("account {uin} is not defined"));
                 continue;
             }
-            let fault_id = match &spec_checked.fault_id {
+            let fault_id = match &checked.fault_id {
                 Some(id) => id.clone(),
                 None => loop {
                     let id = self.ids.fault_id();
@@ -583,16 +582,24 @@ impl Planner<'_> {
                 );
                 continue;
             }
+            let create_time = creation_time(
+                &spec.create_time,
+                self.now,
+                at("create_time"),
+                &mut self.check,
+            );
             self.plan.faults.push(FaultRule {
                 fault_id,
-                spec: spec_checked,
+                spec: checked,
                 matched: spec.matched.unwrap_or(0),
                 fired: spec.fired.unwrap_or(0),
-                create_time: self.now,
+                create_time,
             });
         }
     }
 
+    /// Checks and plans the accounts; returns every uin, existing or new,
+    /// for the sections that name an owner.
     fn accounts(&mut self) -> HashSet<String> {
         let existing = &self.world.accounts;
         let mut uins: HashSet<String> = existing.iter().map(|a| a.uin.clone()).collect();

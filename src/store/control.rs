@@ -212,9 +212,8 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
             .bind(&saved)
             .fetch_all(&mut tx.conn)
             .await?;
-        if columns.is_empty() {
-            // A table added after the snapshot was saved (fault rules):
-            // it had no rows then.
+        if columns.is_empty() && *table == "faults" {
+            // Saved before fault rules existed (migration 0007): none then.
             continue;
         }
         let columns = columns

@@ -164,9 +164,8 @@ impl Store {
                         format!("account {uin} does not exist"),
                     ));
                 }
-                let taken = |id: &str| model.faults.iter().any(|r| r.fault_id == id);
                 let fault_id = match &spec.fault_id {
-                    Some(id) if taken(id) => {
+                    Some(id) if model.faults.iter().any(|r| &r.fault_id == id) => {
                         return Err(ApiError::field(
                             ErrorCode::InvalidParameterValue,
                             "fault_id",

@@ -690,8 +690,9 @@ fn fault_spec(rule: FaultRule) -> FaultSpec {
         delay_ms: (!spec.delay.is_zero()).then_some(spec.delay.as_millis() as i64),
         times: spec.times.map(|n| n as i64),
         probability: spec.probability,
-        seed: spec.probability.map(|_| spec.seed as i64),
+        seed: (spec.seed != 0).then_some(spec.seed as i64),
         matched: (rule.matched > 0).then_some(rule.matched),
         fired: (rule.fired > 0).then_some(rule.fired),
+        create_time: Some(format_time(rule.create_time)),
     }
 }

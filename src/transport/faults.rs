@@ -53,13 +53,31 @@ impl AppState {
     /// delay a call before it.
     pub async fn before_work(&self, call: &FaultCall) -> Result<(), ApiError> {
         self.throttle.check(&call.uin, call.action)?;
-        self.inject(call, Phase::Before, true).await
+        match self.inject(call, Phase::Before, true).await? {
+            Some(injected) => Err(injected),
+            None => Ok(()),
+        }
     }
 
     /// After the call's work (`succeeded` if it did, and committed): the
-    /// rules that delay the answer or fail a committed call.
+    /// rules that delay the answer or fail a committed call. If the rules
+    /// cannot be drawn (the store failed), the call keeps its own answer:
+    /// its work is done, and only a rule may hide that.
     pub async fn after_work(&self, call: &FaultCall, succeeded: bool) -> Result<(), ApiError> {
-        self.inject(call, Phase::After, succeeded).await
+        match self.inject(call, Phase::After, succeeded).await {
+            Ok(Some(injected)) => Err(injected),
+            Ok(None) => Ok(()),
+            Err(failure) => {
+                let cause = failure.source.as_ref().map(|s| s.to_string());
+                tracing::warn!(
+                    request_id = %call.request_id,
+                    error = %failure,
+                    cause = cause.as_deref().unwrap_or("-"),
+                    "fault rules after the work could not be drawn; the call keeps its answer"
+                );
+                Ok(())
+            }
+        }
     }
 
     /// Runs `work` between the two halves, for a front end with one dispatch.
@@ -74,12 +92,14 @@ impl AppState {
         result
     }
 
+    /// Draws the rules for `call` in `phase`, waits out their delays, and
+    /// answers the error a failing one injects; an error if the store failed.
     async fn inject(
         &self,
         call: &FaultCall,
         phase: Phase,
         succeeded: bool,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<ApiError>, ApiError> {
         let actor = Actor {
             uin: call.uin.clone(),
             request_id: call.request_id.clone(),
@@ -107,7 +127,7 @@ impl AppState {
             // A gRPC deadline that passes meanwhile ends the call as usual.
             tokio::time::sleep(delay).await;
         }
-        error.map_or(Ok(()), Err)
+        Ok(error)
     }
 }
 

@@ -7,12 +7,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tonic::{Code, Request, Status};
+use tonic::{Code, Status};
 use vpcsim::proto::{self, FaultKind};
 
 use crate::{
     api3::{self, Send},
-    helpers::{Options, TestApp, assert_error, authed},
+    helpers::{Options, TestApp, assert_error, authed, with_token},
     legacy::{self, Legacy, code_of},
 };
 
@@ -113,13 +113,6 @@ fn request_id(status: &Status) -> String {
         .to_owned()
 }
 
-fn with_token<T>(mut request: Request<T>, token: &str) -> Request<T> {
-    request
-        .metadata_mut()
-        .insert("x-client-token", token.parse().unwrap());
-    request
-}
-
 #[tokio::test]
 async fn fail_before_answers_its_code_changes_nothing_and_is_recorded() {
     let app = TestApp::spawn().await;
@@ -182,6 +175,15 @@ async fn rules_match_the_same_action_through_every_front_end() {
     assert_eq!(
         answer.error_code(),
         Some("ResourceUnavailable"),
+        "{}",
+        answer.body
+    );
+    // An action the endpoint does not answer is refused as it is, and
+    // meets no rule: it does not use one of the rule's two times up.
+    let answer = api3::call(&app, &Send::as_account(secret, key), "DescribeVpcEx", "{}").await;
+    assert_eq!(
+        answer.error_code(),
+        Some("InvalidAction"),
         "{}",
         answer.body
     );
@@ -279,6 +281,25 @@ async fn fail_after_commit_commits_once_and_a_retry_with_the_token_gets_the_firs
     assert_eq!(events[1].request_id, request_id(&err));
 }
 
+/// A CreateVpc with a 200 ms deadline, which a delay makes it miss.
+async fn create_vpc_within_200ms(app: &TestApp, secret: &str) {
+    let mut request = authed(
+        secret,
+        proto::CreateVpcRequest {
+            vpc_name: "slow".into(),
+            cidr_block: "10.0.0.0/16".into(),
+        },
+    );
+    request.set_timeout(Duration::from_millis(200));
+    let err = app.vpcs().create_vpc(request).await.unwrap_err();
+    // tonic reports its own passed deadline as CANCELLED; grpc-go clients
+    // (grpcurl) as DEADLINE_EXCEEDED, which the compatibility run checks.
+    assert!(
+        matches!(err.code(), Code::Cancelled | Code::DeadlineExceeded),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn delays_hold_calls_and_a_passing_deadline_ends_them() {
     let app = TestApp::spawn().await;
@@ -301,21 +322,7 @@ async fn delays_hold_calls_and_a_passing_deadline_ends_them() {
         ..delaying("CreateVpc", FaultKind::DelayBefore, 1500)
     })
     .await;
-    let mut request = authed(
-        &alice,
-        proto::CreateVpcRequest {
-            vpc_name: "slow".into(),
-            cidr_block: "10.0.0.0/16".into(),
-        },
-    );
-    request.set_timeout(Duration::from_millis(200));
-    let err = app.vpcs().create_vpc(request).await.unwrap_err();
-    // tonic reports its own passed deadline as CANCELLED; grpc-go clients
-    // (grpcurl) as DEADLINE_EXCEEDED, which the compatibility run checks.
-    assert!(
-        matches!(err.code(), Code::Cancelled | Code::DeadlineExceeded),
-        "{err:?}"
-    );
+    create_vpc_within_200ms(&app, &alice).await;
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(app.vpc_count(&alice).await, 0, "the work never ran");
 
@@ -325,19 +332,7 @@ async fn delays_hold_calls_and_a_passing_deadline_ends_them() {
         ..delaying("CreateVpc", FaultKind::DelayAfter, 1500)
     })
     .await;
-    let mut request = authed(
-        &alice,
-        proto::CreateVpcRequest {
-            vpc_name: "slow".into(),
-            cidr_block: "10.0.0.0/16".into(),
-        },
-    );
-    request.set_timeout(Duration::from_millis(200));
-    let err = app.vpcs().create_vpc(request).await.unwrap_err();
-    assert!(
-        matches!(err.code(), Code::Cancelled | Code::DeadlineExceeded),
-        "{err:?}"
-    );
+    create_vpc_within_200ms(&app, &alice).await;
     assert_eq!(app.vpc_count(&alice).await, 1, "committed before the delay");
     let effects: Vec<String> = app
         .fault_events()

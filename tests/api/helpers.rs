@@ -296,6 +296,15 @@ pub fn authed_in<T>(secret: &str, region: &str, message: T) -> Request<T> {
     request
 }
 
+/// `request` with metadata `x-client-token: token`.
+pub fn with_token<T>(mut request: Request<T>, token: &str) -> Request<T> {
+    request.metadata_mut().insert(
+        "x-client-token",
+        token.parse().expect("a token fit for a header"),
+    );
+    request
+}
+
 /// Asserts the gRPC status, the Tencent-style code that starts the message,
 /// and the ErrorInfo reason and domain in the details.
 #[track_caller]

@@ -1,16 +1,9 @@
 //! x-client-token: a retry returns the first answer and changes nothing more.
 
-use tonic::{Code, Request};
+use tonic::Code;
 use vpcsim::proto;
 
-use crate::helpers::{TestApp, assert_error, authed};
-
-fn with_token<T>(mut request: Request<T>, token: &str) -> Request<T> {
-    request
-        .metadata_mut()
-        .insert("x-client-token", token.parse().unwrap());
-    request
-}
+use crate::helpers::{TestApp, assert_error, authed, with_token};
 
 #[tokio::test]
 async fn a_retried_create_returns_the_first_answer_once() {

@@ -29,6 +29,22 @@ const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
     tags: "Tags",
 };
 
+/// Every action `run` answers; any other is `InvalidAction`.
+pub const ANSWERED: [&str; 12] = [
+    "AcceptVpcPeeringConnection",
+    "RejectVpcPeeringConnection",
+    "DeleteVpcPeeringConnection",
+    "ModifyVpcPeeringConnection",
+    "CreateVpcPeeringConnection",
+    "DescribeVpcPeeringConnections",
+    "CreateVpc",
+    "DescribeVpcs",
+    "DeleteVpc",
+    "CreateAssistantCidr",
+    "DeleteAssistantCidr",
+    "DescribeAssistantCidr",
+];
+
 /// Runs `action` for `call`.
 pub async fn run(
     state: &AppState,
@@ -300,4 +316,19 @@ fn peer_connection(p: &Peering) -> Value {
         "QosLevel": p.link.qos_level,
         "Type": p.link.link_type,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_answered_has_a_name_for_fault_rules() {
+        for action in ANSWERED {
+            assert!(
+                crate::domain::faults::canonical_action(action).is_some(),
+                "{action}"
+            );
+        }
+    }
 }

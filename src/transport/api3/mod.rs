@@ -24,10 +24,10 @@ use axum::{
 use http::Method;
 use serde_json::{Map, Value, json};
 
-use super::faults::FaultCall;
 use super::{
     auth::AppState,
     context::CallInfo,
+    faults::FaultCall,
     http_json,
     signing::{
         ReceivedRequest, RequestClock, SignatureError, V1Method, authenticate_tc3, check_timestamp,
@@ -283,7 +283,10 @@ async fn serve(
         region,
     };
     let work = actions::run(state, &call, &signed.action, signed.params);
-    match canonical_action(&signed.action) {
+    // Only an action this endpoint answers meets rules and limits: an
+    // unknown one is refused as it is.
+    let answered = actions::ANSWERED.contains(&signed.action.as_str());
+    match canonical_action(&signed.action).filter(|_| answered) {
         Some(action) => {
             let fault_call = FaultCall {
                 action,
@@ -293,7 +296,6 @@ async fn serve(
             };
             state.with_faults(&fault_call, work).await
         }
-        // Unknown actions are refused; no rule or limit names them.
         None => work.await,
     }
 }

@@ -34,6 +34,26 @@ const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
     tags: "tags",
 };
 
+/// Every action `run` answers; any other is `InvalidAction`.
+pub const ANSWERED: [&str; 16] = [
+    "CreateVpcPeeringConnection",
+    "CreateVpcPeeringConnectionEx",
+    "AcceptVpcPeeringConnection",
+    "RejectVpcPeeringConnection",
+    "DeleteVpcPeeringConnection",
+    "EnableVpcPeeringConnection",
+    "ModifyVpcPeeringConnection",
+    "AcceptVpcPeeringConnectionEx",
+    "RejectVpcPeeringConnectionEx",
+    "DeleteVpcPeeringConnectionEx",
+    "ModifyVpcPeeringConnectionEx",
+    "DescribeVpcPeeringConnections",
+    "DescribeVpcPeeringConnectionsEx",
+    "CreateVpc",
+    "DescribeVpcEx",
+    "DeleteVpc",
+];
+
 /// Runs `action`; `task` numbers the asynchronous tasks the `...Ex` forms
 /// answer with (vpcsim finishes them before answering).
 pub async fn run(
@@ -366,6 +386,16 @@ async fn describe_vpcs(state: &AppState, call: &Call, mut params: Params) -> Ans
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_answered_has_a_name_for_fault_rules() {
+        for action in ANSWERED {
+            assert!(
+                crate::domain::faults::canonical_action(action).is_some(),
+                "{action}"
+            );
+        }
+    }
 
     #[test]
     fn legacy_states_round_trip() {

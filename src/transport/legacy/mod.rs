@@ -303,7 +303,10 @@ async fn serve(
         params::Params::new(&action, own),
         task,
     );
-    match canonical_action(&action) {
+    // Only an action this endpoint answers meets rules and limits: an
+    // unknown one is refused as it is.
+    let answered = actions::ANSWERED.contains(&action.as_str());
+    match canonical_action(&action).filter(|_| answered) {
         Some(canonical) => {
             let fault_call = FaultCall {
                 action: canonical,
@@ -313,7 +316,6 @@ async fn serve(
             };
             state.app.with_faults(&fault_call, work).await
         }
-        // Unknown actions are refused; no rule or limit names them.
         None => work.await,
     }
 }
