@@ -669,3 +669,89 @@ fn http_api_calls_are_logged_by_action_with_their_error() {
         "AuthFailure.InvalidAuthorization"
     );
 }
+
+#[test]
+fn a_bad_rate_limit_is_reported_before_serving() {
+    let output = run(&[
+        "serve",
+        "--db",
+        ":memory:",
+        "--rate-limit",
+        "CreateSubnet=5",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CreateSubnet"), "{stderr}");
+    let output = run(&["serve", "--db", ":memory:", "--rate-limit", "fast"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ACTION=N"), "{stderr}");
+}
+
+/// A fault rule from a scenario file fires, and the log names the rule and
+/// the request; `--rate-limit` throttles the second call within a second.
+#[tokio::test]
+async fn fault_rules_and_rate_limits_reach_the_log_and_the_caller() {
+    let server = serve(&[
+        "--db",
+        ":memory:",
+        "--scenario",
+        &example("flaky.yaml"),
+        "--rate-limit",
+        "DescribeVpcEx=1",
+    ]);
+    let channel = channel(&server.addr).await;
+    let mut peering =
+        vpcsim::proto::peering_service_client::PeeringServiceClient::new(channel.clone());
+    let lost = peering
+        .create_vpc_peering_connection(as_alice(proto::CreateVpcPeeringConnectionRequest {
+            vpc_id: "gz_vpc_1".into(),
+            peer_vpc_id: "gz_vpc_2".into(),
+            peer_uin: "100002".into(),
+            peering_connection_name: "lost".into(),
+            peer_region: None,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(lost.code(), tonic::Code::Internal, "{lost:?}");
+    let request_id = lost
+        .metadata()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut vpcs = vpcsim::proto::vpc_service_client::VpcServiceClient::new(channel);
+    vpcs.describe_vpc_ex(as_alice(proto::DescribeVpcExRequest::default()))
+        .await
+        .unwrap();
+    let throttled = vpcs
+        .describe_vpc_ex(as_alice(proto::DescribeVpcExRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        throttled.code(),
+        tonic::Code::ResourceExhausted,
+        "{throttled:?}"
+    );
+    assert!(throttled.message().starts_with("RequestLimitExceeded: "));
+    let (status, lines) = server.stop("TERM").await;
+    assert!(status.success());
+    let injected = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["message"] == "fault injected")
+        .expect("a fault injected line");
+    assert_eq!(injected["fault_id"], "lost-create");
+    assert_eq!(injected["request_id"], request_id.as_str());
+    assert_eq!(injected["effect"], "InternalError");
+}
+
+/// `message` from alice (`AKIDalice`).
+fn as_alice<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", "Bearer AKIDalice".parse().unwrap());
+    request
+}

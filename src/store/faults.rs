@@ -259,7 +259,7 @@ impl Store {
     /// says whether the call's work did. Without a matching rule, no write.
     pub async fn inject_faults(
         &self,
-        actor: &Actor,
+        actor: Actor,
         call: CallKey<'_>,
         phase: Phase,
         succeeded: bool,
@@ -278,10 +278,6 @@ impl Store {
         if !applies {
             return Ok(Vec::new());
         }
-        let actor = Actor {
-            client_token: None,
-            ..actor.clone()
-        };
         let call = OwnedCall {
             action: call.action,
             uin: call.uin.to_owned(),

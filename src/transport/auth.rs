@@ -158,6 +158,7 @@ impl AppState {
         // The method's last segment is the action: /vpcsim.v1.VpcService/CreateVpc.
         let action = info
             .as_ref()
+            .filter(|_| self.intercepts_calls())
             .and_then(|info| info.method.rsplit('/').next())
             .and_then(canonical_action);
         if let (Some(info), Some(action)) = (info, action) {

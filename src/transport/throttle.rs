@@ -136,9 +136,14 @@ impl Throttle {
             .collect()
     }
 
+    /// Whether any limit is set.
+    pub fn on(&self) -> bool {
+        self.on.load(Ordering::Acquire)
+    }
+
     /// Takes one request of `uin` for `action` from its bucket, or refuses it.
     pub fn check(&self, uin: &str, action: &'static str) -> Result<(), ApiError> {
-        if !self.on.load(Ordering::Acquire) {
+        if !self.on() {
             return Ok(());
         }
         let limit = {

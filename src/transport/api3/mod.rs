@@ -283,10 +283,11 @@ async fn serve(
         region,
     };
     let work = actions::run(state, &call, &signed.action, signed.params);
-    // Only an action this endpoint answers meets rules and limits: an
-    // unknown one is refused as it is.
-    let answered = actions::ANSWERED.contains(&signed.action.as_str());
-    match canonical_action(&signed.action).filter(|_| answered) {
+    // Only an action this endpoint answers meets rules and limits (an
+    // unknown one is refused as it is), and only while some are set.
+    let intercepted =
+        state.intercepts_calls() && actions::ANSWERED.contains(&signed.action.as_str());
+    match canonical_action(&signed.action).filter(|_| intercepted) {
         Some(action) => {
             let fault_call = FaultCall {
                 action,

@@ -303,10 +303,10 @@ async fn serve(
         params::Params::new(&action, own),
         task,
     );
-    // Only an action this endpoint answers meets rules and limits: an
-    // unknown one is refused as it is.
-    let answered = actions::ANSWERED.contains(&action.as_str());
-    match canonical_action(&action).filter(|_| answered) {
+    // Only an action this endpoint answers meets rules and limits (an
+    // unknown one is refused as it is), and only while some are set.
+    let intercepted = state.app.intercepts_calls() && actions::ANSWERED.contains(&action.as_str());
+    match canonical_action(&action).filter(|_| intercepted) {
         Some(canonical) => {
             let fault_call = FaultCall {
                 action: canonical,
