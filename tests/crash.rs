@@ -56,7 +56,8 @@ struct Acknowledged {
     peerings: HashMap<String, (State, Option<State>)>,
     writes: usize,
     /// How calls failed once the server went away.
-    failures: Vec<Code>,
+    /// The code and message of each failed call, to say what went wrong.
+    failures: Vec<(Code, String)>,
 }
 
 /// One client's loop: VPC pair, request, accept, and every other time delete.
@@ -79,7 +80,11 @@ async fn client(addr: String, i: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<
             )
         };
         let failed = |acked: &Arc<Mutex<Acknowledged>>, status: tonic::Status| {
-            acked.lock().unwrap().failures.push(status.code())
+            acked
+                .lock()
+                .unwrap()
+                .failures
+                .push((status.code(), status.message().to_owned()))
         };
         let va = match vpcs.create_vpc(make(&a, 2 * k)).await {
             Ok(r) => r.into_inner().vpc.unwrap(),
@@ -275,10 +280,10 @@ async fn round(signal: &str, delay: Duration) -> usize {
     );
     // Calls cut off by the stop fail as unavailable, never as a rule or an
     // internal error.
-    for code in &acked.failures {
+    for (code, message) in &acked.failures {
         assert!(
             matches!(code, Code::Unavailable | Code::Unknown | Code::Cancelled),
-            "{signal}: a call failed with {code:?}"
+            "{signal}: a call failed with {code:?}: {message}"
         );
     }
     check(&db);
