@@ -55,8 +55,7 @@ struct Acknowledged {
     /// Peering id -> (last acknowledged state, state of a call still in flight).
     peerings: HashMap<String, (State, Option<State>)>,
     writes: usize,
-    /// How calls failed once the server went away.
-    /// The code and message of each failed call, to say what went wrong.
+    /// How calls failed once the server went away: code and message.
     failures: Vec<(Code, String)>,
 }
 
