@@ -8,6 +8,8 @@
 //! `tests/fixtures/tc3/vectors.json` holds requests the Python SDK itself
 //! signed; the tests below verify every one of them.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -131,6 +133,9 @@ pub fn parse_tc3_authorization(value: &str) -> Result<Tc3Authorization, Signatur
     if secret_id.is_empty() {
         return Err(invalid("Credential names no SecretId"));
     }
+    if service.is_empty() {
+        return Err(invalid("Credential names no service"));
+    }
     let signed_headers: Vec<String> = signed_headers
         .split(';')
         .map(|h| h.trim().to_ascii_lowercase())
@@ -217,31 +222,52 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The TC3 signature of `request` under `secret_key`, with the header values
-/// either as received (trimmed) or lower-cased as the API's documentation
-/// describes; the SDKs send lower-case values, so the two agree for them.
+/// How the verifier reads the signed headers: which host the client signed
+/// (see `signed_host_forms`) and whether it lower-cased the values.
+#[derive(Debug, Clone, Copy)]
+struct Reading<'a> {
+    /// What stands for the `host` header; `None` when the request has none.
+    host: Option<&'a str>,
+    /// The API's documentation lower-cases the values; the SDKs send
+    /// lower-case values, so the two agree for them.
+    lower_case_values: bool,
+}
+
+/// The canonical headers block of `request` as `reading` reads it.
+fn canonical_headers(
+    request: &ReceivedRequest<'_>,
+    auth: &Tc3Authorization,
+    reading: Reading<'_>,
+) -> Result<String, SignatureError> {
+    let mut canonical = String::new();
+    for name in &auth.signed_headers {
+        let value = match name.as_str() {
+            "host" => reading.host,
+            _ => request.header(name),
+        }
+        .ok_or_else(|| invalid(format!("signed header {name} is not in the request")))?
+        .trim();
+        canonical.push_str(name);
+        canonical.push(':');
+        if reading.lower_case_values {
+            canonical.push_str(&value.to_ascii_lowercase());
+        } else {
+            canonical.push_str(value);
+        }
+        canonical.push('\n');
+    }
+    Ok(canonical)
+}
+
+/// The TC3 signature of `request` under `secret_key`, over the given
+/// canonical headers.
 fn tc3_signature(
     secret_key: &str,
     request: &ReceivedRequest<'_>,
     auth: &Tc3Authorization,
     timestamp: &str,
-    lower_case_values: bool,
-) -> Result<String, SignatureError> {
-    let mut canonical_headers = String::new();
-    for name in &auth.signed_headers {
-        let value = request
-            .header(name)
-            .ok_or_else(|| invalid(format!("signed header {name} is not in the request")))?
-            .trim();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        if lower_case_values {
-            canonical_headers.push_str(&value.to_ascii_lowercase());
-        } else {
-            canonical_headers.push_str(value);
-        }
-        canonical_headers.push('\n');
-    }
+    canonical_headers: &str,
+) -> String {
     let payload_hash = match request.header("x-tc-content-sha256") {
         Some("UNSIGNED-PAYLOAD") => sha256_hex(b"UNSIGNED-PAYLOAD"),
         _ => sha256_hex(request.body),
@@ -263,10 +289,39 @@ fn tc3_signature(
     let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), auth.date.as_bytes());
     let k_service = hmac_sha256(&k_date, auth.service.as_bytes());
     let k_signing = hmac_sha256(&k_service, b"tc3_request");
-    Ok(hex::encode(hmac_sha256(
-        &k_signing,
-        string_to_sign.as_bytes(),
-    )))
+    hex::encode(hmac_sha256(&k_signing, string_to_sign.as_bytes()))
+}
+
+/// The host strings a client may have signed for the host it sent (the
+/// `Host` header, or HTTP/2's `:authority`), most likely first:
+/// - the value as sent: Python, tccli, Go, Java's TC3, C++;
+/// - with a port, the name without it: Node.js signs `URL.hostname`
+///   (`[::1]` keeps its brackets) and sends `Host: name:port`;
+/// - without a port, the name with a default port: Java's older form
+///   signs the endpoint as written (`127.0.0.1:80`) while its HTTP client
+///   leaves a default port out of `Host`.
+///
+/// The signature still binds the name; the port is where the request
+/// arrived anyway.
+pub fn signed_host_forms(host: &str) -> Vec<Cow<'_, str>> {
+    let mut forms = vec![Cow::Borrowed(host)];
+    match split_port(host) {
+        Some((name, _)) => forms.push(Cow::Borrowed(name)),
+        None if !host.is_empty() => {
+            forms.extend([80, 443].map(|port| Cow::Owned(format!("{host}:{port}"))))
+        }
+        None => {}
+    }
+    forms
+}
+
+/// `name` and `port` of `name:port`; `None` when `host` names no port
+/// (`::1` is an address, not `:` and port 1; `[::1]:80` has a port).
+fn split_port(host: &str) -> Option<(&str, &str)> {
+    let (name, port) = host.rsplit_once(':')?;
+    let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    let is_name = !name.is_empty() && (!name.contains(':') || name.ends_with(']'));
+    (is_port && is_name).then_some((name, port))
 }
 
 /// The `Authorization` header a client sends for `request`: what the SDKs
@@ -286,7 +341,18 @@ pub fn tc3_authorization(
         signed_headers: vec!["content-type".into(), "host".into()],
         signature: String::new(),
     };
-    let signature = tc3_signature(secret_key, request, &auth, &timestamp.to_string(), false)?;
+    let reading = Reading {
+        host: request.header("host"),
+        lower_case_values: false,
+    };
+    let canonical = canonical_headers(request, &auth, reading)?;
+    let signature = tc3_signature(
+        secret_key,
+        request,
+        &auth,
+        &timestamp.to_string(),
+        &canonical,
+    );
     Ok(format!(
         "{TC3_ALGORITHM} Credential={secret_id}/{}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={signature}",
         auth.date
@@ -319,23 +385,44 @@ pub fn verify_tc3(
     if date != auth.date {
         return Err(SignatureError::SignatureFailure);
     }
-    for lower_case_values in [false, true] {
-        let expected = tc3_signature(secret_key, request, auth, timestamp, lower_case_values)?;
-        if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-            return Ok(());
+    // Each reading of the signed headers that differs from those before it.
+    let hosts: Vec<Option<Cow<'_, str>>> = match request.header("host") {
+        Some(host) => signed_host_forms(host).into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut tried: Vec<String> = Vec::with_capacity(2 * hosts.len());
+    for host in &hosts {
+        for lower_case_values in [false, true] {
+            let reading = Reading {
+                host: host.as_deref(),
+                lower_case_values,
+            };
+            let canonical = canonical_headers(request, auth, reading)?;
+            if tried.contains(&canonical) {
+                continue;
+            }
+            let expected = tc3_signature(secret_key, request, auth, timestamp, &canonical);
+            if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+                return Ok(());
+            }
+            tried.push(canonical);
         }
     }
     Err(SignatureError::SignatureFailure)
 }
 
-/// Authenticates a TC3-signed API 3.0 request for `service` as the real API
-/// does, in this order: a readable `Authorization`, a SecretId that could
-/// be one, an account that has it (`secret_key_of` gives its SecretKey), the
+/// Authenticates a TC3-signed API 3.0 request as the real API does, in
+/// this order: a readable `Authorization`, a SecretId that could be one, an
+/// account that has it (`secret_key_of` gives its SecretKey), the
 /// signature, and last the timestamp against `now` (see `check_timestamp`).
 /// Returns the SecretId.
+///
+/// The service is whatever the Credential scope names: an SDK pointed at
+/// vpcsim may derive it from the endpoint (Node.js signs `127` for
+/// `127.0.0.1:PORT`). The signature binds it like every other part, and
+/// vpcsim serves one service, so no request can be moved to another.
 pub fn authenticate_tc3(
     request: &ReceivedRequest<'_>,
-    service: &str,
     now: impl Into<RequestClock>,
     secret_key_of: impl FnOnce(&str) -> Option<String>,
 ) -> Result<String, SignatureError> {
@@ -343,12 +430,6 @@ pub fn authenticate_tc3(
         .header("authorization")
         .ok_or_else(|| invalid("the Authorization header is missing"))?;
     let auth = parse_tc3_authorization(header)?;
-    if auth.service != service {
-        return Err(invalid(format!(
-            "the Credential's service is {:?}; this endpoint is {service:?}",
-            auth.service
-        )));
-    }
     let timestamp = request
         .header("x-tc-timestamp")
         .ok_or_else(|| invalid("the X-TC-Timestamp header is missing"))?;
@@ -419,18 +500,51 @@ pub fn verify_v1(
     string_to_sign: &str,
     signature: &str,
 ) -> Result<(), SignatureError> {
-    let given = base64::engine::general_purpose::STANDARD
-        .decode(signature)
-        .map_err(|_| invalid("Signature is not base64"))?;
-    let expected = match method {
-        V1Method::HmacSha1 => hmac::<HmacSha1>(secret_key.as_bytes(), string_to_sign.as_bytes()),
-        V1Method::HmacSha256 => hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()),
-    };
-    if constant_time_eq(&expected, &given) {
+    let given = decode_v1_signature(signature)?;
+    if v1_matches(secret_key, method, string_to_sign, &given) {
         Ok(())
     } else {
         Err(SignatureError::SignatureFailure)
     }
+}
+
+/// Verifies an older-form request: `signature` over `params`, sent with
+/// `http_method` to `path` on `host` (as `signed_host` reads it), where the
+/// client may have signed any of `signed_host_forms(host)`.
+pub fn verify_v1_request(
+    secret_key: &str,
+    method: V1Method,
+    http_method: &str,
+    host: &str,
+    path: &str,
+    params: &[(String, String)],
+    signature: &str,
+) -> Result<(), SignatureError> {
+    let given = decode_v1_signature(signature)?;
+    let signed_over = |host| v1_string_to_sign(http_method, host, path, params);
+    let forms = signed_host_forms(host);
+    if forms
+        .iter()
+        .any(|host| v1_matches(secret_key, method, &signed_over(host), &given))
+    {
+        Ok(())
+    } else {
+        Err(SignatureError::SignatureFailure)
+    }
+}
+
+fn decode_v1_signature(signature: &str) -> Result<Vec<u8>, SignatureError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(signature)
+        .map_err(|_| invalid("Signature is not base64"))
+}
+
+fn v1_matches(secret_key: &str, method: V1Method, string_to_sign: &str, given: &[u8]) -> bool {
+    let expected = match method {
+        V1Method::HmacSha1 => hmac::<HmacSha1>(secret_key.as_bytes(), string_to_sign.as_bytes()),
+        V1Method::HmacSha256 => hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()),
+    };
+    constant_time_eq(&expected, given)
 }
 
 /// Compares without stopping at the first difference, so timing does not
@@ -682,6 +796,7 @@ mod tests {
                 &good.replace("Credential=AKID/", "Credential=/"),
                 "no SecretId",
             ),
+            (&good.replace("/vpc/", "//"), "no service"),
             (
                 &good.replace(", SignedHeaders=content-type;host", ""),
                 "lacks SignedHeaders",
@@ -712,7 +827,7 @@ mod tests {
         let right = |_: &str| Some(v.secret_key.clone());
         let code =
             |request: &ReceivedRequest<'_>, now: i64, key: &dyn Fn(&str) -> Option<String>| {
-                authenticate_tc3(request, "vpc", now, key).map_err(|e| e.api3_code())
+                authenticate_tc3(request, now, key).map_err(|e| e.api3_code())
             };
         assert_eq!(
             code(&request, now, &right),
@@ -729,10 +844,6 @@ mod tests {
         assert_eq!(
             code(&request, now, &|_| Some("wrong".into())),
             Err("AuthFailure.SignatureFailure")
-        );
-        assert_eq!(
-            authenticate_tc3(&request, "cvm", now, right).map_err(|e| e.api3_code()),
-            Err("AuthFailure.InvalidAuthorization")
         );
         let mut bad_id = headers.clone();
         bad_id.insert(

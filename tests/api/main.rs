@@ -19,6 +19,7 @@ mod persistence;
 mod races;
 mod retries;
 mod scenarios;
+mod sdk_vectors;
 mod tls;
 mod vpcs;
 mod writer_failure;

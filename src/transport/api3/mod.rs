@@ -31,7 +31,7 @@ use super::{
     http_json,
     signing::{
         ReceivedRequest, RequestClock, SignatureError, V1Method, authenticate_tc3, check_timestamp,
-        parse_tc3_authorization, v1_string_to_sign, verify_v1,
+        parse_tc3_authorization, verify_v1_request,
     },
 };
 use crate::{
@@ -39,7 +39,8 @@ use crate::{
     store::{Account, Actor},
 };
 
-/// The service name requests are signed for.
+/// The service name the SDKs sign for at the real endpoint
+/// (`vpc.tencentcloudapi.com`). vpcsim accepts any: see `authenticate_tc3`.
 pub const SERVICE: &str = "vpc";
 /// The one API version served.
 pub const VERSION: &str = "2017-03-12";
@@ -167,7 +168,7 @@ async fn authenticate(
             Some(id) => state.store.account_by_secret_id(id).await?,
             None => None,
         };
-        authenticate_tc3(&received, SERVICE, now, |_| {
+        authenticate_tc3(&received, now, |_| {
             account.as_ref().map(|a| a.secret_key.clone())
         })
         .map_err(auth_error)?;
@@ -219,9 +220,16 @@ async fn authenticate(
         .account_by_secret_id(secret_id)
         .await?
         .ok_or_else(|| auth_error(SignatureError::SecretIdNotFound(secret_id.to_owned())))?;
-    let host = http_json::signed_host(parts);
-    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &pairs);
-    verify_v1(&account.secret_key, method, &text, signature).map_err(auth_error)?;
+    verify_v1_request(
+        &account.secret_key,
+        method,
+        parts.method.as_str(),
+        http_json::signed_host(parts),
+        parts.uri.path(),
+        &pairs,
+        signature,
+    )
+    .map_err(auth_error)?;
     check_timestamp(timestamp, now).map_err(auth_error)?;
     let action = param("Action")
         .filter(|a| !a.is_empty())

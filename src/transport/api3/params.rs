@@ -34,10 +34,14 @@ pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
     from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
-/// Decoded `name=value` pairs, unflattened as `from_query` does.
+/// Decoded `name=value` pairs, unflattened as `from_query` does. The
+/// names may come in any order (the Java SDK builds its query from a hash
+/// map): list items are placed by their index.
 pub fn from_pairs<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Map<String, Value>, Api3Error> {
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort_by(|(a, _), (b, _)| flattened_order(a, b));
     let mut root = Value::Object(Map::new());
     for (key, value) in pairs {
         let mut node = &mut root;
@@ -84,6 +88,15 @@ pub fn from_pairs<'a>(
         Value::Object(map) => Ok(map),
         _ => Ok(Map::new()),
     }
+}
+
+/// Orders flattened names so that each list's items come in index order
+/// (`A.2` before `A.10`); other steps compare as text.
+fn flattened_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn step(s: &str) -> (Option<usize>, &str) {
+        (s.parse().ok(), s)
+    }
+    a.split('.').map(step).cmp(b.split('.').map(step))
 }
 
 /// One `Filters` entry: its name and values.

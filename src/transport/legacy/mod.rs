@@ -32,7 +32,7 @@ use super::{
     faults::FaultCall,
     http_json,
     signing::{
-        RequestClock, SignatureError, V1Method, check_timestamp, v1_string_to_sign, verify_v1,
+        RequestClock, SignatureError, V1Method, check_timestamp, verify_v1_request,
     },
 };
 use crate::{
@@ -228,7 +228,6 @@ async fn serve(
         .account_by_secret_id(secret_id)
         .await?
         .ok_or_else(|| SignatureError::SecretIdNotFound(secret_id.to_owned()))?;
-    let host = http_json::signed_host(parts);
     // The legacy SDK leaves a POST value that starts with `@` (a file, in
     // its curl days) out of what it signs, and sends it all the same.
     let signed: Vec<(String, String)> = if parts.method == Method::POST {
@@ -240,8 +239,15 @@ async fn serve(
     } else {
         pairs.clone()
     };
-    let text = v1_string_to_sign(parts.method.as_str(), host, parts.uri.path(), &signed);
-    verify_v1(&account.secret_key, method, &text, signature)?;
+    verify_v1_request(
+        &account.secret_key,
+        method,
+        parts.method.as_str(),
+        http_json::signed_host(parts),
+        parts.uri.path(),
+        &signed,
+        signature,
+    )?;
     if let Some(info) = info {
         info.set_caller(&account.uin);
     }
