@@ -49,22 +49,27 @@ fn request_id<T>(request: &Request<T>) -> String {
         .unwrap_or_default()
 }
 
+/// A client token as sent (gRPC metadata or an HTTP header): 1 to 64
+/// printable ASCII characters without spaces.
+pub fn client_token_text(value: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(value)
+        .ok()
+        .filter(|t| (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameterValue,
+                CLIENT_TOKEN_HEADER,
+                "x-client-token must be 1 to 64 printable ASCII characters without spaces",
+            )
+        })
+}
+
 /// The call's `x-client-token`, with the method and request it came with.
 fn client_token<T: prost::Message>(request: &Request<T>) -> Result<Option<ClientToken>, ApiError> {
     let Some(value) = request.metadata().get(CLIENT_TOKEN_HEADER) else {
         return Ok(None);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .filter(|t| (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_graphic()));
-    let Some(token) = token else {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValue,
-            CLIENT_TOKEN_HEADER,
-            "x-client-token must be 1 to 64 printable ASCII characters without spaces",
-        ));
-    };
+    let token = client_token_text(value.as_bytes())?;
     let method = call_info(request)
         .map(|i| i.method.clone())
         .unwrap_or_default();

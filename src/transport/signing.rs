@@ -305,9 +305,11 @@ fn tc3_signature(
 /// arrived anyway.
 pub fn signed_host_forms(host: &str) -> Vec<Cow<'_, str>> {
     let mut forms = vec![Cow::Borrowed(host)];
+    let bare_name = !host.is_empty() && !host.contains(':');
+    let bare_address = host.starts_with('[') && host.ends_with(']');
     match split_port(host) {
         Some((name, _)) => forms.push(Cow::Borrowed(name)),
-        None if !host.is_empty() => {
+        None if bare_name || bare_address => {
             forms.extend([80, 443].map(|port| Cow::Owned(format!("{host}:{port}"))))
         }
         None => {}
@@ -871,6 +873,33 @@ mod tests {
             code(&without, now, &right),
             Err("AuthFailure.InvalidAuthorization")
         );
+    }
+
+    #[test]
+    fn a_host_may_be_signed_with_or_without_its_port() {
+        let forms = |host| -> Vec<String> {
+            signed_host_forms(host)
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect()
+        };
+        assert_eq!(forms("127.0.0.1:8080"), ["127.0.0.1:8080", "127.0.0.1"]);
+        assert_eq!(forms("[::1]:8080"), ["[::1]:8080", "[::1]"]);
+        assert_eq!(forms("localhost:1"), ["localhost:1", "localhost"]);
+        assert_eq!(
+            forms("vpc.tencentcloudapi.com"),
+            [
+                "vpc.tencentcloudapi.com",
+                "vpc.tencentcloudapi.com:80",
+                "vpc.tencentcloudapi.com:443"
+            ]
+        );
+        // An address, not a port; a scheme is kept as sent.
+        assert_eq!(forms("::1"), ["::1"]);
+        assert_eq!(forms("[::1]"), ["[::1]", "[::1]:80", "[::1]:443"]);
+        assert_eq!(forms("http://127.0.0.1:50051"), ["http://127.0.0.1:50051"]);
+        assert_eq!(forms("host:"), ["host:"]);
+        assert_eq!(forms(""), [""]);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub(crate) struct Send<'a> {
     version: &'a str,
     region: &'a str,
     timestamp: i64,
+    /// `X-Client-Token`, vpcsim's safe-retry header.
+    client_token: Option<&'a str>,
 }
 
 impl<'a> Send<'a> {
@@ -57,6 +59,14 @@ impl<'a> Send<'a> {
             version: "2017-03-12",
             region: "ap-guangzhou",
             timestamp: chrono::Utc::now().timestamp(),
+            client_token: None,
+        }
+    }
+
+    pub fn with_client_token(self, token: &'a str) -> Self {
+        Send {
+            client_token: Some(token),
+            ..self
         }
     }
 }
@@ -93,10 +103,14 @@ pub(crate) async fn call_over(
         send.timestamp,
     )
     .unwrap();
+    let token = send
+        .client_token
+        .map(|t| format!("X-Client-Token: {t}\r\n"))
+        .unwrap_or_default();
     let raw = format!(
         "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: {action}\r\n\
          X-TC-Version: {}\r\nX-TC-Region: {}\r\nX-TC-Timestamp: {}\r\nAuthorization: {authorization}\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {token}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         send.version,
         send.region,
         send.timestamp,
@@ -661,5 +675,90 @@ async fn moving_the_clock_does_not_lock_the_sdks_out() {
     };
     let answer = call(&app, &between, "DescribeVpcPeeringConnections", "{}").await;
     assert_eq!(answer.error_code(), Some("AuthFailure.SignatureExpire"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_x_client_token_makes_an_api3_retry_safe() {
+    let app = TestApp::spawn().await;
+    let (_, web, db) = two_accounts(&app).await;
+    let alice = Send::as_account("AKID100001", "alice-key").with_client_token("create-web-db");
+    let body = json!({
+        "SourceVpcId": web.un_vpc_id, "PeeringConnectionName": "web-db",
+        "DestinationVpcId": db.un_vpc_id, "DestinationUin": "100002",
+        "DestinationRegion": "ap-guangzhou",
+    });
+    let first = call(
+        &app,
+        &alice,
+        "CreateVpcPeeringConnection",
+        &body.to_string(),
+    )
+    .await;
+    let id = first.created_peering_id();
+    // A retry, its JSON keys in another order: the first answer, no new
+    // peering, and not VpcPeerAlreadyExist.
+    let reordered = format!(
+        r#"{{"DestinationRegion": "ap-guangzhou", "DestinationUin": "100002", "DestinationVpcId": "{}", "PeeringConnectionName": "web-db", "SourceVpcId": "{}"}}"#,
+        db.un_vpc_id, web.un_vpc_id
+    );
+    let retried = call(&app, &alice, "CreateVpcPeeringConnection", &reordered).await;
+    assert_eq!(retried.created_peering_id(), id);
+    assert_eq!(app.all_peerings("AKID100001").await.len(), 1);
+    // Without the token the same request is a second attempt, refused.
+    let plain = Send::as_account("AKID100001", "alice-key");
+    let again = call(
+        &app,
+        &plain,
+        "CreateVpcPeeringConnection",
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(
+        again.error_code(),
+        Some("UnsupportedOperation.VpcPeerAlreadyExist")
+    );
+
+    // The same token with another request, or another action.
+    let renamed = body.to_string().replace("web-db", "other");
+    let conflict = call(&app, &alice, "CreateVpcPeeringConnection", &renamed).await;
+    assert_eq!(conflict.error_code(), Some("InvalidParameter"));
+    let message = conflict.body["Response"]["Error"]["Message"].to_string();
+    assert!(
+        message.contains("already used with a different request"),
+        "{message}"
+    );
+    let vpc = json!({"VpcName": "made", "CidrBlock": "10.7.0.0/16"}).to_string();
+    let other_action = call(&app, &alice, "CreateVpc", &vpc).await;
+    assert_eq!(other_action.error_code(), Some("InvalidParameter"));
+
+    // Tokens are the caller's own: bob's "create-web-db" is another token.
+    let bob = Send::as_account("AKID100002", "bob-key").with_client_token("create-web-db");
+    let made = call(&app, &bob, "CreateVpc", &vpc).await;
+    let vpc_id = made.body["Response"]["Vpc"]["VpcId"]
+        .as_str()
+        .map(str::to_owned);
+    assert!(vpc_id.is_some(), "{}", made.body);
+    let remade = call(&app, &bob, "CreateVpc", &vpc).await;
+    assert_eq!(
+        remade.body["Response"]["Vpc"]["VpcId"].as_str(),
+        vpc_id.as_deref()
+    );
+
+    // A token that cannot be one changes nothing.
+    for bad in ["has space", &"x".repeat(65)] {
+        let send = Send::as_account("AKID100002", "bob-key").with_client_token(bad);
+        let other = json!({"VpcName": "bad", "CidrBlock": "10.8.0.0/16"}).to_string();
+        let refused = call(&app, &send, "CreateVpc", &other).await;
+        assert_eq!(refused.error_code(), Some("InvalidParameterValue"), "{bad}");
+    }
+    let listed = call(
+        &app,
+        &Send::as_account("AKID100002", "bob-key"),
+        "DescribeVpcs",
+        "{}",
+    )
+    .await;
+    assert_eq!(listed.body["Response"]["TotalCount"], 2, "{}", listed.body);
     app.stop().await;
 }

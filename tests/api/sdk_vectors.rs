@@ -54,8 +54,8 @@ fn fixtures() -> Vec<(String, Fixture)> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("fixture");
-            let fixture: Fixture = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let fixture: Fixture =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (path.display().to_string(), fixture)
         })
         .collect()
@@ -188,9 +188,7 @@ impl Vector {
         let host = self.header("host").expect("Host");
         let port = host
             .rsplit_once(':')
-            .filter(|(name, port)| {
-                port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':')
-            })
+            .filter(|(name, port)| port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':'))
             .map(|(_, port)| format!(":{port}"))
             .unwrap_or_default();
         v.set_header("Host", format!("evil.example{port}"));
@@ -320,7 +318,12 @@ async fn replay(app: &TestApp, v: &Vector) -> Value {
     };
     let mut raw = format!("{} {target} HTTP/1.1\r\n", v.method);
     for (name, value) in &v.headers {
-        let framing = ["content-length", "connection", "transfer-encoding", "keep-alive"];
+        let framing = [
+            "content-length",
+            "connection",
+            "transfer-encoding",
+            "keep-alive",
+        ];
         if !framing.contains(&name.to_ascii_lowercase().as_str()) {
             raw.push_str(&format!("{name}: {value}\r\n"));
         }

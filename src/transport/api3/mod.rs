@@ -25,7 +25,7 @@ use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{
-    auth::AppState,
+    auth::{AppState, CLIENT_TOKEN_HEADER, client_token_text},
     context::CallInfo,
     faults::FaultCall,
     http_json,
@@ -36,7 +36,7 @@ use super::{
 };
 use crate::{
     domain::{ApiError, error::ErrorSource, faults::canonical_action, region::Region},
-    store::{Account, Actor},
+    store::{Account, Actor, ClientToken},
 };
 
 /// The service name the SDKs sign for at the real endpoint
@@ -250,6 +250,27 @@ async fn authenticate(
     })
 }
 
+/// The call's `X-Client-Token`, with the action and parameters it came
+/// with: gRPC's `x-client-token` on this endpoint. None of the actions
+/// served here has a `ClientToken` field in its SDK model (the VPC models
+/// that do are EIP, ENI, HaVip and IPv6 actions), so vpcsim takes the token
+/// from a header, which every SDK can add, and never from the body.
+fn client_token(
+    parts: &http::request::Parts,
+    action: &str,
+    params: &Map<String, Value>,
+) -> Result<Option<ClientToken>, Api3Error> {
+    let Some(value) = parts.headers.get(CLIENT_TOKEN_HEADER) else {
+        return Ok(None);
+    };
+    let token = client_token_text(value.as_bytes())?.to_owned();
+    // The parameters as parsed, keys sorted: the same request with its JSON
+    // keys in another order is the same request.
+    let mut fingerprint = format!("api3\n{action}\n").into_bytes();
+    serde_json::to_writer(&mut fingerprint, params).map_err(|_| ApiError::internal())?;
+    Ok(Some(ClientToken { token, fingerprint }))
+}
+
 async fn serve(
     state: &AppState,
     parts: &http::request::Parts,
@@ -282,11 +303,12 @@ async fn serve(
         None => state.default_region,
         Some(name) => Region::parse(name)?,
     };
+    let client_token = client_token(parts, &signed.action, &signed.params)?;
     let call = Call {
         actor: Actor {
             uin: signed.account.uin.clone(),
             request_id: request_id.to_owned(),
-            client_token: None,
+            client_token,
         },
         region,
     };

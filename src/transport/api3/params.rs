@@ -91,10 +91,12 @@ pub fn from_pairs<'a>(
 }
 
 /// Orders flattened names so that each list's items come in index order
-/// (`A.2` before `A.10`); other steps compare as text.
+/// (`A.2` before `A.10`), indexes before names (so `A.0` makes `A` a list
+/// and a later `A.B` is refused); names compare as text.
 fn flattened_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn step(s: &str) -> (Option<usize>, &str) {
-        (s.parse().ok(), s)
+    fn step(s: &str) -> (bool, Option<usize>, &str) {
+        let index = s.parse().ok();
+        (index.is_none(), index, s)
     }
     a.split('.').map(step).cmp(b.split('.').map(step))
 }
@@ -298,6 +300,22 @@ mod tests {
         );
         assert!(from_query("A.1=x").is_err());
         assert!(from_query("A.0=x&A.B=y").is_err());
+        assert!(from_query("A.B=y&A.0=x").is_err());
+        assert!(from_query("A.0=x&A.2=z").is_err());
+        // Any order (the Java SDK's query comes from a hash map).
+        let shuffled = from_query(
+            "Filters.0.Values.10=k&Limit=5&Filters.0.Values.1=b&Filters.0.Name=tag&Filters.0.Values.0=a\
+             &Filters.0.Values.2=c&Filters.0.Values.3=d&Filters.0.Values.4=e&Filters.0.Values.5=f\
+             &Filters.0.Values.6=g&Filters.0.Values.7=h&Filters.0.Values.8=i&Filters.0.Values.9=j",
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(shuffled),
+            json!({
+                "Filters": [{"Name": "tag", "Values": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]}],
+                "Limit": "5",
+            })
+        );
     }
 
     #[test]

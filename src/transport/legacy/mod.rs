@@ -31,9 +31,7 @@ use super::{
     context::CallInfo,
     faults::FaultCall,
     http_json,
-    signing::{
-        RequestClock, SignatureError, V1Method, check_timestamp, verify_v1_request,
-    },
+    signing::{RequestClock, SignatureError, V1Method, check_timestamp, verify_v1_request},
 };
 use crate::{
     domain::{
