@@ -133,8 +133,8 @@ pub fn parse_tc3_authorization(value: &str) -> Result<Tc3Authorization, Signatur
     if secret_id.is_empty() {
         return Err(invalid("Credential names no SecretId"));
     }
-    if service.is_empty() {
-        return Err(invalid("Credential names no service"));
+    if date.is_empty() || service.is_empty() {
+        return Err(invalid("Credential names no date or no service"));
     }
     let signed_headers: Vec<String> = signed_headers
         .split(';')
@@ -373,20 +373,19 @@ fn utc_date(seconds: i64) -> Option<String> {
 }
 
 /// Verifies a TC3 signature. `timestamp` is the `X-TC-Timestamp` header as
-/// sent; the credential's date must be its UTC date. The clock is checked
-/// separately (`check_timestamp`), after the signature, so that a stale but
-/// genuine request is told it is stale, and a forged one only that it fails.
+/// sent. The credential's date is taken as signed: the SDKs write the
+/// timestamp's UTC date, but .NET formats it in the machine's calendar (a
+/// Thai locale signs `2569-12-06`), and the signature binds the date as it
+/// binds the timestamp. The clock is checked separately
+/// (`check_timestamp`), after the signature, so that a stale but genuine
+/// request is told it is stale, and a forged one only that it fails.
 pub fn verify_tc3(
     secret_key: &str,
     request: &ReceivedRequest<'_>,
     auth: &Tc3Authorization,
     timestamp: &str,
 ) -> Result<(), SignatureError> {
-    let date = utc_date(parse_timestamp(timestamp)?)
-        .ok_or_else(|| invalid("X-TC-Timestamp is out of range"))?;
-    if date != auth.date {
-        return Err(SignatureError::SignatureFailure);
-    }
+    parse_timestamp(timestamp)?;
     // Each reading of the signed headers that differs from those before it.
     let hosts: Vec<Option<Cow<'_, str>>> = match request.header("host") {
         Some(host) => signed_host_forms(host).into_iter().map(Some).collect(),
@@ -707,7 +706,7 @@ mod tests {
             ),
             Ok(())
         );
-        // The credential's date must be the timestamp's.
+        // The signature binds the credential's date.
         let next_day = Tc3Authorization {
             date: "2019-02-26".into(),
             ..auth
@@ -719,6 +718,26 @@ mod tests {
                 &next_day,
                 "1551113065"
             ),
+            Err(SignatureError::SignatureFailure)
+        );
+        // .NET on a Thai-locale machine writes the Buddhist year; signed
+        // that way, it verifies (written from AbstractClient.cs: the scope
+        // date is DateTime.ToString("yyyy-MM-dd") in the current culture).
+        let mut thai = Tc3Authorization {
+            date: "1562-02-25".into(),
+            ..next_day
+        };
+        let reading = Reading {
+            host: Some("vpc.tencentcloudapi.com"),
+            lower_case_values: false,
+        };
+        let canonical = canonical_headers(&request, &thai, reading).unwrap();
+        let key = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
+        thai.signature = tc3_signature(key, &request, &thai, "1551113065", &canonical);
+        assert_eq!(verify_tc3(key, &request, &thai, "1551113065"), Ok(()));
+        thai.date = "2019-02-25".into();
+        assert_eq!(
+            verify_tc3(key, &request, &thai, "1551113065"),
             Err(SignatureError::SignatureFailure)
         );
     }
@@ -799,6 +818,7 @@ mod tests {
                 "no SecretId",
             ),
             (&good.replace("/vpc/", "//"), "no service"),
+            (&good.replace("/2019-02-25/", "//"), "no date"),
             (
                 &good.replace(", SignedHeaders=content-type;host", ""),
                 "lacks SignedHeaders",
