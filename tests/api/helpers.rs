@@ -581,3 +581,16 @@ impl TestApp {
         .expect_err("a call without a message fails")
     }
 }
+
+/// One raw HTTP/1.1 exchange with the server over TCP: `raw` as written
+/// (it should say `Connection: close`), and the answer's head and body.
+pub async fn http_exchange(addr: SocketAddr, raw: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8(answer).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    (head.to_owned(), body.to_owned())
+}

@@ -9,7 +9,7 @@ use vpcsim::{
     transport::signing::{V1Method, v1_signature, v1_string_to_sign},
 };
 
-use crate::helpers::{TestApp, assert_error, authed, state};
+use crate::helpers::{TestApp, assert_error, authed, http_exchange, state};
 
 /// How to sign and send one legacy call.
 #[derive(Clone)]
@@ -47,7 +47,6 @@ pub(crate) async fn call(
     action: &str,
     params: &[(&str, &str)],
 ) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = app.addr.to_string();
     let nonce = send
         .nonce
@@ -87,19 +86,14 @@ pub(crate) async fn call(
             encoded.len()
         )
     };
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    stream.write_all(raw.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let text = String::from_utf8(answer).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let (head, body) = http_exchange(app.addr, &raw).await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(
         head.to_ascii_lowercase()
             .contains("content-type: application/json"),
         "{head}"
     );
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"))
+    serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"))
 }
 
 pub(crate) fn code_of(answer: &Value) -> (i64, &str) {

@@ -15,7 +15,7 @@ use vpcsim::{
     },
 };
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, http_exchange};
 
 #[derive(serde::Deserialize)]
 struct Fixture {
@@ -311,7 +311,6 @@ fn the_credential_scope_binds_the_service() {
 /// ones, which are the connection's own. A proxied request keeps its
 /// absolute-form target.
 async fn replay(app: &TestApp, v: &Vector) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let target = match v.query.as_str() {
         "" => v.path.clone(),
         query => format!("{}?{query}", v.path),
@@ -333,14 +332,9 @@ async fn replay(app: &TestApp, v: &Vector) -> Value {
         v.body.len(),
         v.body
     ));
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    stream.write_all(raw.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let text = String::from_utf8(answer).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let (head, body) = http_exchange(app.addr, &raw).await;
     assert!(head.starts_with("HTTP/1.1 200"), "{}: {head}", v.name);
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{}: {e}: {body}", v.name))
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {e}: {body}", v.name))
 }
 
 async fn set_clock(app: &TestApp, seconds: i64) {

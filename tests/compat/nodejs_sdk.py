@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from vpcsim_server import HERE, start
+from vpcsim_server import HERE, serving
 
 LIFECYCLE = os.path.join(HERE, "node", "lifecycle.mjs")
 
@@ -32,20 +32,11 @@ def run_node(endpoint, protocol, ca=None):
 
 
 def main(binary):
-    server, addr = start(binary)
-    try:
+    with serving(binary) as addr:
         run_node(addr, "http://")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    with tempfile.TemporaryDirectory() as certs:
-        server, addr = start(binary, tls_dir=certs)
-        try:
-            port = addr.rsplit(":", 1)[1]
-            run_node(f"localhost:{port}", "https://", ca=os.path.join(certs, "cert.pem"))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as certs, serving(binary, tls_dir=certs) as addr:
+        port = addr.rsplit(":", 1)[1]
+        run_node(f"localhost:{port}", "https://", ca=os.path.join(certs, "cert.pem"))
     print("node sdk: all steps passed, over http and https")
 
 

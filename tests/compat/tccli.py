@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from vpcsim_server import start
+from vpcsim_server import serving
 
 ACCOUNTS = {"alice": ("AKIDalice", "alice-secret"), "bob": ("AKIDbob", "bob-secret")}
 
@@ -54,24 +54,15 @@ class Tccli:
 
 
 def main(binary, tccli):
-    server, addr = start(binary)
-    try:
+    with serving(binary) as addr:
         lifecycle(Tccli(tccli, f"http://{addr}"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    with tempfile.TemporaryDirectory() as certs:
-        server, addr = start(binary, tls_dir=certs)
-        try:
-            cli = Tccli(tccli, f"https://localhost:{addr.rsplit(':', 1)[1]}")
-            _, err = cli.run("alice", "DescribeVpcs")
-            cli.check("an untrusted certificate is refused",
-                      (err, "CERTIFICATE_VERIFY_FAILED" in cli.output), ("ClientNetworkError", True))
-            with trusted_by(tccli, os.path.join(certs, "cert.pem")):
-                lifecycle(cli)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as certs, serving(binary, tls_dir=certs) as addr:
+        cli = Tccli(tccli, f"https://localhost:{addr.rsplit(':', 1)[1]}")
+        _, err = cli.run("alice", "DescribeVpcs")
+        cli.check("an untrusted certificate is refused",
+                  (err, "CERTIFICATE_VERIFY_FAILED" in cli.output), ("ClientNetworkError", True))
+        with trusted_by(tccli, os.path.join(certs, "cert.pem")):
+            lifecycle(cli)
     print("tccli: all steps passed, over http and https")
 
 

@@ -23,7 +23,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.retry import StandardRetryer
 from tencentcloud.vpc.v20170312 import models, vpc_client
-from vpcsim_server import HERE, start
+from vpcsim_server import HERE, serving
 
 
 
@@ -69,24 +69,15 @@ def request(model, **fields):
 
 
 def main(binary):
-    server, addr = start(binary)
-    try:
+    with serving(binary) as addr:
         scenario(Run(addr))
         faults(Run(addr), binary, addr)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    with tempfile.TemporaryDirectory() as certs:
-        server, addr = start(binary, tls_dir=certs)
-        try:
-            # By name, as https://localhost:PORT: the certificate holds
-            # localhost, 127.0.0.1 and ::1.
-            run = Run(f"localhost:{addr.rsplit(':', 1)[1]}", "https", os.path.join(certs, "cert.pem"))
-            trust(run)
-            scenario(run)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as certs, serving(binary, tls_dir=certs) as addr:
+        # By name, as https://localhost:PORT: the certificate holds
+        # localhost, 127.0.0.1 and ::1.
+        run = Run(f"localhost:{addr.rsplit(':', 1)[1]}", "https", os.path.join(certs, "cert.pem"))
+        trust(run)
+        scenario(run)
     print("tencent sdk: all steps passed, over http and https")
 
 

@@ -1,5 +1,6 @@
 """Starts a throwaway vpcsim for the compatibility runs in this folder."""
 
+import contextlib
 import json
 import os
 import queue
@@ -74,3 +75,15 @@ def start(binary, scenario="sdk-scenario.yaml", tls_dir=None):
         server.terminate()
         raise SystemExit(f"seeding {scenario} through AdminService failed:\n{seeded.stderr}")
     return server, addr
+
+
+@contextlib.contextmanager
+def serving(binary, scenario="sdk-scenario.yaml", tls_dir=None):
+    """`start` for the length of a `with` block, which gets the address;
+    the server is stopped (SIGTERM, then waited for) however the block ends."""
+    server, addr = start(binary, scenario=scenario, tls_dir=tls_dir)
+    try:
+        yield addr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
