@@ -64,8 +64,13 @@ pub fn client_token_text(value: &[u8]) -> Result<&str, ApiError> {
         })
 }
 
-/// The call's `x-client-token`, with the method and request it came with.
-fn client_token<T: prost::Message>(request: &Request<T>) -> Result<Option<ClientToken>, ApiError> {
+/// The call's `x-client-token`, with the method, region (for a caller's
+/// call; admin calls have none) and request it came with: the same token
+/// and message sent to another region is another request.
+fn client_token<T: prost::Message>(
+    request: &Request<T>,
+    region: Option<Region>,
+) -> Result<Option<ClientToken>, ApiError> {
     let Some(value) = request.metadata().get(CLIENT_TOKEN_HEADER) else {
         return Ok(None);
     };
@@ -75,6 +80,10 @@ fn client_token<T: prost::Message>(request: &Request<T>) -> Result<Option<Client
         .unwrap_or_default();
     let mut fingerprint = method.into_bytes();
     fingerprint.push(b'\n');
+    if let Some(region) = region {
+        fingerprint.extend_from_slice(region.name.as_bytes());
+        fingerprint.push(b'\n');
+    }
     request
         .get_ref()
         .encode(&mut fingerprint)
@@ -155,7 +164,7 @@ impl AppState {
             actor: Actor {
                 uin: account.uin.clone(),
                 request_id: request_id(request),
-                client_token: client_token(request)?,
+                client_token: client_token(request, Some(region))?,
             },
             uin: account.uin,
             region,
@@ -206,7 +215,7 @@ impl AppState {
         Ok(Actor {
             uin: "admin".to_owned(),
             request_id: request_id(request),
-            client_token: client_token(request)?,
+            client_token: client_token(request, None)?,
         })
     }
 }

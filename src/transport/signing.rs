@@ -85,7 +85,8 @@ impl ReceivedRequest<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tc3Authorization {
     pub secret_id: String,
-    /// `YYYY-MM-DD`, the UTC date of the request's timestamp.
+    /// The date the client signed: `YYYY-MM-DD`, the UTC date of the
+    /// request's timestamp, or that date in another calendar (.NET).
     pub date: String,
     pub service: String,
     /// Lower-case header names, in the order signed.
@@ -223,7 +224,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// How the verifier reads the signed headers: which host the client signed
-/// (see `signed_host_forms`) and whether it lower-cased the values.
+/// (see `tc3_host_forms`) and whether it lower-cased the values.
 #[derive(Debug, Clone, Copy)]
 struct Reading<'a> {
     /// What stands for the `host` header; `None` when the request has none.
@@ -292,27 +293,31 @@ fn tc3_signature(
     hex::encode(hmac_sha256(&k_signing, string_to_sign.as_bytes()))
 }
 
-/// The host strings a client may have signed for the host it sent (the
-/// `Host` header, or HTTP/2's `:authority`), most likely first:
-/// - the value as sent: Python, tccli, Go, Java's TC3, C++;
-/// - with a port, the name without it: Node.js signs `URL.hostname`
-///   (`[::1]` keeps its brackets) and sends `Host: name:port`;
-/// - without a port, the name with a default port: Java's older form
-///   signs the endpoint as written (`127.0.0.1:80`) while its HTTP client
-///   leaves a default port out of `Host`.
-///
-/// The signature still binds the name; the port is where the request
-/// arrived anyway.
-pub fn signed_host_forms(host: &str) -> Vec<Cow<'_, str>> {
+/// The host strings a TC3 client may have signed for the host it sent (the
+/// `Host` header, or HTTP/2's `:authority`): the value as sent (Python,
+/// tccli, Go, Java, PHP, .NET, C++), and, when it ends in a port, the name
+/// without it: Node.js signs `URL.hostname` (`[::1]` keeps its brackets)
+/// while sending `Host: name:port`. The signature still binds the name; the
+/// port is where the request arrived anyway.
+pub fn tc3_host_forms(host: &str) -> Vec<Cow<'_, str>> {
+    let mut forms = vec![Cow::Borrowed(host)];
+    if let Some((name, _)) = split_port(host) {
+        forms.push(Cow::Borrowed(name));
+    }
+    forms
+}
+
+/// The host strings an older-form (HmacSHA1/HmacSHA256) client may have
+/// signed for the host it sent: the value as sent, and, when it names no
+/// port, the name with a default one. Java signs the endpoint as written
+/// (`127.0.0.1:80`) while its HTTP client leaves a default port out of
+/// `Host`.
+pub fn v1_host_forms(host: &str) -> Vec<Cow<'_, str>> {
     let mut forms = vec![Cow::Borrowed(host)];
     let bare_name = !host.is_empty() && !host.contains(':');
     let bare_address = host.starts_with('[') && host.ends_with(']');
-    match split_port(host) {
-        Some((name, _)) => forms.push(Cow::Borrowed(name)),
-        None if bare_name || bare_address => {
-            forms.extend([80, 443].map(|port| Cow::Owned(format!("{host}:{port}"))))
-        }
-        None => {}
+    if bare_name || bare_address {
+        forms.extend([80, 443].map(|port| Cow::Owned(format!("{host}:{port}"))));
     }
     forms
 }
@@ -372,8 +377,8 @@ fn utc_date(seconds: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(seconds, 0).map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-/// Verifies a TC3 signature. `timestamp` is the `X-TC-Timestamp` header as
-/// sent. The credential's date is taken as signed: the SDKs write the
+/// Verifies a TC3 signature, and returns the time it was signed at.
+/// `timestamp` is the `X-TC-Timestamp` header as sent. The credential's date is taken as signed: the SDKs write the
 /// timestamp's UTC date, but .NET formats it in the machine's calendar (a
 /// Thai locale signs `2569-12-06`), and the signature binds the date as it
 /// binds the timestamp. The clock is checked separately
@@ -384,11 +389,11 @@ pub fn verify_tc3(
     request: &ReceivedRequest<'_>,
     auth: &Tc3Authorization,
     timestamp: &str,
-) -> Result<(), SignatureError> {
-    parse_timestamp(timestamp)?;
+) -> Result<i64, SignatureError> {
+    let signed_at = parse_timestamp(timestamp)?;
     // Each reading of the signed headers that differs from those before it.
     let hosts: Vec<Option<Cow<'_, str>>> = match request.header("host") {
-        Some(host) => signed_host_forms(host).into_iter().map(Some).collect(),
+        Some(host) => tc3_host_forms(host).into_iter().map(Some).collect(),
         None => vec![None],
     };
     let mut tried: Vec<String> = Vec::with_capacity(2 * hosts.len());
@@ -404,7 +409,7 @@ pub fn verify_tc3(
             }
             let expected = tc3_signature(secret_key, request, auth, timestamp, &canonical);
             if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-                return Ok(());
+                return Ok(signed_at);
             }
             tried.push(canonical);
         }
@@ -440,8 +445,8 @@ pub fn authenticate_tc3(
     }
     let secret_key =
         secret_key_of(id).ok_or_else(|| SignatureError::SecretIdNotFound(id.clone()))?;
-    verify_tc3(&secret_key, request, &auth, timestamp)?;
-    check_timestamp(parse_timestamp(timestamp)?, now)?;
+    let signed_at = verify_tc3(&secret_key, request, &auth, timestamp)?;
+    check_timestamp(signed_at, now)?;
     Ok(auth.secret_id)
 }
 
@@ -510,21 +515,21 @@ pub fn verify_v1(
 }
 
 /// Verifies an older-form request: `signature` over `params`, sent with
-/// `http_method` to `path` on `host` (as `signed_host` reads it), where the
-/// client may have signed any of `signed_host_forms(host)`.
+/// `http_method` to `path`, where the client signed one of `hosts` (the
+/// API 3.0 endpoint passes `v1_host_forms`, the legacy one the host as
+/// sent).
 pub fn verify_v1_request(
     secret_key: &str,
     method: V1Method,
     http_method: &str,
-    host: &str,
+    hosts: &[Cow<'_, str>],
     path: &str,
     params: &[(String, String)],
     signature: &str,
 ) -> Result<(), SignatureError> {
     let given = decode_v1_signature(signature)?;
-    let signed_over = |host| v1_string_to_sign(http_method, host, path, params);
-    let forms = signed_host_forms(host);
-    if forms
+    let signed_over = |host: &str| v1_string_to_sign(http_method, host, path, params);
+    if hosts
         .iter()
         .any(|host| v1_matches(secret_key, method, &signed_over(host), &given))
     {
@@ -605,7 +610,7 @@ mod tests {
         match v.headers.get("Authorization") {
             Some(value) => {
                 let auth = parse_tc3_authorization(value)?;
-                verify_tc3(secret_key, &request, &auth, &v.headers["X-TC-Timestamp"])
+                verify_tc3(secret_key, &request, &auth, &v.headers["X-TC-Timestamp"]).map(|_| ())
             }
             None => {
                 let params: Vec<(String, String)> = form_urlencoded::parse(v.body.as_bytes())
@@ -704,7 +709,7 @@ mod tests {
                 &auth,
                 "1551113065"
             ),
-            Ok(())
+            Ok(1551113065)
         );
         // The signature binds the credential's date.
         let next_day = Tc3Authorization {
@@ -734,7 +739,10 @@ mod tests {
         let canonical = canonical_headers(&request, &thai, reading).unwrap();
         let key = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
         thai.signature = tc3_signature(key, &request, &thai, "1551113065", &canonical);
-        assert_eq!(verify_tc3(key, &request, &thai, "1551113065"), Ok(()));
+        assert_eq!(
+            verify_tc3(key, &request, &thai, "1551113065"),
+            Ok(1551113065)
+        );
         thai.date = "2019-02-25".into();
         assert_eq!(
             verify_tc3(key, &request, &thai, "1551113065"),
@@ -896,30 +904,30 @@ mod tests {
     }
 
     #[test]
-    fn a_host_may_be_signed_with_or_without_its_port() {
-        let forms = |host| -> Vec<String> {
-            signed_host_forms(host)
-                .into_iter()
-                .map(Cow::into_owned)
-                .collect()
+    fn each_form_tries_the_hosts_its_clients_sign() {
+        let owned = |forms: Vec<Cow<'_, str>>| -> Vec<String> {
+            forms.into_iter().map(Cow::into_owned).collect()
         };
-        assert_eq!(forms("127.0.0.1:8080"), ["127.0.0.1:8080", "127.0.0.1"]);
-        assert_eq!(forms("[::1]:8080"), ["[::1]:8080", "[::1]"]);
-        assert_eq!(forms("localhost:1"), ["localhost:1", "localhost"]);
-        assert_eq!(
-            forms("vpc.tencentcloudapi.com"),
-            [
-                "vpc.tencentcloudapi.com",
-                "vpc.tencentcloudapi.com:80",
-                "vpc.tencentcloudapi.com:443"
-            ]
-        );
+        let tc3 = |host| owned(tc3_host_forms(host));
+        assert_eq!(tc3("127.0.0.1:8080"), ["127.0.0.1:8080", "127.0.0.1"]);
+        assert_eq!(tc3("[::1]:8080"), ["[::1]:8080", "[::1]"]);
+        assert_eq!(tc3("localhost:1"), ["localhost:1", "localhost"]);
+        assert_eq!(tc3("vpc.tencentcloudapi.com"), ["vpc.tencentcloudapi.com"]);
         // An address, not a port; a scheme is kept as sent.
-        assert_eq!(forms("::1"), ["::1"]);
-        assert_eq!(forms("[::1]"), ["[::1]", "[::1]:80", "[::1]:443"]);
-        assert_eq!(forms("http://127.0.0.1:50051"), ["http://127.0.0.1:50051"]);
-        assert_eq!(forms("host:"), ["host:"]);
-        assert_eq!(forms(""), [""]);
+        assert_eq!(tc3("::1"), ["::1"]);
+        assert_eq!(tc3("http://127.0.0.1:50051"), ["http://127.0.0.1:50051"]);
+        assert_eq!(tc3("host:"), ["host:"]);
+        assert_eq!(tc3(""), [""]);
+
+        let v1 = |host| owned(v1_host_forms(host));
+        assert_eq!(
+            v1("127.0.0.1"),
+            ["127.0.0.1", "127.0.0.1:80", "127.0.0.1:443"]
+        );
+        assert_eq!(v1("[::1]"), ["[::1]", "[::1]:80", "[::1]:443"]);
+        assert_eq!(v1("127.0.0.1:8080"), ["127.0.0.1:8080"]);
+        assert_eq!(v1("::1"), ["::1"]);
+        assert_eq!(v1(""), [""]);
     }
 
     #[test]

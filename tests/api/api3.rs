@@ -597,54 +597,64 @@ async fn api3_answers_over_http2_too() {
     let send = Send::as_account("AKID100001", "alice-key");
     let body = r#"{"Limit": 5}"#;
     let host = app.addr.to_string();
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(format!("http://{host}/"))
-        .header("content-type", "application/json")
-        .header("x-tc-action", "DescribeVpcPeeringConnections")
-        .header("x-tc-version", send.version)
-        .header("x-tc-region", send.region)
-        .header("x-tc-timestamp", send.timestamp)
-        .body(Full::new(Bytes::from(body)))
-        .unwrap();
-    // Over HTTP/2 the host travels as :authority, which the signature's
-    // `host` header stands for.
-    let mut signed = request.headers().clone();
-    signed.insert("host", host.parse().unwrap());
-    let authorization = signing::tc3_authorization(
-        send.secret_id,
-        send.secret_key,
-        "vpc",
-        &signing::ReceivedRequest {
-            method: "POST",
-            path: "/",
-            query: "",
-            headers: &signed,
-            body: body.as_bytes(),
-        },
-        send.timestamp,
-    )
-    .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", authorization.parse().unwrap());
-
     let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     let (mut sender, connection) =
         hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
             .await
             .unwrap();
     tokio::spawn(connection);
-    let answer = sender.send_request(request).await.unwrap();
-    assert_eq!(answer.version(), http::Version::HTTP_2);
-    assert_eq!(answer.status(), 200);
-    assert_eq!(
-        answer.headers().get("content-type").unwrap(),
-        "application/json"
-    );
-    let bytes = answer.into_body().collect().await.unwrap().to_bytes();
-    let json: Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(json["Response"]["TotalCount"], 0, "{json}");
+    // Over HTTP/2 the host travels as :authority, which the signature's
+    // `host` header stands for: signed with its port (Go, Python) or
+    // without it and for the service the endpoint names (Node.js).
+    let name = app.addr.ip().to_string();
+    for (signed_host, service, refused) in [
+        (host.as_str(), "vpc", None),
+        (name.as_str(), "127", None),
+        ("evil.example", "vpc", Some("AuthFailure.SignatureFailure")),
+    ] {
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(format!("http://{host}/"))
+            .header("content-type", "application/json")
+            .header("x-tc-action", "DescribeVpcPeeringConnections")
+            .header("x-tc-version", send.version)
+            .header("x-tc-region", send.region)
+            .header("x-tc-timestamp", send.timestamp)
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let mut signed = request.headers().clone();
+        signed.insert("host", signed_host.parse().unwrap());
+        let authorization = signing::tc3_authorization(
+            send.secret_id,
+            send.secret_key,
+            service,
+            &signing::ReceivedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &signed,
+                body: body.as_bytes(),
+            },
+            send.timestamp,
+        )
+        .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", authorization.parse().unwrap());
+        let answer = sender.send_request(request).await.unwrap();
+        assert_eq!(answer.version(), http::Version::HTTP_2);
+        assert_eq!(answer.status(), 200);
+        assert_eq!(
+            answer.headers().get("content-type").unwrap(),
+            "application/json"
+        );
+        let bytes = answer.into_body().collect().await.unwrap().to_bytes();
+        let json: Value = serde_json::from_slice(&bytes).unwrap();
+        match refused {
+            None => assert_eq!(json["Response"]["TotalCount"], 0, "{signed_host}: {json}"),
+            Some(code) => assert_eq!(json["Response"]["Error"]["Code"], code, "{json}"),
+        }
+    }
     app.stop().await;
 }
 
@@ -745,12 +755,40 @@ async fn an_x_client_token_makes_an_api3_retry_safe() {
         vpc_id.as_deref()
     );
 
-    // A token that cannot be one changes nothing.
+    // The same token and parameters in another region is another request:
+    // a conflict, not the first region's answer.
+    let bob_sh = Send {
+        region: "ap-shanghai",
+        ..Send::as_account("AKID100002", "bob-key").with_client_token("create-web-db")
+    };
+    let elsewhere = call(&app, &bob_sh, "CreateVpc", &vpc).await;
+    assert_eq!(
+        elsewhere.error_code(),
+        Some("InvalidParameter"),
+        "{}",
+        elsewhere.body
+    );
+
+    // A read is never remembered: the second answer is fresh.
+    let reader = Send::as_account("AKID100002", "bob-key").with_client_token("reads");
+    let before = call(&app, &reader, "DescribeVpcs", "{}").await;
+    app.vpc("AKID100002", "10.9.0.0/16").await;
+    let after = call(&app, &reader, "DescribeVpcs", "{}").await;
+    let total = |a: &Answer| a.body["Response"]["TotalCount"].as_i64();
+    assert_eq!(
+        (total(&before), total(&after)),
+        (Some(2), Some(3)),
+        "{}",
+        after.body
+    );
+    // A token that cannot be one changes nothing, on a write or a read.
     for bad in ["has space", &"x".repeat(65)] {
         let send = Send::as_account("AKID100002", "bob-key").with_client_token(bad);
         let other = json!({"VpcName": "bad", "CidrBlock": "10.8.0.0/16"}).to_string();
         let refused = call(&app, &send, "CreateVpc", &other).await;
         assert_eq!(refused.error_code(), Some("InvalidParameterValue"), "{bad}");
+        let read = call(&app, &send, "DescribeVpcs", "{}").await;
+        assert_eq!(read.error_code(), Some("InvalidParameterValue"), "{bad}");
     }
     let listed = call(
         &app,
@@ -759,6 +797,6 @@ async fn an_x_client_token_makes_an_api3_retry_safe() {
         "{}",
     )
     .await;
-    assert_eq!(listed.body["Response"]["TotalCount"], 2, "{}", listed.body);
+    assert_eq!(listed.body["Response"]["TotalCount"], 3, "{}", listed.body);
     app.stop().await;
 }

@@ -3,7 +3,7 @@
 use tonic::Code;
 use vpcsim::proto;
 
-use crate::helpers::{TestApp, assert_error, authed, with_token};
+use crate::helpers::{TestApp, assert_error, authed, authed_in, with_token};
 
 #[tokio::test]
 async fn a_retried_create_returns_the_first_answer_once() {
@@ -45,6 +45,20 @@ async fn a_retried_create_returns_the_first_answer_once() {
         .vpcs()
         .create_vpc(with_token(
             authed(&alice, create_vpc("10.1.0.0/16")),
+            "vpc-1",
+        ))
+        .await
+        .unwrap_err();
+    assert_error(
+        &err,
+        Code::InvalidArgument,
+        "InvalidParameter.ClientTokenConflict",
+    );
+    // The same message in another region is another request.
+    let err = app
+        .vpcs()
+        .create_vpc(with_token(
+            authed_in(&alice, "ap-shanghai", create_vpc("10.0.0.0/16")),
             "vpc-1",
         ))
         .await

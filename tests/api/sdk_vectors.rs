@@ -11,7 +11,8 @@ use serde_json::Value;
 use vpcsim::{
     proto,
     transport::signing::{
-        ReceivedRequest, SignatureError, V1Method, authenticate_tc3, verify_v1_request,
+        ReceivedRequest, SignatureError, V1Method, authenticate_tc3, v1_host_forms,
+        verify_v1_request,
     },
 };
 
@@ -157,7 +158,7 @@ impl Vector {
                 secret_key,
                 method,
                 &self.method,
-                self.header("host").unwrap_or_default(),
+                &v1_host_forms(self.header("host").unwrap_or_default()),
                 self.path(),
                 &params,
                 &self.v1_param("Signature").unwrap_or_default(),

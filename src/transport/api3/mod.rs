@@ -31,7 +31,7 @@ use super::{
     http_json,
     signing::{
         ReceivedRequest, RequestClock, SignatureError, V1Method, authenticate_tc3, check_timestamp,
-        parse_tc3_authorization, verify_v1_request,
+        parse_tc3_authorization, v1_host_forms, verify_v1_request,
     },
 };
 use crate::{
@@ -224,7 +224,7 @@ async fn authenticate(
         &account.secret_key,
         method,
         parts.method.as_str(),
-        http_json::signed_host(parts),
+        &v1_host_forms(http_json::signed_host(parts)),
         parts.uri.path(),
         &pairs,
         signature,
@@ -250,14 +250,15 @@ async fn authenticate(
     })
 }
 
-/// The call's `X-Client-Token`, with the action and parameters it came
-/// with: gRPC's `x-client-token` on this endpoint. None of the actions
+/// The call's `X-Client-Token`, with the action, region and parameters it
+/// came with: gRPC's `x-client-token` on this endpoint. None of the actions
 /// served here has a `ClientToken` field in its SDK model (the VPC models
 /// that do are EIP, ENI, HaVip and IPv6 actions), so vpcsim takes the token
 /// from a header, which every SDK can add, and never from the body.
 fn client_token(
     parts: &http::request::Parts,
     action: &str,
+    region: Region,
     params: &Map<String, Value>,
 ) -> Result<Option<ClientToken>, Api3Error> {
     let Some(value) = parts.headers.get(CLIENT_TOKEN_HEADER) else {
@@ -266,7 +267,7 @@ fn client_token(
     let token = client_token_text(value.as_bytes())?.to_owned();
     // The parameters as parsed, keys sorted: the same request with its JSON
     // keys in another order is the same request.
-    let mut fingerprint = format!("api3\n{action}\n").into_bytes();
+    let mut fingerprint = format!("api3\n{action}\n{}\n", region.name).into_bytes();
     serde_json::to_writer(&mut fingerprint, params).map_err(|_| ApiError::internal())?;
     Ok(Some(ClientToken { token, fingerprint }))
 }
@@ -303,7 +304,7 @@ async fn serve(
         None => state.default_region,
         Some(name) => Region::parse(name)?,
     };
-    let client_token = client_token(parts, &signed.action, &signed.params)?;
+    let client_token = client_token(parts, &signed.action, region, &signed.params)?;
     let call = Call {
         actor: Actor {
             uin: signed.account.uin.clone(),

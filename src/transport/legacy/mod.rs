@@ -10,6 +10,7 @@ mod actions;
 mod params;
 
 use std::{
+    borrow::Cow,
     collections::HashMap,
     sync::{
         Arc, Mutex,
@@ -241,7 +242,7 @@ async fn serve(
         &account.secret_key,
         method,
         parts.method.as_str(),
-        http_json::signed_host(parts),
+        &[Cow::Borrowed(http_json::signed_host(parts))],
         parts.uri.path(),
         &signed,
         signature,

@@ -207,16 +207,22 @@ async function scenario() {
   check("DeleteVpc", (await alice.DescribeVpcs({})).TotalCount, 2);
   check("a VPC with a live peering stays", await codeOf(() => alice.DeleteVpc({ VpcId: "vpc-web00001" })), "ResourceInUse");
 
-  // Safe retries: vpcsim's X-Client-Token header, set on the client.
-  const retrying = client("AKIDbob", "bob-secret", { headers: { "X-Client-Token": "node-vpc-0001" } });
-  const once = (await retrying.CreateVpc({ VpcName: "retried", CidrBlock: "10.40.0.0/16" })).Vpc.VpcId;
-  const twice = (await retrying.CreateVpc({ VpcName: "retried", CidrBlock: "10.40.0.0/16" })).Vpc.VpcId;
-  check("X-Client-Token: a retry gets the first answer", twice, once);
+  // Safe retries: vpcsim's X-Client-Token header, on one call (the generic
+  // request method takes per-call headers) or on every call of a client.
+  const once = (token, cidr) =>
+    bob.request("CreateVpc", { VpcName: "retried", CidrBlock: cidr }, { headers: { "X-Client-Token": token } });
+  const answered = (await once("node-vpc-0001", "10.40.0.0/16")).Vpc.VpcId;
+  const again = (await once("node-vpc-0001", "10.40.0.0/16")).Vpc.VpcId;
+  check("X-Client-Token: a retry gets the first answer", again, answered);
   check(
     "X-Client-Token: the same token with another request",
-    await codeOf(() => retrying.CreateVpc({ VpcName: "retried", CidrBlock: "10.41.0.0/16" })),
+    await codeOf(() => once("node-vpc-0001", "10.41.0.0/16")),
     "InvalidParameter",
   );
+  const tokened = client("AKIDbob", "bob-secret", { headers: { "X-Client-Token": "node-vpc-0002" } });
+  const tokenedVpc = (await tokened.CreateVpc({ VpcName: "retried-2", CidrBlock: "10.42.0.0/16" })).Vpc.VpcId;
+  const remade = (await tokened.CreateVpc({ VpcName: "retried-2", CidrBlock: "10.42.0.0/16" })).Vpc.VpcId;
+  check("X-Client-Token on the client: a retry gets the first answer", remade, tokenedVpc);
 }
 
 /** What README says of the SDK's HTTP layer, seen through it. */
