@@ -33,7 +33,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vpcsim: {err:#}");
-            ExitCode::FAILURE
+            match err.downcast_ref::<cli::seed::SeedStopped>() {
+                Some(stopped) => ExitCode::from(stopped.signal.exit_status()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -8,13 +8,7 @@
 //! a whole, every vpcsim call (gRPC, API 3.0, legacy) fails at once with
 //! InternalError, and `run` returns the writer's error when it stops.
 
-use std::{
-    future::Future,
-    net::SocketAddr,
-    pin::Pin,
-    sync::{Arc, atomic::AtomicU64},
-    time::Duration,
-};
+use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
@@ -47,11 +41,48 @@ use crate::{
     },
 };
 
-/// Resolves on ctrl-c or SIGTERM. The handlers are installed by this call,
-/// not when the future is first polled: a SIGTERM that comes right after
-/// start-up (before the server polls its shutdown future) still stops the
-/// server gracefully instead of killing it.
+/// Resolves on ctrl-c or SIGTERM, logging that shutdown begins. The
+/// handlers are installed by this call, not when the future is first
+/// polled: a SIGTERM that comes right after start-up (before the server
+/// polls its shutdown future) still stops the server gracefully instead of
+/// killing it.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    let signal = stop_signal();
+    async move {
+        signal.await;
+        tracing::info!("shutting down: finishing calls in flight");
+    }
+}
+
+/// A signal that asks a command to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    Interrupt,
+    Terminate,
+}
+
+impl StopSignal {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopSignal::Interrupt => "SIGINT",
+            StopSignal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The exit status of a command it stopped: 128 + its number, as a
+    /// shell reports a process the signal killed.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            StopSignal::Interrupt => 130,
+            StopSignal::Terminate => 143,
+        }
+    }
+}
+
+/// Resolves with the first SIGINT (ctrl-c) or SIGTERM; its handlers are
+/// installed by this call, so from here on those signals no longer kill the
+/// process.
+pub fn stop_signal() -> impl Future<Output = StopSignal> + Send + 'static {
     #[cfg(unix)]
     let signals = {
         use tokio::signal::unix::{SignalKind, signal};
@@ -71,18 +102,20 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         match signals {
             Some((mut interrupt, mut terminate)) => {
                 tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => StopSignal::Interrupt,
+                    _ = terminate.recv() => StopSignal::Terminate,
                 }
             }
-            None => std::future::pending::<()>().await,
+            None => std::future::pending().await,
         }
         #[cfg(not(unix))]
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => StopSignal::Interrupt,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for ctrl-c");
+                std::future::pending().await
+            }
         }
-        tracing::info!("shutting down: finishing calls in flight");
     }
 }
 
@@ -113,6 +146,9 @@ pub struct ServerConfig {
     /// How long calls and connections may take to finish after shutdown
     /// begins, before the server stops anyway.
     pub shutdown_grace: Duration,
+    /// How often the writer folds the write-ahead log into the database
+    /// file; zero leaves it to SQLite.
+    pub checkpoint_interval: Duration,
     /// Serve TLS (gRPC and API 3.0 alike) with this certificate; plain
     /// text when `None`.
     pub tls: Option<TlsSource>,
@@ -152,7 +188,7 @@ pub async fn run(
         },
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
-    let writer = writer.spawn();
+    let writer = writer.checkpoint_every(config.checkpoint_interval).spawn();
     prepare_state(&store, &config).await?;
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
 
@@ -270,10 +306,9 @@ pub async fn run(
         }
     };
 
-    // Commit what the writer has queued, then stop it.
-    let stopped = writer.stop().await;
+    // Commit what the writer has queued, fold the log into the file, close.
     watcher.abort();
-    store.close().await;
+    let stopped = store.shut_down(writer).await;
     lock.release();
     tracing::info!("vpcsim stopped");
     stopped?;
@@ -299,7 +334,7 @@ async fn prepare_state(store: &Store, config: &ServerConfig) -> anyhow::Result<(
     };
     if store.is_empty().await? {
         let summary = store
-            .load_scenario(start_actor, load.clone(), Arc::new(AtomicU64::new(0)))
+            .load_scenario(start_actor, load.clone(), Arc::default())
             .await?;
         tracing::info!(scenario = %load.source, accounts = summary.accounts, vpcs = summary.vpcs, peerings = summary.peerings, "scenario loaded");
     } else if config.keep_state {

@@ -4,7 +4,7 @@
 use std::{
     net::Ipv4Addr,
     path::Path,
-    sync::{Arc, atomic::AtomicU64},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -109,12 +109,11 @@ pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration
         client_token: None,
     };
     let started = Instant::now();
-    let result = store
-        .load_scenario(actor, load, Arc::new(AtomicU64::new(0)))
-        .await;
+    let result = store.load_scenario(actor, load, Arc::default()).await;
     let took = started.elapsed();
-    writer.stop().await?;
-    store.close().await;
+    let closed = store.shut_down(writer).await;
+    lock.release();
+    closed?;
     result?;
     Ok(took)
 }
@@ -400,9 +399,9 @@ async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration>
             name: "bench".into(),
         },
     )?;
+    // Migrated and closed by the store, then written by hand.
     let (store, writer) = Store::open(&lock, None).await?;
-    drop(writer);
-    store.close().await;
+    store.shut_down(writer.spawn()).await?;
     let mut conn = SqliteConnectOptions::new()
         .filename(db)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -469,7 +468,13 @@ async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration>
         q.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(started.elapsed())
+    let took = started.elapsed();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    lock.release();
+    Ok(took)
 }
 
 /// RestoreSnapshot and Reset on the 10,000 / 100,000 / 100,000 state,

@@ -7,7 +7,12 @@ use crate::store::Store;
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// SQLite database file.
-    #[arg(long, env = "VPCSIM_DB", default_value = "vpcsim.db")]
+    #[arg(
+        long,
+        env = "VPCSIM_DB",
+        default_value = "vpcsim.db",
+        value_parser = crate::store::parse_db_file
+    )]
     pub db: PathBuf,
 }
 

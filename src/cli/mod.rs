@@ -109,7 +109,8 @@ pub struct Target {
         long,
         env = "VPCSIM_DB",
         default_value = "vpcsim.db",
-        conflicts_with = "server"
+        conflicts_with = "server",
+        value_parser = crate::store::parse_db_file
     )]
     pub db: PathBuf,
     /// A running server, such as 127.0.0.1:50051, reached through AdminService;

@@ -3,10 +3,7 @@
 
 use std::{
     path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -19,7 +16,8 @@ use crate::{
     domain::region::{DEFAULT_REGION, Region},
     proto,
     scenario::Format,
-    store::{Actor, DbLocation, DbLock, LoadSummary, Owner, ScenarioLoad, Store},
+    server::{StopSignal, stop_signal},
+    store::{Actor, DbLocation, DbLock, LoadProgress, LoadSummary, Owner, ScenarioLoad, Store},
 };
 
 #[derive(Debug, clap::Args)]
@@ -73,26 +71,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 faults: response.faults as u64,
             }
         }
-        None => {
-            let db = &args.target.db;
-            let lock = DbLock::acquire(
-                &DbLocation::File(db.clone()),
-                Owner::Command {
-                    name: "seed".into(),
-                },
-            )?;
-            // Only once the lock is held: before, another seed may still be
-            // creating the file.
-            let created = !db.exists();
-            let seeded = seed_file(&lock, &args, file, rows).await;
-            // A seed that fails leaves no trace, not even a new empty file;
-            // removed while the lock still keeps everyone else out.
-            if seeded.is_err() && created {
-                remove_database(db);
-            }
-            lock.release();
-            seeded?
-        }
+        None => seed_database(&args, file, rows).await?,
     };
     let faults = match summary.faults {
         0 => String::new(),
@@ -109,6 +88,71 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Why a seed into a file stopped early: a signal, with the one line that
+/// says what became of the file. `main` exits with the signal's status.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by {}: {outcome}", signal.name())]
+pub struct SeedStopped {
+    pub signal: StopSignal,
+    outcome: String,
+}
+
+/// Loads `file` straight into the database file: all of it, or nothing.
+/// A seed that fails, or that SIGINT or SIGTERM stops, leaves a new file
+/// removed and an existing one as it was, and its file is whole either way
+/// (the write-ahead log folded in and removed).
+async fn seed_database(
+    args: &SeedArgs,
+    file: ScenarioFile,
+    rows: u64,
+) -> anyhow::Result<LoadSummary> {
+    let db = &args.target.db;
+    // From here on a signal stops the seed through the loader, not by
+    // killing it in the middle of its transaction.
+    let signal = stop_signal();
+    let lock = DbLock::acquire(
+        &DbLocation::File(db.clone()),
+        Owner::Command {
+            name: "seed".into(),
+        },
+    )?;
+    let created = lock.created_database();
+    let progress = Arc::<LoadProgress>::default();
+    let (seeded, stopped_by) = {
+        let seeding = seed_file(&lock, args, file, rows, progress.clone());
+        tokio::pin!(seeding, signal);
+        tokio::select! {
+            seeded = &mut seeding => (seeded, None),
+            stop = &mut signal => {
+                progress.stop();
+                (seeding.await, Some(stop))
+            }
+        }
+    };
+    // A seed that fails leaves no trace, not even a new empty file;
+    // removed while the lock still keeps everyone else out.
+    if seeded.is_err() && created {
+        remove_database(db);
+    }
+    lock.release();
+    match (seeded, stopped_by) {
+        (Err(_), Some(signal)) => Err(SeedStopped {
+            signal,
+            outcome: if created {
+                format!(
+                    "nothing was seeded; {} was new and is removed",
+                    db.display()
+                )
+            } else {
+                format!("nothing was seeded; {} is as it was", db.display())
+            },
+        }
+        .into()),
+        // Done before the stop took effect: the seed is whole.
+        (seeded, _) => seeded,
+    }
+}
+
 /// Removes a database file and its companions, for a seed that created it
 /// and then failed. The lock file goes with `DbLock::release`.
 fn remove_database(db: &std::path::Path) {
@@ -123,12 +167,13 @@ fn remove_database(db: &std::path::Path) {
     }
 }
 
-/// Loads `file` straight into the database file its caller holds.
+/// Loads `file` into the database file its caller holds, and closes it.
 async fn seed_file(
     lock: &DbLock,
     args: &SeedArgs,
     file: ScenarioFile,
     rows: u64,
+    progress: Arc<LoadProgress>,
 ) -> anyhow::Result<LoadSummary> {
     let (store, writer) = Store::open(lock, None).await?;
     let writer = writer.spawn();
@@ -139,7 +184,6 @@ async fn seed_file(
         default_region: args.region.unwrap_or(DEFAULT_REGION),
         replace: args.replace,
     };
-    let progress = Arc::new(AtomicU64::new(0));
     let bar = ProgressBar::new(rows).with_style(
         ProgressStyle::with_template(
             "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
@@ -150,7 +194,7 @@ async fn seed_file(
         let (bar, progress) = (bar.clone(), progress.clone());
         tokio::spawn(async move {
             loop {
-                bar.set_position(progress.load(Ordering::Relaxed));
+                bar.set_position(progress.rows());
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
@@ -160,10 +204,10 @@ async fn seed_file(
         request_id: "seed".into(),
         client_token: None,
     };
+    tracing::debug!(rows, db = %args.target.db.display(), "loading the scenario");
     let result = store.load_scenario(actor, load, progress).await;
     ticker.abort();
     bar.finish_and_clear();
-    writer.stop().await?;
-    store.close().await;
+    store.shut_down(writer).await?;
     Ok(result?)
 }

@@ -26,8 +26,17 @@ pub struct ServeArgs {
     #[arg(long, env = "VPCSIM_REGION", default_value = "ap-guangzhou", value_parser = parse_region)]
     pub region: Region,
     /// Token that AdminService calls must present as `authorization: Bearer <token>`.
-    #[arg(long, env = "VPCSIM_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VPCSIM_ADMIN_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "admin_token_file"
+    )]
     pub admin_token: Option<String>,
+    /// File that holds the admin token (a container secret such as
+    /// /run/secrets/vpcsim_admin_token); surrounding whitespace is ignored.
+    #[arg(long, env = "VPCSIM_ADMIN_TOKEN_FILE", value_name = "FILE")]
+    pub admin_token_file: Option<PathBuf>,
     /// Seed for generated ids, so that they repeat from run to run.
     #[arg(long, env = "VPCSIM_ID_SEED")]
     pub id_seed: Option<u64>,
@@ -48,6 +57,11 @@ pub struct ServeArgs {
     /// Seconds that calls in flight may take to finish after SIGTERM or ctrl-c.
     #[arg(long, env = "VPCSIM_SHUTDOWN_GRACE", default_value_t = 10.0)]
     pub shutdown_grace: f64,
+    /// Seconds between folds of the write-ahead log into the database file
+    /// while serving (after writes only); 0 leaves it to SQLite. Every clean
+    /// stop folds it in any case.
+    #[arg(long, env = "VPCSIM_CHECKPOINT_INTERVAL", default_value_t = 60.0)]
+    pub checkpoint_interval: f64,
     /// Serve TLS with this PEM certificate (chain); needs --tls-key.
     #[arg(
         long,
@@ -111,19 +125,41 @@ impl ServeArgs {
         Ok(ServerConfig {
             db: self.db.clone(),
             default_region: self.region,
-            admin_token: self.admin_token.clone(),
+            admin_token: self.admin_token()?,
             id_seed: self.id_seed,
             start_scenario,
             reset: self.reset,
             keep_state: self.keep_state,
-            shutdown_grace: Duration::from_secs_f64(self.shutdown_grace.max(0.0)),
+            shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace)?,
+            checkpoint_interval: seconds("--checkpoint-interval", self.checkpoint_interval)?,
             tls: self.tls_source(),
             rate_limits: self.rate_limits.clone(),
         })
     }
 }
 
+/// A flag's seconds as a duration: zero or more, and finite.
+fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("{flag} must be a number of seconds, 0 or more (got {value})"))
+}
+
 impl ServeArgs {
+    /// The admin token, from the flag (or its env) or from the file.
+    fn admin_token(&self) -> anyhow::Result<Option<String>> {
+        let Some(path) = &self.admin_token_file else {
+            return Ok(self.admin_token.clone());
+        };
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            anyhow::anyhow!("reading the admin token file {}: {err}", path.display())
+        })?;
+        let token = text.trim();
+        if token.is_empty() {
+            anyhow::bail!("the admin token file {} is empty", path.display());
+        }
+        Ok(Some(token.to_owned()))
+    }
+
     /// TLS from the flags; clap has made sure they agree.
     fn tls_source(&self) -> Option<TlsSource> {
         match (&self.tls_cert, &self.tls_key, &self.tls_self_signed) {

@@ -1,6 +1,6 @@
 //! Test-harness controls: the clock, reset, snapshots, and the event log.
 
-use std::sync::{Arc, atomic::AtomicU64};
+use std::sync::Arc;
 
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
 
@@ -380,7 +380,7 @@ impl Store {
                         replace: true,
                         ..load
                     },
-                    Arc::new(AtomicU64::new(0)),
+                    Arc::default(),
                 )
                 .await
             }

@@ -3,14 +3,22 @@
 //! The writer keeps the model of the state in memory and trusts that nothing writes
 //! beside it, so a second writer on the same file (a `seed --db` while a
 //! server runs, a second `serve`) would leave the server answering from a
-//! state that is no longer the file's. Every writer therefore holds an
-//! exclusive advisory lock on `<db>.lock` for as long as it runs; the file
-//! says who holds it, so a refused command can say where to go instead.
+//! state that is no longer the file's. Every writer therefore holds two
+//! exclusive advisory locks for as long as it runs:
 //!
-//! The lock is `flock`-style: the kernel drops it when the holder exits,
+//! - on the database file itself, which follows the file, not its name: two
+//!   names of one file (a hard link, a bind mount into a container) share
+//!   one inode and so one lock. It is a `flock`, which on Linux is apart
+//!   from the POSIX record locks SQLite takes on the same file, so the two
+//!   never meet; the descriptor stays open until the store has closed its
+//!   connections, since closing it earlier would drop SQLite's record locks.
+//! - on `<db>.lock` beside it, which says who holds the database, so that a
+//!   refused command can say where to go instead.
+//!
+//! Both are `flock`-style: the kernel drops them when the holder exits,
 //! however it exits, so a crashed server never blocks a restart; a crashed
 //! holder's lock file stays behind, harmless. A holder that ends normally
-//! removes the file while it still holds the lock. Whoever locks a file
+//! removes the lock file while it still holds the lock. Whoever locks a file
 //! checks afterwards that it is still the one at that path (not one removed
 //! meanwhile), so two processes never hold two files of one name. The file's
 //! content is only read while someone else holds it.
@@ -65,6 +73,13 @@ pub enum LockError {
         "database {db} is in use by another vpcsim process that is just starting; try again in a moment"
     )]
     HeldByStarting { db: String },
+    /// The file is held under another of its names.
+    #[error(
+        "database {db} is in use by another vpcsim process that opened it under another name \
+         (a hard link, or a bind mount of the same file); stop that process, or give this one \
+         a copy"
+    )]
+    HeldUnderAnotherName { db: String },
     #[error("cannot lock database {db} through {lock}: {source}")]
     Io {
         db: String,
@@ -79,6 +94,10 @@ pub struct DbLock {
     location: DbLocation,
     /// The lock file, kept open: closing it releases the lock.
     held: Option<(File, PathBuf)>,
+    /// The database file, locked and kept open (see the module's notes).
+    database: Option<File>,
+    /// Whether taking the lock made the database file.
+    created: bool,
 }
 
 /// `vpcsim.db` → `vpcsim.db.lock`, beside it.
@@ -115,6 +134,8 @@ impl DbLock {
                 return Ok(DbLock {
                     location: location.clone(),
                     held: None,
+                    database: None,
+                    created: false,
                 });
             }
             DbLocation::File(db) => db,
@@ -149,27 +170,82 @@ impl DbLock {
                 .and_then(|()| file.write_all(record.as_bytes()))
                 .and_then(|()| file.flush())
                 .map_err(io_error)?;
-            return Ok(DbLock {
+            let mut lock = DbLock {
                 location: location.clone(),
                 held: Some((file, path)),
-            });
+                database: None,
+                created: false,
+            };
+            // Then the file itself; refused, the name's lock goes too.
+            match lock_database(db) {
+                Ok((database, created)) => {
+                    lock.database = Some(database);
+                    lock.created = created;
+                    return Ok(lock);
+                }
+                Err(err) => {
+                    lock.release();
+                    return Err(err);
+                }
+            }
         }
         Err(io_error(std::io::Error::other(
             "the lock file keeps being replaced",
         )))
     }
 
-    /// Removes the lock file, then lets go of the lock: for a holder that is
-    /// done, so that no lock file stays behind.
+    /// Removes the lock file, then lets go of the locks: for a holder that
+    /// is done (its store closed), so that no lock file stays behind.
     pub fn release(mut self) {
         if let Some((file, path)) = self.held.take() {
             let _ = std::fs::remove_file(&path);
             drop(file);
         }
+        drop(self.database.take());
     }
 
     pub fn location(&self) -> &DbLocation {
         &self.location
+    }
+
+    /// Whether the database file did not exist until this lock made it:
+    /// what a seed that fails must remove.
+    pub fn created_database(&self) -> bool {
+        self.created
+    }
+}
+
+/// Opens `db`, making it if it is missing (SQLite takes an empty file for
+/// a new database), and locks it; says whether it was made.
+fn lock_database(db: &Path) -> Result<(File, bool), LockError> {
+    let io_error = |source| LockError::Io {
+        db: db.display().to_string(),
+        lock: db.display().to_string(),
+        source,
+    };
+    let (file, created) = match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(db)
+    {
+        Ok(file) => (file, true),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => (
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(db)
+                .map_err(io_error)?,
+            false,
+        ),
+        Err(err) => return Err(io_error(err)),
+    };
+    match file.try_lock() {
+        Ok(()) => Ok((file, created)),
+        Err(TryLockError::WouldBlock) => Err(LockError::HeldUnderAnotherName {
+            db: db.display().to_string(),
+        }),
+        Err(TryLockError::Error(err)) => Err(io_error(err)),
     }
 }
 
@@ -238,6 +314,26 @@ mod tests {
         drop(first);
         // Released with the holder: the next owner gets it.
         DbLock::acquire(&db, server("127.0.0.1:50052")).unwrap();
+    }
+
+    #[test]
+    fn two_names_of_one_file_share_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let first =
+            DbLock::acquire(&DbLocation::File(path.clone()), server("127.0.0.1:1")).unwrap();
+        assert!(first.created_database());
+        let link = dir.path().join("hard.db");
+        std::fs::hard_link(&path, &link).unwrap();
+        let refused = DbLock::acquire(&DbLocation::File(link.clone()), server("127.0.0.1:2"))
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("under another name"), "{refused}");
+        // The refused one leaves no lock file of its own behind.
+        assert!(!dir.path().join("hard.db.lock").exists());
+        first.release();
+        let second = DbLock::acquire(&DbLocation::File(link), server("127.0.0.1:2")).unwrap();
+        assert!(!second.created_database());
     }
 
     #[test]

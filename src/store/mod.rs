@@ -40,7 +40,7 @@ pub use idempotency::Idempotent;
 pub use lock::{DbLock, LockError, Owner};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
-pub use scenario::{LoadError, LoadSummary, ScenarioLoad};
+pub use scenario::{LoadError, LoadProgress, LoadSummary, ScenarioLoad};
 pub use vpcs::VpcFilter;
 pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
@@ -82,13 +82,27 @@ pub enum DbLocation {
     Temporary,
 }
 
+/// What an empty database path is told: it names no file, and taking it
+/// for a throwaway database (as SQLite would) loses the state unnoticed.
+pub const EMPTY_DB_PATH: &str = "the database path is empty: give --db (or VPCSIM_DB) a file name, \
+     or :memory: for a throwaway database";
+
+/// A database file path from the command line: anything but empty.
+pub fn parse_db_file(text: &str) -> Result<PathBuf, &'static str> {
+    if text.is_empty() {
+        Err(EMPTY_DB_PATH)
+    } else {
+        Ok(PathBuf::from(text))
+    }
+}
+
 impl FromStr for DbLocation {
-    type Err = std::convert::Infallible;
+    type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(if s == ":memory:" {
             DbLocation::Temporary
         } else {
-            DbLocation::File(PathBuf::from(s))
+            DbLocation::File(parse_db_file(s)?)
         })
     }
 }
@@ -118,6 +132,9 @@ fn connect_options(path: &std::path::Path) -> SqliteConnectOptions {
         // NORMAL in WAL mode: a commit survives a crash of the process
         // (SIGKILL), which is what a test backend needs.
         .synchronous(SqliteSynchronous::Normal)
+        // The log shrinks back to this after a checkpoint, whatever size
+        // one large load grew it to.
+        .pragma("journal_size_limit", (16 * 1024 * 1024).to_string())
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
         .log_statements(tracing::log::LevelFilter::Trace)
@@ -296,5 +313,16 @@ impl Store {
     /// Closes the read pool; the writer stops when the last store is dropped.
     pub async fn close(&self) {
         self.reads.close().await;
+    }
+
+    /// Closes a database opened for writing, cleanly: the readers first,
+    /// then the writer, which commits what is queued, folds the write-ahead
+    /// log into the file and closes the last connection, so that SQLite
+    /// removes the `-wal` and `-shm` files. Afterwards the database file
+    /// alone holds the whole state, to copy, cache or commit. Read-only
+    /// connections cannot fold the log, hence the order.
+    pub async fn shut_down(&self, writer: RunningWriter) -> anyhow::Result<()> {
+        self.reads.close().await;
+        writer.stop().await
     }
 }

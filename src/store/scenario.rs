@@ -7,7 +7,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -216,13 +216,57 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
     })
 }
 
+/// How far a scenario load has got, in rows written, and its caller's way
+/// to stop it: a stopped load fails at its next chunk of rows, and its
+/// transaction, like any failed write's, leaves nothing behind.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    rows: AtomicU64,
+    stopped: AtomicBool,
+}
+
+impl LoadProgress {
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    /// Asks the load to stop; it fails at its next step.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether `stop` was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// An error once the load was asked to stop.
+    fn check(&self) -> Result<(), sqlx::Error> {
+        if self.is_stopped() {
+            Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "the scenario load was stopped",
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn add(&self, rows: u64) -> Result<(), sqlx::Error> {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.check()
+    }
+}
+
 /// Validates and writes a scenario inside the writer's transaction.
 pub(super) async fn load(
     tx: &mut Tx,
     actor: &Actor,
     load: &ScenarioLoad,
-    progress: &AtomicU64,
+    progress: &LoadProgress,
 ) -> Result<LoadSummary, LoadError> {
+    progress.check()?;
     // Rows arrive in bulk: the model is read afresh at the end of the batch.
     tx.drop_model();
     if load.replace {
@@ -241,6 +285,7 @@ pub(super) async fn load(
         let real_now = tx.now - tx.offset;
         set_clock_offset(tx, clock - real_now).await?;
     }
+    progress.check()?;
     write_plan(tx, actor, &plan, progress).await?;
     Ok(LoadSummary {
         accounts: plan.accounts.len() as u64,
@@ -278,14 +323,14 @@ async fn insert_chunked<T>(
     head: &'static str,
     rows: &[T],
     mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T),
-    progress: Option<&AtomicU64>,
+    progress: Option<&LoadProgress>,
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(head);
         insert.push_values(chunk, |mut row, item| bind(&mut row, item));
         insert.build().execute(&mut tx.conn).await?;
         if let Some(progress) = progress {
-            progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            progress.add(chunk.len() as u64)?;
         }
     }
     Ok(())
@@ -295,7 +340,7 @@ async fn write_plan(
     tx: &mut Tx,
     actor: &Actor,
     plan: &Plan,
-    progress: &AtomicU64,
+    progress: &LoadProgress,
 ) -> Result<(), sqlx::Error> {
     // Every row gets a "seeded" event: quota events are bound row by row,
     // the others copied from the new rows by SQLite itself, past the rowids
@@ -394,7 +439,11 @@ impl Seeded {
     }
 }
 
-async fn write_accounts(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
+async fn write_accounts(
+    tx: &mut Tx,
+    plan: &Plan,
+    progress: &LoadProgress,
+) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO accounts (uin, name, app_id, secret_id, secret_key, create_time) ",
@@ -416,7 +465,7 @@ async fn write_accounts(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Resul
 async fn write_quotas(
     tx: &mut Tx,
     plan: &Plan,
-    progress: &AtomicU64,
+    progress: &LoadProgress,
 ) -> Result<Vec<SeededEvent>, sqlx::Error> {
     let mut events = Vec::with_capacity(plan.quotas.len());
     for (uin, region, quota, limit) in &plan.quotas {
@@ -435,13 +484,13 @@ async fn write_quotas(
             format!("{uin}/{}/{}", region.name, quota.as_str()),
             Some(limit.to_string()),
         ));
-        progress.fetch_add(1, Ordering::Relaxed);
+        progress.add(1)?;
     }
     Ok(events)
 }
 
 /// Writes the plan's VPCs, and moves each region's legacy numbers on.
-async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
+async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &LoadProgress) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted) ",
@@ -474,7 +523,11 @@ async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<()
     Ok(())
 }
 
-async fn write_peerings(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Result<(), sqlx::Error> {
+async fn write_peerings(
+    tx: &mut Tx,
+    plan: &Plan,
+    progress: &LoadProgress,
+) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
         "INSERT INTO peerings (peering_connection_id, peering_connection_name, vpc, peer_vpc, uin, peer_uin,
@@ -501,12 +554,13 @@ async fn write_peerings(tx: &mut Tx, plan: &Plan, progress: &AtomicU64) -> Resul
 
 impl Store {
     /// Loads a scenario in one transaction: all of it, or nothing.
-    /// `progress` counts the rows written, for a progress bar.
+    /// `progress` counts the rows written, for a progress bar, and can
+    /// stop the load.
     pub async fn load_scenario(
         &self,
         actor: Actor,
         load: ScenarioLoad,
-        progress: Arc<AtomicU64>,
+        progress: Arc<LoadProgress>,
     ) -> Result<LoadSummary, LoadError> {
         // The writer speaks ApiError; carry scenario errors through it and
         // back out.

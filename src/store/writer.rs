@@ -357,6 +357,17 @@ pub enum WriterFailure {
     Panicked(String),
 }
 
+/// How a checkpoint treats readers.
+#[derive(Debug, Clone, Copy)]
+enum Checkpoint {
+    /// While serving: folds in what no reader still needs, without waiting
+    /// for anyone, so writes never stall behind a long read.
+    Passive,
+    /// At stop, with the readers closed: folds in everything and empties
+    /// the log.
+    Truncate,
+}
+
 /// The writer task; `spawn` it, or `run` it on its own tokio task.
 pub struct WriterTask {
     tx: Tx,
@@ -369,6 +380,10 @@ pub struct WriterTask {
     failed: watch::Sender<bool>,
     faults_armed: Arc<AtomicBool>,
     sql: BatchSql,
+    /// How often to fold the write-ahead log into the file while running;
+    /// never when `None` (SQLite's own automatic checkpoints still run
+    /// every 1,000 pages).
+    checkpoint_every: Option<std::time::Duration>,
 }
 
 /// The writer running on its own task.
@@ -450,7 +465,16 @@ impl WriterTask {
             failed,
             faults_armed,
             sql,
+            checkpoint_every: None,
         }
+    }
+
+    /// Folds the write-ahead log into the database file every `period`
+    /// (between batches, only after commits, never waiting for a reader),
+    /// so that a running server's file alone stays close to its state.
+    pub fn checkpoint_every(mut self, period: std::time::Duration) -> Self {
+        self.checkpoint_every = Some(period).filter(|p| !p.is_zero());
+        self
     }
 
     /// Runs the writer on its own tokio task until `RunningWriter::stop`.
@@ -494,12 +518,46 @@ impl WriterTask {
         };
         if let Err(failure) = &outcome {
             self.fail(failure).await;
+        } else if !self.checkpoint(Checkpoint::Truncate).await {
+            tracing::warn!(
+                "the write-ahead log could not be folded into the database file at stop; \
+                 the file needs its -wal beside it"
+            );
         }
         // An open transaction (after a panic) is rolled back by the close.
+        // The last connection to close removes the `-wal` and `-shm` files.
         if let Err(err) = self.tx.conn.close().await {
             tracing::warn!(error = %err, "closing the write connection");
         }
         outcome
+    }
+
+    /// Folds the write-ahead log into the database file; says whether
+    /// every frame of it is now in the file.
+    async fn checkpoint(&mut self, mode: Checkpoint) -> bool {
+        let sql = match mode {
+            Checkpoint::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+            Checkpoint::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+        };
+        match sqlx::query_as::<_, (i64, i64, i64)>(sql)
+            .fetch_one(&mut self.tx.conn)
+            .await
+        {
+            Ok((0, log, done)) if log == done => true,
+            Ok((_, log, done)) => {
+                tracing::debug!(
+                    log_frames = log,
+                    checkpointed = done,
+                    "a reader kept part of the write-ahead log from the database file; \
+                     trying again at the next checkpoint"
+                );
+                false
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "checkpointing the write-ahead log");
+                false
+            }
+        }
     }
 
     /// Takes the writer out of service after a failure: logs the cause once,
@@ -525,10 +583,23 @@ impl WriterTask {
         let mut batch = Vec::with_capacity(self.max_batch);
         let mut stop = std::pin::pin!(stop);
         let mut stopping = false;
+        let mut checkpoints = self.checkpoint_every.map(|period| {
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            every
+        });
+        // Whether anything was committed since the last checkpoint.
+        let mut committed = false;
         loop {
             let next = if stopping {
                 self.jobs.recv().await
             } else {
+                let tick = async {
+                    match checkpoints.as_mut() {
+                        Some(every) => every.tick().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     job = self.jobs.recv() => job,
                     () = &mut stop => {
@@ -537,8 +608,16 @@ impl WriterTask {
                         stopping = true;
                         continue;
                     }
+                    _ = tick => {
+                        // One that a reader held up is tried again.
+                        if committed {
+                            committed = !self.checkpoint(Checkpoint::Passive).await;
+                        }
+                        continue;
+                    }
                 }
             };
+            committed = true;
             let Some(first) = next else { return Ok(()) };
             batch.push(first);
             while batch.len() < self.max_batch {

@@ -1,10 +1,7 @@
 //! The test-harness part of `AdminService`: scenarios, reset, snapshots, the
 //! clock and the event log. `admin.rs` holds the account and quota calls.
 
-use std::{
-    pin::Pin,
-    sync::{Arc, atomic::AtomicU64},
-};
+use std::{pin::Pin, sync::Arc};
 
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
@@ -204,7 +201,7 @@ impl super::admin::AdminApi {
         let summary = self
             .state
             .store
-            .load_scenario(actor, load, Arc::new(AtomicU64::new(0)))
+            .load_scenario(actor, load, Arc::default())
             .await?;
         Ok(Response::new(summary.into()))
     }

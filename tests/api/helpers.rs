@@ -68,6 +68,7 @@ impl TestApp {
             reset: false,
             keep_state: false,
             shutdown_grace: std::time::Duration::from_secs(10),
+            checkpoint_interval: std::time::Duration::from_secs(60),
             tls: options.tls,
             rate_limits: options.rate_limits,
         };
