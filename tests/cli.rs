@@ -755,3 +755,34 @@ fn as_alice<T>(message: T) -> tonic::Request<T> {
         .insert("authorization", "Bearer AKIDalice".parse().unwrap());
     request
 }
+
+#[test]
+fn health_exits_zero_only_while_a_server_serves() {
+    let server = serve(&["--db", ":memory:"]);
+    let answered = ok(run(&["health", "--server", &server.addr]));
+    assert_eq!(answered.trim(), format!("{}: SERVING", server.addr));
+    // With no --server, where `serve` would listen under the same
+    // environment: every interface reads as loopback.
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let by_env = support::command(&["health"])
+        .env("VPCSIM_LISTEN", format!("0.0.0.0:{port}"))
+        .output()
+        .unwrap();
+    assert!(
+        by_env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_env.stderr)
+    );
+    let (status, _) = server.terminate();
+    assert!(status.success());
+    let gone = run(&[
+        "health",
+        "--server",
+        &format!("127.0.0.1:{port}"),
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(gone.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&gone.stderr);
+    assert!(stderr.contains("cannot reach vpcsim"), "{stderr}");
+}

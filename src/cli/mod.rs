@@ -4,6 +4,7 @@
 pub mod check;
 pub mod dump;
 pub mod generate;
+pub mod health;
 pub mod seed;
 pub mod serve;
 
@@ -52,6 +53,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Measure throughput and latency over real gRPC and API 3.0 (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Ask a running server whether it serves; exits 0 only when it does
+    /// (for container health checks: no shell or curl needed).
+    Health(health::HealthArgs),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
@@ -62,6 +66,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args),
         Command::Check(args) => check::run(args).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Health(args) => health::run(args).await,
     }
 }
 
@@ -144,6 +149,18 @@ pub async fn connect_admin(
     server: &str,
     ca_cert: Option<&Path>,
 ) -> anyhow::Result<AdminServiceClient<tonic::transport::Channel>> {
+    let channel = connect(server, ca_cert).await?;
+    // Scenarios of 100,000 peerings run to tens of megabytes.
+    Ok(AdminServiceClient::new(channel)
+        .max_decoding_message_size(crate::server::MAX_SCENARIO_BYTES)
+        .max_encoding_message_size(crate::server::MAX_SCENARIO_BYTES))
+}
+
+/// A gRPC channel to `server`, as `connect_admin` reaches it.
+pub async fn connect(
+    server: &str,
+    ca_cert: Option<&Path>,
+) -> anyhow::Result<tonic::transport::Channel> {
     let url = match (server.contains("://"), ca_cert) {
         (true, _) => server.to_owned(),
         (false, None) => format!("http://{server}"),
@@ -168,14 +185,10 @@ pub async fn connect_admin(
             .tls_config(tls)
             .with_context(|| format!("setting up TLS for {server}"))?;
     }
-    let channel = endpoint
+    endpoint
         .connect()
         .await
-        .with_context(|| format!("cannot reach vpcsim at {server}"))?;
-    // Scenarios of 100,000 peerings run to tens of megabytes.
-    Ok(AdminServiceClient::new(channel)
-        .max_decoding_message_size(crate::server::MAX_SCENARIO_BYTES)
-        .max_encoding_message_size(crate::server::MAX_SCENARIO_BYTES))
+        .with_context(|| format!("cannot reach vpcsim at {server}"))
 }
 
 /// Writes a command's result to `path`, or to stdout. A reader that went

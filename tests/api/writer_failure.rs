@@ -80,6 +80,19 @@ async fn a_writer_that_cannot_write_takes_the_server_out_of_service_at_once() {
             "{service}"
         );
     }
+    // And so does `vpcsim health`, a container's health check.
+    let addr = app.addr.to_string();
+    let checked = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+            .args(["health", "--server", &addr])
+            .output()
+            .expect("run vpcsim health")
+    })
+    .await
+    .expect("vpcsim health ran");
+    assert_eq!(checked.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&checked.stderr);
+    assert!(said.contains("NOT_SERVING"), "{said}");
 
     // Every later call fails at once, reads and admin calls included.
     let later = async {
