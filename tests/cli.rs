@@ -786,3 +786,26 @@ fn health_exits_zero_only_while_a_server_serves() {
     let stderr = String::from_utf8_lossy(&gone.stderr);
     assert!(stderr.contains("cannot reach vpcsim"), "{stderr}");
 }
+
+#[test]
+fn health_wait_asks_until_a_server_serves() {
+    // Nobody listens yet: --wait keeps asking, then gives up with the cause.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let started = Instant::now();
+    let gone = run(&["health", "--server", &addr, "--wait", "0.5"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("cannot reach vpcsim"));
+    // A server that starts while it waits.
+    let mut waiting = support::command(&["health", "--server", &addr, "--wait", "30"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = serve(&["--db", ":memory:", "--listen", &addr]);
+    let status = waiting.wait().unwrap();
+    assert!(status.success());
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}

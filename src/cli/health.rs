@@ -22,9 +22,13 @@ pub struct HealthArgs {
     /// Certificate to trust for a server that serves TLS; implies https.
     #[arg(long, env = "VPCSIM_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
-    /// Seconds to wait for the answer.
+    /// Seconds to wait for each answer.
     #[arg(long, default_value_t = 5.0)]
     pub timeout: f64,
+    /// Keep asking, for up to this many seconds, until the server serves:
+    /// for scripts and services that start beside it.
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<f64>,
 }
 
 /// Where a server started with the same environment listens, as a client
@@ -43,33 +47,54 @@ fn default_server() -> String {
     }
 }
 
-pub async fn run(args: HealthArgs) -> anyhow::Result<()> {
-    let server = args.server.clone().unwrap_or_else(default_server);
-    let timeout = Duration::try_from_secs_f64(args.timeout)
+/// A number of seconds from a flag: finite, and above zero.
+fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
         .ok()
         .filter(|t| !t.is_zero())
-        .ok_or_else(|| anyhow::anyhow!("--timeout must be a number of seconds above 0"))?;
-    let ask = async {
-        let channel = super::connect(&server, args.ca_cert.as_deref()).await?;
-        let answer = HealthClient::new(channel)
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .map_err(|status| anyhow::anyhow!("{server} answered {}", status.message()))?;
-        anyhow::Ok(answer.into_inner().status())
+        .ok_or_else(|| anyhow::anyhow!("{flag} must be a number of seconds above 0"))
+}
+
+pub async fn run(args: HealthArgs) -> anyhow::Result<()> {
+    let server = args.server.clone().unwrap_or_else(default_server);
+    let timeout = seconds("--timeout", args.timeout)?;
+    let deadline = match args.wait {
+        Some(wait) => Some(tokio::time::Instant::now() + seconds("--wait", wait)?),
+        None => None,
     };
-    let status = tokio::time::timeout(timeout, ask)
-        .await
-        .map_err(|_| anyhow::anyhow!("{server} did not answer within {timeout:?}"))??;
-    match status {
-        ServingStatus::Serving => {
-            println!("{server}: SERVING");
-            Ok(())
+    loop {
+        let asked = tokio::time::timeout(timeout, ask(&server, args.ca_cert.as_deref())).await;
+        let outcome = match asked {
+            Ok(Ok(ServingStatus::Serving)) => {
+                println!("{server}: SERVING");
+                return Ok(());
+            }
+            Ok(Ok(other)) => Err(anyhow::anyhow!(
+                "{server}: {} (the server's log says why)",
+                other.as_str_name()
+            )),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(anyhow::anyhow!(
+                "{server} did not answer within {timeout:?}"
+            )),
+        };
+        match deadline {
+            Some(deadline) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            _ => return outcome,
         }
-        other => anyhow::bail!(
-            "{server}: {} (the server's log says why)",
-            other.as_str_name()
-        ),
     }
+}
+
+/// The server's health as a whole (the service named "").
+async fn ask(server: &str, ca_cert: Option<&std::path::Path>) -> anyhow::Result<ServingStatus> {
+    let channel = super::connect(server, ca_cert).await?;
+    let answer = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map_err(|status| anyhow::anyhow!("{server} answered {}", status.message()))?;
+    Ok(answer.into_inner().status())
 }
