@@ -809,3 +809,62 @@ fn health_wait_asks_until_a_server_serves() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn the_admin_token_can_come_from_a_secret_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("token");
+    std::fs::write(&secret, "  from-a-file\n").unwrap();
+    let secret = secret.to_str().unwrap();
+    let server = serve(&["--db", ":memory:", "--admin-token-file", secret]);
+    let dump = |token: &str| {
+        support::command(&["dump", "--server", &server.addr])
+            .env("VPCSIM_ADMIN_TOKEN", token)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        dump("from-a-file").status.success(),
+        "the file's token, trimmed"
+    );
+    assert!(!dump("wrong").status.success());
+    let (status, _) = server.terminate();
+    assert!(status.success());
+
+    // A token file that gives no token stops the start, naming the file.
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let missing = dir.path().join("missing");
+    for (file, says) in [
+        (&empty, "is empty"),
+        (&missing, "reading the admin token file"),
+    ] {
+        let output = run(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--admin-token-file",
+            file.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    // With a token from a file, listening beyond loopback is allowed.
+    let exposed = support::command(&[
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--db",
+        ":memory:",
+        "--admin-token-file",
+        secret,
+        "--log-format",
+        "json",
+    ]);
+    let server = support::Server::start(&mut { exposed });
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}

@@ -179,8 +179,8 @@ impl ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Before anything can report the server up.
     let shutdown = crate::server::shutdown_signal();
-    let listener = bind(&args.listen, args.admin_token.as_deref()).await?;
     let config = args.server_config()?;
+    let listener = bind(&args.listen, config.admin_token.as_deref()).await?;
     server::run(config, listener, shutdown).await
 }
 
