@@ -31,16 +31,16 @@ mkdir -p "$artifacts"
 "$vpcsim" serve --listen "$addr" --db "$artifacts/vpcsim.db" --reset \
   >"$artifacts/vpcsim.log" 2>&1 &
 server=$!
-stop() {
-  # 5. Stop: SIGTERM finishes the calls in flight and folds the database
-  # into one file.
-  kill -TERM "$server" 2>/dev/null || true
-  wait "$server" || echo "ci.sh: vpcsim exited with $?; see $artifacts/vpcsim.log" >&2
-}
-trap stop EXIT
+# If anything below fails, the server goes too.
+trap 'kill -TERM "$server" 2>/dev/null || true' EXIT
 
-# 2. Wait until it serves (or give up, with the reason).
+# 2. Wait until it serves (or give up, with the reason), and make sure the
+# server that answered is ours, not another on a port ours could not take.
 "$vpcsim" health --server "$addr" --wait 30 >/dev/null
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "ci.sh: vpcsim stopped at start; see $artifacts/vpcsim.log" >&2
+  exit 1
+fi
 
 # 3. Seed the scenario through the running server.
 "$vpcsim" seed "$scenario" --server "$addr"
@@ -51,5 +51,16 @@ VPCSIM_ENDPOINT="$addr" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   "$vpcsim" dump --server "$addr" --output "$artifacts/state.yaml"
   echo "ci.sh: the tests failed (exit $status); the state they saw is in $artifacts/state.yaml" >&2
+fi
+
+# 5. Stop: SIGTERM finishes the calls in flight and folds the database
+# into one file. A server that could not do so fails the job too.
+trap - EXIT
+kill -TERM "$server"
+stopped=0
+wait "$server" || stopped=$?
+if [ "$stopped" -ne 0 ]; then
+  echo "ci.sh: vpcsim exited with $stopped when stopped; see $artifacts/vpcsim.log" >&2
+  [ "$status" -ne 0 ] || status=$stopped
 fi
 exit "$status"

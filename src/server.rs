@@ -189,7 +189,27 @@ pub async fn run(
     )?;
     let (store, writer) = Store::open(&lock, config.id_seed).await?;
     let writer = writer.checkpoint_every(config.checkpoint_interval).spawn();
-    prepare_state(&store, &config).await?;
+    // However serving ends, even refused at start: commit what the writer
+    // has queued, fold the log into the file, close every connection, and
+    // only then let go of the file.
+    let served = serve_state(&store, config, listener, shutdown, tls, addr).await;
+    let stopped = store.shut_down(writer).await;
+    lock.release();
+    tracing::info!("vpcsim stopped");
+    stopped?;
+    served
+}
+
+/// Serves `store` until `shutdown` resolves, and the calls in flight end.
+async fn serve_state(
+    store: &Store,
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    tls: Option<Tls>,
+    addr: SocketAddr,
+) -> anyhow::Result<()> {
+    prepare_state(store, &config).await?;
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
 
     let state = Arc::new(AppState {
@@ -306,12 +326,7 @@ pub async fn run(
         }
     };
 
-    // Commit what the writer has queued, fold the log into the file, close.
     watcher.abort();
-    let stopped = store.shut_down(writer).await;
-    lock.release();
-    tracing::info!("vpcsim stopped");
-    stopped?;
     served.context("serving gRPC")
 }
 

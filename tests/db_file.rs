@@ -28,9 +28,29 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The whole state of `db` as JSON.
+/// The whole state of `db` as JSON, without the clock's reading (which
+/// moves with real time).
 fn dump(db: &Path) -> String {
-    ok(run(&["dump", "--db", path(db), "--format", "json"]))
+    ok(run(&[
+        "dump",
+        "--db",
+        path(db),
+        "--format",
+        "json",
+        "--no-clock",
+    ]))
+}
+
+/// The same of a running server.
+fn dump_server(addr: &str) -> String {
+    ok(run(&[
+        "dump",
+        "--server",
+        addr,
+        "--format",
+        "json",
+        "--no-clock",
+    ]))
 }
 
 /// Copies `db` alone into a directory of its own, as a Docker `COPY` or a
@@ -79,9 +99,9 @@ async fn a_server_stopped_by_sigterm_or_sigint_leaves_one_whole_file() {
             "--server",
             &server.addr,
         ]));
-        let served = ok(run(&["dump", "--server", &server.addr, "--format", "json"]));
+        let served = dump_server(&server.addr);
         let (status, lines) = server.stop(signal).await;
-        assert!(status.success(), "SIGTERM: exit {status:?}: {lines:?}");
+        assert!(status.success(), "SIG{signal}: exit {status:?}: {lines:?}");
         assert_eq!(files_in(dir.path()), ["s.db"], "after SIG{signal}");
         assert_copy_is_whole(&db, &served);
     }
@@ -98,14 +118,21 @@ fn a_running_server_folds_its_log_into_the_file_every_checkpoint_interval() {
         "--server",
         &server.addr,
     ]));
-    let served = ok(run(&["dump", "--server", &server.addr, "--format", "json"]));
+    let served = dump_server(&server.addr);
     // While it serves, a copy of the file alone catches up with the state
     // within a checkpoint or two.
     let deadline = Instant::now() + PATIENCE;
     loop {
         let copy = dir.path().join("copy.db");
         std::fs::copy(&db, &copy).unwrap();
-        let dumped = run(&["dump", "--db", path(&copy), "--format", "json"]);
+        let dumped = run(&[
+            "dump",
+            "--db",
+            path(&copy),
+            "--format",
+            "json",
+            "--no-clock",
+        ]);
         let _ = std::fs::remove_file(&copy);
         if dumped.status.success() && String::from_utf8_lossy(&dumped.stdout) == served {
             break;
@@ -288,4 +315,32 @@ fn a_seed_stopped_by_a_signal_leaves_a_new_file_removed_and_an_old_one_as_it_was
         std::fs::read(&old).unwrap() == before,
         "the file changed under a stopped seed"
     );
+}
+
+#[test]
+fn a_server_refused_at_start_leaves_the_file_whole_and_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("held.db");
+    ok(run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--db",
+        path(&db),
+    ]));
+    let before = dump(&db);
+    // A start scenario over existing state, without --keep-state: refused
+    // after the database was opened.
+    let refused = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        path(&db),
+        "--scenario",
+        &example("expiry.yaml"),
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--keep-state"));
+    assert_eq!(files_in(dir.path()), ["held.db"]);
+    assert_copy_is_whole(&db, &before);
 }

@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use super::seconds;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -47,19 +48,11 @@ fn default_server() -> String {
     }
 }
 
-/// A number of seconds from a flag: finite, and above zero.
-fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|t| !t.is_zero())
-        .ok_or_else(|| anyhow::anyhow!("{flag} must be a number of seconds above 0"))
-}
-
 pub async fn run(args: HealthArgs) -> anyhow::Result<()> {
     let server = args.server.clone().unwrap_or_else(default_server);
-    let timeout = seconds("--timeout", args.timeout)?;
+    let timeout = seconds("--timeout", args.timeout, false)?;
     let deadline = match args.wait {
-        Some(wait) => Some(tokio::time::Instant::now() + seconds("--wait", wait)?),
+        Some(wait) => Some(tokio::time::Instant::now() + seconds("--wait", wait, false)?),
         None => None,
     };
     loop {

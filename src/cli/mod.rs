@@ -8,7 +8,10 @@ pub mod health;
 pub mod seed;
 pub mod serve;
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -68,6 +71,18 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Health(args) => health::run(args).await,
     }
+}
+
+/// A flag's number of seconds as a duration: finite, not negative, and
+/// above zero unless `zero` is allowed.
+pub fn seconds(flag: &str, value: f64, zero: bool) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| zero || !d.is_zero())
+        .ok_or_else(|| {
+            let least = if zero { "0 or more" } else { "above 0" };
+            anyhow::anyhow!("{flag} must be a number of seconds, {least} (got {value})")
+        })
 }
 
 pub fn parse_region(text: &str) -> Result<Region, String> {

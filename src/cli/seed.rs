@@ -17,7 +17,9 @@ use crate::{
     proto,
     scenario::Format,
     server::{StopSignal, stop_signal},
-    store::{Actor, DbLocation, DbLock, LoadProgress, LoadSummary, Owner, ScenarioLoad, Store},
+    store::{
+        Actor, DbLocation, DbLock, LoadError, LoadProgress, LoadSummary, Owner, ScenarioLoad, Store,
+    },
 };
 
 #[derive(Debug, clap::Args)]
@@ -125,7 +127,20 @@ async fn seed_database(
             seeded = &mut seeding => (seeded, None),
             stop = &mut signal => {
                 progress.stop();
-                (seeding.await, Some(stop))
+                // A second signal does not wait for the load to stop.
+                let again = stop_signal();
+                tokio::select! {
+                    seeded = &mut seeding => (seeded, Some(stop)),
+                    again = again => {
+                        eprintln!(
+                            "vpcsim: stopped by a second {}: leaving at once; nothing was \
+                             committed, and {} may keep -wal and .lock files until it is next opened",
+                            again.name(),
+                            db.display()
+                        );
+                        std::process::exit(again.exit_status().into());
+                    }
+                }
             }
         }
     };
@@ -135,8 +150,13 @@ async fn seed_database(
         remove_database(db);
     }
     lock.release();
+    // Stopped, if the load failed as a stopped load does; a scenario error
+    // found first is still reported as what it is.
+    let stopped = |err: &anyhow::Error| {
+        progress.is_stopped() && matches!(err.downcast_ref::<LoadError>(), Some(LoadError::Api(_)))
+    };
     match (seeded, stopped_by) {
-        (Err(_), Some(signal)) => Err(SeedStopped {
+        (Err(err), Some(signal)) if stopped(&err) => Err(SeedStopped {
             signal,
             outcome: if created {
                 format!(

@@ -1,10 +1,10 @@
 //! `vpcsim serve`.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use tokio::net::TcpListener;
 
-use super::{parse_region, read_scenario};
+use super::{parse_region, read_scenario, seconds};
 use crate::{
     domain::region::Region,
     scenario::Format,
@@ -130,18 +130,12 @@ impl ServeArgs {
             start_scenario,
             reset: self.reset,
             keep_state: self.keep_state,
-            shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace)?,
-            checkpoint_interval: seconds("--checkpoint-interval", self.checkpoint_interval)?,
+            shutdown_grace: seconds("--shutdown-grace", self.shutdown_grace, true)?,
+            checkpoint_interval: seconds("--checkpoint-interval", self.checkpoint_interval, true)?,
             tls: self.tls_source(),
             rate_limits: self.rate_limits.clone(),
         })
     }
-}
-
-/// A flag's seconds as a duration: zero or more, and finite.
-fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| anyhow::anyhow!("{flag} must be a number of seconds, 0 or more (got {value})"))
 }
 
 impl ServeArgs {

@@ -92,12 +92,52 @@ pub enum LockError {
 #[derive(Debug)]
 pub struct DbLock {
     location: DbLocation,
+    /// The database file, locked and kept open (see the module's notes);
+    /// let go of before the lock file, so that a newcomer by the same name
+    /// never finds the name free and the file still held.
+    database: Option<HeldFile>,
     /// The lock file, kept open: closing it releases the lock.
     held: Option<(File, PathBuf)>,
-    /// The database file, locked and kept open (see the module's notes).
-    database: Option<File>,
-    /// Whether taking the lock made the database file.
+    /// Whether taking the lock made the database file (or found it empty).
     created: bool,
+}
+
+/// A locked database file, and its identity in this process's registry.
+#[derive(Debug)]
+struct HeldFile {
+    _file: File,
+    id: Option<FileId>,
+}
+
+impl Drop for HeldFile {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            held_files().retain(|held| *held != id);
+        }
+    }
+}
+
+/// A file's device and inode.
+type FileId = (u64, u64);
+
+/// The database files this process holds. A second lock on one of them is
+/// refused before its file is opened: closing any descriptor of a file
+/// drops every POSIX lock this process holds on it, SQLite's included.
+fn held_files() -> std::sync::MutexGuard<'static, Vec<FileId>> {
+    static HELD: std::sync::Mutex<Vec<FileId>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> Option<FileId> {
+    None
 }
 
 /// `vpcsim.db` → `vpcsim.db.lock`, beside it.
@@ -133,8 +173,8 @@ impl DbLock {
             DbLocation::Temporary => {
                 return Ok(DbLock {
                     location: location.clone(),
-                    held: None,
                     database: None,
+                    held: None,
                     created: false,
                 });
             }
@@ -172,8 +212,8 @@ impl DbLock {
                 .map_err(io_error)?;
             let mut lock = DbLock {
                 location: location.clone(),
-                held: Some((file, path)),
                 database: None,
+                held: Some((file, path)),
                 created: false,
             };
             // Then the file itself; refused, the name's lock goes too.
@@ -197,11 +237,11 @@ impl DbLock {
     /// Removes the lock file, then lets go of the locks: for a holder that
     /// is done (its store closed), so that no lock file stays behind.
     pub fn release(mut self) {
+        drop(self.database.take());
         if let Some((file, path)) = self.held.take() {
             let _ = std::fs::remove_file(&path);
             drop(file);
         }
-        drop(self.database.take());
     }
 
     pub fn location(&self) -> &DbLocation {
@@ -216,14 +256,24 @@ impl DbLock {
 }
 
 /// Opens `db`, making it if it is missing (SQLite takes an empty file for
-/// a new database), and locks it; says whether it was made.
-fn lock_database(db: &Path) -> Result<(File, bool), LockError> {
+/// a new database), and locks it; says whether it was made, or found empty.
+fn lock_database(db: &Path) -> Result<(HeldFile, bool), LockError> {
     let io_error = |source| LockError::Io {
         db: db.display().to_string(),
         lock: db.display().to_string(),
         source,
     };
-    let (file, created) = match OpenOptions::new()
+    let under_another_name = || LockError::HeldUnderAnotherName {
+        db: db.display().to_string(),
+    };
+    // Held by this process already: refused without opening it (see
+    // `held_files`).
+    if let Some(id) = std::fs::metadata(db).ok().as_ref().and_then(file_id)
+        && held_files().contains(&id)
+    {
+        return Err(under_another_name());
+    }
+    let (file, made) = match OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
@@ -241,12 +291,19 @@ fn lock_database(db: &Path) -> Result<(File, bool), LockError> {
         Err(err) => return Err(io_error(err)),
     };
     match file.try_lock() {
-        Ok(()) => Ok((file, created)),
-        Err(TryLockError::WouldBlock) => Err(LockError::HeldUnderAnotherName {
-            db: db.display().to_string(),
-        }),
-        Err(TryLockError::Error(err)) => Err(io_error(err)),
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Err(under_another_name()),
+        Err(TryLockError::Error(err)) => return Err(io_error(err)),
     }
+    let meta = file.metadata().map_err(io_error)?;
+    // An empty file holds no database: one a crash left half made, or a
+    // placeholder. What fails to seed it may remove it.
+    let created = made || meta.len() == 0;
+    let id = file_id(&meta);
+    if let Some(id) = id {
+        held_files().push(id);
+    }
+    Ok((HeldFile { _file: file, id }, created))
 }
 
 /// Whether `file` is still the file at `path`, not one removed meanwhile.
@@ -332,8 +389,13 @@ mod tests {
         // The refused one leaves no lock file of its own behind.
         assert!(!dir.path().join("hard.db.lock").exists());
         first.release();
+        // An empty file holds no database: the new owner counts it as made.
         let second = DbLock::acquire(&DbLocation::File(link), server("127.0.0.1:2")).unwrap();
-        assert!(!second.created_database());
+        assert!(second.created_database());
+        drop(second);
+        std::fs::write(&path, b"not empty").unwrap();
+        let third = DbLock::acquire(&DbLocation::File(path), server("127.0.0.1:3")).unwrap();
+        assert!(!third.created_database());
     }
 
     #[test]

@@ -355,6 +355,13 @@ pub enum WriterFailure {
     Database(Arc<BatchFault>),
     #[error("the writer panicked: {0}")]
     Panicked(String),
+    /// A clean stop whose last checkpoint another process held up.
+    #[error(
+        "every write is committed, but the write-ahead log could not be folded into the \
+         database file at stop (another process was reading the database): keep the -wal file \
+         beside it; the next start folds it in"
+    )]
+    Unfolded,
 }
 
 /// How a checkpoint treats readers.
@@ -399,6 +406,7 @@ impl RunningWriter {
         use anyhow::Context;
         let _ = self.stop.send(());
         match self.outcome.await {
+            Ok(Err(WriterFailure::Unfolded)) => Err(WriterFailure::Unfolded.into()),
             Ok(outcome) => outcome.context("the writer stopped on a failure"),
             Err(_) => Err(anyhow::anyhow!(
                 "the writer's thread ended without an outcome"
@@ -516,14 +524,14 @@ impl WriterTask {
             Ok(outcome) => outcome,
             Err(panic) => Err(WriterFailure::Panicked(panic_message(&*panic))),
         };
-        if let Err(failure) = &outcome {
-            self.fail(failure).await;
-        } else if !self.checkpoint(Checkpoint::Truncate).await {
-            tracing::warn!(
-                "the write-ahead log could not be folded into the database file at stop; \
-                 the file needs its -wal beside it"
-            );
-        }
+        let outcome = match outcome {
+            Err(failure) => {
+                self.fail(&failure).await;
+                Err(failure)
+            }
+            Ok(()) if self.checkpoint(Checkpoint::Truncate).await => Ok(()),
+            Ok(()) => Err(WriterFailure::Unfolded),
+        };
         // An open transaction (after a panic) is rolled back by the close.
         // The last connection to close removes the `-wal` and `-shm` files.
         if let Err(err) = self.tx.conn.close().await {
