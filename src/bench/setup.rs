@@ -581,3 +581,36 @@ pub async fn restoring() -> anyhow::Result<Restoring> {
         bare_ms,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names in `dir`, sorted.
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn the_bench_leaves_each_database_whole_and_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = describe_state(200).unwrap();
+        seed_file(&dir.path().join("seed.db"), scenario.clone())
+            .await
+            .unwrap();
+        bare_insert(&dir.path().join("bare.db"), &scenario)
+            .await
+            .unwrap();
+        assert_eq!(files_in(dir.path()), ["bare.db", "seed.db"]);
+        let store = Store::open_read_only(&dir.path().join("seed.db"))
+            .await
+            .unwrap();
+        assert!(store.check().await.unwrap().is_empty());
+        store.close().await;
+    }
+}
