@@ -344,3 +344,64 @@ fn a_server_refused_at_start_leaves_the_file_whole_and_alone() {
     assert_eq!(files_in(dir.path()), ["held.db"]);
     assert_copy_is_whole(&db, &before);
 }
+
+#[tokio::test]
+async fn a_checkpoint_a_reader_held_up_is_tried_again() {
+    use sqlx::{Connection, sqlite::SqliteConnectOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("read.db");
+    let server = serve(&["--db", path(&db), "--checkpoint-interval", "0.1"]);
+    // A reader in the middle of a read, on the state before the seed: no
+    // checkpoint may fold in what it could still need.
+    let mut reader = sqlx::SqliteConnection::connect_with(
+        &SqliteConnectOptions::new().filename(&db).read_only(true),
+    )
+    .await
+    .unwrap();
+    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+    sqlx::query("SELECT COUNT(*) FROM accounts")
+        .execute(&mut reader)
+        .await
+        .unwrap();
+    let addr = server.addr.clone();
+    let served = tokio::task::spawn_blocking(move || {
+        ok(run(&[
+            "seed",
+            &example("quickstart.yaml"),
+            "--server",
+            &addr,
+        ]));
+        dump_server(&addr)
+    })
+    .await
+    .unwrap();
+    let copy_holds_the_state = || {
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&db, &copy).unwrap();
+        let dumped = run(&[
+            "dump",
+            "--db",
+            path(&copy),
+            "--format",
+            "json",
+            "--no-clock",
+        ]);
+        let _ = std::fs::remove_file(&copy);
+        dumped.status.success() && String::from_utf8_lossy(&dumped.stdout) == served
+    };
+    // Several checkpoint intervals pass while the reader holds on.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!copy_holds_the_state(), "folded in past a reader");
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    reader.close().await.unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while !copy_holds_the_state() {
+        assert!(
+            Instant::now() < deadline,
+            "never folded in after the reader let go"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _) = server.stop("TERM").await;
+    assert!(status.success());
+}
