@@ -53,6 +53,27 @@ fn dump_server(addr: &str) -> String {
     ]))
 }
 
+/// The state (as `dump`) of a copy of `db` alone, made in a directory of
+/// its own; the dump's error if the copy is no whole database.
+fn dump_of_copy(db: &Path) -> Result<String, String> {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("copy.db");
+    std::fs::copy(db, &copy).unwrap();
+    let dumped = run(&[
+        "dump",
+        "--db",
+        path(&copy),
+        "--format",
+        "json",
+        "--no-clock",
+    ]);
+    if dumped.status.success() {
+        Ok(String::from_utf8_lossy(&dumped.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&dumped.stderr).into_owned())
+    }
+}
+
 /// Copies `db` alone into a directory of its own, as a Docker `COPY` or a
 /// CI cache would, and checks the copy: it is a whole vpcsim database and
 /// holds the same state as `expected` (a dump).
@@ -123,24 +144,13 @@ fn a_running_server_folds_its_log_into_the_file_every_checkpoint_interval() {
     // within a checkpoint or two.
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let copy = dir.path().join("copy.db");
-        std::fs::copy(&db, &copy).unwrap();
-        let dumped = run(&[
-            "dump",
-            "--db",
-            path(&copy),
-            "--format",
-            "json",
-            "--no-clock",
-        ]);
-        let _ = std::fs::remove_file(&copy);
-        if dumped.status.success() && String::from_utf8_lossy(&dumped.stdout) == served {
+        let dumped = dump_of_copy(&db);
+        if dumped.as_deref() == Ok(served.as_str()) {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "the file alone never held the state: {}",
-            String::from_utf8_lossy(&dumped.stderr)
+            "the file alone never held the state: {dumped:?}"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -375,20 +385,7 @@ async fn a_checkpoint_a_reader_held_up_is_tried_again() {
     })
     .await
     .unwrap();
-    let copy_holds_the_state = || {
-        let copy = dir.path().join("copy.db");
-        std::fs::copy(&db, &copy).unwrap();
-        let dumped = run(&[
-            "dump",
-            "--db",
-            path(&copy),
-            "--format",
-            "json",
-            "--no-clock",
-        ]);
-        let _ = std::fs::remove_file(&copy);
-        dumped.status.success() && String::from_utf8_lossy(&dumped.stdout) == served
-    };
+    let copy_holds_the_state = || dump_of_copy(&db).as_deref() == Ok(served.as_str());
     // Several checkpoint intervals pass while the reader holds on.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!copy_holds_the_state(), "folded in past a reader");
