@@ -1,5 +1,6 @@
-//! vpcsim: a persistent simulator of Tencent Cloud's VPC peering API, served
-//! over gRPC.
+//! vpcsim: a persistent simulator of Tencent Cloud's VPC peering API,
+//! served over gRPC and over the cloud's own HTTP APIs (API 3.0 and the
+//! legacy API) on one port.
 //!
 //! The crate is layered, each layer using only the ones above it:
 //!
@@ -9,12 +10,17 @@
 //!   generate), pure like the domain.
 //! - [`store`]: SQLite through sqlx. One writer task commits every change;
 //!   reads use a pool.
-//! - [`transport`]: the tonic services, authentication and region from
-//!   metadata, error mapping, request ids and logs.
+//! - [`action`]: one typed operation per action and the one entry point
+//!   every call goes through (writer check, rate limit, fault rules, the
+//!   store call).
+//! - [`transport`]: the front ends, codecs over the action layer: the
+//!   tonic services, API 3.0 and the legacy API; authentication, error
+//!   shapes, request ids and logs.
 //! - [`server`]: builds and runs the whole server on a listener.
 //! - [`cli`]: the `vpcsim` command line.
 //! - [`bench`]: the load generator behind `vpcsim bench` and BENCHMARKS.md.
 
+pub mod action;
 pub mod bench;
 pub mod cli;
 pub mod domain;

@@ -18,9 +18,12 @@ use tonic::{
     transport::{Server, server::TcpIncoming},
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
-use tower::Layer;
 
 use crate::{
+    action::{
+        Actions,
+        throttle::{RateLimitSetting, Throttle},
+    },
     domain::region::Region,
     proto::{
         self, admin_service_server::AdminServiceServer,
@@ -29,15 +32,11 @@ use crate::{
     store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
     transport::{
         AppState,
-        admin::AdminApi,
-        api3,
         context::RequestContextLayer,
-        faults::GrpcFaultsLayer,
-        legacy,
-        peering::PeeringApi,
-        throttle::{RateLimitSetting, Throttle},
+        grpc::{admin::AdminApi, peering::PeeringApi, vpc::VpcApi},
+        http::{self, api3::Api3, legacy::Legacy},
+        state::Nonces,
         tls::{Tls, TlsSource},
-        vpc::VpcApi,
     },
 };
 
@@ -152,7 +151,7 @@ pub struct ServerConfig {
     /// Serve TLS (gRPC and API 3.0 alike) with this certificate; plain
     /// text when `None`.
     pub tls: Option<TlsSource>,
-    /// Requests per second per account and action (see `transport::throttle`).
+    /// Requests per second per account and action (see `action::throttle`).
     pub rate_limits: Vec<RateLimitSetting>,
 }
 
@@ -213,12 +212,12 @@ async fn serve_state(
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
 
     let state = Arc::new(AppState {
-        store: store.clone(),
+        actions: Actions::new(store.clone(), Throttle::new(&config.rate_limits)),
         default_region: config.default_region,
         admin_token: config.admin_token.filter(|t| !t.is_empty()),
         start_scenario: config.start_scenario,
         stopping,
-        throttle: Throttle::new(&config.rate_limits),
+        nonces: Nonces::default(),
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -275,20 +274,13 @@ async fn serve_state(
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
     // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
-    // Fault rules act after the work of Peering and Vpc calls here (and
-    // before it in `AppState::caller`).
-    let faults = GrpcFaultsLayer::new(state.clone());
     let grpc = Routes::new(
-        faults.layer(
-            PeeringServiceServer::new(PeeringApi::new(state.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-        ),
+        PeeringServiceServer::new(PeeringApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
     )
     .add_service(
-        faults.layer(
-            VpcServiceServer::new(VpcApi::new(state.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-        ),
+        VpcServiceServer::new(VpcApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
     )
     .add_service(
         AdminServiceServer::new(AdminApi::new(state.clone()))
@@ -300,8 +292,8 @@ async fn serve_state(
     .add_service(reflection_v1alpha);
     let routes = Routes::from(
         grpc.into_axum_router()
-            .merge(api3::routes(state.clone()))
-            .merge(legacy::routes(state)),
+            .merge(http::routes(state.clone(), Api3))
+            .merge(http::routes(state, Legacy::default())),
     );
     let router = Server::builder()
         .accept_http1(true)

@@ -9,7 +9,7 @@ use hyper::{body::Bytes, client::conn::http1::SendRequest};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
-use crate::transport::{api3, signing};
+use crate::transport::{http::api3, signing};
 
 /// One client connection, signing as one account.
 pub struct Api3Client {

@@ -6,11 +6,12 @@ use tokio::net::TcpListener;
 
 use super::{parse_region, read_scenario, seconds};
 use crate::{
+    action::throttle::RateLimitSetting,
     domain::region::Region,
     scenario::Format,
     server::{self, ServerConfig},
     store::{DbLocation, ScenarioLoad},
-    transport::{throttle::RateLimitSetting, tls::TlsSource},
+    transport::tls::TlsSource,
 };
 
 #[derive(Debug, clap::Args)]

@@ -46,11 +46,34 @@ pub enum ErrorCode {
     /// A resource is briefly unavailable: answered only by fault rules.
     ResourceUnavailable,
     InternalError,
+    /// Two parameters that exclude each other (API 3.0's `Ids` and `Filters`).
+    InvalidParameterCoexist,
+    /// A `Filters` item that is not an object (API 3.0).
+    InvalidParameterFilterNotDict,
+    /// A parameter the action does not take (API 3.0; the legacy API says
+    /// `InvalidParameter`).
+    UnknownParameter,
+    /// A parameter of the real API that vpcsim does not simulate yet.
+    UnsupportedOperation,
+    /// An action no front end answers by that name (HTTP front ends).
+    InvalidAction,
+    /// An API 3.0 `Version` other than the one served.
+    NoSuchVersion,
+    /// An HTTP method the API does not take.
+    UnsupportedProtocol,
+    /// A signature that does not match the request (HTTP front ends).
+    AuthSignatureFailure,
+    /// A signed timestamp too far from the clock (HTTP front ends).
+    AuthSignatureExpire,
+    /// A Nonce the same SecretId already sent within the window.
+    AuthRequestReplayed,
+    /// Not something any SecretId could be.
+    AuthInvalidSecretId,
 }
 
 impl ErrorCode {
     /// Every code, in the order of README's table.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 41] = [
         Self::InvalidPeeringConnectionName,
         Self::InvalidParameter,
         Self::ClientTokenConflict,
@@ -75,12 +98,23 @@ impl ErrorCode {
         Self::AuthInvalidAuthorization,
         Self::AuthSecretIdNotFound,
         Self::AuthInvalidAdminToken,
+        Self::AuthSignatureFailure,
+        Self::AuthSignatureExpire,
+        Self::AuthRequestReplayed,
+        Self::AuthInvalidSecretId,
         Self::InvalidSnapshotNotFound,
         Self::InvalidFaultNotFound,
         Self::RequestLimitExceeded,
         Self::ServiceUnavailable,
         Self::ResourceUnavailable,
         Self::InternalError,
+        Self::InvalidParameterCoexist,
+        Self::InvalidParameterFilterNotDict,
+        Self::UnknownParameter,
+        Self::UnsupportedOperation,
+        Self::InvalidAction,
+        Self::NoSuchVersion,
+        Self::UnsupportedProtocol,
     ];
 
     /// The code whose text is `text`, as clients see it.
@@ -122,6 +156,20 @@ impl ErrorCode {
             Self::RequestLimitExceeded => "RequestLimitExceeded",
             Self::ServiceUnavailable | Self::ResourceUnavailable => "ResourceUnavailable",
             Self::InternalError => "InternalError",
+            // API 3.0's common codes have none for a replay: a reused Nonce
+            // is a signature no longer valid, as a stale one is.
+            Self::AuthRequestReplayed => "AuthFailure.SignatureExpire",
+            // The codes of the HTTP front ends: the same text on the wire.
+            Self::InvalidParameterCoexist
+            | Self::InvalidParameterFilterNotDict
+            | Self::UnknownParameter
+            | Self::UnsupportedOperation
+            | Self::InvalidAction
+            | Self::NoSuchVersion
+            | Self::UnsupportedProtocol
+            | Self::AuthSignatureFailure
+            | Self::AuthSignatureExpire
+            | Self::AuthInvalidSecretId => self.as_str(),
         }
     }
 }
@@ -143,10 +191,22 @@ impl ErrorCode {
             | Self::InvalidParameterValueOverlap
             | Self::MissingParameter
             | Self::UnsupportedRegion
-            | Self::RequestSizeLimitExceeded => 4000,
+            | Self::RequestSizeLimitExceeded
+            | Self::InvalidParameterCoexist
+            | Self::InvalidParameterFilterNotDict
+            | Self::UnknownParameter
+            | Self::UnsupportedOperation
+            | Self::InvalidAction
+            | Self::NoSuchVersion => 4000,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
-            | Self::AuthInvalidAdminToken => 4100,
+            | Self::AuthInvalidAdminToken
+            | Self::AuthSignatureFailure
+            | Self::AuthInvalidSecretId => 4100,
+            // The legacy family's class for requests outside their time
+            // window or replayed.
+            Self::AuthSignatureExpire | Self::AuthRequestReplayed => 4500,
+            Self::UnsupportedProtocol => 4600,
             Self::VpcPeerPurviewError => 4300,
             Self::PeeringConnectionLimitExceeded
             | Self::LimitExceeded
@@ -205,6 +265,8 @@ pub enum ErrorClass {
     Unauthenticated,
     Unavailable,
     Internal,
+    /// What vpcsim does not do (yet); gRPC itself answers an unknown method so.
+    Unimplemented,
 }
 
 impl ErrorCode {
@@ -240,6 +302,17 @@ impl ErrorCode {
             Self::ServiceUnavailable => "ServiceUnavailable",
             Self::ResourceUnavailable => "ResourceUnavailable",
             Self::InternalError => "InternalError",
+            Self::InvalidParameterCoexist => "InvalidParameter.Coexist",
+            Self::InvalidParameterFilterNotDict => "InvalidParameter.FilterNotDict",
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::InvalidAction => "InvalidAction",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::AuthSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthRequestReplayed => "AuthFailure.RequestReplayed",
+            Self::AuthInvalidSecretId => "AuthFailure.InvalidSecretId",
         }
     }
 
@@ -254,7 +327,13 @@ impl ErrorCode {
             | Self::InvalidParameterValueRange
             | Self::InvalidParameterValueOverlap
             | Self::MissingParameter
-            | Self::UnsupportedRegion => InvalidArgument,
+            | Self::UnsupportedRegion
+            | Self::InvalidParameterCoexist
+            | Self::InvalidParameterFilterNotDict
+            | Self::UnknownParameter
+            | Self::NoSuchVersion
+            | Self::UnsupportedProtocol => InvalidArgument,
+            Self::UnsupportedOperation | Self::InvalidAction => Unimplemented,
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
@@ -271,7 +350,11 @@ impl ErrorCode {
             Self::VpcPeerPurviewError => PermissionDenied,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
-            | Self::AuthInvalidAdminToken => Unauthenticated,
+            | Self::AuthInvalidAdminToken
+            | Self::AuthSignatureFailure
+            | Self::AuthSignatureExpire
+            | Self::AuthRequestReplayed
+            | Self::AuthInvalidSecretId => Unauthenticated,
             Self::ServiceUnavailable | Self::ResourceUnavailable => Unavailable,
             Self::InternalError => Internal,
         }
@@ -397,10 +480,16 @@ mod tests {
     /// (TENCENT-WIRE.md 3.3, plus RequestSizeLimitExceeded).
     const KNOWN_API3_CODES: &[&str] = &[
         "AuthFailure.InvalidAuthorization",
+        "AuthFailure.InvalidSecretId",
         "AuthFailure.SecretIdNotFound",
+        "AuthFailure.SignatureExpire",
+        "AuthFailure.SignatureFailure",
         "AuthFailure.UnauthorizedOperation",
         "InternalError",
+        "InvalidAction",
         "InvalidParameter",
+        "InvalidParameter.Coexist",
+        "InvalidParameter.FilterNotDict",
         "InvalidParameterValue",
         "InvalidParameterValue.Malformed",
         "InvalidParameterValue.Range",
@@ -409,16 +498,20 @@ mod tests {
         "LimitExceeded.VpcPeerAvaLimitExceeded",
         "LimitExceeded.VpcPeerTotalLimitExceeded",
         "MissingParameter",
+        "NoSuchVersion",
         "RequestLimitExceeded",
         "RequestSizeLimitExceeded",
         "ResourceInUse",
         "ResourceNotFound",
         "ResourceUnavailable",
         "UnauthorizedOperation.VpcPeerCidrConflict",
+        "UnknownParameter",
+        "UnsupportedOperation",
         "UnsupportedOperation.VpcPeerAlreadyExist",
         "UnsupportedOperation.VpcPeerCidrConflict",
         "UnsupportedOperation.VpcPeerInvalidStateChange",
         "UnsupportedOperation.VpcPeerPurviewError",
+        "UnsupportedProtocol",
         "UnsupportedRegion",
     ];
 

@@ -3,7 +3,7 @@
 //! applies what `decide` picks. No I/O here.
 //!
 //! A rule matches calls by action, the same name through every front end
-//! (gRPC method, API 3.0 or legacy `Action`, see [`canonical_action`]), and
+//! (gRPC method, API 3.0 or legacy `Action`, see [`ActionName::parse`]), and
 //! optionally by caller and region. It fails the call before the work, or
 //! after the work committed (the lost answer), or delays the answer before or
 //! after the work; for its next N matching calls, for a seeded share of them
@@ -15,58 +15,15 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
+    actions::ActionName,
     error::{ApiError, ErrorCode},
     ids::parse_uin,
     region::Region,
     time::Timestamp,
 };
 
-/// Every action a rule can name: each action some front end answers, by
-/// its gRPC name where it has one.
-pub const ACTIONS: [&str; 13] = [
-    "CreateVpcPeeringConnection",
-    "AcceptVpcPeeringConnection",
-    "RejectVpcPeeringConnection",
-    "DeleteVpcPeeringConnection",
-    "ModifyVpcPeeringConnection",
-    "EnableVpcPeeringConnection",
-    "DescribeVpcPeeringConnections",
-    "CreateVpc",
-    "DescribeVpcEx",
-    "DeleteVpc",
-    "CreateAssistantCidr",
-    "DeleteAssistantCidr",
-    "DescribeAssistantCidr",
-];
-
 /// A rule's action that matches every action.
 pub const ANY_ACTION: &str = "*";
-
-/// The other names a front end gives an action of [`ACTIONS`]: API 3.0's
-/// `DescribeVpcs`, and the legacy API's `...Ex` forms of the peering calls.
-const ALIASES: [(&str, &str); 7] = [
-    ("DescribeVpcs", "DescribeVpcEx"),
-    ("CreateVpcPeeringConnectionEx", "CreateVpcPeeringConnection"),
-    ("AcceptVpcPeeringConnectionEx", "AcceptVpcPeeringConnection"),
-    ("RejectVpcPeeringConnectionEx", "RejectVpcPeeringConnection"),
-    ("DeleteVpcPeeringConnectionEx", "DeleteVpcPeeringConnection"),
-    ("ModifyVpcPeeringConnectionEx", "ModifyVpcPeeringConnection"),
-    (
-        "DescribeVpcPeeringConnectionsEx",
-        "DescribeVpcPeeringConnections",
-    ),
-];
-
-/// The name rules match for an action some front end answers, by any of
-/// its names; `None` for a name no front end answers.
-pub fn canonical_action(name: &str) -> Option<&'static str> {
-    ACTIONS.iter().copied().find(|a| *a == name).or_else(|| {
-        ALIASES
-            .iter()
-            .find(|(alias, _)| *alias == name)
-            .map(|(_, action)| *action)
-    })
-}
 
 /// When, relative to the call's work, a rule acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +108,7 @@ pub struct FaultRequest<'a> {
 pub struct FaultSpec {
     /// Fixed by the caller, or `None` to generate one.
     pub fault_id: Option<String>,
-    /// One of [`ACTIONS`], or [`ANY_ACTION`].
+    /// An [`ActionName`]'s name, or [`ANY_ACTION`].
     pub action: &'static str,
     pub uin: Option<String>,
     pub region: Option<Region>,
@@ -194,16 +151,18 @@ impl FaultRequest<'_> {
         let action = match self.action {
             "" => return Err(ApiError::missing("action")),
             ANY_ACTION => ANY_ACTION,
-            name => canonical_action(name).ok_or_else(|| {
-                ApiError::field(
-                    ErrorCode::InvalidParameterValue,
-                    "action",
-                    format!(
-                        "action {name:?} is not one vpcsim answers; use {ANY_ACTION} (any) or one of {}",
-                        ACTIONS.join(", ")
-                    ),
-                )
-            })?,
+            name => ActionName::parse(name)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        ErrorCode::InvalidParameterValue,
+                        "action",
+                        format!(
+                            "action {name:?} is not one vpcsim answers; use {ANY_ACTION} (any) or one of {}",
+                            ActionName::list()
+                        ),
+                    )
+                })?
+                .as_str(),
         };
         let uin = match self.uin {
             "" => None,
@@ -371,10 +330,10 @@ pub struct FaultRule {
     pub create_time: Timestamp,
 }
 
-/// A call as rules see it.
+/// What a rule is matched against: a call's action, caller and region.
 #[derive(Debug, Clone, Copy)]
-pub struct CallKey<'a> {
-    pub action: &'static str,
+pub struct FaultTarget<'a> {
+    pub action: ActionName,
     pub uin: &'a str,
     pub region: Region,
 }
@@ -389,12 +348,12 @@ impl FaultRule {
     /// Whether it would draw for `call` in `phase`; `succeeded` says whether
     /// the work did (a rule fails a call after commit only when there was
     /// something to commit).
-    pub fn applies(&self, call: CallKey<'_>, phase: Phase, succeeded: bool) -> bool {
+    pub fn applies(&self, call: FaultTarget<'_>, phase: Phase, succeeded: bool) -> bool {
         let spec = &self.spec;
         self.active()
             && spec.kind.phase() == phase
             && (spec.kind != FaultKind::FailAfterCommit || succeeded)
-            && (spec.action == ANY_ACTION || spec.action == call.action)
+            && (spec.action == ANY_ACTION || spec.action == call.action.as_str())
             && spec.uin.as_deref().is_none_or(|uin| uin == call.uin)
             && spec.region.is_none_or(|region| region == call.region)
     }
@@ -457,7 +416,7 @@ fn unit_draw(seed: u64, index: u64) -> f64 {
 /// Returns the positions of the rules that drew, and of those that fired.
 pub fn decide(
     rules: &mut [FaultRule],
-    call: CallKey<'_>,
+    call: FaultTarget<'_>,
     phase: Phase,
     succeeded: bool,
 ) -> Decision {
@@ -509,33 +468,12 @@ mod tests {
 
     const GZ: Region = crate::domain::region::DEFAULT_REGION;
 
-    fn call(action: &'static str) -> CallKey<'static> {
-        CallKey {
-            action,
+    fn call(action: &'static str) -> FaultTarget<'static> {
+        FaultTarget {
+            action: ActionName::parse(action).expect("an action"),
             uin: "100001",
             region: GZ,
         }
-    }
-
-    #[test]
-    fn actions_have_one_name_through_every_front_end() {
-        assert_eq!(
-            canonical_action("CreateVpcPeeringConnectionEx"),
-            Some("CreateVpcPeeringConnection")
-        );
-        assert_eq!(canonical_action("DescribeVpcs"), Some("DescribeVpcEx"));
-        assert_eq!(canonical_action("DescribeVpcEx"), Some("DescribeVpcEx"));
-        assert_eq!(
-            canonical_action("DescribeVpcPeeringConnectionsEx"),
-            Some("DescribeVpcPeeringConnections")
-        );
-        assert_eq!(canonical_action("CreateSubnet"), None);
-        assert_eq!(canonical_action("Ex"), None);
-        assert_eq!(
-            canonical_action("CreateVpcEx"),
-            None,
-            "no front end answers it"
-        );
     }
 
     #[test]
@@ -697,8 +635,8 @@ mod tests {
         );
         assert!(!narrow.applies(call("CreateVpc"), Phase::Before, true));
         let shanghai = Region::parse("ap-shanghai").unwrap();
-        let theirs = CallKey {
-            action: "CreateVpc",
+        let theirs = FaultTarget {
+            action: ActionName::CreateVpc,
             uin: "100002",
             region: shanghai,
         };

@@ -1,6 +1,7 @@
 //! Domain rules: ids, names, regions, CIDR blocks, quotas, the peering state
 //! machine and its rules. No I/O here: storage loads facts, these decide.
 
+pub mod actions;
 pub mod cidr;
 pub mod error;
 pub mod events;

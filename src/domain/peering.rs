@@ -15,6 +15,14 @@ pub enum PeeringState {
 }
 
 impl PeeringState {
+    pub const ALL: [PeeringState; 5] = [
+        PeeringState::Pending,
+        PeeringState::Active,
+        PeeringState::Expired,
+        PeeringState::Rejected,
+        PeeringState::Deleted,
+    ];
+
     pub const fn as_i64(self) -> i64 {
         self as i64
     }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    faults::{CallKey, FaultKind, FaultRequest, FaultRule, FaultSpec, Phase, decide},
+    faults::{FaultKind, FaultRequest, FaultRule, FaultSpec, FaultTarget, Phase, decide},
     region::Region,
     time::Timestamp,
 };
@@ -141,8 +141,8 @@ fn record(
 }
 
 /// A call as the writer keeps it while it decides.
-struct OwnedCall {
-    action: &'static str,
+struct OwnedTarget {
+    action: crate::domain::actions::ActionName,
     uin: String,
     region: Region,
 }
@@ -260,7 +260,7 @@ impl Store {
     pub async fn inject_faults(
         &self,
         actor: Actor,
-        call: CallKey<'_>,
+        call: FaultTarget<'_>,
         phase: Phase,
         succeeded: bool,
     ) -> ApiResult<Vec<FaultRule>> {
@@ -278,7 +278,7 @@ impl Store {
         if !applies {
             return Ok(Vec::new());
         }
-        let call = OwnedCall {
+        let target = OwnedTarget {
             action: call.action,
             uin: call.uin.to_owned(),
             region: call.region,
@@ -286,10 +286,10 @@ impl Store {
         self.write(move |tx| {
             Box::pin(async move {
                 let model = tx.model().await?;
-                let key = CallKey {
-                    action: call.action,
-                    uin: &call.uin,
-                    region: call.region,
+                let key = FaultTarget {
+                    action: target.action,
+                    uin: &target.uin,
+                    region: target.region,
                 };
                 let decision = decide(&mut model.faults, key, phase, succeeded);
                 let drew: Vec<FaultRule> = decision
@@ -320,7 +320,7 @@ impl Store {
                         &actor,
                         &rule.fault_id,
                         "injected",
-                        [Some(call.action), Some(&effect)],
+                        [Some(target.action.as_str()), Some(&effect)],
                     );
                 }
                 Ok(fired)

@@ -41,7 +41,7 @@ pub use lock::{DbLock, LockError, Owner};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadProgress, LoadSummary, ScenarioLoad};
-pub use vpcs::VpcFilter;
+pub use vpcs::{NameMatch, VpcFilter};
 pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
 use crate::domain::{ApiError, ApiResult, time::Clock};

@@ -432,13 +432,18 @@ pub enum PeeringOrder {
     Name,
 }
 
-/// DescribeVpcPeeringConnections filters and page, validated.
+/// DescribeVpcPeeringConnections filters and page, validated. Each filter
+/// takes a set of values, any of which matches (`None`: no filter; an empty
+/// set matches nothing); a peering is listed when every filter matches.
+/// One model read answers the whole page, so pages of one state never
+/// overlap or skip.
 #[derive(Debug, Clone, Default)]
 pub struct PeeringFilter {
-    pub vpc: Option<VpcRef>,
-    pub peering_id: Option<String>,
-    pub name: Option<String>,
-    pub state: Option<PeeringState>,
+    pub ids: Option<Vec<String>>,
+    /// Either end, by either id form; a deleted VPC matches nothing.
+    pub vpcs: Option<Vec<VpcRef>>,
+    pub names: Option<Vec<String>>,
+    pub states: Option<Vec<PeeringState>>,
     pub offset: i64,
     pub limit: i64,
     pub order: PeeringOrder,

@@ -226,17 +226,37 @@ async fn save_blocks(
     Ok(updated)
 }
 
-/// DescribeVpcEx filters and page, validated.
+/// How a VPC name filter matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameMatch {
+    /// The whole name (gRPC's DescribeVpcEx).
+    #[default]
+    Exact,
+    /// Any part of it (API 3.0 and the legacy API match names fuzzily).
+    Contains,
+}
+
+/// DescribeVpcEx (and DescribeVpcs) filters, order and page, validated.
+/// Each filter takes a set of values, any of which matches (`None`: no
+/// filter); a VPC is listed when every filter matches. Oldest first unless
+/// ordered by name (ties oldest first), reversed by `descending`.
 #[derive(Debug, Clone, Default)]
 pub struct VpcFilter {
-    pub vpc: Option<VpcRef>,
-    pub vpc_name: Option<String>,
+    /// Either id form.
+    pub ids: Option<Vec<VpcRef>>,
+    pub names: Option<Vec<String>>,
+    pub name_match: NameMatch,
+    /// The primary block, as written.
+    pub cidr_blocks: Option<Vec<String>>,
+    pub by_name: bool,
+    pub descending: bool,
     pub offset: i64,
     pub limit: i64,
 }
 
 impl Store {
-    /// The caller's VPCs in the region, oldest first.
+    /// The caller's VPCs in the region that match, one page of them, and
+    /// how many match in all: one read of the model.
     pub async fn describe_vpcs(
         &self,
         owner: &str,
@@ -245,37 +265,6 @@ impl Store {
     ) -> ApiResult<(i64, Vec<Vpc>)> {
         self.with_model(|model| model.describe_vpcs(owner, region.name, &filter))
             .await
-    }
-
-    /// Every VPC of `owner` in the region (or the one `vpc` names), oldest
-    /// first, read a page at a time.
-    pub async fn every_vpc(
-        &self,
-        owner: &str,
-        region: Region,
-        vpc: Option<VpcRef>,
-    ) -> ApiResult<Vec<Vpc>> {
-        const PAGE: i64 = 1000;
-        let mut all = Vec::new();
-        loop {
-            let (total, page) = self
-                .describe_vpcs(
-                    owner,
-                    region,
-                    VpcFilter {
-                        vpc: vpc.clone(),
-                        vpc_name: None,
-                        offset: all.len() as i64,
-                        limit: PAGE,
-                    },
-                )
-                .await?;
-            let read = page.len();
-            all.extend(page);
-            if read == 0 || all.len() as i64 >= total {
-                return Ok(all);
-            }
-        }
     }
 
     pub async fn create_vpc(

@@ -15,52 +15,54 @@ use std::{
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
-use super::{faults::FaultCall, status::from_request_read_error};
-use crate::{domain::error::ErrorSource, store::BoxFuture};
+use super::grpc::status::from_request_read_error;
+use crate::{
+    domain::{actions::ActionName, error::ErrorSource},
+    store::BoxFuture,
+};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What a handler learns about the call that the log line needs.
+/// One request's record, for its log line: what the front end learns of
+/// it as it goes.
 #[derive(Debug, Default)]
-pub struct CallInfo {
+pub struct RequestLog {
     pub request_id: String,
-    /// The gRPC path, such as `/vpcsim.v1.PeeringService/CreateVpcPeeringConnection`.
+    /// The gRPC path (`/vpcsim.v1.PeeringService/CreateVpcPeeringConnection`),
+    /// or `api3/<Action>`.
     pub method: String,
     caller: OnceLock<String>,
-    /// The action of a legacy call, which travels among its parameters.
-    action: OnceLock<String>,
+    /// The action, once the front end has named it.
+    action: OnceLock<ActionName>,
+    /// The `Action` of a legacy call, as sent, which travels among its
+    /// parameters.
+    legacy_action: OnceLock<String>,
     /// The code of an HTTP API's error, which travels in a 200 answer.
-    error_code: OnceLock<String>,
+    error_code: OnceLock<&'static str>,
     /// The hidden cause of an HTTP API's internal error.
     error_source: OnceLock<ErrorSource>,
-    /// The call as fault rules see it, once authenticated.
-    fault_call: OnceLock<FaultCall>,
 }
 
-impl CallInfo {
+impl RequestLog {
     /// Records who called, once authenticated.
     pub fn set_caller(&self, uin: &str) {
         let _ = self.caller.set(uin.to_owned());
     }
 
-    /// Records the action of a call whose path does not name it.
-    pub fn set_action(&self, action: &str) {
-        let _ = self.action.set(action.to_owned());
+    /// Records the action, by its one name.
+    pub fn set_action(&self, action: ActionName) {
+        let _ = self.action.set(action);
     }
 
-    /// Records the call for the fault rules that act after its work.
-    pub fn set_fault_call(&self, call: FaultCall) {
-        let _ = self.fault_call.set(call);
-    }
-
-    pub fn fault_call(&self) -> Option<&FaultCall> {
-        self.fault_call.get()
+    /// Records the `Action` of a legacy call, whose path does not name it.
+    pub fn set_legacy_action(&self, action: &str) {
+        let _ = self.legacy_action.set(action.chars().take(64).collect());
     }
 
     /// Records the error an HTTP API answered with (in a 200 answer), and
     /// its hidden cause if it has one.
-    pub fn set_error(&self, code: &str, source: Option<ErrorSource>) {
-        let _ = self.error_code.set(code.to_owned());
+    pub fn set_error(&self, code: &'static str, source: Option<ErrorSource>) {
+        let _ = self.error_code.set(code);
         if let Some(source) = source {
             let _ = self.error_source.set(source);
         }
@@ -145,14 +147,10 @@ where
             }
             _ => request.uri().path().to_owned(),
         };
-        let info = Arc::new(CallInfo {
+        let info = Arc::new(RequestLog {
             request_id: new_request_id(),
             method: method.clone(),
-            caller: OnceLock::new(),
-            action: OnceLock::new(),
-            error_code: OnceLock::new(),
-            error_source: OnceLock::new(),
-            fault_call: OnceLock::new(),
+            ..RequestLog::default()
         });
         request.extensions_mut().insert(info.clone());
         let started = Instant::now();
@@ -163,10 +161,11 @@ where
             let mut result = inner.call(request).await;
             let latency_us = started.elapsed().as_micros() as u64;
             let caller = info.caller.get().map(String::as_str).unwrap_or("-");
-            let method = match info.action.get() {
+            let method = match info.legacy_action.get() {
                 Some(action) => format!("legacy/{action}"),
                 None => method,
             };
+            let action = info.action.get().map_or("-", |a| a.as_str());
             match &mut result {
                 Ok(response) => {
                     if let Ok(value) = HeaderValue::from_str(&info.request_id) {
@@ -201,6 +200,7 @@ where
                     match info.error_code.get() {
                         Some(code) => tracing::info!(
                             method,
+                            action,
                             caller,
                             request_id = %info.request_id,
                             status = ?status,
@@ -210,6 +210,7 @@ where
                         ),
                         None => tracing::info!(
                             method,
+                            action,
                             caller,
                             request_id = %info.request_id,
                             status = ?status,

@@ -1,20 +1,22 @@
-//! gRPC transport: the tonic services, caller and region from metadata,
-//! error mapping, request ids and call logs.
+//! The front ends: three codecs over the action layer (`crate::action`).
+//! Each authenticates its callers, decodes its wire into an operation,
+//! runs it through `Actions::run`, and encodes the answer:
+//!
+//! - [`grpc`]: the tonic services (Peering, Vpc, and Admin, which drives
+//!   the store's controls directly), `x-tc-region` and bearer SecretIds,
+//!   and the error shape of gRPC statuses;
+//! - [`http`]: Tencent Cloud's own HTTP APIs on the same port, API 3.0
+//!   (TC3 and the older signature) and the legacy `/v2/index.php`, with
+//!   the scaffolding and signature checks they share.
+//!
+//! Beside them: the per-request context every call gets (request id, one
+//! log line), the shared server state, request signatures and TLS.
 
-pub mod admin;
-pub mod api3;
-pub mod auth;
 pub mod context;
-pub mod control;
-pub mod convert;
-pub mod faults;
-pub mod http_json;
-pub mod legacy;
-pub mod peering;
+pub mod grpc;
+pub mod http;
 pub mod signing;
-pub mod status;
-pub mod throttle;
+pub mod state;
 pub mod tls;
-pub mod vpc;
 
-pub use auth::AppState;
+pub use state::AppState;

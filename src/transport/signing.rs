@@ -14,7 +14,7 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::domain::time::Timestamp;
+use crate::domain::{ErrorCode, time::Timestamp};
 
 type HmacSha256 = Hmac<Sha256>;
 type HmacSha1 = Hmac<sha1::Sha1>;
@@ -51,15 +51,20 @@ pub enum SignatureError {
 }
 
 impl SignatureError {
+    /// The code of this failure in the one error table.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidAuthorization(_) => ErrorCode::AuthInvalidAuthorization,
+            Self::SignatureFailure => ErrorCode::AuthSignatureFailure,
+            Self::SignatureExpire { .. } => ErrorCode::AuthSignatureExpire,
+            Self::SecretIdNotFound(_) => ErrorCode::AuthSecretIdNotFound,
+            Self::InvalidSecretId => ErrorCode::AuthInvalidSecretId,
+        }
+    }
+
     /// The API 3.0 code of this failure.
     pub fn api3_code(&self) -> &'static str {
-        match self {
-            Self::InvalidAuthorization(_) => "AuthFailure.InvalidAuthorization",
-            Self::SignatureFailure => "AuthFailure.SignatureFailure",
-            Self::SignatureExpire { .. } => "AuthFailure.SignatureExpire",
-            Self::SecretIdNotFound(_) => "AuthFailure.SecretIdNotFound",
-            Self::InvalidSecretId => "AuthFailure.InvalidSecretId",
-        }
+        self.code().api3_code()
     }
 }
 

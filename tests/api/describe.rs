@@ -351,3 +351,123 @@ async fn regions_are_separate_and_short_names_work() {
     assert_eq!(page.total_count, 0);
     app.stop().await;
 }
+
+/// A scenario of one account with `pairs` peered pairs of VPCs (ACTIVE, one
+/// peering each) and `spare` unpeered pairs: 10.0.0.0/16 on one side and
+/// 172.16.0.0/16 on the other, which overlap nothing they are peered with.
+fn many_pairs(pairs: usize, spare: usize) -> String {
+    let mut yaml = String::from(
+        "accounts:\n  - {uin: 100001, name: alice, secret_id: AKIDalice, secret_key: alice-key}\n\
+         quotas:\n  - {uin: 100001, quota_name: appid-max-vpcs, limit: 100000}\nvpcs:\n",
+    );
+    for i in 0..pairs + spare {
+        yaml += &format!(
+            "  - {{uin: 100001, vpc_name: a{i}, cidr_block: 10.0.0.0/16}}\n  - {{uin: 100001, vpc_name: b{i}, cidr_block: 172.16.0.0/16}}\n"
+        );
+    }
+    yaml += "peerings:\n";
+    for i in 0..pairs {
+        yaml += &format!(
+            "  - {{peering_connection_name: p{i}, vpc_id: a{i}, peer_vpc_id: b{i}, state: ACTIVE}}\n"
+        );
+    }
+    yaml
+}
+
+/// One API 3.0 Describe answers from one consistent state, however many
+/// peerings the caller has: pages read while peerings are being created
+/// never show a row twice. (vpcsim used to collect an API 3.0 caller's
+/// peerings 1,000 at a time, a read each, so a create landing between two
+/// reads shifted the rows under it.)
+#[tokio::test]
+async fn api3_describe_pages_stay_consistent_while_writes_land() {
+    use crate::api3::{Send, call};
+    const PAIRS: usize = 2100;
+    const SPARE: usize = 400;
+    let app = TestApp::spawn().await;
+    app.load(&many_pairs(PAIRS, SPARE), "many.yaml", false)
+        .await
+        .expect("the scenario loads");
+    let mut ids = std::collections::HashMap::new();
+    let mut vpcs = app.vpcs();
+    let mut offset = 0;
+    loop {
+        let page = vpcs
+            .describe_vpc_ex(authed(
+                "AKIDalice",
+                proto::DescribeVpcExRequest {
+                    offset: Some(offset),
+                    limit: Some(100),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        ids.extend(page.data.into_iter().map(|v| (v.vpc_name, v.vpc_id)));
+        offset += 100;
+        if offset >= page.total_count {
+            break;
+        }
+    }
+    let spares: Vec<(String, String)> = (PAIRS..PAIRS + SPARE)
+        .map(|i| (ids[&format!("a{i}")].clone(), ids[&format!("b{i}")].clone()))
+        .collect();
+
+    // Creates peerings, newest first in the default order, while the
+    // reader pages across the boundaries of the old 1,000-row reads.
+    let writer = {
+        let app_peering = app.peering();
+        tokio::spawn(async move {
+            let mut client = app_peering;
+            for (i, (a, b)) in spares.into_iter().enumerate() {
+                client
+                    .create_vpc_peering_connection(authed(
+                        "AKIDalice",
+                        proto::CreateVpcPeeringConnectionRequest {
+                            vpc_id: a,
+                            peer_vpc_id: b,
+                            peer_uin: "100001".into(),
+                            peering_connection_name: format!("new{i}"),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .expect("create");
+            }
+        })
+    };
+    let send = Send::as_account("AKIDalice", "alice-key");
+    let mut reads = 0;
+    while !writer.is_finished() || reads < 20 {
+        for offset in [990, 1990] {
+            let answer = call(
+                &app,
+                &send,
+                "DescribeVpcPeeringConnections",
+                &format!(r#"{{"Offset": {offset}, "Limit": 20}}"#),
+            )
+            .await;
+            let set = answer.body["Response"]["PeerConnectionSet"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}", answer.body))
+                .clone();
+            assert_eq!(set.len(), 20, "{}", answer.body);
+            let ids: Vec<&str> = set
+                .iter()
+                .map(|p| p["PeeringConnectionId"].as_str().unwrap())
+                .collect();
+            let distinct: HashSet<&&str> = ids.iter().collect();
+            assert_eq!(distinct.len(), 20, "a row shown twice in one page: {ids:?}");
+            // Newest first: each row is no newer than the one before it.
+            let times: Vec<&str> = set
+                .iter()
+                .map(|p| p["CreateTime"].as_str().unwrap())
+                .collect();
+            assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+        }
+        reads += 1;
+    }
+    writer.await.unwrap();
+    app.stop().await;
+}

@@ -38,7 +38,7 @@ pub struct Options {
     /// Serve TLS; the clients then trust its certificate.
     pub tls: Option<TlsSource>,
     /// `--rate-limit`.
-    pub rate_limits: Vec<vpcsim::transport::throttle::RateLimitSetting>,
+    pub rate_limits: Vec<vpcsim::action::throttle::RateLimitSetting>,
 }
 
 impl TestApp {

@@ -11,6 +11,7 @@ mod describe;
 mod discovery;
 mod errors;
 mod faults;
+mod front_ends;
 mod helpers;
 mod integrity;
 mod legacy;

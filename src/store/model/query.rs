@@ -3,13 +3,13 @@
 
 use std::cmp::Ordering;
 
-use super::{Model, PeeringEntry, PeeringIx};
+use super::{Model, PeeringEntry, PeeringIx, VpcIx};
 use crate::{
     domain::{quota::QuotaName, rules::StateView, time::Timestamp},
     store::{
         peerings::{PeeringFilter, PeeringOrder},
         records::{Peering, Quota, Vpc},
-        vpcs::VpcFilter,
+        vpcs::{NameMatch, VpcFilter},
     },
 };
 
@@ -35,29 +35,26 @@ impl Model {
         };
         // A VPC filter matches either end, in any region; a VPC that does
         // not exist or is deleted matches nothing.
-        // (`vpc_by_id` finds an id only in its own form.)
-        let vpc = match &filter.vpc {
-            None => None,
-            Some(vpc_ref) => match self
-                .vpc_by_id(vpc_ref.as_str())
+        let vpcs: Option<Vec<VpcIx>> = filter.vpcs.as_ref().map(|refs| {
+            refs.iter()
+                .filter_map(|r| self.vpc_by_id(r.as_str()))
                 .filter(|&ix| !self.vpc(ix).deleted)
-            {
-                Some(ix) => Some(ix),
-                None => return (0, Vec::new()),
-            },
+                .collect()
+        });
+        let any = |values: &Option<Vec<String>>, text: &str| {
+            values.as_ref().is_none_or(|v| v.iter().any(|x| x == text))
         };
         let keep = |p: &PeeringEntry| {
             (self.vpc(p.vpc).region == region || self.vpc(p.peer).region == region)
-                && vpc.is_none_or(|v| p.vpc == v || p.peer == v)
+                && vpcs
+                    .as_ref()
+                    .is_none_or(|v| v.contains(&p.vpc) || v.contains(&p.peer))
+                && any(&filter.ids, self.text(p.id))
+                && any(&filter.names, self.text(p.name))
                 && filter
-                    .peering_id
-                    .as_deref()
-                    .is_none_or(|id| self.text(p.id) == id)
-                && filter
-                    .name
-                    .as_deref()
-                    .is_none_or(|name| self.text(p.name) == name)
-                && filter.state.is_none_or(|s| p.effective_state(now) == s)
+                    .states
+                    .as_ref()
+                    .is_none_or(|s| s.contains(&p.effective_state(now)))
         };
         let mut matches: Vec<PeeringIx> = self
             .peerings_of
@@ -90,23 +87,42 @@ impl Model {
         (total, shown)
     }
 
-    /// The owner's live VPCs in `region` that match, by row, one page of
-    /// them, and how many match in all.
+    /// The owner's live VPCs in `region` that match, one page of them in
+    /// the filter's order, and how many match in all.
     pub fn describe_vpcs(&self, owner: &str, region: &str, filter: &VpcFilter) -> (i64, Vec<Vpc>) {
-        // `None`: no VPC filter; `Some(None)`: an id that names no VPC.
-        let wanted = filter.vpc.as_ref().map(|r| self.vpc_by_id(r.as_str()));
-        let matches: Vec<_> = self
+        let wanted: Option<Vec<VpcIx>> = filter.ids.as_ref().map(|refs| {
+            refs.iter()
+                .filter_map(|r| self.vpc_by_id(r.as_str()))
+                .collect()
+        });
+        let name_matches = |name: &str| {
+            filter.names.as_ref().is_none_or(|names| {
+                names.iter().any(|n| match filter.name_match {
+                    NameMatch::Exact => name == n,
+                    NameMatch::Contains => name.contains(n.as_str()),
+                })
+            })
+        };
+        let mut matches: Vec<VpcIx> = self
             .vpcs_in(owner, region)
             .filter(|&ix| {
                 let vpc = self.vpc(ix);
                 !vpc.deleted
-                    && wanted.is_none_or(|w| w == Some(ix))
-                    && filter
-                        .vpc_name
-                        .as_deref()
-                        .is_none_or(|n| self.text(vpc.name) == n)
+                    && wanted.as_ref().is_none_or(|w| w.contains(&ix))
+                    && name_matches(self.text(vpc.name))
+                    && filter.cidr_blocks.as_ref().is_none_or(|blocks| {
+                        let primary = self.blocks(ix).first().map(ToString::to_string);
+                        blocks.iter().any(|b| Some(b) == primary.as_ref())
+                    })
             })
             .collect();
+        // Oldest first as stored; a stable sort keeps that among equal names.
+        if filter.by_name {
+            matches.sort_by(|&a, &b| self.text(self.vpc(a).name).cmp(self.text(self.vpc(b).name)));
+        }
+        if filter.descending {
+            matches.reverse();
+        }
         let total = matches.len() as i64;
         let shown = page(matches, filter.offset, filter.limit)
             .map(|ix| self.vpc_record(ix))

@@ -183,17 +183,17 @@ fn describe_filters_orders_and_pages() {
         let (total, page) = model.describe_peerings("1", GZ, &f, 150);
         (total, ids(&page).join(" "))
     };
-    let vpc = |id: &str| Some(VpcRef::parse(id, "vpc_id").expect("an id"));
+    let vpc = |id: &str| Some(vec![VpcRef::parse(id, "vpc_id").expect("an id")]);
     assert_eq!(
         by(PeeringFilter {
-            vpc: vpc("vpc-00000002"),
+            vpcs: vpc("vpc-00000002"),
             ..filter()
         }),
         (2, "pcx-00000004 pcx-00000001".into())
     );
     assert_eq!(
         by(PeeringFilter {
-            vpc: vpc("gz_vpc_99"),
+            vpcs: vpc("gz_vpc_99"),
             ..filter()
         })
         .0,
@@ -201,17 +201,33 @@ fn describe_filters_orders_and_pages() {
     );
     assert_eq!(
         by(PeeringFilter {
-            state: Some(PeeringState::Expired),
+            states: Some(vec![PeeringState::Expired]),
             ..filter()
         }),
         (1, "pcx-00000002".into())
     );
     assert_eq!(
         by(PeeringFilter {
-            name: Some("p9".into()),
+            names: Some(vec!["p9".into()]),
             ..filter()
         }),
         (1, "pcx-00000001".into())
+    );
+    // Any value of a set matches; an empty set matches nothing.
+    assert_eq!(
+        by(PeeringFilter {
+            names: Some(vec!["p9".into(), "p6".into(), "nope".into()]),
+            ..filter()
+        }),
+        (2, "pcx-00000004 pcx-00000001".into())
+    );
+    assert_eq!(
+        by(PeeringFilter {
+            ids: Some(Vec::new()),
+            ..filter()
+        })
+        .0,
+        0
     );
     // Names are p9, p8, p7, p6 for rows 1..4.
     assert_eq!(

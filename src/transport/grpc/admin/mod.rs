@@ -5,12 +5,19 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+mod control;
+
+use control::{EventStream, clock_message, parse_snapshot_name};
+
 use super::{
-    auth::AppState,
-    control::{EventStream, clock_message, parse_snapshot_name},
-    convert::{account_with_secret, account_without_secret, optional, page},
+    auth,
+    convert::{account_with_secret, account_without_secret, optional},
 };
 use crate::{
+    action::{
+        fields::{PageFields, page},
+        throttle::RateLimitSetting,
+    },
     domain::{
         ApiError, ErrorCode,
         faults::{FaultKind, FaultRequest, FaultRule},
@@ -22,11 +29,11 @@ use crate::{
     },
     proto::{self, admin_service_server::AdminService},
     store::{NewAccount, QuotaUpdate},
-    transport::throttle::RateLimitSetting,
+    transport::AppState,
 };
 
 pub struct AdminApi {
-    pub(super) state: Arc<AppState>,
+    state: Arc<AppState>,
 }
 
 impl AdminApi {
@@ -37,7 +44,7 @@ impl AdminApi {
     /// The region a request field names, or else the call's region.
     fn region_field<T>(&self, request: &Request<T>, field: &str) -> Result<Region, ApiError> {
         if field.is_empty() {
-            self.state.region(request)
+            auth::region(&self.state, request)
         } else {
             Region::parse(field)
         }
@@ -67,7 +74,7 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::CreateAccountRequest>,
     ) -> Result<Response<proto::CreateAccountResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let req = request.into_inner();
         let uin = parse_uin(&req.uin, "uin")?;
         validate_name(&req.name, "name", ErrorCode::InvalidParameterValue)?;
@@ -86,7 +93,7 @@ impl AdminService for AdminApi {
             secret_id: parse_secret(req.secret_id, "secret_id")?,
             secret_key: parse_secret(req.secret_key, "secret_key")?,
         };
-        let account = self.state.store.create_account(actor, new).await?;
+        let account = self.state.store().create_account(actor, new).await?;
         Ok(Response::new(proto::CreateAccountResponse {
             account: Some(account_with_secret(account)),
         }))
@@ -96,8 +103,8 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::DescribeAccountsRequest>,
     ) -> Result<Response<proto::DescribeAccountsResponse>, Status> {
-        self.state.admin(&request)?;
-        let accounts = self.state.store.describe_accounts().await?;
+        auth::admin(&self.state, &request)?;
+        let accounts = self.state.store().describe_accounts().await?;
         Ok(Response::new(proto::DescribeAccountsResponse {
             accounts: accounts.into_iter().map(account_without_secret).collect(),
         }))
@@ -107,7 +114,7 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::SetQuotaRequest>,
     ) -> Result<Response<proto::SetQuotaResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let region = self.region_field(&request, &request.get_ref().region)?;
         let req = request.into_inner();
         let update = QuotaUpdate {
@@ -119,7 +126,7 @@ impl AdminService for AdminApi {
                 req.limit
             },
         };
-        let quota = self.state.store.set_quota(actor, update).await?;
+        let quota = self.state.store().set_quota(actor, update).await?;
         Ok(Response::new(proto::SetQuotaResponse {
             quota: Some(quota.into()),
         }))
@@ -129,10 +136,10 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::DescribeQuotasRequest>,
     ) -> Result<Response<proto::DescribeQuotasResponse>, Status> {
-        self.state.admin(&request)?;
+        auth::admin(&self.state, &request)?;
         let region = self.region_field(&request, &request.get_ref().region)?;
         let uin = parse_uin(&request.get_ref().uin, "uin")?;
-        let quotas = self.state.store.describe_quotas(&uin, region).await?;
+        let quotas = self.state.store().describe_quotas(&uin, region).await?;
         Ok(Response::new(proto::DescribeQuotasResponse {
             quotas: quotas.into_iter().map(Into::into).collect(),
         }))
@@ -163,9 +170,9 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::SaveSnapshotRequest>,
     ) -> Result<Response<proto::SaveSnapshotResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let name = parse_snapshot_name(&request.get_ref().name)?;
-        let snapshot = self.state.store.save_snapshot(actor, name).await?;
+        let snapshot = self.state.store().save_snapshot(actor, name).await?;
         Ok(Response::new(proto::SaveSnapshotResponse {
             snapshot: Some(snapshot.into()),
         }))
@@ -175,9 +182,9 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::RestoreSnapshotRequest>,
     ) -> Result<Response<proto::RestoreSnapshotResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let name = parse_snapshot_name(&request.get_ref().name)?;
-        let snapshot = self.state.store.restore_snapshot(actor, name).await?;
+        let snapshot = self.state.store().restore_snapshot(actor, name).await?;
         Ok(Response::new(proto::RestoreSnapshotResponse {
             snapshot: Some(snapshot.into()),
         }))
@@ -187,8 +194,8 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::ListSnapshotsRequest>,
     ) -> Result<Response<proto::ListSnapshotsResponse>, Status> {
-        self.state.admin(&request)?;
-        let snapshots = self.state.store.list_snapshots().await?;
+        auth::admin(&self.state, &request)?;
+        let snapshots = self.state.store().list_snapshots().await?;
         Ok(Response::new(proto::ListSnapshotsResponse {
             snapshots: snapshots.into_iter().map(Into::into).collect(),
         }))
@@ -198,9 +205,9 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::DeleteSnapshotRequest>,
     ) -> Result<Response<proto::DeleteSnapshotResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let name = parse_snapshot_name(&request.get_ref().name)?;
-        self.state.store.delete_snapshot(actor, name).await?;
+        self.state.store().delete_snapshot(actor, name).await?;
         Ok(Response::new(proto::DeleteSnapshotResponse {}))
     }
 
@@ -208,8 +215,8 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::GetClockRequest>,
     ) -> Result<Response<proto::GetClockResponse>, Status> {
-        self.state.admin(&request)?;
-        let (now, offset) = self.state.store.clock_reading();
+        auth::admin(&self.state, &request)?;
+        let (now, offset) = self.state.store().clock_reading();
         Ok(Response::new(proto::GetClockResponse {
             clock: Some(clock_message(now, offset)),
         }))
@@ -219,7 +226,7 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::AdvanceClockRequest>,
     ) -> Result<Response<proto::AdvanceClockResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let seconds = request.get_ref().seconds;
         if !(0..=MAX_CLOCK_STEP).contains(&seconds) {
             return Err(ApiError::field(
@@ -230,8 +237,8 @@ impl AdminService for AdminApi {
             .into());
         }
         // The time it moved to, as SetClock answers the time it set.
-        let now = self.state.store.advance_clock(actor, seconds).await?;
-        let (_, offset) = self.state.store.clock_reading();
+        let now = self.state.store().advance_clock(actor, seconds).await?;
+        let (_, offset) = self.state.store().clock_reading();
         Ok(Response::new(proto::AdvanceClockResponse {
             clock: Some(clock_message(now, offset)),
         }))
@@ -241,7 +248,7 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::SetClockRequest>,
     ) -> Result<Response<proto::SetClockResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let text = &request.get_ref().time;
         if text.is_empty() {
             return Err(ApiError::missing("time").into());
@@ -255,8 +262,8 @@ impl AdminService for AdminApi {
         })?;
         // The time it was set to, not a later reading that a second
         // boundary may have passed.
-        let now = self.state.store.set_clock(actor, time).await?;
-        let (_, offset) = self.state.store.clock_reading();
+        let now = self.state.store().set_clock(actor, time).await?;
+        let (_, offset) = self.state.store().clock_reading();
         Ok(Response::new(proto::SetClockResponse {
             clock: Some(clock_message(now, offset)),
         }))
@@ -266,13 +273,21 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::DescribeEventsRequest>,
     ) -> Result<Response<proto::DescribeEventsResponse>, Status> {
-        self.state.admin(&request)?;
+        auth::admin(&self.state, &request)?;
         let req = request.into_inner();
-        let (offset, limit) = page(req.offset, req.limit, 1000)?;
+        let (offset, limit) = page(
+            req.offset,
+            req.limit,
+            1000,
+            PageFields {
+                offset: "offset",
+                limit: "limit",
+            },
+        )?;
         let filter = Self::event_filter(&req)?;
         let (total_count, events) = self
             .state
-            .store
+            .store()
             .describe_events(&filter, offset, limit)
             .await?;
         Ok(Response::new(proto::DescribeEventsResponse {
@@ -294,9 +309,9 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::AddFaultRequest>,
     ) -> Result<Response<proto::AddFaultResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let spec = fault_request(request.get_ref())?.check()?;
-        let rule = self.state.store.add_fault(actor, spec).await?;
+        let rule = self.state.store().add_fault(actor, spec).await?;
         Ok(Response::new(proto::AddFaultResponse {
             fault: Some(fault_message(&rule)),
         }))
@@ -306,8 +321,8 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::ListFaultsRequest>,
     ) -> Result<Response<proto::ListFaultsResponse>, Status> {
-        self.state.admin(&request)?;
-        let rules = self.state.store.list_faults().await?;
+        auth::admin(&self.state, &request)?;
+        let rules = self.state.store().list_faults().await?;
         Ok(Response::new(proto::ListFaultsResponse {
             faults: rules.iter().map(fault_message).collect(),
         }))
@@ -317,12 +332,12 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::DeleteFaultRequest>,
     ) -> Result<Response<proto::DeleteFaultResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let fault_id = request.into_inner().fault_id;
         if fault_id.is_empty() {
             return Err(ApiError::missing("fault_id").into());
         }
-        let rule = self.state.store.delete_fault(actor, fault_id).await?;
+        let rule = self.state.store().delete_fault(actor, fault_id).await?;
         Ok(Response::new(proto::DeleteFaultResponse {
             fault: Some(fault_message(&rule)),
         }))
@@ -332,8 +347,8 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::ClearFaultsRequest>,
     ) -> Result<Response<proto::ClearFaultsResponse>, Status> {
-        let actor = self.state.admin(&request)?;
-        let deleted = self.state.store.clear_faults(actor).await?;
+        let actor = auth::admin(&self.state, &request)?;
+        let deleted = self.state.store().clear_faults(actor).await?;
         Ok(Response::new(proto::ClearFaultsResponse {
             deleted: deleted as i64,
         }))
@@ -343,10 +358,10 @@ impl AdminService for AdminApi {
         &self,
         request: Request<proto::SetRateLimitRequest>,
     ) -> Result<Response<proto::SetRateLimitResponse>, Status> {
-        self.state.admin(&request)?;
+        auth::admin(&self.state, &request)?;
         let req = request.get_ref();
         let setting = RateLimitSetting::new(&req.action, req.requests_per_second)?;
-        let limits = self.state.throttle.set(setting);
+        let limits = self.state.actions.throttle.set(setting);
         tracing::info!(limit = %setting, "rate limit set");
         Ok(Response::new(proto::SetRateLimitResponse {
             limits: limits

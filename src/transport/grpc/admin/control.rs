@@ -1,5 +1,6 @@
 //! The test-harness part of `AdminService`: scenarios, reset, snapshots, the
-//! clock and the event log. `admin.rs` holds the account and quota calls.
+//! clock and the event log. The service itself (`super`) holds the account,
+//! quota, fault and rate-limit calls, and hands these to this module.
 
 use std::{pin::Pin, sync::Arc};
 
@@ -7,7 +8,11 @@ use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{auth::AppState, convert::optional};
+use super::AdminApi;
+use crate::transport::{
+    AppState,
+    grpc::{auth, convert::optional, status::ERROR_DOMAIN},
+};
 use crate::{
     domain::{
         ApiError, ErrorCode,
@@ -31,7 +36,7 @@ impl From<LoadError> for Status {
                 use tonic_types::{ErrorDetails, StatusExt};
                 let mut details = ErrorDetails::with_error_info(
                     ErrorCode::InvalidParameterValue.as_str(),
-                    super::status::ERROR_DOMAIN,
+                    ERROR_DOMAIN,
                     std::collections::HashMap::new(),
                 );
                 // Scenario text can hold anything: keep each line and the
@@ -191,16 +196,16 @@ pub fn scenario_load(
     })
 }
 
-impl super::admin::AdminApi {
+impl AdminApi {
     pub(super) async fn do_load_scenario(
         &self,
         request: Request<proto::LoadScenarioRequest>,
     ) -> Result<Response<proto::LoadScenarioResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let load = scenario_load(&self.state, request.into_inner())?;
         let summary = self
             .state
-            .store
+            .store()
             .load_scenario(actor, load, Arc::default())
             .await?;
         Ok(Response::new(summary.into()))
@@ -210,10 +215,10 @@ impl super::admin::AdminApi {
         &self,
         request: Request<proto::DumpScenarioRequest>,
     ) -> Result<Response<proto::DumpScenarioResponse>, Status> {
-        self.state.admin(&request)?;
+        auth::admin(&self.state, &request)?;
         let request = request.into_inner();
         let format = format_field(request.format)?.unwrap_or(Format::Yaml);
-        let mut dump = self.state.store.dump().await?;
+        let mut dump = self.state.store().dump().await?;
         if request.omit_clock {
             dump.clock = None;
         }
@@ -226,14 +231,14 @@ impl super::admin::AdminApi {
         &self,
         request: Request<proto::ResetRequest>,
     ) -> Result<Response<proto::ResetResponse>, Status> {
-        let actor = self.state.admin(&request)?;
+        let actor = auth::admin(&self.state, &request)?;
         let scenario = if request.get_ref().empty {
             None
         } else {
             self.state.start_scenario.clone()
         };
         let scenario_loaded = scenario.is_some();
-        self.state.store.reset(actor, scenario).await?;
+        self.state.store().reset(actor, scenario).await?;
         Ok(Response::new(proto::ResetResponse { scenario_loaded }))
     }
 
@@ -241,7 +246,7 @@ impl super::admin::AdminApi {
         &self,
         request: Request<proto::WatchEventsRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        self.state.admin(&request)?;
+        auth::admin(&self.state, &request)?;
         let req = request.into_inner();
         let mut filter = EventFilter {
             resource_type: resource_type_field(&req.resource_type)?,
@@ -250,11 +255,11 @@ impl super::admin::AdminApi {
             after_id: parse_after_event_id(req.after_event_id, "after_event_id")?,
             ..Default::default()
         };
-        let mut newest = self.state.store.subscribe_events();
+        let mut newest = self.state.store().subscribe_events();
         if filter.after_id.is_none() {
             filter.after_id = Some(*newest.borrow_and_update());
         }
-        let store = self.state.store.clone();
+        let store = self.state.store().clone();
         let mut stopping = self.state.stopping.clone();
         let (send, receive) = mpsc::channel(256);
         tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! Records to protobuf messages, and request fields to validated values.
 
 use crate::{
-    domain::{ApiError, ErrorCode, peering::PeeringState, time::format_time},
+    domain::{peering::PeeringState, time::format_time},
     proto,
     store::{Account, Peering, Quota, Vpc},
 };
@@ -88,32 +88,6 @@ impl From<Quota> for proto::Quota {
             used: q.used,
         }
     }
-}
-
-/// Offset and limit of a Describe call: offset at least 0 (default 0), limit
-/// 1 to `max_limit` (default 20).
-pub fn page(
-    offset: Option<i64>,
-    limit: Option<i64>,
-    max_limit: i64,
-) -> Result<(i64, i64), ApiError> {
-    let offset = offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValueRange,
-            "offset",
-            format!("offset {offset} must be at least 0"),
-        ));
-    }
-    let limit = limit.unwrap_or(20);
-    if !(1..=max_limit).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValueRange,
-            "limit",
-            format!("limit {limit} must be from 1 to {max_limit}"),
-        ));
-    }
-    Ok((offset, limit))
 }
 
 /// An optional exact-match filter: empty means no filter.

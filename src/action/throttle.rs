@@ -20,15 +20,12 @@ use std::{
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::domain::{
-    ApiError, ErrorCode,
-    faults::{ACTIONS, ANY_ACTION, canonical_action},
-};
+use crate::domain::{ApiError, ErrorCode, actions::ActionName, faults::ANY_ACTION};
 
 /// One limit: an action (or every action, `*`) and its rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitSetting {
-    /// An action of [`ACTIONS`], or [`ANY_ACTION`] for those without their own.
+    /// An [`ActionName`]'s name, or [`ANY_ACTION`] for those without their own.
     pub action: &'static str,
     /// Requests per second; 0 removes the limit.
     pub per_second: u32,
@@ -39,16 +36,18 @@ impl RateLimitSetting {
     pub fn new(action: &str, per_second: i64) -> Result<Self, ApiError> {
         let action = match action {
             "" | ANY_ACTION => ANY_ACTION,
-            name => canonical_action(name).ok_or_else(|| {
-                ApiError::field(
-                    ErrorCode::InvalidParameterValue,
-                    "action",
-                    format!(
-                        "action {name:?} is not one vpcsim answers; use {ANY_ACTION} (every action) or one of {}",
-                        ACTIONS.join(", ")
-                    ),
-                )
-            })?,
+            name => ActionName::parse(name)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        ErrorCode::InvalidParameterValue,
+                        "action",
+                        format!(
+                            "action {name:?} is not one vpcsim answers; use {ANY_ACTION} (every action) or one of {}",
+                            ActionName::list()
+                        ),
+                    )
+                })?
+                .as_str(),
         };
         let per_second = u32::try_from(per_second)
             .ok()
@@ -142,7 +141,8 @@ impl Throttle {
     }
 
     /// Takes one request of `uin` for `action` from its bucket, or refuses it.
-    pub fn check(&self, uin: &str, action: &'static str) -> Result<(), ApiError> {
+    pub fn check(&self, uin: &str, action: ActionName) -> Result<(), ApiError> {
+        let action = action.as_str();
         if !self.on() {
             return Ok(());
         }
@@ -185,7 +185,8 @@ mod tests {
     #[test]
     fn a_burst_passes_the_bucket_and_no_more_per_account_and_action() {
         let throttle = Throttle::new(&["3".parse().unwrap(), "CreateVpc=1".parse().unwrap()]);
-        let passed = |uin, action| {
+        let passed = |uin, action: &str| {
+            let action = ActionName::parse(action).unwrap();
             (0..10)
                 .filter(|_| throttle.check(uin, action).is_ok())
                 .count()
@@ -198,7 +199,7 @@ mod tests {
         );
         assert_eq!(passed("1", "DescribeVpcEx"), 3, "and each action");
         assert_eq!(passed("1", "CreateVpc"), 1, "an action's own limit wins");
-        let err = throttle.check("1", "CreateVpc").unwrap_err();
+        let err = throttle.check("1", ActionName::CreateVpc).unwrap_err();
         assert_eq!(err.code, ErrorCode::RequestLimitExceeded);
         let left = throttle.set(RateLimitSetting::new("", 0).unwrap());
         assert_eq!(

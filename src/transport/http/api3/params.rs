@@ -5,29 +5,97 @@
 
 use serde_json::{Map, Value};
 
-use super::Api3Error;
-use crate::domain::link::Tag;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::{
+    action::fields::{self, NotAnInteger, PageFields},
+    domain::{ApiError, ErrorCode, link::Tag},
+};
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, message)
+}
+
+/// A JSON value that refuses an object naming one key twice (serde_json
+/// keeps the last, which would hide a mistake).
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if object.insert(key.clone(), value).is_some() {
+                return Err(de::Error::custom(format!("parameter {key} is given twice")));
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
 
 /// Parameters of a POST: the body, a JSON object.
-pub fn from_json(body: &[u8]) -> Result<Map<String, Value>, Api3Error> {
+pub fn from_json(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Api3Error::new(
-            "InvalidParameter",
-            "the request body must be a JSON object",
-        )),
-        Err(err) => Err(Api3Error::new(
-            "InvalidParameter",
-            format!("the request body is not valid JSON: {err}"),
-        )),
+    match serde_json::from_slice::<Strict>(body) {
+        Ok(Strict(Value::Object(map))) => Ok(map),
+        Ok(_) => Err(invalid("the request body must be a JSON object")),
+        // A repeated key is a parameter given twice, not bad JSON.
+        Err(err) if err.is_data() => Err(invalid(err.to_string())),
+        Err(err) => Err(invalid(format!(
+            "the request body is not valid JSON: {err}"
+        ))),
     }
 }
 
 /// Parameters of a GET: the query, unflattened (`A.0.B=x` is `{"A": [{"B": "x"}]}`).
-pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
+pub fn from_query(query: &str) -> Result<Map<String, Value>, ApiError> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
@@ -39,7 +107,7 @@ pub fn from_query(query: &str) -> Result<Map<String, Value>, Api3Error> {
 /// map): list items are placed by their index.
 pub fn from_pairs<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Map<String, Value>, Api3Error> {
+) -> Result<Map<String, Value>, ApiError> {
     let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
     pairs.sort_by(|(a, _), (b, _)| flattened_order(a, b));
     let mut root = Value::Object(Map::new());
@@ -59,10 +127,9 @@ pub fn from_pairs<'a>(
             node = match (node, step.parse::<usize>()) {
                 (Value::Array(items), Ok(index)) => {
                     if index > items.len() || index > 1000 {
-                        return Err(Api3Error::new(
-                            "InvalidParameter",
-                            format!("parameter {key}: list indexes must count up from 0"),
-                        ));
+                        return Err(invalid(format!(
+                            "parameter {key}: list indexes must count up from 0"
+                        )));
                     }
                     if index == items.len() {
                         items.push(if last { Value::Null } else { empty() });
@@ -73,13 +140,13 @@ pub fn from_pairs<'a>(
                     .entry((*step).to_owned())
                     .or_insert_with(|| if last { Value::Null } else { empty() }),
                 _ => {
-                    return Err(Api3Error::new(
-                        "InvalidParameter",
-                        format!("parameter {key} mixes a list and a field"),
-                    ));
+                    return Err(invalid(format!("parameter {key} mixes a list and a field")));
                 }
             };
             if last {
+                if !node.is_null() {
+                    return Err(invalid(format!("parameter {key} is given twice")));
+                }
                 *node = Value::String(value.to_owned());
             }
         }
@@ -111,11 +178,8 @@ pub struct Params {
     map: Map<String, Value>,
 }
 
-fn mistyped(name: &str, what: &str) -> Api3Error {
-    Api3Error::new(
-        "InvalidParameter",
-        format!("parameter {name} must be {what}"),
-    )
+fn mistyped(name: &str, what: &str) -> ApiError {
+    invalid(format!("parameter {name} must be {what}"))
 }
 
 impl Params {
@@ -127,7 +191,7 @@ impl Params {
     }
 
     /// A string parameter; JSON null counts as absent.
-    pub fn string(&mut self, name: &str) -> Result<Option<String>, Api3Error> {
+    pub fn string(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         match self.map.remove(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -135,31 +199,43 @@ impl Params {
         }
     }
 
-    pub fn required_string(&mut self, name: &str) -> Result<String, Api3Error> {
-        self.string(name)?.filter(|s| !s.is_empty()).ok_or_else(|| {
-            Api3Error::new("MissingParameter", format!("parameter {name} is required"))
+    /// A string parameter that must be there; present but empty, it is
+    /// the empty value, for the field's own check to judge.
+    pub fn required_string(&mut self, name: &str) -> Result<String, ApiError> {
+        self.string(name)?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MissingParameter,
+                format!("parameter {name} is required"),
+            )
         })
     }
 
     /// An integer parameter: a JSON number, or digits in a string (the GET
-    /// form has only strings).
-    pub fn integer(&mut self, name: &str) -> Result<Option<i64>, Api3Error> {
-        match self.map.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| mistyped(name, "an integer")),
-            Some(Value::String(s)) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| mistyped(name, "an integer")),
-            Some(_) => Err(mistyped(name, "an integer")),
+    /// form has only strings). An integer beyond any `i64` is out of range,
+    /// not mistyped.
+    pub fn integer(&mut self, name: &str) -> Result<Option<i64>, ApiError> {
+        let text = match self.map.remove(name) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(n) => return Ok(Some(n)),
+                // serde_json reads an integer too large for u64 as a float.
+                None if n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                    return Err(fields::integer_out_of_range(name, &n.to_string()));
+                }
+                None => return Err(mistyped(name, "an integer")),
+            },
+            Some(Value::String(s)) => s,
+            Some(_) => return Err(mistyped(name, "an integer")),
+        };
+        match fields::integer(&text) {
+            Ok(n) => Ok(Some(n)),
+            Err(NotAnInteger::OutOfRange) => Err(fields::integer_out_of_range(name, &text)),
+            Err(NotAnInteger::Malformed) => Err(mistyped(name, "an integer")),
         }
     }
 
     /// A list of strings.
-    pub fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>, Api3Error> {
+    pub fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
         match self.map.remove(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
@@ -175,7 +251,7 @@ impl Params {
     }
 
     /// `Filters`: `[{"Name": ..., "Values": [...]}]`.
-    pub fn filters(&mut self) -> Result<Option<Vec<Filter>>, Api3Error> {
+    pub fn filters(&mut self) -> Result<Option<Vec<Filter>>, ApiError> {
         let Some(value) = self.map.remove("Filters") else {
             return Ok(None);
         };
@@ -185,15 +261,18 @@ impl Params {
         let mut filters = Vec::new();
         for item in items {
             let Value::Object(map) = item else {
-                return Err(Api3Error::new(
-                    "InvalidParameter.FilterNotDict",
+                return Err(ApiError::new(
+                    ErrorCode::InvalidParameterFilterNotDict,
                     "each filter must be an object {Name, Values}",
                 ));
             };
             let mut filter = Params::new(&self.action, map);
             let name = filter.required_string("Name")?;
             let values = filter.strings("Values")?.ok_or_else(|| {
-                Api3Error::new("MissingParameter", "parameter Filters.Values is required")
+                ApiError::new(
+                    ErrorCode::MissingParameter,
+                    "parameter Filters.Values is required",
+                )
             })?;
             filter.finish()?;
             filters.push((name, values));
@@ -201,24 +280,20 @@ impl Params {
         Ok(Some(filters))
     }
 
-    /// `Offset` (default 0) and `Limit` (default 20, at most 100), as
-    /// numbers or numeric strings.
-    pub fn page(&mut self) -> Result<(usize, usize), Api3Error> {
-        let offset = self.integer("Offset")?.unwrap_or(0);
-        let limit = self.integer("Limit")?.unwrap_or(20);
-        if offset < 0 {
-            return Err(Api3Error::new(
-                "InvalidParameterValue.Range",
-                format!("Offset {offset} must be at least 0"),
-            ));
-        }
-        if !(1..=100).contains(&limit) {
-            return Err(Api3Error::new(
-                "InvalidParameterValue.Range",
-                format!("Limit {limit} must be from 1 to 100"),
-            ));
-        }
-        Ok((offset as usize, limit as usize))
+    /// `Offset` (default 0) and `Limit` (default 20, at most `max_limit`),
+    /// as numbers or numeric strings.
+    pub fn page(&mut self, max_limit: i64) -> Result<(i64, i64), ApiError> {
+        let offset = self.integer("Offset")?;
+        let limit = self.integer("Limit")?;
+        fields::page(
+            offset,
+            limit,
+            max_limit,
+            PageFields {
+                offset: "Offset",
+                limit: "Limit",
+            },
+        )
     }
 
     /// Parameters the SDKs send that vpcsim takes but does not keep.
@@ -230,21 +305,17 @@ impl Params {
 
     /// Parameters that would change what vpcsim does not model yet: refused
     /// rather than silently dropped, with `why` saying so for the one given.
-    pub fn refuse(
-        &mut self,
-        names: &[&str],
-        why: impl Fn(&str) -> String,
-    ) -> Result<(), Api3Error> {
+    pub fn refuse(&mut self, names: &[&str], why: impl Fn(&str) -> String) -> Result<(), ApiError> {
         for name in names {
             if self.map.remove(*name).is_some_and(|v| !v.is_null()) {
-                return Err(Api3Error::new("UnsupportedOperation", why(name)));
+                return Err(ApiError::new(ErrorCode::UnsupportedOperation, why(name)));
             }
         }
         Ok(())
     }
 
     /// `Tags`: `[{"Key": ..., "Value": ...}]`; `Value` may be left out.
-    pub fn tags(&mut self) -> Result<Option<Vec<Tag>>, Api3Error> {
+    pub fn tags(&mut self) -> Result<Option<Vec<Tag>>, ApiError> {
         let Some(value) = self.map.remove("Tags").filter(|v| !v.is_null()) else {
             return Ok(None);
         };
@@ -258,7 +329,10 @@ impl Params {
             };
             let mut tag = Params::new(&self.action, map);
             let key = tag.required_string("Key").map_err(|_| {
-                Api3Error::new("MissingParameter", "parameter Tags.Key is required")
+                ApiError::new(
+                    ErrorCode::MissingParameter,
+                    "parameter Tags.Key is required",
+                )
             })?;
             let value = tag.string("Value")?.unwrap_or_default();
             tag.finish()?;
@@ -268,11 +342,11 @@ impl Params {
     }
 
     /// Refuses what the action does not take.
-    pub fn finish(self) -> Result<(), Api3Error> {
+    pub fn finish(&mut self) -> Result<(), ApiError> {
         match self.map.keys().next() {
             None => Ok(()),
-            Some(name) => Err(Api3Error::new(
-                "UnknownParameter",
+            Some(name) => Err(ApiError::new(
+                ErrorCode::UnknownParameter,
                 format!("{} takes no parameter {name}", self.action),
             )),
         }
@@ -324,10 +398,31 @@ mod tests {
         let mut p = Params::new("DescribeX", map);
         assert_eq!(p.integer("Limit").unwrap(), Some(5));
         assert_eq!(p.integer("Offset").unwrap(), Some(2));
-        assert_eq!(p.string("Name").unwrap_err().code, "InvalidParameter");
-        assert_eq!(p.finish().unwrap_err().code, "UnknownParameter");
-        assert_eq!(from_json(b"[1]").unwrap_err().code, "InvalidParameter");
-        assert_eq!(from_json(b"{").unwrap_err().code, "InvalidParameter");
+        assert_eq!(
+            p.string("Name").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
+        assert_eq!(p.finish().unwrap_err().code, ErrorCode::UnknownParameter);
+        assert_eq!(
+            from_json(b"[1]").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
+        assert!(
+            from_json(br#"{"A": {"B": 1, "B": 2}}"#)
+                .unwrap_err()
+                .message
+                .contains("B is given twice")
+        );
+        assert!(
+            from_query("A=1&A=2")
+                .unwrap_err()
+                .message
+                .contains("given twice")
+        );
+        assert_eq!(
+            from_json(b"{").unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
         assert!(from_json(b"").unwrap().is_empty());
     }
 }

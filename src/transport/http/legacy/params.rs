@@ -2,7 +2,10 @@
 //! pairs (lowerCamelCase names, every value a string), taken one by one;
 //! what is left at the end is unknown to the action.
 
-use crate::domain::{ApiError, ErrorCode};
+use crate::{
+    action::fields::{self, NotAnInteger},
+    domain::{ApiError, ErrorCode},
+};
 
 pub struct Params {
     action: String,
@@ -17,9 +20,14 @@ impl Params {
         }
     }
 
-    /// A parameter's value; an empty one counts as absent, as the legacy
-    /// API read them.
+    /// An optional parameter's value; an empty one counts as absent, as
+    /// the legacy API read them.
     pub fn string(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.take(name)?.filter(|v| !v.is_empty()))
+    }
+
+    /// The value of a parameter given at most once.
+    fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         let mut found = None;
         let mut count = 0;
         self.pairs.retain(|(k, v)| {
@@ -37,11 +45,13 @@ impl Params {
                 format!("parameter {name} is given {count} times"),
             ));
         }
-        Ok(found.filter(|v| !v.is_empty()))
+        Ok(found)
     }
 
+    /// A parameter that must be there; present but empty, it is the empty
+    /// value, for the field's own check to judge.
     pub fn required(&mut self, name: &str) -> Result<String, ApiError> {
-        self.string(name)?.ok_or_else(|| {
+        self.take(name)?.ok_or_else(|| {
             ApiError::new(
                 ErrorCode::MissingParameter,
                 format!("parameter {name} is required"),
@@ -58,11 +68,12 @@ impl Params {
         let Some(text) = self.string(name)? else {
             return Ok(None);
         };
-        let value: i64 = text.parse().map_err(|_| {
-            ApiError::new(
+        let value = fields::integer(&text).map_err(|why| match why {
+            NotAnInteger::OutOfRange => fields::integer_out_of_range(name, &text),
+            NotAnInteger::Malformed => ApiError::new(
                 ErrorCode::InvalidParameterValueMalformed,
                 format!("parameter {name} must be an integer, not {text:?}"),
-            )
+            ),
         })?;
         if !range.contains(&value) {
             return Err(ApiError::new(
@@ -78,7 +89,7 @@ impl Params {
     }
 
     /// Refuses what the action does not take.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(&mut self) -> Result<(), ApiError> {
         match self.pairs.first() {
             None => Ok(()),
             Some((name, _)) => Err(ApiError::new(
