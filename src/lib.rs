@@ -12,11 +12,14 @@
 //! - [`transport`]: the tonic services, authentication and region from
 //!   metadata, error mapping, request ids and logs.
 //! - [`server`]: builds and runs the whole server on a listener.
+//! - [`client`]: how the vpcsim commands reach a running server: the gRPC
+//!   channel, AdminService calls with the admin token, their errors.
 //! - [`cli`]: the `vpcsim` command line.
 //! - [`bench`]: the load generator behind `vpcsim bench` and BENCHMARKS.md.
 
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod domain;
 pub mod scenario;
 pub mod server;

@@ -14,7 +14,7 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite, sqlite::SqliteConne
 
 use super::Spawned;
 use crate::{
-    cli::{admin_request, connect_admin},
+    client::{admin_request, connect_admin, status_error},
     domain::region::Region,
     proto,
     scenario::{
@@ -63,7 +63,7 @@ impl Target {
                 admin
                     .load_scenario(admin_request(request, self.admin_token.as_deref())?)
                     .await
-                    .map_err(crate::cli::status_error)?;
+                    .map_err(status_error)?;
                 Ok(Prepared {
                     addr: addr.clone(),
                     spawned: None,

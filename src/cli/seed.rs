@@ -9,10 +9,9 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{
-    ScenarioFile, Target, admin_request, connect_admin, parse_region, read_scenario, status_error,
-};
+use super::{ScenarioFile, Target, parse_region, read_scenario};
 use crate::{
+    client::{admin_request, connect_admin, status_error},
     domain::region::{DEFAULT_REGION, Region},
     proto,
     scenario::Format,
