@@ -17,12 +17,15 @@
 //!   tonic services, API 3.0 and the legacy API; authentication, error
 //!   shapes, request ids and logs.
 //! - [`server`]: builds and runs the whole server on a listener.
+//! - [`client`]: how the vpcsim commands reach a running server: the gRPC
+//!   channel, AdminService calls with the admin token, their errors.
 //! - [`cli`]: the `vpcsim` command line.
 //! - [`bench`]: the load generator behind `vpcsim bench` and BENCHMARKS.md.
 
 pub mod action;
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod domain;
 pub mod scenario;
 pub mod server;

@@ -17,7 +17,11 @@ use tonic::{
     service::Routes,
     transport::{Server, server::TcpIncoming},
 };
-use tonic_health::{ServingStatus, server::HealthReporter};
+use tonic_health::{
+    ServingStatus,
+    pb::health_server::{Health, HealthServer},
+    server::HealthReporter,
+};
 
 use crate::{
     action::{
@@ -29,7 +33,7 @@ use crate::{
         self, admin_service_server::AdminServiceServer,
         peering_service_server::PeeringServiceServer, vpc_service_server::VpcServiceServer,
     },
-    store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
+    store::{Actor, DbLocation, Owner, ScenarioLoad, StartOptions, Store},
     transport::{
         AppState,
         context::RequestContextLayer,
@@ -179,28 +183,30 @@ pub async fn run(
     check_exposure(addr, config.admin_token.as_deref())?;
     // Before the database: a bad certificate stops the start with nothing done.
     let tls = config.tls.as_ref().map(Tls::prepare).transpose()?;
-    // Held until this function returns: after the writer's last commit.
-    let lock = DbLock::acquire(
+    let open = Store::start(
         &config.db,
         Owner::Server {
             address: addr.to_string(),
         },
-    )?;
-    let (store, writer) = Store::open(&lock, config.id_seed).await?;
-    let writer = writer.checkpoint_every(config.checkpoint_interval).spawn();
+        StartOptions {
+            id_seed: config.id_seed,
+            checkpoint_interval: config.checkpoint_interval,
+        },
+    )
+    .await?;
     // However serving ends, even refused at start: commit what the writer
     // has queued, fold the log into the file, close every connection, and
     // only then let go of the file.
-    let served = serve_state(&store, config, listener, shutdown, tls, addr).await;
-    let stopped = store.shut_down(writer).await;
-    lock.release();
+    let served = serve(&open.store, config, listener, shutdown, tls, addr).await;
+    let stopped = open.stop().await;
     tracing::info!("vpcsim stopped");
     stopped?;
     served
 }
 
-/// Serves `store` until `shutdown` resolves, and the calls in flight end.
-async fn serve_state(
+/// Readies `store`, then serves it until `shutdown` resolves and the calls
+/// in flight end.
+async fn serve(
     store: &Store,
     config: ServerConfig,
     listener: TcpListener,
@@ -210,7 +216,31 @@ async fn serve_state(
 ) -> anyhow::Result<()> {
     prepare_state(store, &config).await?;
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+    let grace = config.shutdown_grace;
+    let region = config.default_region;
 
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let routes = build_routes(store, config, stopping, health_service)?;
+    // Migrations ran in Store::open, so every service is ready from here.
+    set_health(&health_reporter, ServingStatus::Serving).await;
+    // From here on, a writer that fails takes the server out of service.
+    let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
+
+    log_serving(addr, region, tls.as_ref());
+    let served = serve_until(routes, listener, tls, shutdown, stopping_tx, grace).await;
+    watcher.abort();
+    served.context("serving gRPC")
+}
+
+/// The state every call shares, and the routes that serve it: gRPC
+/// services by their paths, and Tencent Cloud API 3.0 at `/`, one port,
+/// one state.
+fn build_routes(
+    store: &Store,
+    config: ServerConfig,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    health_service: HealthServer<impl Health>,
+) -> anyhow::Result<Routes> {
     let state = Arc::new(AppState {
         actions: Actions::new(store.clone(), Throttle::new(&config.rate_limits)),
         default_region: config.default_region,
@@ -219,12 +249,6 @@ async fn serve_state(
         stopping,
         nonces: Nonces::default(),
     });
-
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    // Migrations ran in Store::open, so every service is ready from here.
-    set_health(&health_reporter, ServingStatus::Serving).await;
-    // From here on, a writer that fails takes the server out of service.
-    let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
 
     let reflection = |builder: tonic_reflection::server::Builder<'static>| {
         builder
@@ -240,40 +264,7 @@ async fn serve_state(
     let reflection_v1alpha =
         reflection(tonic_reflection::server::Builder::configure()).build_v1alpha()?;
 
-    // Shutdown starts when `shutdown` resolves; the grace period runs from then.
-    let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
-    let shutdown = async move {
-        shutdown.await;
-        let _ = stopping_tx.send(true);
-        let _ = shutdown_began.send(());
-    };
-    let grace = config.shutdown_grace;
-    let grace_expired = async move {
-        if began.await.is_ok() {
-            tokio::time::sleep(grace).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-
-    if let Some(tls) = &tls {
-        let cert = tls.cert_path.display();
-        tracing::info!(
-            %cert,
-            hint = %format!(
-                "trust it as a CA file: SSL_CERT_FILE={cert} (Go, grpcurl), \
-                 CURL_CA_BUNDLE={cert} (curl), HttpProfile(certification=\"{cert}\") \
-                 (Python SDK); README has tccli and Java"
-            ),
-            "serving TLS only: https:// and gRPC over TLS"
-        );
-    }
-    tracing::info!(%addr, region = config.default_region.name, tls = tls.is_some(), "vpcsim serving");
-    // TCP_NODELAY: without it a response written in several pieces waits for
-    // the client's delayed ACK, some 40 ms per call.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    // gRPC services by their paths, and Tencent Cloud API 3.0 at `/`: one
-    // port, one state. HTTP/1.1 is accepted for the SDKs and tccli.
+    // HTTP/1.1 is accepted (see `serve_until`) for the SDKs and tccli.
     let grpc = Routes::new(
         PeeringServiceServer::new(PeeringApi::new(state.clone()))
             .max_decoding_message_size(MAX_REQUEST_BYTES),
@@ -290,11 +281,58 @@ async fn serve_state(
     .add_service(health_service)
     .add_service(reflection_v1)
     .add_service(reflection_v1alpha);
-    let routes = Routes::from(
+    Ok(Routes::from(
         grpc.into_axum_router()
             .merge(http::routes(state.clone(), Api3))
             .merge(http::routes(state, Legacy::default())),
-    );
+    ))
+}
+
+/// Says where the server listens, and with TLS how clients trust it.
+fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>) {
+    if let Some(tls) = tls {
+        let cert = tls.cert_path.display();
+        tracing::info!(
+            %cert,
+            hint = %format!(
+                "trust it as a CA file: SSL_CERT_FILE={cert} (Go, grpcurl), \
+                 CURL_CA_BUNDLE={cert} (curl), HttpProfile(certification=\"{cert}\") \
+                 (Python SDK); README has tccli and Java"
+            ),
+            "serving TLS only: https:// and gRPC over TLS"
+        );
+    }
+    tracing::info!(%addr, region = region.name, tls = tls.is_some(), "vpcsim serving");
+}
+
+/// Serves `routes` on `listener` until `shutdown` resolves and the calls
+/// in flight end, or the grace period after it runs out.
+async fn serve_until(
+    routes: Routes,
+    listener: TcpListener,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    stopping: tokio::sync::watch::Sender<bool>,
+    grace: Duration,
+) -> Result<(), tonic::transport::Error> {
+    // Shutdown starts when `shutdown` resolves; the grace period runs from then.
+    let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+        let _ = shutdown_began.send(());
+    };
+    let grace_expired = async move {
+        if began.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+
+    // TCP_NODELAY: without it a response written in several pieces waits for
+    // the client's delayed ACK, some 40 ms per call.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let router = Server::builder()
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
@@ -310,16 +348,13 @@ async fn serve_state(
         };
     // Graceful shutdown waits for every connection to close; a client that
     // keeps an idle connection open must not hold the server forever.
-    let served = tokio::select! {
+    tokio::select! {
         served = serve => served,
         () = grace_expired => {
             tracing::warn!(grace_secs = grace.as_secs_f64(), "connections still open after the grace period; stopping");
             Ok(())
         }
-    };
-
-    watcher.abort();
-    served.context("serving gRPC")
+    }
 }
 
 /// Readies the state a server starts with: emptied by `--reset`, then the

@@ -14,14 +14,14 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite, sqlite::SqliteConne
 
 use super::Spawned;
 use crate::{
-    cli::{admin_request, connect_admin},
+    client::{admin_request, connect_admin, status_error},
     domain::region::Region,
     proto,
     scenario::{
         AccountSpec, PeeringSpec, QuotaSpec, Scenario, StateSpec, VpcSpec,
         generate::{GenerateOptions, generate},
     },
-    store::{Actor, DbLocation, DbLock, Owner, ScenarioLoad, Store},
+    store::{Actor, DbLocation, Owner, ScenarioLoad, StartOptions, Store},
 };
 
 /// Where workloads run: servers of the bench's own, or one given.
@@ -63,7 +63,7 @@ impl Target {
                 admin
                     .load_scenario(admin_request(request, self.admin_token.as_deref())?)
                     .await
-                    .map_err(crate::cli::status_error)?;
+                    .map_err(status_error)?;
                 Ok(Prepared {
                     addr: addr.clone(),
                     spawned: None,
@@ -88,14 +88,14 @@ impl Target {
 /// Loads a scenario straight into a database file, through the same loader
 /// (and rules) as `vpcsim seed`.
 pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration> {
-    let lock = DbLock::acquire(
+    let open = Store::start(
         &DbLocation::File(db.to_owned()),
         Owner::Command {
             name: "bench".into(),
         },
-    )?;
-    let (store, writer) = Store::open(&lock, None).await?;
-    let writer = writer.spawn();
+        StartOptions::default(),
+    )
+    .await?;
     let load = ScenarioLoad {
         scenario: Arc::new(scenario),
         text: "".into(),
@@ -109,11 +109,9 @@ pub async fn seed_file(db: &Path, scenario: Scenario) -> anyhow::Result<Duration
         client_token: None,
     };
     let started = Instant::now();
-    let result = store.load_scenario(actor, load, Arc::default()).await;
+    let result = open.store.load_scenario(actor, load, Arc::default()).await;
     let took = started.elapsed();
-    let closed = store.shut_down(writer).await;
-    lock.release();
-    closed?;
+    open.stop().await?;
     result?;
     Ok(took)
 }
@@ -393,15 +391,17 @@ pub async fn seeding() -> anyhow::Result<Seeding> {
 /// The same rows, written with multi-row INSERTs in one transaction: no
 /// rules, no events, no id generation. The floor for any loader.
 async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration> {
-    let lock = DbLock::acquire(
+    // Migrated and closed by the store, then written by hand, still held.
+    let open = Store::start(
         &DbLocation::File(db.to_owned()),
         Owner::Command {
             name: "bench".into(),
         },
-    )?;
-    // Migrated and closed by the store, then written by hand.
-    let (store, writer) = Store::open(&lock, None).await?;
-    store.shut_down(writer.spawn()).await?;
+        StartOptions::default(),
+    )
+    .await?;
+    let (closed, lock) = open.close().await;
+    closed?;
     let mut conn = SqliteConnectOptions::new()
         .filename(db)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::{Target, admin_request, connect_admin, status_error};
+use super::Target;
 use crate::{
+    client::{admin_request, connect_admin, status_error},
     proto,
     scenario::{self, Format},
     store::Store,

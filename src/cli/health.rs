@@ -82,7 +82,7 @@ pub async fn run(args: HealthArgs) -> anyhow::Result<()> {
 
 /// The server's health as a whole (the service named "").
 async fn ask(server: &str, ca_cert: Option<&std::path::Path>) -> anyhow::Result<ServingStatus> {
-    let channel = super::connect(server, ca_cert).await?;
+    let channel = crate::client::connect(server, ca_cert).await?;
     let answer = HealthClient::new(channel)
         .check(HealthCheckRequest {
             service: String::new(),

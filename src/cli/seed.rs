@@ -9,16 +9,16 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{
-    ScenarioFile, Target, admin_request, connect_admin, parse_region, read_scenario, status_error,
-};
+use super::{ScenarioFile, Target, parse_region, read_scenario};
 use crate::{
+    client::{admin_request, connect_admin, status_error},
     domain::region::{DEFAULT_REGION, Region},
     proto,
     scenario::Format,
     server::{StopSignal, stop_signal},
     store::{
-        Actor, DbLocation, DbLock, LoadError, LoadProgress, LoadSummary, Owner, ScenarioLoad, Store,
+        Actor, DbLocation, DbLock, LoadError, LoadProgress, LoadSummary, OpenFailed, OpenStore,
+        Owner, ScenarioLoad, StartOptions,
     },
 };
 
@@ -121,7 +121,7 @@ async fn seed_database(
     let created = lock.created_database();
     let progress = Arc::<LoadProgress>::default();
     let (seeded, stopped_by) = {
-        let seeding = seed_file(&lock, args, file, rows, progress.clone());
+        let seeding = seed_file(lock, args, file, rows, progress.clone());
         tokio::pin!(seeding, signal);
         tokio::select! {
             seeded = &mut seeding => (seeded, None),
@@ -144,6 +144,7 @@ async fn seed_database(
             }
         }
     };
+    let (seeded, lock) = seeded;
     // A seed that fails leaves no trace, not even a new empty file;
     // removed while the lock still keeps everyone else out.
     if seeded.is_err() && created {
@@ -187,16 +188,20 @@ fn remove_database(db: &std::path::Path) {
     }
 }
 
-/// Loads `file` into the database file its caller holds, and closes it.
+/// Loads `file` into the database file `lock` holds, and closes it; the
+/// lock comes back still held, however the seed went, for its caller to
+/// remove a file the seed made before letting go.
 async fn seed_file(
-    lock: &DbLock,
+    lock: DbLock,
     args: &SeedArgs,
     file: ScenarioFile,
     rows: u64,
     progress: Arc<LoadProgress>,
-) -> anyhow::Result<LoadSummary> {
-    let (store, writer) = Store::open(lock, None).await?;
-    let writer = writer.spawn();
+) -> (anyhow::Result<LoadSummary>, DbLock) {
+    let open = match OpenStore::open(lock, StartOptions::default()).await {
+        Ok(open) => open,
+        Err(OpenFailed { error, lock }) => return (Err(error), lock),
+    };
     let load = ScenarioLoad {
         scenario: Arc::new(file.scenario),
         text: file.text.into(),
@@ -225,9 +230,10 @@ async fn seed_file(
         client_token: None,
     };
     tracing::debug!(rows, db = %args.target.db.display(), "loading the scenario");
-    let result = store.load_scenario(actor, load, progress).await;
+    let result = open.store.load_scenario(actor, load, progress).await;
     ticker.abort();
     bar.finish_and_clear();
-    store.shut_down(writer).await?;
-    Ok(result?)
+    // A writer that failed to close says so before the load's own error.
+    let (closed, lock) = open.close().await;
+    (closed.and(result.map_err(anyhow::Error::from)), lock)
 }

@@ -13,6 +13,7 @@ mod model;
 mod peerings;
 mod records;
 mod scenario;
+mod start;
 mod states;
 mod vpcs;
 mod writer;
@@ -41,6 +42,7 @@ pub use lock::{DbLock, LockError, Owner};
 pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadProgress, LoadSummary, ScenarioLoad};
+pub use start::{OpenFailed, OpenStore, StartOptions};
 pub use vpcs::{NameMatch, VpcFilter};
 pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
@@ -150,7 +152,8 @@ const QUEUE_DEPTH: usize = 4096;
 impl Store {
     /// Opens (creating if needed) and migrates the database its owner holds,
     /// and returns the store with its writer task, which the caller must
-    /// spawn. Taking a [`DbLock`] first is what keeps a second writer out.
+    /// spawn. Taking a [`DbLock`] first is what keeps a second writer out;
+    /// [`Store::start`] does all three.
     pub async fn open(lock: &DbLock, id_seed: Option<u64>) -> anyhow::Result<(Store, WriterTask)> {
         let (path, temp_dir) = match lock.location() {
             DbLocation::File(path) => (path.clone(), None),

@@ -831,21 +831,23 @@ mod tests {
     use super::*;
     use crate::{
         domain::ErrorCode,
-        store::{DbLocation, DbLock, Owner},
+        store::{DbLocation, OpenStore, Owner, StartOptions},
     };
 
     /// A store on a database file in `dir`, with its writer running.
-    async fn open(dir: &tempfile::TempDir) -> (DbLock, Store, RunningWriter) {
-        let lock = DbLock::acquire(
+    async fn open(dir: &tempfile::TempDir) -> OpenStore {
+        Store::start(
             &DbLocation::File(dir.path().join("vpcsim.db")),
             Owner::Command {
                 name: "test".into(),
             },
+            StartOptions {
+                id_seed: Some(1),
+                ..StartOptions::default()
+            },
         )
-        .expect("lock");
-        let (store, writer) = Store::open(&lock, Some(1)).await.expect("open");
-        let writer = writer.spawn();
-        (lock, store, writer)
+        .await
+        .expect("open")
     }
 
     /// Writes the setting `key`.
@@ -909,7 +911,8 @@ mod tests {
     #[tokio::test]
     async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (_lock, store, writer) = open(&dir).await;
+        let opened = open(&dir).await;
+        let store = opened.store.clone();
         // Hold the writer in a batch of its own until both writes below are
         // queued, so that they share the next batch.
         let (open_gate, gate) = oneshot::channel::<()>();
@@ -990,14 +993,15 @@ mod tests {
             .expect("a later write");
         assert!(reloaded, "the model is read again after the batch");
         store.check_writer().expect("the writer still serves");
-        writer.stop().await.expect("a clean stop");
+        opened.stop().await.expect("a clean stop");
         assert!(!store.writer_failed().await);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn readers_wait_for_the_batch_and_never_see_what_it_undid() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (_lock, store, writer) = open(&dir).await;
+        let opened = open(&dir).await;
+        let store = opened.store.clone();
         let (started, running) = oneshot::channel();
         let writing = store.clone();
         let write = async move {
@@ -1031,13 +1035,14 @@ mod tests {
         assert!(read.is_empty(), "the read saw an undone change: {read:?}");
         let err = write.await.expect("joined").expect_err("the job failed");
         assert_eq!(err.code, ErrorCode::InternalError);
-        writer.stop().await.expect("a clean stop");
+        opened.stop().await.expect("a clean stop");
     }
 
     #[tokio::test]
     async fn a_writer_whose_database_breaks_stops_and_every_write_fails_at_once() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (_lock, store, writer) = open(&dir).await;
+        let opened = open(&dir).await;
+        let store = opened.store.clone();
         // Break the database under the writer: every batch begins by
         // writing the events of overdue peerings.
         let mut raw = sqlx::SqliteConnection::connect(&format!(
@@ -1080,7 +1085,7 @@ mod tests {
             "{}",
             source_text(&later)
         );
-        let stopped = writer.stop().await.expect_err("the writer failed");
+        let stopped = opened.stop().await.expect_err("the writer failed");
         assert!(
             format!("{stopped:#}").contains("the database can take no more writes"),
             "{stopped:#}"
