@@ -25,7 +25,7 @@ use crate::{
 #[command(
     name = "vpcsim",
     version,
-    about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC"
+    about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC and its own HTTP APIs"
 )]
 pub struct Cli {
     /// Log format on stderr.
@@ -43,7 +43,7 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the gRPC API.
+    /// Serve gRPC, Tencent Cloud API 3.0 and the legacy API on one port.
     Serve(serve::ServeArgs),
     /// Load a scenario file into a database or a running server.
     Seed(seed::SeedArgs),

@@ -7,7 +7,7 @@
 
 use std::{
     error::Error,
-    sync::{Arc, OnceLock},
+    sync::Arc,
     task::{Context, Poll},
     time::Instant,
 };
@@ -15,59 +15,10 @@ use std::{
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
-use super::grpc::status::from_request_read_error;
-use crate::{
-    domain::{actions::ActionName, error::ErrorSource},
-    store::BoxFuture,
-};
+use super::{grpc::status::from_request_read_error, request_log::RequestLog};
+use crate::store::BoxFuture;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// One request's record, for its log line: what the front end learns of
-/// it as it goes.
-#[derive(Debug, Default)]
-pub struct RequestLog {
-    pub request_id: String,
-    /// The gRPC path (`/vpcsim.v1.PeeringService/CreateVpcPeeringConnection`),
-    /// or `api3/<Action>`.
-    pub method: String,
-    caller: OnceLock<String>,
-    /// The action, once the front end has named it.
-    action: OnceLock<ActionName>,
-    /// The `Action` of a legacy call, as sent, which travels among its
-    /// parameters.
-    legacy_action: OnceLock<String>,
-    /// The code of an HTTP API's error, which travels in a 200 answer.
-    error_code: OnceLock<&'static str>,
-    /// The hidden cause of an HTTP API's internal error.
-    error_source: OnceLock<ErrorSource>,
-}
-
-impl RequestLog {
-    /// Records who called, once authenticated.
-    pub fn set_caller(&self, uin: &str) {
-        let _ = self.caller.set(uin.to_owned());
-    }
-
-    /// Records the action, by its one name.
-    pub fn set_action(&self, action: ActionName) {
-        let _ = self.action.set(action);
-    }
-
-    /// Records the `Action` of a legacy call, whose path does not name it.
-    pub fn set_legacy_action(&self, action: &str) {
-        let _ = self.legacy_action.set(action.chars().take(64).collect());
-    }
-
-    /// Records the error an HTTP API answered with (in a 200 answer), and
-    /// its hidden cause if it has one.
-    pub fn set_error(&self, code: &'static str, source: Option<ErrorSource>) {
-        let _ = self.error_code.set(code);
-        if let Some(source) = source {
-            let _ = self.error_source.set(source);
-        }
-    }
-}
 
 /// A fresh request id: 128 random bits, written like a UUID.
 fn new_request_id() -> String {

@@ -14,7 +14,7 @@ use crate::{
         region::{self, Region},
     },
     store::{Actor, ClientToken},
-    transport::{AppState, context::RequestLog},
+    transport::{AppState, request_log::RequestLog},
 };
 
 pub const REGION_HEADER: &str = "x-tc-region";

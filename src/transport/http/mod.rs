@@ -23,7 +23,7 @@ use http::{
 };
 use serde_json::{Map, Value};
 
-use super::{AppState, context::RequestLog};
+use super::{AppState, request_log::RequestLog};
 use crate::domain::{ApiError, ErrorCode};
 
 /// The fields of a successful answer, before its envelope.
@@ -41,9 +41,7 @@ pub trait HttpApi: Send + Sync + 'static {
     fn serve(
         &self,
         app: &AppState,
-        parts: &Parts,
-        body: &[u8],
-        log: &RequestLog,
+        request: Received<'_>,
     ) -> impl Future<Output = Result<Fields, ApiError>> + Send;
 
     /// The envelope of a success.
@@ -51,6 +49,19 @@ pub trait HttpApi: Send + Sync + 'static {
 
     /// The envelope of an error.
     fn failure(err: &ApiError, request_id: &str) -> Value;
+}
+
+/// A request as an HTTP API serves it: its head, its body, and its log.
+#[derive(Clone, Copy)]
+pub struct Received<'a> {
+    pub parts: &'a Parts,
+    pub body: &'a [u8],
+    pub log: &'a RequestLog,
+}
+
+/// The fields of one answer, in order.
+pub fn answer<const N: usize>(pairs: [(&str, Value); N]) -> Fields {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// The route of `api`, to merge beside the others.
@@ -73,7 +84,14 @@ async fn handle<A: HttpApi>(
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
     let outcome = match axum::body::to_bytes(body, A::MAX_BODY_BYTES).await {
-        Ok(body) => api.serve(&app, &parts, &body, &log).await,
+        Ok(body) => {
+            let received = Received {
+                parts: &parts,
+                body: &body,
+                log: &log,
+            };
+            api.serve(&app, received).await
+        }
         Err(_) => Err(ApiError::new(
             ErrorCode::RequestSizeLimitExceeded,
             format!("the request body is over {} bytes", A::MAX_BODY_BYTES),

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    super::Fields,
+    super::{Fields, answer},
     params::{Filter, Params},
 };
 use crate::{
@@ -66,11 +66,6 @@ const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
     qos_level: "QosLevel",
     tags: "Tags",
 };
-
-/// Fields of one answer.
-fn answer<const N: usize>(pairs: [(&str, Value); N]) -> Fields {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
 
 /// Runs `action` for `caller` with the request's parameters.
 pub async fn dispatch(

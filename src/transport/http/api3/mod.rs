@@ -13,14 +13,13 @@ mod params;
 use http::{Method, request::Parts};
 use serde_json::{Map, Value, json};
 
-use super::{Fields, HttpApi, v1};
+use super::{Fields, HttpApi, Received, v1};
 use crate::{
     action::Caller,
     domain::{ApiError, ErrorCode, actions::ActionName, region::Region},
     store::{Account, ClientToken},
     transport::{
         AppState,
-        context::RequestLog,
         grpc::auth::{CLIENT_TOKEN_HEADER, client_token_text},
         signing::{
             ReceivedRequest, RequestClock, SignatureError, authenticate_tc3,
@@ -43,14 +42,8 @@ impl HttpApi for Api3 {
     /// The real API's limit for a JSON request.
     const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-    async fn serve(
-        &self,
-        app: &AppState,
-        parts: &Parts,
-        body: &[u8],
-        log: &RequestLog,
-    ) -> Result<Fields, ApiError> {
-        serve(app, parts, body, log).await
+    async fn serve(&self, app: &AppState, request: Received<'_>) -> Result<Fields, ApiError> {
+        serve(app, request).await
     }
 
     fn success(mut fields: Fields, request_id: &str) -> Value {
@@ -204,12 +197,8 @@ fn client_token(
     Ok(Some(ClientToken { token, fingerprint }))
 }
 
-async fn serve(
-    state: &AppState,
-    parts: &Parts,
-    body: &[u8],
-    log: &RequestLog,
-) -> Result<Fields, ApiError> {
+async fn serve(state: &AppState, request: Received<'_>) -> Result<Fields, ApiError> {
+    let Received { parts, body, log } = request;
     if parts.method != Method::POST && parts.method != Method::GET {
         return Err(ApiError::new(
             ErrorCode::UnsupportedProtocol,

@@ -7,7 +7,10 @@
 
 use serde_json::{Value, json};
 
-use super::{super::Fields, params::Params};
+use super::{
+    super::{Fields, answer},
+    params::Params,
+};
 use crate::{
     action::{
         Caller,
@@ -66,11 +69,6 @@ const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
     qos_level: "qosLevel",
     tags: "tags",
 };
-
-/// Fields of one answer.
-fn answer<const N: usize>(pairs: [(&str, Value); N]) -> Fields {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
 
 /// Runs `action` (its `...Ex` form if `ex`) for `caller`; `task` numbers
 /// the asynchronous tasks the `...Ex` forms answer with (vpcsim finishes

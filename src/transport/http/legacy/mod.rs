@@ -13,14 +13,14 @@ use std::{
     sync::atomic::{AtomicU64, Ordering},
 };
 
-use http::{Method, request::Parts};
+use http::Method;
 use serde_json::{Map, Value, json};
 
-use super::{Fields, HttpApi, v1};
+use super::{Fields, HttpApi, Received, v1};
 use crate::{
     action::Caller,
     domain::{ApiError, ErrorCode, actions::ActionName, region::Region},
-    transport::{AppState, context::RequestLog},
+    transport::AppState,
 };
 
 /// The path the legacy API serves.
@@ -37,14 +37,8 @@ impl HttpApi for Legacy {
     /// A legacy request is a query string or a small form.
     const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-    async fn serve(
-        &self,
-        app: &AppState,
-        parts: &Parts,
-        body: &[u8],
-        log: &RequestLog,
-    ) -> Result<Fields, ApiError> {
-        self.serve_request(app, parts, body, log).await
+    async fn serve(&self, app: &AppState, request: Received<'_>) -> Result<Fields, ApiError> {
+        self.serve_request(app, request).await
     }
 
     fn success(mut fields: Fields, _request_id: &str) -> Value {
@@ -83,10 +77,9 @@ impl Legacy {
     async fn serve_request(
         &self,
         app: &AppState,
-        parts: &Parts,
-        body: &[u8],
-        log: &RequestLog,
+        request: Received<'_>,
     ) -> Result<Fields, ApiError> {
+        let Received { parts, body, log } = request;
         let raw = match parts.method {
             Method::GET => parts.uri.query().unwrap_or("").as_bytes(),
             Method::POST => body,
