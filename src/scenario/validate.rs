@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{PeeringSpec, Scenario, StateSpec, VpcSpec};
 use crate::domain::{
-    cidr::{CidrBlock, first_overlap_within},
+    cidr::CidrBlock,
     faults::{FaultKind, FaultRequest, FaultRule},
     ids::{IdGenerator, VpcRef, legacy_vpc_id, parse_peering_id, parse_uin},
     link::{GivenLinkOptions, LinkFieldNames, LinkOptions, LinkProblems},
@@ -15,8 +15,8 @@ use crate::domain::{
     quota::{QuotaName, validate_limit},
     region::Region,
     rules::{
-        Joining, LiveLink, StateView, check_assistant_count, check_live_peering, check_vpc_count,
-        state_possible,
+        Joining, LiveLink, StateView, check_assistant_count, check_live_peering, check_own_blocks,
+        check_vpc_count, state_possible,
     },
     time::{
         NewestRecord, PENDING_LIFETIME_SECS, Timestamp, check_clock_target, format_time, parse_time,
@@ -838,11 +838,10 @@ impl Planner<'_> {
                     .error(format!("vpcs[{i}].assistant_cidr_blocks[{j}]"), e.message),
             }
         }
-        if let Some((a, b)) = first_overlap_within(&blocks) {
-            self.check.error(
-                format!("vpcs[{i}].assistant_cidr_blocks"),
-                format!("{a} overlaps {b} of the same vpc"),
-            );
+        // The path points at the VPC: the message need not name it.
+        if let Err(err) = check_own_blocks("the same vpc", &blocks) {
+            self.check
+                .error(format!("vpcs[{i}].assistant_cidr_blocks"), err.message);
         }
         blocks
     }

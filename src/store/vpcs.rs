@@ -8,12 +8,13 @@ use super::{
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    cidr::{CidrBlock, first_overlap_within},
+    cidr::CidrBlock,
     ids::{VpcRef, legacy_vpc_id},
     quota::QuotaName,
     region::Region,
     rules::{
-        check_assistant_count, check_blocks_against_peers, check_vpc_count, check_vpc_deletable,
+        check_assistant_count, check_blocks_against_peers, check_own_blocks, check_vpc_count,
+        check_vpc_deletable,
     },
 };
 
@@ -150,13 +151,10 @@ pub async fn create_assistant_cidr(
     let un_vpc_id = model.text(model.vpc(ix).un_vpc_id);
     let mut combined = model.blocks(ix).to_vec();
     combined.extend(blocks.iter().copied());
-    if let Some((a, b)) = first_overlap_within(&combined) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValueOverlap,
-            "cidr_blocks",
-            format!("{a} overlaps {b} of vpc {un_vpc_id}"),
-        ));
-    }
+    check_own_blocks(&format!("vpc {un_vpc_id}"), &combined).map_err(|err| ApiError {
+        field: Some("cidr_blocks"),
+        ..err
+    })?;
     let limit = model.limit(&actor.uin, region.name, QuotaName::MaxAssistantCidrs);
     check_assistant_count(un_vpc_id, combined.len() - 1, limit)?;
     check_blocks_against_peers(&model.view(now), ix, &blocks)?;
