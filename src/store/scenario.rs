@@ -13,10 +13,10 @@ use std::{
 
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{Actor, Store, Tx, records::split_blocks};
+use super::{Actor, Store, Tx, records::split_blocks, writer::JobError};
 use crate::{
     domain::{
-        ApiError, ApiResult, ErrorCode,
+        ApiError, ApiResult,
         faults::FaultRule,
         link::LinkOptions,
         peering::PeeringState,
@@ -124,6 +124,17 @@ pub enum LoadError {
 impl From<sqlx::Error> for LoadError {
     fn from(err: sqlx::Error) -> Self {
         LoadError::Api(err.into())
+    }
+}
+
+/// A scenario that breaks rules is rolled back like any refused write, and
+/// is no fault.
+impl JobError for LoadError {
+    fn is_fault(&self) -> bool {
+        match self {
+            LoadError::Invalid(_) => false,
+            LoadError::Api(err) => err.is_fault(),
+        }
     }
 }
 
@@ -562,38 +573,10 @@ impl Store {
         load: ScenarioLoad,
         progress: Arc<LoadProgress>,
     ) -> Result<LoadSummary, LoadError> {
-        // The writer speaks ApiError; carry scenario errors through it and
-        // back out.
-        let invalid: Arc<std::sync::Mutex<Option<ScenarioErrors>>> = Arc::default();
-        let slot = invalid.clone();
-        let result = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    match self::load(tx, &actor, &load, &progress).await {
-                        Ok(summary) => Ok(summary),
-                        Err(LoadError::Api(err)) => Err(err),
-                        Err(LoadError::Invalid(errors)) => {
-                            let first = errors
-                                .0
-                                .first()
-                                .map(ToString::to_string)
-                                .unwrap_or_default();
-                            if let Ok(mut slot) = slot.lock() {
-                                *slot = Some(errors);
-                            }
-                            Err(ApiError::new(ErrorCode::InvalidParameterValue, first))
-                        }
-                    }
-                })
-            })
-            .await;
-        match result {
-            Ok(summary) => Ok(summary),
-            Err(err) => match invalid.lock().ok().and_then(|mut s| s.take()) {
-                Some(errors) => Err(LoadError::Invalid(errors)),
-                None => Err(LoadError::Api(err)),
-            },
-        }
+        self.write_typed(move |tx| {
+            Box::pin(async move { self::load(tx, &actor, &load, &progress).await })
+        })
+        .await
     }
 
     /// The whole state as a scenario: seeding it into an empty database gives
