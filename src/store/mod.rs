@@ -4,6 +4,7 @@
 
 mod accounts;
 mod check;
+mod clock;
 mod control;
 mod events;
 mod faults;
@@ -13,6 +14,7 @@ mod model;
 mod peerings;
 mod records;
 mod scenario;
+mod state_tables;
 mod states;
 mod vpcs;
 mod writer;
@@ -193,7 +195,7 @@ impl Store {
             .await
             .with_context(|| format!("opening read connections to {}", path.display()))?;
         let clock = Arc::new(Clock::new(
-            control::stored_clock_offset(&mut write_conn).await?,
+            clock::stored_clock_offset(&mut write_conn).await?,
         ));
         let (newest,): (i64,) = sqlx::query_as(events::NEWEST_ID)
             .fetch_one(&mut write_conn)
@@ -262,7 +264,7 @@ impl Store {
             ),
             Err(_) => anyhow::bail!("{} is not a vpcsim database", path.display()),
         }
-        let clock = Arc::new(Clock::new(control::stored_clock_offset(&mut conn).await?));
+        let clock = Arc::new(Clock::new(clock::stored_clock_offset(&mut conn).await?));
         drop(conn);
         // No writer: a write through this store fails as the writer being gone.
         let (writes, _) = mpsc::channel(1);
@@ -302,7 +304,7 @@ impl Store {
         sqlx::query("BEGIN").execute(&mut *conn).await?;
         // The clock as this transaction's state has it, which a server
         // writing beside a read-only store may have moved.
-        let result = match control::stored_clock_offset(&mut conn).await {
+        let result = match clock::stored_clock_offset(&mut conn).await {
             Ok(offset) => check::check(&mut conn, self.clock.now_with_offset(offset)).await,
             Err(err) => Err(err),
         };

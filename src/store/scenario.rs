@@ -13,7 +13,13 @@ use std::{
 
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{Actor, Store, Tx, records::split_blocks, writer::JobError};
+use super::{
+    Actor, Store, Tx,
+    clock::{newest_record, set_clock_offset, stored_clock_offset},
+    records::split_blocks,
+    state_tables::clear_state,
+    writer::JobError,
+};
 use crate::{
     domain::{
         ApiError, ApiResult,
@@ -30,18 +36,6 @@ use crate::{
         validate::{ExistingAccount, ExistingVpc, Plan, World, plan},
     },
 };
-
-/// The tables that hold the simulator's state (not its history: events and
-/// snapshots stay).
-pub(super) const STATE_TABLES: [&str; 7] = [
-    "faults",
-    "peerings",
-    "vpcs",
-    "quotas",
-    "accounts",
-    "legacy_vpc_numbers",
-    "settings",
-];
 
 /// Every VPC row, deleted ones included, oldest first.
 const VPC_ROWS: &str =
@@ -138,17 +132,6 @@ impl JobError for LoadError {
     }
 }
 
-/// Empties every state table and puts the clock back to real time.
-pub(super) async fn clear_state(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    tx.drop_model();
-    for table in STATE_TABLES {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut tx.conn)
-            .await?;
-    }
-    set_clock_offset(tx, 0).await
-}
-
 /// Reads what the rules need of the current state.
 async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World, sqlx::Error> {
     let accounts: Vec<(String, String, i64)> =
@@ -217,7 +200,7 @@ async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World
             .into_iter()
             .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
             .collect(),
-        newest: super::control::newest_record(&mut *conn).await?,
+        newest: newest_record(&mut *conn).await?,
         fault_ids: sqlx::query_as::<_, (String,)>("SELECT fault_id FROM faults")
             .fetch_all(&mut *conn)
             .await?
@@ -305,23 +288,6 @@ pub(super) async fn load(
         peerings: plan.peerings.len() as u64,
         faults: plan.faults.len() as u64,
     })
-}
-
-/// Stores a new clock offset and moves the in-memory clock once committed.
-pub(super) async fn set_clock_offset(tx: &mut Tx, offset: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('clock_offset', ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(offset.to_string())
-    .execute(&mut tx.conn)
-    .await?;
-    // Later work in this batch sees the new time too.
-    tx.now = tx.now - tx.offset + offset;
-    tx.offset = offset;
-    let clock = tx.clock.clone();
-    tx.after_commit(move || clock.set_offset(offset));
-    Ok(())
 }
 
 /// Rows per multi-row INSERT: few round trips, well under SQLite's limit of
@@ -585,7 +551,7 @@ impl Store {
         let mut conn = self.read().await?;
         // One read transaction, so the dump is one consistent state.
         sqlx::query("BEGIN").execute(&mut *conn).await?;
-        let result = match super::control::stored_clock_offset(&mut conn).await {
+        let result = match stored_clock_offset(&mut conn).await {
             Ok(offset) => dump_in(&mut conn, self.clock.now_with_offset(offset)).await,
             Err(err) => Err(err.into()),
         };

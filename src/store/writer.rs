@@ -964,7 +964,7 @@ mod tests {
                     .write::<(), _>(|tx| {
                         Box::pin(async move {
                             put(tx, "from-the-panicking-write").await?;
-                            super::super::scenario::set_clock_offset(tx, 86_400).await?;
+                            super::super::clock::set_clock_offset(tx, 86_400).await?;
                             tx.model().await?;
                             panic!("boom");
                         })
