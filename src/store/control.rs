@@ -110,7 +110,7 @@ async fn drop_snapshot_tables(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+async fn save_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
     // Saving under an existing name replaces that snapshot.
     if let Some(old) = snapshot_id(tx, name).await? {
         drop_snapshot_tables(tx, old).await?;
@@ -157,7 +157,7 @@ async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snap
     .await?)
 }
 
-async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
     let id = snapshot_id(tx, name)
         .await?
         .ok_or_else(|| snapshot_not_found(name))?;
@@ -211,7 +211,7 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
     .await?)
 }
 
-async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()> {
+async fn delete_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()> {
     let id = snapshot_id(tx, name)
         .await?
         .ok_or_else(|| snapshot_not_found(name))?;
@@ -236,7 +236,7 @@ async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()
 
 /// Moves the clock to `target` and expires what is overdue then. `field` is
 /// the request field that asked for it, for the error.
-async fn move_clock(
+async fn move_clock_in(
     tx: &mut Tx,
     actor: &Actor,
     target: Timestamp,
@@ -277,21 +277,21 @@ async fn move_clock(
 impl Store {
     pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { save_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { save_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { restore_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
 
     pub async fn delete_snapshot(&self, actor: Actor, name: String) -> ApiResult<()> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { delete_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
@@ -359,7 +359,7 @@ impl Store {
     pub async fn advance_clock(&self, actor: Actor, seconds: i64) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move {
-                move_clock(tx, &actor, tx.now.saturating_add(seconds), "seconds").await
+                move_clock_in(tx, &actor, tx.now.saturating_add(seconds), "seconds").await
             })
         })
         .await
@@ -367,7 +367,7 @@ impl Store {
 
     pub async fn set_clock(&self, actor: Actor, time: Timestamp) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { move_clock(tx, &actor, time, "time").await })
+            Box::pin(async move { move_clock_in(tx, &actor, time, "time").await })
         })
         .await
     }

@@ -1,6 +1,13 @@
 //! Storage: SQLite through sqlx. Reads go through a pool of read-only
 //! connections; every write goes through the single writer task (see
 //! `writer`), which owns the only write connection.
+//!
+//! Naming: a public `Store` method that writes queues a job on the writer;
+//! the free function that job runs inside the writer's transaction is
+//! named after the method with `_in` ("in the transaction"), and takes the
+//! transaction first: `Store::create_vpc` queues `vpcs::create_vpc_in(tx,
+//! …)`. Read bodies that run in one read transaction follow the same rule
+//! (`Store::dump` runs `dump_in(conn, …)`).
 
 mod accounts;
 mod check;

@@ -254,7 +254,7 @@ impl LoadProgress {
 }
 
 /// Validates and writes a scenario inside the writer's transaction.
-pub(super) async fn load(
+pub(super) async fn load_scenario_in(
     tx: &mut Tx,
     actor: &Actor,
     load: &ScenarioLoad,
@@ -540,7 +540,7 @@ impl Store {
         progress: Arc<LoadProgress>,
     ) -> Result<LoadSummary, LoadError> {
         self.write_typed(move |tx| {
-            Box::pin(async move { self::load(tx, &actor, &load, &progress).await })
+            Box::pin(async move { load_scenario_in(tx, &actor, &load, &progress).await })
         })
         .await
     }

@@ -33,7 +33,7 @@ pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
     )
 }
 
-pub async fn create_vpc(
+pub async fn create_vpc_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -112,7 +112,12 @@ async fn next_legacy_id(tx: &mut Tx, region: Region) -> ApiResult<String> {
     }
 }
 
-pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
+pub async fn delete_vpc_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    vpc: VpcRef,
+) -> ApiResult<()> {
     let now = tx.now;
     let model = tx.model().await?;
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
@@ -138,7 +143,7 @@ pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef)
     Ok(())
 }
 
-pub async fn create_assistant_cidr(
+pub async fn create_assistant_cidr_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -161,7 +166,7 @@ pub async fn create_assistant_cidr(
     save_blocks(tx, actor, ix, combined, "assistant_cidr_added").await
 }
 
-pub async fn delete_assistant_cidr(
+pub async fn delete_assistant_cidr_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -284,14 +289,14 @@ impl Store {
         cidr: CidrBlock,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_vpc(tx, &actor, region, name, cidr).await })
+            Box::pin(async move { create_vpc_in(tx, &actor, region, name, cidr).await })
         })
         .await
     }
 
     pub async fn delete_vpc(&self, actor: Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_vpc(tx, &actor, region, vpc).await })
+            Box::pin(async move { delete_vpc_in(tx, &actor, region, vpc).await })
         })
         .await
     }
@@ -304,7 +309,7 @@ impl Store {
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_assistant_cidr(tx, &actor, region, vpc, blocks).await })
+            Box::pin(async move { create_assistant_cidr_in(tx, &actor, region, vpc, blocks).await })
         })
         .await
     }
@@ -317,7 +322,7 @@ impl Store {
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_assistant_cidr(tx, &actor, region, vpc, blocks).await })
+            Box::pin(async move { delete_assistant_cidr_in(tx, &actor, region, vpc, blocks).await })
         })
         .await
     }
