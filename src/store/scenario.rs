@@ -1,7 +1,8 @@
 //! Scenarios in and out of the database: load (merge or replace), reset,
 //! and dump. Loading checks the whole scenario against the rules on top of
-//! the existing state (in memory, see `scenario::validate`), then writes every
-//! row in the writer's transaction: all or nothing.
+//! the existing state (the writer's model, or an empty state for a replacing
+//! load; see `scenario::validate`), then writes every row in the writer's
+//! transaction: all or nothing.
 
 use std::{
     collections::HashMap,
@@ -11,7 +12,7 @@ use std::{
     },
 };
 
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     Actor, Store, Tx,
@@ -26,14 +27,13 @@ use crate::{
         faults::FaultRule,
         link::LinkOptions,
         peering::PeeringState,
-        quota::QuotaName,
         region::Region,
         time::{Timestamp, format_time},
     },
     scenario::{
         AccountSpec, FaultSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors,
         StateSpec, VpcSpec,
-        validate::{ExistingAccount, ExistingVpc, Plan, World, plan},
+        validate::{EmptyState, Plan, plan},
     },
 };
 
@@ -132,84 +132,6 @@ impl JobError for LoadError {
     }
 }
 
-/// Reads what the rules need of the current state.
-async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World, sqlx::Error> {
-    let accounts: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT uin, secret_id, app_id FROM accounts")
-            .fetch_all(&mut *conn)
-            .await?;
-    let quotas: Vec<(String, String, String, i64)> =
-        sqlx::query_as("SELECT uin, region, quota_name, quota_limit FROM quotas")
-            .fetch_all(&mut *conn)
-            .await?;
-    let vpcs: Vec<VpcRow> = sqlx::query_as(VPC_ROWS).fetch_all(&mut *conn).await?;
-    let peering_ids: Vec<(String,)> = sqlx::query_as("SELECT peering_connection_id FROM peerings")
-        .fetch_all(&mut *conn)
-        .await?;
-    let live: Vec<(i64, i64, String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT vpc, peer_vpc, peering_connection_id, state FROM peerings WHERE {}",
-        super::states::live("", "?")
-    )))
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    let legacy: Vec<(String, i64)> = sqlx::query_as("SELECT region, next FROM legacy_vpc_numbers")
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(World {
-        accounts: accounts
-            .into_iter()
-            .map(|(uin, secret_id, app_id)| ExistingAccount {
-                uin,
-                secret_id,
-                app_id,
-            })
-            .collect(),
-        quotas: quotas
-            .into_iter()
-            .filter_map(|(uin, region, name, limit)| {
-                Some((
-                    uin,
-                    Region::parse(&region).ok()?,
-                    QuotaName::parse(&name, "quota_name").ok()?,
-                    limit,
-                ))
-            })
-            .collect(),
-        vpcs: vpcs
-            .into_iter()
-            .filter_map(|v| {
-                let blocks = v.vpc.all_blocks();
-                Some(ExistingVpc {
-                    row_id: v.vpc.id,
-                    region: Region::parse(&v.vpc.region).ok()?,
-                    vpc_id: v.vpc.vpc_id,
-                    un_vpc_id: v.vpc.un_vpc_id,
-                    uin: v.vpc.uin,
-                    blocks,
-                    deleted: v.deleted,
-                })
-            })
-            .collect(),
-        peering_ids: peering_ids.into_iter().map(|(id,)| id).collect(),
-        live: live
-            .into_iter()
-            .map(|(a, b, id, state)| (a, b, id, state == PeeringState::Active.as_i64()))
-            .collect(),
-        legacy_next: legacy
-            .into_iter()
-            .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
-            .collect(),
-        newest: newest_record(&mut *conn).await?,
-        fault_ids: sqlx::query_as::<_, (String,)>("SELECT fault_id FROM faults")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect(),
-    })
-}
-
 /// How far a scenario load has got, in rows written, and its caller's way
 /// to stop it: a stopped load fails at its next chunk of rows, and its
 /// transaction, like any failed write's, leaves nothing behind.
@@ -261,20 +183,33 @@ pub(super) async fn load_scenario_in(
     progress: &LoadProgress,
 ) -> Result<LoadSummary, LoadError> {
     progress.check()?;
+    let now = tx.now;
+    let planned = if load.replace {
+        // Planned on an empty state, as the one it will land on.
+        clear_state(tx).await?;
+        plan(
+            &EmptyState,
+            None,
+            &load.scenario,
+            load.default_region,
+            now,
+            &mut tx.ids,
+        )
+    } else {
+        let newest = newest_record(&mut tx.conn).await?;
+        let (model, ids) = tx.model_and_ids().await?;
+        plan(
+            &model.view(now),
+            newest.as_ref(),
+            &load.scenario,
+            load.default_region,
+            now,
+            ids,
+        )
+    };
+    let plan = planned.map_err(|e| LoadError::Invalid(load.errors(e)))?;
     // Rows arrive in bulk: the model is read afresh at the end of the batch.
     tx.drop_model();
-    if load.replace {
-        clear_state(tx).await?;
-    }
-    let world = load_world(&mut tx.conn, tx.now).await?;
-    let plan = plan(
-        &world,
-        &load.scenario,
-        load.default_region,
-        tx.now,
-        &mut tx.ids,
-    )
-    .map_err(|e| LoadError::Invalid(load.errors(e)))?;
     if let Some(clock) = plan.clock {
         let real_now = tx.now - tx.offset;
         set_clock_offset(tx, clock - real_now).await?;

@@ -106,7 +106,10 @@ async fn next_legacy_id(tx: &mut Tx, region: Region) -> ApiResult<String> {
         .fetch_one(&mut tx.conn)
         .await?;
         let id = legacy_vpc_id(region, number);
-        if tx.model().await?.vpc_by_id(&id).is_none() {
+        let model = tx.model().await?;
+        // The model follows the counter, for scenario loads to go on from.
+        model.set_legacy_next(region.name, number + 1);
+        if model.vpc_by_id(&id).is_none() {
             return Ok(id);
         }
     }

@@ -138,6 +138,20 @@ impl Tx {
             .ok_or_else(|| sqlx::Error::Protocol("the model is not loaded".into()))
     }
 
+    /// The model to read and the id generator to draw from, at once:
+    /// planning a scenario on the model needs both.
+    pub(super) async fn model_and_ids(
+        &mut self,
+    ) -> Result<(&Model, &mut IdGenerator), sqlx::Error> {
+        self.model().await?;
+        let model = self
+            .model
+            .as_ref()
+            .and_then(|guard| guard.as_ref())
+            .ok_or_else(|| sqlx::Error::Protocol("the model is not loaded".into()))?;
+        Ok((model, &mut self.ids))
+    }
+
     /// The model if it is loaded, to keep it up to date.
     pub(super) fn loaded_model(&mut self) -> Option<&mut Model> {
         self.model.as_mut().and_then(|guard| guard.as_mut())

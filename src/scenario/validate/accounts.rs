@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, ExistingAccount, PlannedAccount, Planner};
+use super::{Checker, ExistingState, PlannedAccount, Planner};
 use crate::domain::{
     ids::parse_uin,
     names::validate_name,
@@ -11,34 +11,48 @@ use crate::domain::{
     region::Region,
 };
 
-/// Quota limits in force, by (uin, region name, quota).
-pub(super) struct Limits(HashMap<(String, &'static str, QuotaName), i64>);
+/// The uins the file defines: with the existing ones, the accounts that
+/// later sections may name.
+pub(super) struct NewUins(HashSet<String>);
 
-impl Limits {
+/// Quota limits in force: the file's, over the existing state's.
+pub(super) struct Limits<'a, S> {
+    existing: &'a S,
+    /// Set by the file, by (uin, region name, quota).
+    set: HashMap<(String, &'static str, QuotaName), i64>,
+}
+
+impl<S: ExistingState> Limits<'_, S> {
     /// A limit nobody set has its default.
     pub(super) fn of(&self, uin: &str, region: Region, quota: QuotaName) -> i64 {
-        self.0
+        self.set
             .get(&(uin.to_owned(), region.name, quota))
             .copied()
-            .unwrap_or(quota.default_limit())
+            .unwrap_or_else(|| self.existing.quota_limit(uin, region, quota))
     }
 }
 
-/// The app ids in use, and where to look for a free one.
-struct AppIds {
-    used: HashSet<i64>,
+/// The app ids the file takes, and where to look for a free one.
+struct AppIds<'a, S> {
+    existing: &'a S,
+    taken: HashSet<i64>,
     next: i64,
 }
 
-impl AppIds {
-    fn of(accounts: &[ExistingAccount]) -> Self {
-        let used: HashSet<i64> = accounts.iter().map(|a| a.app_id).collect();
-        let next = used
-            .iter()
-            .copied()
-            .max()
+impl<'a, S: ExistingState> AppIds<'a, S> {
+    fn new(existing: &'a S) -> Self {
+        let next = existing
+            .max_app_id()
             .map_or(1_250_000_001, |m| m.max(1_250_000_000) + 1);
-        AppIds { used, next }
+        AppIds {
+            existing,
+            taken: HashSet::new(),
+            next,
+        }
+    }
+
+    fn in_use(&self, id: i64) -> bool {
+        self.taken.contains(&id) || self.existing.app_id_in_use(id)
     }
 
     /// The app id an account gives, checked, or the next free one.
@@ -49,35 +63,40 @@ impl AppIds {
                 id
             }
             Some(id) => {
-                if !self.used.insert(id) {
+                if self.in_use(id) {
                     check.error(path, format!("app_id {id} is already in use"));
                 }
+                self.taken.insert(id);
                 id
             }
             None => {
-                while self.used.contains(&self.next) {
+                while self.in_use(self.next) {
                     self.next += 1;
                 }
-                self.used.insert(self.next);
+                self.taken.insert(self.next);
                 self.next
             }
         }
     }
 }
-impl Planner<'_> {
-    /// Checks and plans the accounts; returns every uin, existing or new,
-    /// for the sections that name an owner.
-    pub(super) fn accounts(&mut self) -> HashSet<String> {
-        let existing = &self.world.accounts;
-        let mut uins: HashSet<String> = existing.iter().map(|a| a.uin.clone()).collect();
-        let mut secret_ids: HashSet<String> =
-            existing.iter().map(|a| a.secret_id.clone()).collect();
-        let mut app_ids = AppIds::of(existing);
+
+impl<'a, S: ExistingState> Planner<'a, S> {
+    /// Whether an account with `uin` exists or the file defines one.
+    pub(super) fn account_defined(&self, new: &NewUins, uin: &str) -> bool {
+        new.0.contains(uin) || self.existing.has_account(uin)
+    }
+
+    /// Checks and plans the accounts; returns the new uins, for the
+    /// sections that name an owner.
+    pub(super) fn accounts(&mut self) -> NewUins {
+        let mut uins = HashSet::new();
+        let mut secret_ids = HashSet::new();
+        let mut app_ids = AppIds::new(self.existing);
         for (i, spec) in self.scenario.accounts.iter().enumerate() {
             let at = |field: &str| format!("accounts[{i}].{field}");
             if let Err(e) = parse_uin(&spec.uin, "uin") {
                 self.check.error(at("uin"), e.message);
-            } else if !uins.insert(spec.uin.clone()) {
+            } else if self.existing.has_account(&spec.uin) || !uins.insert(spec.uin.clone()) {
                 self.check
                     .error(at("uin"), format!("account {} already exists", spec.uin));
             }
@@ -104,7 +123,7 @@ impl Planner<'_> {
                 create_time,
             });
         }
-        uins
+        NewUins(uins)
     }
 
     /// The SecretId an account gives, checked, or a generated one.
@@ -123,7 +142,7 @@ impl Planner<'_> {
                 path,
                 "secret_id must be 1 to 128 printable ASCII characters without spaces",
             );
-        } else if !in_use.insert(secret_id.clone()) {
+        } else if self.existing.secret_id_in_use(&secret_id) || !in_use.insert(secret_id.clone()) {
             self.check
                 .error(path, "secret_id is already in use by another account");
         }
@@ -131,17 +150,14 @@ impl Planner<'_> {
     }
 
     /// Checks and plans the quotas; returns the limits in force after them.
-    pub(super) fn quotas(&mut self, uins: &HashSet<String>) -> Limits {
-        let mut limits = Limits(
-            self.world
-                .quotas
-                .iter()
-                .map(|(uin, region, q, limit)| ((uin.clone(), region.name, *q), *limit))
-                .collect(),
-        );
+    pub(super) fn quotas(&mut self, uins: &NewUins) -> Limits<'a, S> {
+        let mut limits = Limits {
+            existing: self.existing,
+            set: HashMap::new(),
+        };
         for (i, spec) in self.scenario.quotas.iter().enumerate() {
             let at = |field: &str| format!("quotas[{i}].{field}");
-            if !uins.contains(&spec.uin) {
+            if !self.account_defined(uins, &spec.uin) {
                 self.check
                     .error(at("uin"), format!("account {} is not defined", spec.uin));
             }
@@ -154,7 +170,7 @@ impl Planner<'_> {
             }
             if let (Some(region), Some(quota)) = (region, quota) {
                 limits
-                    .0
+                    .set
                     .insert((spec.uin.clone(), region.name, quota), spec.limit);
                 self.plan
                     .quotas

@@ -3,14 +3,15 @@
 
 use std::collections::HashSet;
 
-use super::{Planner, creation_time};
+use super::{ExistingState, Planner, accounts::NewUins, creation_time};
 use crate::domain::faults::{FaultKind, FaultRequest, FaultRule};
 
-impl Planner<'_> {
+impl<S: ExistingState> Planner<'_, S> {
     /// Fault rules: each checked as AddFault checks it; a rule that names a
     /// caller needs the account, and a fixed id must be free.
-    pub(super) fn faults(&mut self, uins: &HashSet<String>) {
-        let mut ids = self.world.fault_ids.clone();
+    pub(super) fn faults(&mut self, uins: &NewUins) {
+        // The ids the file takes; the existing ones are asked for.
+        let mut ids = HashSet::new();
         for (i, spec) in self.scenario.faults.iter().enumerate() {
             let at = |field: &str| format!("faults[{i}].{field}");
             let Some(kind) = FaultKind::parse(&spec.kind) else {
@@ -47,7 +48,7 @@ impl Planner<'_> {
                 }
             };
             if let Some(uin) = &checked.uin
-                && !uins.contains(uin)
+                && !self.account_defined(uins, uin)
             {
                 self.check
                     .error(at("uin"), format!("account {uin} is not defined"));
@@ -57,12 +58,12 @@ impl Planner<'_> {
                 Some(id) => id.clone(),
                 None => loop {
                     let id = self.ids.fault_id();
-                    if !ids.contains(&id) {
+                    if !ids.contains(&id) && !self.existing.fault_id_in_use(&id) {
                         break id;
                     }
                 },
             };
-            if !ids.insert(fault_id.clone()) {
+            if self.existing.fault_id_in_use(&fault_id) || !ids.insert(fault_id.clone()) {
                 self.check.error(
                     at("fault_id"),
                     format!("fault rule {fault_id} already exists"),

@@ -1,21 +1,21 @@
 //! Checks a scenario against the rules of the API, on top of the state that
-//! already exists, and plans the rows to write. Pure: the store loads the
-//! existing state and writes the plan.
+//! already exists (an [`ExistingState`]: the store's model, or nothing),
+//! and plans the rows to write. Pure: the store writes the plan.
 //!
 //! The file's sections are checked in its order, each in its own module:
 //! `accounts` (and quotas), `vpcs`, `peerings`, `faults`; this one holds
 //! the plan, the clock and what the sections share.
 
 mod accounts;
+mod existing;
 mod faults;
 mod peerings;
 mod vpcs;
 
-use std::collections::{HashMap, HashSet};
+pub use existing::{EmptyState, ExistingState};
 
 use super::Scenario;
 use crate::domain::{
-    cidr::CidrBlock,
     faults::FaultRule,
     ids::IdGenerator,
     link::LinkOptions,
@@ -25,41 +25,6 @@ use crate::domain::{
     time::{NewestRecord, Timestamp, check_clock_target, format_time, parse_time},
 };
 
-/// What already exists, as far as the rules need to know.
-#[derive(Debug, Clone, Default)]
-pub struct World {
-    pub accounts: Vec<ExistingAccount>,
-    pub quotas: Vec<(String, Region, QuotaName, i64)>,
-    pub vpcs: Vec<ExistingVpc>,
-    pub peering_ids: HashSet<String>,
-    /// Live peerings: (requester VPC row, accepter VPC row, id, active).
-    pub live: Vec<(i64, i64, String, bool)>,
-    /// Next legacy VPC number per region name.
-    pub legacy_next: HashMap<&'static str, i64>,
-    /// The newest time the state records: a scenario's clock may not be
-    /// earlier (see `check_clock_target`).
-    pub newest: Option<NewestRecord>,
-    /// Ids of the fault rules already there.
-    pub fault_ids: HashSet<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ExistingAccount {
-    pub uin: String,
-    pub secret_id: String,
-    pub app_id: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct ExistingVpc {
-    pub row_id: i64,
-    pub vpc_id: String,
-    pub un_vpc_id: String,
-    pub uin: String,
-    pub region: Region,
-    pub blocks: Vec<CidrBlock>,
-    pub deleted: bool,
-}
 /// The rows a valid scenario adds.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -174,10 +139,13 @@ fn creation_time(
     }
     time
 }
-/// Validates `scenario` on top of `world` at clock reading `now` (before the
-/// scenario's own clock applies), and plans its rows.
-pub fn plan(
-    world: &World,
+/// Validates `scenario` on top of `existing` at clock reading `now` (before
+/// the scenario's own clock applies), and plans its rows. `newest` is the
+/// newest time the existing state records: a scenario's clock may not be
+/// earlier (see `check_clock_target`).
+pub fn plan<S: ExistingState>(
+    existing: &S,
+    newest: Option<&NewestRecord>,
     scenario: &Scenario,
     default_region: Region,
     now: Timestamp,
@@ -187,7 +155,8 @@ pub fn plan(
         *ids = IdGenerator::new(Some(seed));
     }
     let mut planner = Planner {
-        world,
+        existing,
+        newest,
         scenario,
         default_region,
         now,
@@ -214,8 +183,9 @@ pub fn plan(
 }
 
 /// What `plan` carries from one section of the scenario to the next.
-struct Planner<'a> {
-    world: &'a World,
+struct Planner<'a, S: ExistingState> {
+    existing: &'a S,
+    newest: Option<&'a NewestRecord>,
     scenario: &'a Scenario,
     default_region: Region,
     /// The clock reading times are checked against: the scenario's own
@@ -225,7 +195,8 @@ struct Planner<'a> {
     check: Checker,
     plan: Plan,
 }
-impl Planner<'_> {
+
+impl<S: ExistingState> Planner<'_, S> {
     /// The scenario's clock, if it fixes one; it may not go back before
     /// what the database already records.
     fn set_clock(&mut self) {
@@ -239,8 +210,8 @@ impl Planner<'_> {
             );
             return;
         };
-        if let Err(err) = check_clock_target(time, self.world.newest.as_ref()) {
-            let message = match &self.world.newest {
+        if let Err(err) = check_clock_target(time, self.newest) {
+            let message = match self.newest {
                 Some(newest) if time < newest.time => format!(
                     "{text} is before {}, when {} in the database; seed with --replace \
                      (LoadScenario replace), or give a later clock",

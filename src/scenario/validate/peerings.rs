@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 
 use super::{
-    Checker, PlannedPeering, Planner,
+    Checker, ExistingState, PlannedPeering, Planner,
     accounts::Limits,
     time_field,
-    vpcs::{Node, Vpcs},
+    vpcs::{NodeRef, PlannedLink, Vpcs},
 };
 use crate::{
     domain::{
@@ -18,6 +18,7 @@ use crate::{
         names::validate_name,
         peering::PeeringState,
         quota::QuotaName,
+        region::Region,
         rules::{Joining, LiveLink, StateView, check_live_peering, state_possible},
         time::{PENDING_LIFETIME_SECS, Timestamp},
     },
@@ -55,19 +56,21 @@ fn link_options(
         }
     }
 }
-/// The peering ids in use, and the ones the file fixes, so that generated
-/// ones never take them.
+
+/// The peering ids the file takes (the existing ones are asked for), and
+/// the ones it fixes, so that generated ones never take them.
 struct PeeringIds<'s> {
     taken: HashSet<String>,
     fixed: HashSet<&'s str>,
 }
-impl Planner<'_> {
+
+impl<S: ExistingState> Planner<'_, S> {
     /// Checks and plans the peerings, in order, each against the ones
     /// before it.
-    pub(super) fn peerings(&mut self, vpcs: &mut Vpcs, limits: &Limits) {
+    pub(super) fn peerings(&mut self, vpcs: &mut Vpcs<S::Vpc>, limits: &Limits<'_, S>) {
         let scenario = self.scenario;
         let mut peering_ids = PeeringIds {
-            taken: self.world.peering_ids.clone(),
+            taken: HashSet::new(),
             fixed: scenario
                 .peerings
                 .iter()
@@ -92,7 +95,7 @@ impl Planner<'_> {
             Some(id) => {
                 if let Err(e) = parse_peering_id(id, "peering_connection_id") {
                     self.check.error(path, e.message);
-                } else if !ids.taken.insert(id.clone()) {
+                } else if self.existing.peering_id_in_use(id) || !ids.taken.insert(id.clone()) {
                     self.check
                         .error(path, format!("peering {id} is defined twice"));
                 }
@@ -100,7 +103,10 @@ impl Planner<'_> {
             }
             None => loop {
                 let id = self.ids.peering_id();
-                if !ids.taken.contains(&id) && !ids.fixed.contains(id.as_str()) {
+                if !ids.taken.contains(&id)
+                    && !ids.fixed.contains(id.as_str())
+                    && !self.existing.peering_id_in_use(&id)
+                {
                     ids.taken.insert(id.clone());
                     break id;
                 }
@@ -162,8 +168,8 @@ impl Planner<'_> {
         i: usize,
         spec: &PeeringSpec,
         peering_ids: &mut PeeringIds<'_>,
-        vpcs: &mut Vpcs,
-        limits: &Limits,
+        vpcs: &mut Vpcs<S::Vpc>,
+        limits: &Limits<'_, S>,
     ) -> Option<PlannedPeering> {
         let at = |field: &str| format!("peerings[{i}].{field}");
         let errors_before = self.check.errors.len();
@@ -175,20 +181,23 @@ impl Planner<'_> {
             self.check.error(at("peering_connection_name"), e.message);
         }
         let peering_id = self.peering_id(i, spec, peering_ids);
-        let a = vpcs.find(&spec.vpc, at("vpc_id"), &mut self.check);
-        let b = vpcs.find(&spec.peer_vpc, at("peer_vpc_id"), &mut self.check);
+        let existing = self.existing;
+        let a = vpcs.find(existing, &spec.vpc, at("vpc_id"), &mut self.check);
+        let b = vpcs.find(existing, &spec.peer_vpc, at("peer_vpc_id"), &mut self.check);
         let (create_time, expire_time) = self.peering_times(i, spec);
         let link = link_options(spec, &at, &mut self.check);
         let (Some(a), Some(b), Some(link)) = (a, b, link) else {
             return None;
         };
-        let same_account = vpcs.nodes[a].uin == vpcs.nodes[b].uin;
+        let (ea, eb) = (self.end(vpcs, a)?, self.end(vpcs, b)?);
+        let same_account = ea.uin == eb.uin;
         let (state, expire_time) = self.peering_state(i, spec, same_account, expire_time)?;
         let live = state.effective(expire_time, self.now).is_live();
         let active = state == PeeringState::Active;
         if live {
             let view = PlanView {
-                nodes: &vpcs.nodes,
+                existing,
+                vpcs,
                 limits,
             };
             let joining = Joining {
@@ -207,25 +216,51 @@ impl Planner<'_> {
             return None;
         }
         if live {
-            vpcs.nodes[a].live.push((peering_id.clone(), b, active));
-            vpcs.nodes[b].live.push((peering_id.clone(), a, active));
+            vpcs.link(a, b, &peering_id, active);
         }
-        let (na, nb) = (&vpcs.nodes[a], &vpcs.nodes[b]);
         Some(PlannedPeering {
             peering_connection_id: peering_id,
             peering_connection_name: spec.peering_connection_name.clone(),
-            vpc_row: na.row_id,
-            peer_vpc_row: nb.row_id,
-            uin: na.uin.clone(),
-            peer_uin: nb.uin.clone(),
-            region: na.region,
+            vpc_row: ea.row,
+            peer_vpc_row: eb.row,
+            uin: ea.uin,
+            peer_uin: eb.uin,
+            region: ea.region,
             state,
             create_time,
             expire_time,
             link,
         })
     }
+
+    /// What a peering's row says of one of its ends; `None` for an existing
+    /// VPC in a region vpcsim does not serve, which `find` never gives.
+    fn end(&self, vpcs: &Vpcs<S::Vpc>, node: NodeRef<S::Vpc>) -> Option<End> {
+        Some(match node {
+            NodeRef::Existing(v) => End {
+                row: self.existing.vpc_row(v),
+                uin: self.existing.vpc_owner(v).to_owned(),
+                region: self.existing.vpc_region(v)?,
+            },
+            NodeRef::New(i) => {
+                let n = &vpcs.nodes[i];
+                End {
+                    row: n.row_id,
+                    uin: n.uin.clone(),
+                    region: n.region,
+                }
+            }
+        })
+    }
 }
+
+/// One end of a planned peering, as its row records it.
+struct End {
+    row: i64,
+    uin: String,
+    region: Region,
+}
+
 /// The state a file's peering is stored in.
 fn stored_state(spec: StateSpec) -> PeeringState {
     match spec {
@@ -236,42 +271,84 @@ fn stored_state(spec: StateSpec) -> PeeringState {
         StateSpec::Deleted => PeeringState::Deleted,
     }
 }
-/// The planned state as the rules see it: the database's VPCs and the
+
+/// The planned state as the rules see it: the existing VPCs and the
 /// file's, with the live peerings planned so far.
-struct PlanView<'a> {
-    nodes: &'a [Node],
-    limits: &'a Limits,
+struct PlanView<'a, 'l, S: ExistingState> {
+    existing: &'a S,
+    vpcs: &'a Vpcs<S::Vpc>,
+    limits: &'a Limits<'l, S>,
 }
 
-impl StateView for PlanView<'_> {
-    type Vpc = usize;
+impl<S: ExistingState> PlanView<'_, '_, S> {
+    /// The file's links of a VPC, as the rules see them.
+    fn planned(links: &[PlannedLink<S::Vpc>]) -> impl Iterator<Item = LiveLink<'_, Node<S>>> {
+        links.iter().map(|(id, other, active)| LiveLink {
+            peering_id: id,
+            other: *other,
+            active: *active,
+        })
+    }
+}
 
-    fn label(&self, vpc: usize) -> &str {
-        &self.nodes[vpc].label
+/// A VPC of the plan, as `PlanView` names it.
+type Node<S> = NodeRef<<S as StateView>::Vpc>;
+
+impl<S: ExistingState> StateView for PlanView<'_, '_, S> {
+    type Vpc = Node<S>;
+
+    fn label(&self, vpc: Node<S>) -> &str {
+        match vpc {
+            NodeRef::Existing(v) => self.existing.label(v),
+            NodeRef::New(i) => &self.vpcs.nodes[i].label,
+        }
     }
 
-    fn blocks(&self, vpc: usize) -> &[CidrBlock] {
-        &self.nodes[vpc].blocks
+    fn blocks(&self, vpc: Node<S>) -> &[CidrBlock] {
+        match vpc {
+            NodeRef::Existing(v) => self.existing.blocks(v),
+            NodeRef::New(i) => &self.vpcs.nodes[i].blocks,
+        }
     }
 
-    fn deleted(&self, vpc: usize) -> bool {
-        self.nodes[vpc].deleted
+    fn deleted(&self, vpc: Node<S>) -> bool {
+        match vpc {
+            NodeRef::Existing(v) => self.existing.deleted(v),
+            NodeRef::New(i) => self.vpcs.nodes[i].deleted,
+        }
     }
 
-    fn limit(&self, vpc: usize, quota: QuotaName) -> i64 {
-        let node = &self.nodes[vpc];
-        self.limits.of(&node.uin, node.region, quota)
+    /// The file's quotas bind existing VPCs too.
+    fn limit(&self, vpc: Node<S>, quota: QuotaName) -> i64 {
+        match vpc {
+            NodeRef::Existing(v) => match self.existing.vpc_region(v) {
+                Some(region) => self.limits.of(self.existing.vpc_owner(v), region, quota),
+                // Never named (see `vpc_region`).
+                None => self.existing.limit(v, quota),
+            },
+            NodeRef::New(i) => {
+                let node = &self.vpcs.nodes[i];
+                self.limits.of(&node.uin, node.region, quota)
+            }
+        }
     }
 
-    fn live_links(&self, vpc: usize) -> Vec<LiveLink<'_, usize>> {
-        self.nodes[vpc]
-            .live
-            .iter()
-            .map(|(id, other, active)| LiveLink {
-                peering_id: id,
-                other: *other,
-                active: *active,
-            })
-            .collect()
+    fn live_links(&self, vpc: Node<S>) -> Vec<LiveLink<'_, Node<S>>> {
+        match vpc {
+            NodeRef::Existing(v) => {
+                let own = self.existing.live_links(v).into_iter().map(|l| LiveLink {
+                    peering_id: l.peering_id,
+                    other: NodeRef::Existing(l.other),
+                    active: l.active,
+                });
+                let planned = self
+                    .vpcs
+                    .planned_links
+                    .get(&v)
+                    .map_or(&[][..], Vec::as_slice);
+                own.chain(Self::planned(planned)).collect()
+            }
+            NodeRef::New(i) => Self::planned(&self.vpcs.nodes[i].live).collect(),
+        }
     }
 }

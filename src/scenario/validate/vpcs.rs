@@ -4,7 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, PlannedVpc, Planner, World, accounts::Limits};
+use std::hash::Hash;
+
+use super::{
+    Checker, ExistingState, PlannedVpc, Planner,
+    accounts::{Limits, NewUins},
+};
 use crate::{
     domain::{
         cidr::CidrBlock,
@@ -17,23 +22,37 @@ use crate::{
     scenario::{Scenario, VpcSpec},
 };
 
-/// A VPC as the peering rules see it, existing or new.
-pub(super) struct Node {
+/// A VPC as the peering rules see it: one of the existing state, or the
+/// file's, by its index among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum NodeRef<V> {
+    Existing(V),
+    New(usize),
+}
+
+/// A live peering planned at one end: (peering id, other end, active).
+pub(super) type PlannedLink<V> = (String, NodeRef<V>, bool);
+
+/// One of the file's VPCs, as the peering rules see it.
+pub(super) struct Node<V> {
     pub(super) row_id: i64,
-    /// How messages name it: as the file does (its ref, or the id it fixes),
-    /// or its id for one already in the database.
+    /// How messages name it: as the file does (its ref, or the id it fixes).
     pub(super) label: String,
     pub(super) uin: String,
     pub(super) region: Region,
     pub(super) blocks: Vec<CidrBlock>,
     pub(super) deleted: bool,
-    /// Live peerings: (peering id, other node index, active).
-    pub(super) live: Vec<(String, usize, bool)>,
+    /// The live peerings planned for it.
+    pub(super) live: Vec<PlannedLink<V>>,
 }
-/// Every VPC a peering may name, existing or new, and the names it may use.
-pub(super) struct Vpcs {
-    pub(super) nodes: Vec<Node>,
-    /// Node index by legacy and by unique id.
+
+/// Every VPC a peering may name: the existing state's (asked for by id)
+/// and the file's, with the names the file gives them and the live
+/// peerings planned so far.
+pub(super) struct Vpcs<V> {
+    /// The file's VPCs.
+    pub(super) nodes: Vec<Node<V>>,
+    /// The file's VPCs by legacy and by unique id.
     pub(super) by_id: HashMap<String, usize>,
     /// Ids of the database that the file tried to define again (reported
     /// once, at the VPC).
@@ -42,60 +61,70 @@ pub(super) struct Vpcs {
     /// index in the file's `vpcs`).
     pub(super) by_ref: HashMap<String, (usize, usize)>,
     pub(super) by_name: HashMap<String, Vec<(usize, usize)>>,
+    /// Live peerings planned for existing VPCs, beside their own.
+    pub(super) planned_links: HashMap<V, Vec<PlannedLink<V>>>,
 }
 
-impl Vpcs {
-    /// The database's VPCs and their live peerings, with room for `more`.
-    fn existing(world: &World, more: usize) -> Self {
-        let mut nodes: Vec<Node> = Vec::with_capacity(world.vpcs.len() + more);
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        for vpc in &world.vpcs {
-            by_id.insert(vpc.vpc_id.clone(), nodes.len());
-            by_id.insert(vpc.un_vpc_id.clone(), nodes.len());
-            nodes.push(Node {
-                row_id: vpc.row_id,
-                label: vpc.un_vpc_id.clone(),
-                uin: vpc.uin.clone(),
-                region: vpc.region,
-                blocks: vpc.blocks.clone(),
-                deleted: vpc.deleted,
-                live: Vec::new(),
-            });
-        }
-        let row_index: HashMap<i64, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.row_id, i))
-            .collect();
-        for (vpc_row, peer_row, id, active) in &world.live {
-            if let (Some(&a), Some(&b)) = (row_index.get(vpc_row), row_index.get(peer_row)) {
-                nodes[a].live.push((id.clone(), b, *active));
-                nodes[b].live.push((id.clone(), a, *active));
-            }
-        }
+/// The existing VPC with id `id`, if a peering may name it.
+fn existing_vpc<S: ExistingState>(existing: &S, id: &str) -> Option<S::Vpc> {
+    existing
+        .vpc_by_id(id)
+        .filter(|&vpc| existing.vpc_region(vpc).is_some())
+}
+
+impl<V: Copy + Eq + Hash> Vpcs<V> {
+    /// No VPC of the file yet, with room for `more`.
+    fn with_capacity(more: usize) -> Self {
         Vpcs {
-            nodes,
-            by_id,
+            nodes: Vec::with_capacity(more),
+            by_id: HashMap::new(),
             clashed: HashSet::new(),
             by_ref: HashMap::new(),
             by_name: HashMap::new(),
+            planned_links: HashMap::new(),
+        }
+    }
+
+    /// Whether any VPC, existing or the file's, has `id`: a generated id
+    /// must not.
+    fn id_taken<S: ExistingState<Vpc = V>>(&self, existing: &S, id: &str) -> bool {
+        self.by_id.contains_key(id) || existing.vpc_by_id(id).is_some()
+    }
+
+    /// Records a live peering planned between `a` and `b`.
+    pub(super) fn link(&mut self, a: NodeRef<V>, b: NodeRef<V>, id: &str, active: bool) {
+        for (end, other) in [(a, b), (b, a)] {
+            let links = match end {
+                NodeRef::New(i) => &mut self.nodes[i].live,
+                NodeRef::Existing(vpc) => self.planned_links.entry(vpc).or_default(),
+            };
+            links.push((id.to_owned(), other, active));
         }
     }
 
     /// The node a peering names by `text`: an id first, then a ref, then a
     /// name that only one VPC of the file has.
-    pub(super) fn find(&self, text: &str, path: String, check: &mut Checker) -> Option<usize> {
+    pub(super) fn find<S: ExistingState<Vpc = V>>(
+        &self,
+        existing: &S,
+        text: &str,
+        path: String,
+        check: &mut Checker,
+    ) -> Option<NodeRef<V>> {
         if self.clashed.contains(text) {
             return None;
         }
         if let Some(&n) = self.by_id.get(text) {
-            return Some(n);
+            return Some(NodeRef::New(n));
+        }
+        if let Some(vpc) = existing_vpc(existing, text) {
+            return Some(NodeRef::Existing(vpc));
         }
         if let Some(&(n, _)) = self.by_ref.get(text) {
-            return Some(n);
+            return Some(NodeRef::New(n));
         }
         match self.by_name.get(text).map(Vec::as_slice) {
-            Some([(n, _)]) => Some(*n),
+            Some([(n, _)]) => Some(NodeRef::New(*n)),
             Some(many) => {
                 let holders: Vec<String> = many.iter().map(|(_, j)| format!("vpcs[{j}]")).collect();
                 check.error(
@@ -121,27 +150,25 @@ impl Vpcs {
 }
 /// What the VPC section keeps between the file's VPCs, besides `Vpcs`.
 struct VpcSection<'s> {
-    /// VPCs that are not deleted, per (uin, region name), for the quota.
+    /// VPCs that are not deleted, per (uin, region name), for the quota:
+    /// the existing ones, counted when the file first names the pair, and
+    /// the file's.
     counts: HashMap<(String, &'static str), i64>,
     /// Ids the scenario fixes, so that generated ones never take them.
     fixed_vpc_ids: HashSet<&'s str>,
     fixed_un_ids: HashSet<&'s str>,
     next_row: i64,
+    /// The next legacy number per region name, once the file named the
+    /// region: the existing state's, moved on by the file's VPCs.
     legacy_next: HashMap<&'static str, i64>,
     /// Regions whose legacy numbers moved, for the plan to continue from.
     legacy_touched: HashSet<&'static str>,
 }
 
 impl<'s> VpcSection<'s> {
-    fn new(world: &World, scenario: &'s Scenario) -> Self {
-        let mut counts: HashMap<(String, &'static str), i64> = HashMap::new();
-        for vpc in world.vpcs.iter().filter(|v| !v.deleted) {
-            *counts
-                .entry((vpc.uin.clone(), vpc.region.name))
-                .or_default() += 1;
-        }
+    fn new<S: ExistingState>(existing: &S, scenario: &'s Scenario) -> Self {
         VpcSection {
-            counts,
+            counts: HashMap::new(),
             fixed_vpc_ids: scenario
                 .vpcs
                 .iter()
@@ -152,10 +179,17 @@ impl<'s> VpcSection<'s> {
                 .iter()
                 .filter_map(|v| v.un_vpc_id.as_deref())
                 .collect(),
-            next_row: world.vpcs.iter().map(|v| v.row_id).max().unwrap_or(0) + 1,
-            legacy_next: world.legacy_next.clone(),
+            next_row: existing.last_vpc_row() + 1,
+            legacy_next: HashMap::new(),
             legacy_touched: HashSet::new(),
         }
+    }
+
+    /// The region's next legacy number, to move on.
+    fn legacy_next<S: ExistingState>(&mut self, existing: &S, region: Region) -> &mut i64 {
+        self.legacy_next
+            .entry(region.name)
+            .or_insert_with(|| existing.legacy_next(region).unwrap_or(1))
     }
 
     /// The legacy numbers to continue from, in region order (a region is
@@ -169,19 +203,20 @@ impl<'s> VpcSection<'s> {
             .collect()
     }
 }
-impl Planner<'_> {
+
+impl<S: ExistingState> Planner<'_, S> {
     /// Checks and plans the file's VPCs; returns them with the database's,
     /// for the peerings to name.
-    pub(super) fn vpcs(&mut self, uins: &HashSet<String>, limits: &Limits) -> Vpcs {
+    pub(super) fn vpcs(&mut self, uins: &NewUins, limits: &Limits<'_, S>) -> Vpcs<S::Vpc> {
         let scenario = self.scenario;
-        let mut vpcs = Vpcs::existing(self.world, scenario.vpcs.len());
-        let mut section = VpcSection::new(self.world, scenario);
+        let mut vpcs = Vpcs::with_capacity(scenario.vpcs.len());
+        let mut section = VpcSection::new(self.existing, scenario);
         for (i, spec) in scenario.vpcs.iter().enumerate() {
             if self.check.full() {
                 break;
             }
             let at = |field: &str| format!("vpcs[{i}].{field}");
-            if !uins.contains(&spec.uin) {
+            if !self.account_defined(uins, &spec.uin) {
                 self.check
                     .error(at("uin"), format!("account {} is not defined", spec.uin));
             }
@@ -200,8 +235,8 @@ impl Planner<'_> {
         i: usize,
         spec: &VpcSpec,
         region: Region,
-        limits: &Limits,
-        vpcs: &mut Vpcs,
+        limits: &Limits<'_, S>,
+        vpcs: &mut Vpcs<S::Vpc>,
         section: &mut VpcSection<'_>,
     ) {
         let at = |field: &str| format!("vpcs[{i}].{field}");
@@ -213,7 +248,7 @@ impl Planner<'_> {
             self.check.error(at("vpc_name"), e.message);
         }
         let blocks = self.vpc_blocks(i, spec);
-        self.vpc_quotas(i, spec, region, limits, &mut section.counts);
+        self.vpc_quotas(i, spec, region, limits, section);
         let vpc_id = self.legacy_id(i, spec, region, vpcs, section);
         let un_vpc_id = self.unique_id(i, spec, vpcs, section);
         self.register_names(i, spec, [&vpc_id, &un_vpc_id], vpcs);
@@ -250,7 +285,13 @@ impl Planner<'_> {
 
     /// Lets peerings name the file's VPC `i` (the next node) by its ids, its
     /// ref and its name; an id or ref another VPC has is an error.
-    fn register_names(&mut self, i: usize, spec: &VpcSpec, ids: [&String; 2], vpcs: &mut Vpcs) {
+    fn register_names(
+        &mut self,
+        i: usize,
+        spec: &VpcSpec,
+        ids: [&String; 2],
+        vpcs: &mut Vpcs<S::Vpc>,
+    ) {
         let at = |field: &str| format!("vpcs[{i}].{field}");
         let node = vpcs.nodes.len();
         for (field, id) in ["vpc_id", "un_vpc_id"].into_iter().zip(ids) {
@@ -258,13 +299,6 @@ impl Planner<'_> {
                 // This VPC's own other id: one of the two has the wrong
                 // form, which is reported above.
                 Some(&n) if n == node => {}
-                // Peerings that name a clashing id are checked against
-                // neither VPC: the clash is the one error to report.
-                Some(&n) if n < self.world.vpcs.len() => {
-                    self.check
-                        .error(at(field), format!("vpc {id} is already in the database"));
-                    vpcs.clashed.insert(id.clone());
-                }
                 Some(&n) => self.check.error(
                     at(field),
                     format!(
@@ -272,6 +306,13 @@ impl Planner<'_> {
                         vpcs.nodes[n].label
                     ),
                 ),
+                // Peerings that name a clashing id are checked against
+                // neither VPC: the clash is the one error to report.
+                None if existing_vpc(self.existing, id).is_some() => {
+                    self.check
+                        .error(at(field), format!("vpc {id} is already in the database"));
+                    vpcs.clashed.insert(id.clone());
+                }
                 None => {
                     vpcs.by_id.insert(id.clone(), node);
                 }
@@ -320,15 +361,15 @@ impl Planner<'_> {
     }
 
     /// The quotas the file's VPC `i` counts against: its own assistant
-    /// blocks, and its owner's VPCs in the region (`counts`, which it joins
-    /// unless deleted).
+    /// blocks, and its owner's VPCs in the region (which it joins unless
+    /// deleted).
     fn vpc_quotas(
         &mut self,
         i: usize,
         spec: &VpcSpec,
         region: Region,
-        limits: &Limits,
-        counts: &mut HashMap<(String, &'static str), i64>,
+        limits: &Limits<'_, S>,
+        section: &mut VpcSection<'_>,
     ) {
         let label = spec.reference.as_deref().unwrap_or(&spec.vpc_name);
         let max_assistants = limits.of(&spec.uin, region, QuotaName::MaxAssistantCidrs);
@@ -338,7 +379,11 @@ impl Planner<'_> {
                 .error(format!("vpcs[{i}].assistant_cidr_blocks"), err.message);
         }
         if !spec.deleted {
-            let count = counts.entry((spec.uin.clone(), region.name)).or_default();
+            let existing = self.existing;
+            let count = section
+                .counts
+                .entry((spec.uin.clone(), region.name))
+                .or_insert_with(|| existing.live_vpc_count(&spec.uin, region));
             let max = limits.of(&spec.uin, region, QuotaName::MaxVpcs);
             if let Err(err) = check_vpc_count(&spec.uin, region.name, *count, max) {
                 self.check.error(format!("vpcs[{i}].uin"), err.message);
@@ -354,17 +399,19 @@ impl Planner<'_> {
         i: usize,
         spec: &VpcSpec,
         region: Region,
-        vpcs: &Vpcs,
+        vpcs: &Vpcs<S::Vpc>,
         section: &mut VpcSection<'_>,
     ) -> String {
         let path = format!("vpcs[{i}].vpc_id");
         let Some(id) = &spec.vpc_id else {
             return loop {
-                let next = section.legacy_next.entry(region.name).or_insert(1);
+                let next = section.legacy_next(self.existing, region);
                 let id = legacy_vpc_id(region, *next);
                 *next += 1;
                 section.legacy_touched.insert(region.name);
-                if !vpcs.by_id.contains_key(&id) && !section.fixed_vpc_ids.contains(id.as_str()) {
+                if !vpcs.id_taken(self.existing, &id)
+                    && !section.fixed_vpc_ids.contains(id.as_str())
+                {
                     break id;
                 }
             };
@@ -378,7 +425,7 @@ impl Planner<'_> {
             }
             Ok(VpcRef::Legacy(_)) => {
                 if let Some(n) = id.rsplit('_').next().and_then(|n| n.parse::<i64>().ok()) {
-                    let next = section.legacy_next.entry(region.name).or_insert(1);
+                    let next = section.legacy_next(self.existing, region);
                     *next = (*next).max(n.saturating_add(1));
                     section.legacy_touched.insert(region.name);
                 }
@@ -398,13 +445,14 @@ impl Planner<'_> {
         &mut self,
         i: usize,
         spec: &VpcSpec,
-        vpcs: &Vpcs,
+        vpcs: &Vpcs<S::Vpc>,
         section: &VpcSection<'_>,
     ) -> String {
         let Some(id) = &spec.un_vpc_id else {
             return loop {
                 let id = self.ids.un_vpc_id();
-                if !vpcs.by_id.contains_key(&id) && !section.fixed_un_ids.contains(id.as_str()) {
+                if !vpcs.id_taken(self.existing, &id) && !section.fixed_un_ids.contains(id.as_str())
+                {
                     break id;
                 }
             };
@@ -418,6 +466,7 @@ impl Planner<'_> {
         id.clone()
     }
 }
+
 /// Why a ref cannot name a VPC, if it cannot: it must be short, printable,
 /// and not look like an id, or a peering could not tell which one it meant.
 fn reference_problem(reference: &str) -> Option<String> {
