@@ -6,7 +6,7 @@
 //! purpose: an independent oracle over the stored rows.)
 
 use super::{
-    cidr::{CidrBlock, first_overlap},
+    cidr::{CidrBlock, first_overlap, first_overlap_within},
     error::{ApiError, Cause, ErrorCode},
     peering::PeeringState,
     quota::QuotaName,
@@ -208,6 +208,20 @@ pub fn check_vpc_deletable<V: StateView>(view: &V, vpc: V::Vpc) -> Result<(), Ap
                 links.len(),
                 first.peering_id
             ),
+        )),
+    }
+}
+
+/// Checks that a VPC's own blocks (its primary block and its assistant
+/// blocks) are pairwise disjoint. `whose` is how the message names the VPC:
+/// `vpc vpc-8e0ypm3z`, or `the same vpc` where the error already points at
+/// it. The caller names the request field, if any.
+pub fn check_own_blocks(whose: &str, blocks: &[CidrBlock]) -> Result<(), ApiError> {
+    match first_overlap_within(blocks) {
+        None => Ok(()),
+        Some((a, b)) => Err(ApiError::new(
+            ErrorCode::InvalidParameterValueOverlap,
+            format!("{a} overlaps {b} of {whose}"),
         )),
     }
 }
@@ -431,6 +445,19 @@ mod tests {
         );
         assert!(check_vpc_count("1", "ap-guangzhou", 19, 20).is_ok());
         assert!(check_vpc_count("1", "ap-guangzhou", 20, 20).is_err());
+    }
+
+    #[test]
+    fn a_vpcs_own_blocks_are_disjoint() {
+        assert!(check_own_blocks("vpc vpc-a", &blocks(&["10.0.0.0/16", "172.16.0.0/16"])).is_ok());
+        let err = check_own_blocks(
+            "vpc vpc-a",
+            &blocks(&["10.0.0.0/16", "172.16.0.0/16", "10.0.8.0/24"]),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidParameterValueOverlap);
+        assert_eq!(err.message, "10.0.0.0/16 overlaps 10.0.8.0/24 of vpc vpc-a");
+        assert_eq!(err.field, None, "the caller names its own field");
     }
 
     #[test]

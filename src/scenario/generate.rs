@@ -170,7 +170,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::ids::IdGenerator,
-        scenario::validate::{World, plan},
+        scenario::validate::{EmptyState, plan},
     };
 
     fn options(accounts: usize, vpa: usize, peerings: usize) -> GenerateOptions {
@@ -202,7 +202,8 @@ mod tests {
         );
         let region = Region::parse("gz").unwrap();
         let planned = plan(
-            &World::default(),
+            &EmptyState,
+            None,
             &a,
             region,
             0,

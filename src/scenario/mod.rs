@@ -431,7 +431,7 @@ mod fuzz {
     use super::*;
     use crate::{
         domain::{ids::IdGenerator, region::Region},
-        scenario::validate::{World, plan},
+        scenario::validate::{EmptyState, plan},
     };
 
     const SEEDS: [&str; 3] = [
@@ -444,7 +444,8 @@ mod fuzz {
         if let Ok(scenario) = parse(text, format, "fuzz") {
             let region = Region::parse("gz").unwrap();
             if let Err(errors) = plan(
-                &World::default(),
+                &EmptyState,
+                None,
                 &scenario,
                 region,
                 0,

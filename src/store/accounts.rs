@@ -30,7 +30,7 @@ pub struct QuotaUpdate {
 /// The first app id handed out when none is given.
 const FIRST_APP_ID: i64 = 1_250_000_001;
 
-pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiResult<Account> {
+pub async fn create_account_in(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiResult<Account> {
     let model = tx.model().await?;
     let taken = if model.account(&new.uin).is_some() {
         Some(format!("account {} already exists", new.uin))
@@ -90,7 +90,7 @@ pub async fn create_account(tx: &mut Tx, actor: &Actor, new: NewAccount) -> ApiR
     Ok(account)
 }
 
-pub async fn set_quota(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiResult<Quota> {
+pub async fn set_quota_in(tx: &mut Tx, actor: &Actor, update: QuotaUpdate) -> ApiResult<Quota> {
     let now = tx.now;
     let model = tx.model().await?;
     require_account(model, &update.uin)?;
@@ -184,14 +184,14 @@ impl Store {
 
     pub async fn create_account(&self, actor: Actor, new: NewAccount) -> ApiResult<Account> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_account(tx, &actor, new).await })
+            Box::pin(async move { create_account_in(tx, &actor, new).await })
         })
         .await
     }
 
     pub async fn set_quota(&self, actor: Actor, update: QuotaUpdate) -> ApiResult<Quota> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { set_quota(tx, &actor, update).await })
+            Box::pin(async move { set_quota_in(tx, &actor, update).await })
         })
         .await
     }

@@ -6,48 +6,16 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
 
 use super::{
     Actor, Store, Tx,
+    clock::{newest_record, set_clock_offset, stored_clock_offset},
     events::{self, Change},
     peerings::expire_overdue,
-    scenario::{LoadError, LoadSummary, STATE_TABLES, ScenarioLoad, clear_state, set_clock_offset},
+    scenario::{LoadError, LoadSummary, ScenarioLoad},
+    state_tables::{STATE_TABLES, clear_state, delete_state_rows},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    time::{NewestRecord, Timestamp, check_clock_target},
+    time::{Timestamp, check_clock_target},
 };
-
-/// The clock offset the database holds (0 when it never moved).
-pub(super) async fn stored_clock_offset(
-    conn: &mut sqlx::SqliteConnection,
-) -> Result<i64, sqlx::Error> {
-    let offset: Option<(String,)> =
-        sqlx::query_as("SELECT value FROM settings WHERE key = 'clock_offset'")
-            .fetch_optional(conn)
-            .await?;
-    Ok(offset.and_then(|(v,)| v.parse().ok()).unwrap_or(0))
-}
-
-/// The newest time the state records, and what recorded it: the clock's
-/// floor (see `check_clock_target`). Scans every row, which is fine for the
-/// rare calls that move the clock.
-pub(super) async fn newest_record(
-    conn: &mut sqlx::SqliteConnection,
-) -> Result<Option<NewestRecord>, sqlx::Error> {
-    // Stored EXPIRED rows hold a time that has passed.
-    let row: Option<(Timestamp, String)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT time, what FROM (
-             SELECT create_time AS time, 'account ' || uin || ' was created' AS what FROM accounts
-             UNION ALL SELECT create_time, 'vpc ' || un_vpc_id || ' was created' FROM vpcs
-             UNION ALL SELECT create_time, 'peering ' || peering_connection_id || ' was created'
-                 FROM peerings
-             UNION ALL SELECT expire_time, 'peering ' || peering_connection_id || ' expired'
-                 FROM peerings WHERE {} AND expire_time IS NOT NULL
-         ) ORDER BY time DESC LIMIT 1",
-        super::states::is("", crate::domain::peering::PeeringState::Expired)
-    )))
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(time, what)| NewestRecord { time, what }))
-}
 
 /// A saved snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -142,7 +110,7 @@ async fn drop_snapshot_tables(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
+async fn save_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
     // Saving under an existing name replaces that snapshot.
     if let Some(old) = snapshot_id(tx, name).await? {
         drop_snapshot_tables(tx, old).await?;
@@ -189,17 +157,12 @@ async fn save_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snap
     .await?)
 }
 
-async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
-    tx.drop_model();
+async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
     let id = snapshot_id(tx, name)
         .await?
         .ok_or_else(|| snapshot_not_found(name))?;
     // Children first on delete, parents first on insert, for foreign keys.
-    for table in STATE_TABLES {
-        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut tx.conn)
-            .await?;
-    }
+    delete_state_rows(tx).await?;
     // Remembered answers describe a state that is no longer there.
     sqlx::query("DELETE FROM client_tokens")
         .execute(&mut tx.conn)
@@ -248,7 +211,7 @@ async fn restore_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
     .await?)
 }
 
-async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()> {
+async fn delete_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()> {
     let id = snapshot_id(tx, name)
         .await?
         .ok_or_else(|| snapshot_not_found(name))?;
@@ -273,7 +236,7 @@ async fn delete_snapshot(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<()
 
 /// Moves the clock to `target` and expires what is overdue then. `field` is
 /// the request field that asked for it, for the error.
-async fn move_clock(
+async fn move_clock_in(
     tx: &mut Tx,
     actor: &Actor,
     target: Timestamp,
@@ -314,21 +277,21 @@ async fn move_clock(
 impl Store {
     pub async fn save_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { save_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { save_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
 
     pub async fn restore_snapshot(&self, actor: Actor, name: String) -> ApiResult<Snapshot> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { restore_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { restore_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
 
     pub async fn delete_snapshot(&self, actor: Actor, name: String) -> ApiResult<()> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_snapshot(tx, &actor, &name).await })
+            Box::pin(async move { delete_snapshot_in(tx, &actor, &name).await })
         })
         .await
     }
@@ -396,7 +359,7 @@ impl Store {
     pub async fn advance_clock(&self, actor: Actor, seconds: i64) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
             Box::pin(async move {
-                move_clock(tx, &actor, tx.now.saturating_add(seconds), "seconds").await
+                move_clock_in(tx, &actor, tx.now.saturating_add(seconds), "seconds").await
             })
         })
         .await
@@ -404,7 +367,7 @@ impl Store {
 
     pub async fn set_clock(&self, actor: Actor, time: Timestamp) -> ApiResult<Timestamp> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { move_clock(tx, &actor, time, "time").await })
+            Box::pin(async move { move_clock_in(tx, &actor, time, "time").await })
         })
         .await
     }

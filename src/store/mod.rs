@@ -1,9 +1,17 @@
 //! Storage: SQLite through sqlx. Reads go through a pool of read-only
 //! connections; every write goes through the single writer task (see
 //! `writer`), which owns the only write connection.
+//!
+//! Naming: a public `Store` method that writes queues a job on the writer;
+//! the free function that job runs inside the writer's transaction is
+//! named after the method with `_in` ("in the transaction"), and takes the
+//! transaction first: `Store::create_vpc` queues `vpcs::create_vpc_in(tx,
+//! …)`. Read bodies that run in one read transaction follow the same rule
+//! (`Store::dump` runs `dump_in(conn, …)`).
 
 mod accounts;
 mod check;
+mod clock;
 mod control;
 mod events;
 mod faults;
@@ -14,6 +22,7 @@ mod peerings;
 mod records;
 mod scenario;
 mod start;
+mod state_tables;
 mod states;
 mod vpcs;
 mod writer;
@@ -196,7 +205,7 @@ impl Store {
             .await
             .with_context(|| format!("opening read connections to {}", path.display()))?;
         let clock = Arc::new(Clock::new(
-            control::stored_clock_offset(&mut write_conn).await?,
+            clock::stored_clock_offset(&mut write_conn).await?,
         ));
         let (newest,): (i64,) = sqlx::query_as(events::NEWEST_ID)
             .fetch_one(&mut write_conn)
@@ -265,7 +274,7 @@ impl Store {
             ),
             Err(_) => anyhow::bail!("{} is not a vpcsim database", path.display()),
         }
-        let clock = Arc::new(Clock::new(control::stored_clock_offset(&mut conn).await?));
+        let clock = Arc::new(Clock::new(clock::stored_clock_offset(&mut conn).await?));
         drop(conn);
         // No writer: a write through this store fails as the writer being gone.
         let (writes, _) = mpsc::channel(1);
@@ -305,7 +314,7 @@ impl Store {
         sqlx::query("BEGIN").execute(&mut *conn).await?;
         // The clock as this transaction's state has it, which a server
         // writing beside a read-only store may have moved.
-        let result = match control::stored_clock_offset(&mut conn).await {
+        let result = match clock::stored_clock_offset(&mut conn).await {
             Ok(offset) => check::check(&mut conn, self.clock.now_with_offset(offset)).await,
             Err(err) => Err(err),
         };

@@ -63,7 +63,7 @@ pub struct NewPeering {
     pub link: LinkOptions,
 }
 
-pub async fn create_peering(
+pub async fn create_peering_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -170,7 +170,7 @@ fn visible_peering(model: &Model, caller: &str, id: &str, region: Region) -> Api
         .ok_or_else(|| peering_not_found(id, region))
 }
 
-pub async fn change_peering(
+pub async fn change_peering_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -471,7 +471,7 @@ impl Store {
         new: NewPeering,
     ) -> ApiResult<Peering> {
         self.write_on_model(actor, move |tx, actor| {
-            Box::pin(async move { create_peering(tx, &actor, region, new).await })
+            Box::pin(async move { create_peering_in(tx, &actor, region, new).await })
         })
         .await
     }
@@ -483,7 +483,7 @@ impl Store {
         change: PeeringChange,
     ) -> ApiResult<Peering> {
         self.write_on_model(actor, move |tx, actor| {
-            Box::pin(async move { change_peering(tx, &actor, region, change).await })
+            Box::pin(async move { change_peering_in(tx, &actor, region, change).await })
         })
         .await
     }

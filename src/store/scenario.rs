@@ -1,7 +1,8 @@
 //! Scenarios in and out of the database: load (merge or replace), reset,
 //! and dump. Loading checks the whole scenario against the rules on top of
-//! the existing state (in memory, see `scenario::validate`), then writes every
-//! row in the writer's transaction: all or nothing.
+//! the existing state (the writer's model, or an empty state for a replacing
+//! load; see `scenario::validate`), then writes every row in the writer's
+//! transaction: all or nothing.
 
 use std::{
     collections::HashMap,
@@ -11,37 +12,30 @@ use std::{
     },
 };
 
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{Actor, Store, Tx, records::split_blocks};
+use super::{
+    Actor, Store, Tx,
+    clock::{newest_record, set_clock_offset, stored_clock_offset},
+    records::split_blocks,
+    state_tables::clear_state,
+    writer::JobError,
+};
 use crate::{
     domain::{
-        ApiError, ApiResult, ErrorCode,
+        ApiError, ApiResult,
         faults::FaultRule,
         link::LinkOptions,
         peering::PeeringState,
-        quota::QuotaName,
         region::Region,
         time::{Timestamp, format_time},
     },
     scenario::{
         AccountSpec, FaultSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors,
         StateSpec, VpcSpec,
-        validate::{ExistingAccount, ExistingVpc, Plan, World, plan},
+        validate::{EmptyState, Plan, plan},
     },
 };
-
-/// The tables that hold the simulator's state (not its history: events and
-/// snapshots stay).
-pub(super) const STATE_TABLES: [&str; 7] = [
-    "faults",
-    "peerings",
-    "vpcs",
-    "quotas",
-    "accounts",
-    "legacy_vpc_numbers",
-    "settings",
-];
 
 /// Every VPC row, deleted ones included, oldest first.
 const VPC_ROWS: &str =
@@ -127,93 +121,15 @@ impl From<sqlx::Error> for LoadError {
     }
 }
 
-/// Empties every state table and puts the clock back to real time.
-pub(super) async fn clear_state(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    tx.drop_model();
-    for table in STATE_TABLES {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut tx.conn)
-            .await?;
+/// A scenario that breaks rules is rolled back like any refused write, and
+/// is no fault.
+impl JobError for LoadError {
+    fn is_fault(&self) -> bool {
+        match self {
+            LoadError::Invalid(_) => false,
+            LoadError::Api(err) => err.is_fault(),
+        }
     }
-    set_clock_offset(tx, 0).await
-}
-
-/// Reads what the rules need of the current state.
-async fn load_world(conn: &mut SqliteConnection, now: Timestamp) -> Result<World, sqlx::Error> {
-    let accounts: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT uin, secret_id, app_id FROM accounts")
-            .fetch_all(&mut *conn)
-            .await?;
-    let quotas: Vec<(String, String, String, i64)> =
-        sqlx::query_as("SELECT uin, region, quota_name, quota_limit FROM quotas")
-            .fetch_all(&mut *conn)
-            .await?;
-    let vpcs: Vec<VpcRow> = sqlx::query_as(VPC_ROWS).fetch_all(&mut *conn).await?;
-    let peering_ids: Vec<(String,)> = sqlx::query_as("SELECT peering_connection_id FROM peerings")
-        .fetch_all(&mut *conn)
-        .await?;
-    let live: Vec<(i64, i64, String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT vpc, peer_vpc, peering_connection_id, state FROM peerings WHERE {}",
-        super::states::live("", "?")
-    )))
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    let legacy: Vec<(String, i64)> = sqlx::query_as("SELECT region, next FROM legacy_vpc_numbers")
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(World {
-        accounts: accounts
-            .into_iter()
-            .map(|(uin, secret_id, app_id)| ExistingAccount {
-                uin,
-                secret_id,
-                app_id,
-            })
-            .collect(),
-        quotas: quotas
-            .into_iter()
-            .filter_map(|(uin, region, name, limit)| {
-                Some((
-                    uin,
-                    Region::parse(&region).ok()?,
-                    QuotaName::parse(&name, "quota_name").ok()?,
-                    limit,
-                ))
-            })
-            .collect(),
-        vpcs: vpcs
-            .into_iter()
-            .filter_map(|v| {
-                let blocks = v.vpc.all_blocks();
-                Some(ExistingVpc {
-                    row_id: v.vpc.id,
-                    region: Region::parse(&v.vpc.region).ok()?,
-                    vpc_id: v.vpc.vpc_id,
-                    un_vpc_id: v.vpc.un_vpc_id,
-                    uin: v.vpc.uin,
-                    blocks,
-                    deleted: v.deleted,
-                })
-            })
-            .collect(),
-        peering_ids: peering_ids.into_iter().map(|(id,)| id).collect(),
-        live: live
-            .into_iter()
-            .map(|(a, b, id, state)| (a, b, id, state == PeeringState::Active.as_i64()))
-            .collect(),
-        legacy_next: legacy
-            .into_iter()
-            .filter_map(|(region, next)| Some((Region::parse(&region).ok()?.name, next)))
-            .collect(),
-        newest: super::control::newest_record(&mut *conn).await?,
-        fault_ids: sqlx::query_as::<_, (String,)>("SELECT fault_id FROM faults")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect(),
-    })
 }
 
 /// How far a scenario load has got, in rows written, and its caller's way
@@ -260,27 +176,40 @@ impl LoadProgress {
 }
 
 /// Validates and writes a scenario inside the writer's transaction.
-pub(super) async fn load(
+pub(super) async fn load_scenario_in(
     tx: &mut Tx,
     actor: &Actor,
     load: &ScenarioLoad,
     progress: &LoadProgress,
 ) -> Result<LoadSummary, LoadError> {
     progress.check()?;
+    let now = tx.now;
+    let planned = if load.replace {
+        // Planned on an empty state, as the one it will land on.
+        clear_state(tx).await?;
+        plan(
+            &EmptyState,
+            None,
+            &load.scenario,
+            load.default_region,
+            now,
+            &mut tx.ids,
+        )
+    } else {
+        let newest = newest_record(&mut tx.conn).await?;
+        let (model, ids) = tx.model_and_ids().await?;
+        plan(
+            &model.view(now),
+            newest.as_ref(),
+            &load.scenario,
+            load.default_region,
+            now,
+            ids,
+        )
+    };
+    let plan = planned.map_err(|e| LoadError::Invalid(load.errors(e)))?;
     // Rows arrive in bulk: the model is read afresh at the end of the batch.
     tx.drop_model();
-    if load.replace {
-        clear_state(tx).await?;
-    }
-    let world = load_world(&mut tx.conn, tx.now).await?;
-    let plan = plan(
-        &world,
-        &load.scenario,
-        load.default_region,
-        tx.now,
-        &mut tx.ids,
-    )
-    .map_err(|e| LoadError::Invalid(load.errors(e)))?;
     if let Some(clock) = plan.clock {
         let real_now = tx.now - tx.offset;
         set_clock_offset(tx, clock - real_now).await?;
@@ -294,23 +223,6 @@ pub(super) async fn load(
         peerings: plan.peerings.len() as u64,
         faults: plan.faults.len() as u64,
     })
-}
-
-/// Stores a new clock offset and moves the in-memory clock once committed.
-pub(super) async fn set_clock_offset(tx: &mut Tx, offset: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('clock_offset', ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(offset.to_string())
-    .execute(&mut tx.conn)
-    .await?;
-    // Later work in this batch sees the new time too.
-    tx.now = tx.now - tx.offset + offset;
-    tx.offset = offset;
-    let clock = tx.clock.clone();
-    tx.after_commit(move || clock.set_offset(offset));
-    Ok(())
 }
 
 /// Rows per multi-row INSERT: few round trips, well under SQLite's limit of
@@ -562,38 +474,10 @@ impl Store {
         load: ScenarioLoad,
         progress: Arc<LoadProgress>,
     ) -> Result<LoadSummary, LoadError> {
-        // The writer speaks ApiError; carry scenario errors through it and
-        // back out.
-        let invalid: Arc<std::sync::Mutex<Option<ScenarioErrors>>> = Arc::default();
-        let slot = invalid.clone();
-        let result = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    match self::load(tx, &actor, &load, &progress).await {
-                        Ok(summary) => Ok(summary),
-                        Err(LoadError::Api(err)) => Err(err),
-                        Err(LoadError::Invalid(errors)) => {
-                            let first = errors
-                                .0
-                                .first()
-                                .map(ToString::to_string)
-                                .unwrap_or_default();
-                            if let Ok(mut slot) = slot.lock() {
-                                *slot = Some(errors);
-                            }
-                            Err(ApiError::new(ErrorCode::InvalidParameterValue, first))
-                        }
-                    }
-                })
-            })
-            .await;
-        match result {
-            Ok(summary) => Ok(summary),
-            Err(err) => match invalid.lock().ok().and_then(|mut s| s.take()) {
-                Some(errors) => Err(LoadError::Invalid(errors)),
-                None => Err(LoadError::Api(err)),
-            },
-        }
+        self.write_typed(move |tx| {
+            Box::pin(async move { load_scenario_in(tx, &actor, &load, &progress).await })
+        })
+        .await
     }
 
     /// The whole state as a scenario: seeding it into an empty database gives
@@ -602,7 +486,7 @@ impl Store {
         let mut conn = self.read().await?;
         // One read transaction, so the dump is one consistent state.
         sqlx::query("BEGIN").execute(&mut *conn).await?;
-        let result = match super::control::stored_clock_offset(&mut conn).await {
+        let result = match stored_clock_offset(&mut conn).await {
             Ok(offset) => dump_in(&mut conn, self.clock.now_with_offset(offset)).await,
             Err(err) => Err(err.into()),
         };

@@ -1,24 +1,14 @@
 //! Peering states in SQL. The `peerings.state` column holds
 //! `PeeringState::as_i64`, and a CHECK constraint (migration 0005) holds it
-//! to those values; this module is the one place that spells the numbers,
-//! and "live", in SQL. (`vpcsim check` keeps its own SQL on purpose: it is
-//! an independent oracle.)
+//! to those values; this module is the one place that spells the numbers
+//! in SQL. (`vpcsim check` keeps its own SQL on purpose: it is an
+//! independent oracle.)
 
 use crate::domain::peering::PeeringState::{self, Active, Expired, Pending};
 
 /// `state = <n>` for the table alias `prefix` (`"p."`, or `""`).
 pub(super) fn is(prefix: &str, state: PeeringState) -> String {
     format!("{prefix}state = {}", state.as_i64())
-}
-
-/// Live at `now` (an SQL expression): ACTIVE, or PENDING and not yet past
-/// its expire_time.
-pub(super) fn live(prefix: &str, now: &str) -> String {
-    format!(
-        "({} OR ({} AND {prefix}expire_time > {now}))",
-        is(prefix, Active),
-        is(prefix, Pending)
-    )
 }
 
 /// A PENDING request whose time ran out by `now`.
@@ -49,10 +39,6 @@ mod tests {
             name(""),
             "CASE state WHEN 1 THEN 'PENDING' WHEN 2 THEN 'ACTIVE' WHEN 3 THEN 'EXPIRED' \
              WHEN 4 THEN 'REJECTED' ELSE 'DELETED' END"
-        );
-        assert_eq!(
-            live("", "?2"),
-            "(state = 2 OR (state = 1 AND expire_time > ?2))"
         );
         assert_eq!(
             overdue("p.", "100"),

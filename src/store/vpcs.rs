@@ -8,12 +8,13 @@ use super::{
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
-    cidr::{CidrBlock, first_overlap_within},
+    cidr::CidrBlock,
     ids::{VpcRef, legacy_vpc_id},
     quota::QuotaName,
     region::Region,
     rules::{
-        check_assistant_count, check_blocks_against_peers, check_vpc_count, check_vpc_deletable,
+        check_assistant_count, check_blocks_against_peers, check_own_blocks, check_vpc_count,
+        check_vpc_deletable,
     },
 };
 
@@ -32,7 +33,7 @@ pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
     )
 }
 
-pub async fn create_vpc(
+pub async fn create_vpc_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -105,13 +106,21 @@ async fn next_legacy_id(tx: &mut Tx, region: Region) -> ApiResult<String> {
         .fetch_one(&mut tx.conn)
         .await?;
         let id = legacy_vpc_id(region, number);
-        if tx.model().await?.vpc_by_id(&id).is_none() {
+        let model = tx.model().await?;
+        // The model follows the counter, for scenario loads to go on from.
+        model.set_legacy_next(region.name, number + 1);
+        if model.vpc_by_id(&id).is_none() {
             return Ok(id);
         }
     }
 }
 
-pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
+pub async fn delete_vpc_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    vpc: VpcRef,
+) -> ApiResult<()> {
     let now = tx.now;
     let model = tx.model().await?;
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
@@ -137,7 +146,7 @@ pub async fn delete_vpc(tx: &mut Tx, actor: &Actor, region: Region, vpc: VpcRef)
     Ok(())
 }
 
-pub async fn create_assistant_cidr(
+pub async fn create_assistant_cidr_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -150,20 +159,17 @@ pub async fn create_assistant_cidr(
     let un_vpc_id = model.text(model.vpc(ix).un_vpc_id);
     let mut combined = model.blocks(ix).to_vec();
     combined.extend(blocks.iter().copied());
-    if let Some((a, b)) = first_overlap_within(&combined) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValueOverlap,
-            "cidr_blocks",
-            format!("{a} overlaps {b} of vpc {un_vpc_id}"),
-        ));
-    }
+    check_own_blocks(&format!("vpc {un_vpc_id}"), &combined).map_err(|err| ApiError {
+        field: Some("cidr_blocks"),
+        ..err
+    })?;
     let limit = model.limit(&actor.uin, region.name, QuotaName::MaxAssistantCidrs);
     check_assistant_count(un_vpc_id, combined.len() - 1, limit)?;
     check_blocks_against_peers(&model.view(now), ix, &blocks)?;
     save_blocks(tx, actor, ix, combined, "assistant_cidr_added").await
 }
 
-pub async fn delete_assistant_cidr(
+pub async fn delete_assistant_cidr_in(
     tx: &mut Tx,
     actor: &Actor,
     region: Region,
@@ -275,14 +281,14 @@ impl Store {
         cidr: CidrBlock,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_vpc(tx, &actor, region, name, cidr).await })
+            Box::pin(async move { create_vpc_in(tx, &actor, region, name, cidr).await })
         })
         .await
     }
 
     pub async fn delete_vpc(&self, actor: Actor, region: Region, vpc: VpcRef) -> ApiResult<()> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_vpc(tx, &actor, region, vpc).await })
+            Box::pin(async move { delete_vpc_in(tx, &actor, region, vpc).await })
         })
         .await
     }
@@ -295,7 +301,7 @@ impl Store {
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_assistant_cidr(tx, &actor, region, vpc, blocks).await })
+            Box::pin(async move { create_assistant_cidr_in(tx, &actor, region, vpc, blocks).await })
         })
         .await
     }
@@ -308,7 +314,7 @@ impl Store {
         blocks: Vec<CidrBlock>,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { delete_assistant_cidr(tx, &actor, region, vpc, blocks).await })
+            Box::pin(async move { delete_assistant_cidr_in(tx, &actor, region, vpc, blocks).await })
         })
         .await
     }

@@ -138,6 +138,20 @@ impl Tx {
             .ok_or_else(|| sqlx::Error::Protocol("the model is not loaded".into()))
     }
 
+    /// The model to read and the id generator to draw from, at once:
+    /// planning a scenario on the model needs both.
+    pub(super) async fn model_and_ids(
+        &mut self,
+    ) -> Result<(&Model, &mut IdGenerator), sqlx::Error> {
+        self.model().await?;
+        let model = self
+            .model
+            .as_ref()
+            .and_then(|guard| guard.as_ref())
+            .ok_or_else(|| sqlx::Error::Protocol("the model is not loaded".into()))?;
+        Ok((model, &mut self.ids))
+    }
+
     /// The model if it is loaded, to keep it up to date.
     pub(super) fn loaded_model(&mut self) -> Option<&mut Model> {
         self.model.as_mut().and_then(|guard| guard.as_mut())
@@ -221,12 +235,39 @@ pub(super) struct Job {
     deferrable: bool,
 }
 
+/// An error a write job can end with. The writer answers with one of its
+/// own (`ApiError`) when the batch fails, and needs to know how much a
+/// failed job undoes: its own work always; the model too after a fault.
+pub(super) trait JobError: From<ApiError> + Send + 'static {
+    /// Failed on a fault rather than a broken rule: the job may have left
+    /// the model half-changed.
+    fn is_fault(&self) -> bool;
+}
+
+impl JobError for ApiError {
+    fn is_fault(&self) -> bool {
+        self.code == crate::domain::ErrorCode::InternalError
+    }
+}
+
 impl Store {
     /// Runs `op` in the writer's transaction and answers once it committed.
     pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
+        self.submit(op, false).await
+    }
+
+    /// Like `write`, for a job whose errors say more than an `ApiError`
+    /// (such as a scenario's list of broken rules); any error rolls the
+    /// job back all the same.
+    pub(super) async fn write_typed<T, E, F>(&self, op: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: JobError,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
         self.submit(op, false).await
     }
@@ -241,12 +282,13 @@ impl Store {
         self.submit(op, true).await
     }
 
-    async fn submit<T, F>(&self, op: F, deferrable: bool) -> ApiResult<T>
+    async fn submit<T, E, F>(&self, op: F, deferrable: bool) -> Result<T, E>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        E: JobError,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel::<ApiResult<T>>();
+        let (answer, answered) = oneshot::channel::<Result<T, E>>();
         let run: RunJob = Box::new(move |tx| {
             Box::pin(async move {
                 let result = match tx {
@@ -259,17 +301,18 @@ impl Store {
                             Err(ApiError::internal_because(format!(
                                 "the write panicked: {}",
                                 panic_message(&*panic)
-                            )))
+                            ))
+                            .into())
                         }),
                     // The batch's error, given to every job in it, says why.
-                    None => Err(ApiError::internal()),
+                    None => Err(ApiError::internal().into()),
                 };
                 Completion {
                     succeeded: result.is_ok(),
-                    faulted: matches!(&result, Err(e) if e.code == crate::domain::ErrorCode::InternalError),
+                    faulted: matches!(&result, Err(e) if e.is_fault()),
                     reply: Box::new(move |commit| {
                         // A caller that went away no longer needs its answer.
-                        let _ = answer.send(commit.and(result));
+                        let _ = answer.send(commit.map_err(E::from).and(result));
                     }),
                 }
             })
@@ -278,12 +321,11 @@ impl Store {
         if self.writes.send(job).await.is_err() {
             return Err(ApiError::internal_because(
                 "the writer has stopped and takes no more writes",
-            ));
+            )
+            .into());
         }
         answered.await.unwrap_or_else(|_| {
-            Err(ApiError::internal_because(
-                "the writer stopped before it answered",
-            ))
+            Err(ApiError::internal_because("the writer stopped before it answered").into())
         })
     }
 
@@ -939,7 +981,7 @@ mod tests {
                     .write::<(), _>(|tx| {
                         Box::pin(async move {
                             put(tx, "from-the-panicking-write").await?;
-                            super::super::scenario::set_clock_offset(tx, 86_400).await?;
+                            super::super::clock::set_clock_offset(tx, 86_400).await?;
                             tx.model().await?;
                             panic!("boom");
                         })

@@ -80,6 +80,14 @@ impl Model {
         )
         .await?;
         model.next_peering_row = model.next_peering_row.max(1);
+        // One row per region at most.
+        let legacy: Vec<(String, i64)> =
+            sqlx::query_as("SELECT region, next FROM legacy_vpc_numbers")
+                .fetch_all(&mut *conn)
+                .await?;
+        for (region, next) in legacy {
+            model.set_legacy_next(&region, next);
+        }
         model.faults = crate::store::faults::load_rules(conn).await?;
         Ok(model)
     }

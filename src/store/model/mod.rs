@@ -35,9 +35,11 @@ use crate::domain::{
     link::{CHARGE_TYPES, LINK_TYPES, LinkOptions, QOS_LEVELS, Tag},
     peering::PeeringState,
     quota::QuotaName,
+    region::Region,
     rules::{LiveLink, StateView},
     time::Timestamp,
 };
+use crate::scenario::validate::ExistingState;
 
 /// A VPC's position in the model.
 pub(super) type VpcIx = u32;
@@ -297,6 +299,9 @@ pub(super) struct Model {
     next_peering_row: i64,
     /// Fault rules, in the order they are tried (see `store::faults`).
     pub faults: Vec<FaultRule>,
+    /// The next legacy VPC number per region, as `legacy_vpc_numbers`
+    /// holds it.
+    legacy_next: HashMap<Name, i64>,
 }
 
 impl Model {
@@ -537,6 +542,27 @@ impl Model {
         }
     }
 
+    /// The region's next legacy VPC number, if one was ever taken.
+    pub fn legacy_next(&self, region: &str) -> Option<i64> {
+        self.legacy_next.get(&self.regions.get(region)?).copied()
+    }
+
+    /// Records the region's next legacy VPC number, as stored.
+    pub fn set_legacy_next(&mut self, region: &str, next: i64) {
+        let region = self.regions.intern(region);
+        self.legacy_next.insert(region, next);
+    }
+
+    /// The highest VPC row, 0 for none.
+    pub fn last_vpc_row(&self) -> i64 {
+        // Rows ascend but for the few out of order.
+        let in_order = self.vpcs.last().map_or(0, |v| v.row);
+        self.vpcs_out_of_order
+            .keys()
+            .copied()
+            .fold(in_order, i64::max)
+    }
+
     // ---- peerings ----
 
     /// The row id of the next new peering.
@@ -727,6 +753,65 @@ impl StateView for View<'_> {
                 active: p.state == PeeringState::Active,
             })
             .collect()
+    }
+}
+
+/// The model as a scenario load sees the state it lands on.
+impl ExistingState for View<'_> {
+    fn has_account(&self, uin: &str) -> bool {
+        self.model.account(uin).is_some()
+    }
+
+    fn secret_id_in_use(&self, secret_id: &str) -> bool {
+        self.model.account_by_secret(secret_id).is_some()
+    }
+
+    fn app_id_in_use(&self, app_id: i64) -> bool {
+        self.model.app_id_in_use(app_id)
+    }
+
+    fn max_app_id(&self) -> Option<i64> {
+        self.model.max_app_id()
+    }
+
+    fn quota_limit(&self, uin: &str, region: Region, quota: QuotaName) -> i64 {
+        self.model.limit(uin, region.name, quota)
+    }
+
+    fn vpc_by_id(&self, id: &str) -> Option<VpcIx> {
+        self.model.vpc_by_id(id)
+    }
+
+    fn vpc_owner(&self, vpc: VpcIx) -> &str {
+        self.model.owner_of(vpc)
+    }
+
+    fn vpc_region(&self, vpc: VpcIx) -> Option<Region> {
+        Region::parse(self.model.region_of(vpc)).ok()
+    }
+
+    fn vpc_row(&self, vpc: VpcIx) -> i64 {
+        self.model.vpc(vpc).row
+    }
+
+    fn live_vpc_count(&self, uin: &str, region: Region) -> i64 {
+        self.model.vpc_count(uin, region.name)
+    }
+
+    fn last_vpc_row(&self) -> i64 {
+        self.model.last_vpc_row()
+    }
+
+    fn legacy_next(&self, region: Region) -> Option<i64> {
+        self.model.legacy_next(region.name)
+    }
+
+    fn peering_id_in_use(&self, id: &str) -> bool {
+        self.model.peering_by_id(id).is_some()
+    }
+
+    fn fault_id_in_use(&self, id: &str) -> bool {
+        self.model.faults.iter().any(|rule| rule.fault_id == id)
     }
 }
 
