@@ -48,11 +48,11 @@ pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
 pub use idempotency::Idempotent;
 pub use lock::{DbLock, LockError, Owner};
-pub use peerings::{NewPeering, PeeringChange, PeeringFilter, PeeringOrder};
+pub use model::{NameMatch, PeeringFilter, PeeringOrder, VpcFilter};
+pub use peerings::{NewPeering, PeeringChange};
 pub use records::{Account, Peering, Quota, Vpc};
 pub use scenario::{LoadError, LoadProgress, LoadSummary, ScenarioLoad};
 pub use start::{OpenFailed, OpenStore, StartOptions};
-pub use vpcs::{NameMatch, VpcFilter};
 pub use writer::{BatchFault, BoxFuture, RunningWriter, Tx, WriterFailure, WriterTask};
 
 use crate::domain::{ApiError, ApiResult, time::Clock};
@@ -135,6 +135,13 @@ pub struct Store {
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// The model of the state in the database, fault rules included.
+async fn load_model(conn: &mut SqliteConnection) -> Result<model::Model, sqlx::Error> {
+    let mut model = model::Model::load(conn).await?;
+    model.faults = faults::load_rules(conn).await?;
+    Ok(model)
+}
+
 /// How every connection opens the file.
 fn connect_options(path: &std::path::Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -191,7 +198,7 @@ impl Store {
         sqlx::raw_sql("PRAGMA cache_size = -2048")
             .execute(&mut write_conn)
             .await?;
-        let model = model::Model::load(&mut write_conn)
+        let model = load_model(&mut write_conn)
             .await
             .with_context(|| format!("loading the state of {}", path.display()))?;
         sqlx::raw_sql("PRAGMA cache_size = -65536")

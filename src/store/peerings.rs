@@ -16,7 +16,7 @@ use super::{
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
     ids::VpcRef,
-    link::{LinkOptions, Tag},
+    link::LinkOptions,
     peering::{Action, PeeringState, Role, transition},
     region::Region,
     rules::{Joining, check_live_peering, new_peering_state},
@@ -258,23 +258,6 @@ pub(super) fn peering_not_found(id: &str, region: Region) -> ApiError {
     )
 }
 
-/// Tags as stored. vpcsim writes this text itself; text it cannot read
-/// (a hand-edited database) reads as no tags rather than failing the call.
-pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
-    serde_json::from_str(text).unwrap_or_else(|err| {
-        tracing::warn!(error = %err, "stored peering tags are not a JSON tag list; reading none");
-        Vec::new()
-    })
-}
-
-pub(super) fn tags_to_json(tags: &[Tag]) -> String {
-    // Most peerings have none; seeding writes 100,000 of them.
-    if tags.is_empty() {
-        return "[]".into();
-    }
-    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
-}
-
 /// Binds a peering's link options as the columns `bandwidth, charge_type,
 /// link_type, qos_level, tags`, in that order.
 pub(super) fn bind_link(
@@ -285,7 +268,7 @@ pub(super) fn bind_link(
         .push_bind(link.charge_type.clone())
         .push_bind(link.link_type.clone())
         .push_bind(link.qos_level.clone())
-        .push_bind(tags_to_json(&link.tags));
+        .push_bind(super::records::tags_to_json(&link.tags));
 }
 
 /// A peering row to write with the batch.
@@ -425,31 +408,6 @@ async fn write_updates(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PeeringOrder {
-    #[default]
-    CreateTime,
-    Name,
-}
-
-/// DescribeVpcPeeringConnections filters and page, validated. Each filter
-/// takes a set of values, any of which matches (`None`: no filter; an empty
-/// set matches nothing); a peering is listed when every filter matches.
-/// One model read answers the whole page, so pages of one state never
-/// overlap or skip.
-#[derive(Debug, Clone, Default)]
-pub struct PeeringFilter {
-    pub ids: Option<Vec<String>>,
-    /// Either end, by either id form; a deleted VPC matches nothing.
-    pub vpcs: Option<Vec<VpcRef>>,
-    pub names: Option<Vec<String>>,
-    pub states: Option<Vec<PeeringState>>,
-    pub offset: i64,
-    pub limit: i64,
-    pub order: PeeringOrder,
-    pub ascending: bool,
-}
-
 impl Store {
     /// The caller's peerings in the region that match, one page of them, and
     /// how many match in all.
@@ -457,7 +415,7 @@ impl Store {
         &self,
         caller: &str,
         region: Region,
-        filter: PeeringFilter,
+        filter: super::PeeringFilter,
     ) -> ApiResult<(i64, Vec<Peering>)> {
         let now = self.clock.now();
         self.with_model(|model| model.describe_peerings(caller, region.name, &filter, now))

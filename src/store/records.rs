@@ -1,6 +1,11 @@
 //! What the store returns: plain records with every field a response prints.
 
-use crate::domain::{cidr::CidrBlock, link::LinkOptions, peering::PeeringState, time::Timestamp};
+use crate::domain::{
+    cidr::CidrBlock,
+    link::{LinkOptions, Tag},
+    peering::PeeringState,
+    time::Timestamp,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Account {
@@ -82,4 +87,21 @@ pub struct Quota {
     pub quota_name: String,
     pub limit: i64,
     pub used: i64,
+}
+
+/// Tags as stored. vpcsim writes this text itself; text it cannot read
+/// (a hand-edited database) reads as no tags rather than failing the call.
+pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
+    serde_json::from_str(text).unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "stored peering tags are not a JSON tag list; reading none");
+        Vec::new()
+    })
+}
+
+pub(super) fn tags_to_json(tags: &[Tag]) -> String {
+    // Most peerings have none; seeding writes 100,000 of them.
+    if tags.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }

@@ -605,7 +605,7 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                         charge_type: set(charge_type, defaults.charge_type),
                         link_type: set(link_type, defaults.link_type),
                         qos_level: set(qos_level, defaults.qos_level),
-                        tags: super::peerings::tags_from_json(&tags),
+                        tags: super::records::tags_from_json(&tags),
                     }
                 },
             )

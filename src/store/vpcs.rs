@@ -232,34 +232,6 @@ async fn save_blocks(
     Ok(updated)
 }
 
-/// How a VPC name filter matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NameMatch {
-    /// The whole name (gRPC's DescribeVpcEx).
-    #[default]
-    Exact,
-    /// Any part of it (API 3.0 and the legacy API match names fuzzily).
-    Contains,
-}
-
-/// DescribeVpcEx (and DescribeVpcs) filters, order and page, validated.
-/// Each filter takes a set of values, any of which matches (`None`: no
-/// filter); a VPC is listed when every filter matches. Oldest first unless
-/// ordered by name (ties oldest first), reversed by `descending`.
-#[derive(Debug, Clone, Default)]
-pub struct VpcFilter {
-    /// Either id form.
-    pub ids: Option<Vec<VpcRef>>,
-    pub names: Option<Vec<String>>,
-    pub name_match: NameMatch,
-    /// The primary block, as written.
-    pub cidr_blocks: Option<Vec<String>>,
-    pub by_name: bool,
-    pub descending: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
-
 impl Store {
     /// The caller's VPCs in the region that match, one page of them, and
     /// how many match in all: one read of the model.
@@ -267,7 +239,7 @@ impl Store {
         &self,
         owner: &str,
         region: Region,
-        filter: VpcFilter,
+        filter: super::VpcFilter,
     ) -> ApiResult<(i64, Vec<Vpc>)> {
         self.with_model(|model| model.describe_vpcs(owner, region.name, &filter))
             .await

@@ -122,7 +122,7 @@ impl Tx {
         if !loaded {
             // The model reads what earlier jobs of the batch wrote.
             self.flush().await?;
-            let model = Model::load(&mut self.conn).await?;
+            let model = super::load_model(&mut self.conn).await?;
             match self.model.as_mut() {
                 Some(guard) => **guard = Some(model),
                 None => {

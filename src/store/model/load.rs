@@ -14,7 +14,7 @@ use sqlx::SqliteConnection;
 use super::{Model, NewPeeringRow, NewVpc, StoredLink};
 use crate::{
     domain::{cidr::CidrBlock, peering::PeeringState, quota::QuotaName},
-    store::{peerings::tags_from_json, records::Account},
+    store::records::{Account, tags_from_json},
 };
 
 impl Model {
@@ -88,7 +88,6 @@ impl Model {
         for (region, next) in legacy {
             model.set_legacy_next(&region, next);
         }
-        model.faults = crate::store::faults::load_rules(conn).await?;
         Ok(model)
     }
 

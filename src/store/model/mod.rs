@@ -22,6 +22,8 @@
 mod load;
 mod query;
 
+pub use query::{NameMatch, PeeringFilter, PeeringOrder, VpcFilter};
+
 use std::hash::BuildHasher;
 
 // foldhash (hashbrown's default): start-up hashes every id and uin, and

@@ -1,17 +1,69 @@
 //! The Describe and admin reads, answered from the model. Each walks only
 //! what the caller may see: its own peerings, or its VPCs in one region.
+//! The filters they take are defined here, beside the reads that apply them.
 
 use std::cmp::Ordering;
 
 use super::{Model, PeeringEntry, PeeringIx, VpcIx};
 use crate::{
-    domain::{quota::QuotaName, rules::StateView, time::Timestamp},
-    store::{
-        peerings::{PeeringFilter, PeeringOrder},
-        records::{Peering, Quota, Vpc},
-        vpcs::{NameMatch, VpcFilter},
+    domain::{
+        ids::VpcRef, peering::PeeringState, quota::QuotaName, rules::StateView, time::Timestamp,
     },
+    store::records::{Peering, Quota, Vpc},
 };
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeeringOrder {
+    #[default]
+    CreateTime,
+    Name,
+}
+
+/// DescribeVpcPeeringConnections filters and page, validated. Each filter
+/// takes a set of values, any of which matches (`None`: no filter; an empty
+/// set matches nothing); a peering is listed when every filter matches.
+/// One model read answers the whole page, so pages of one state never
+/// overlap or skip.
+#[derive(Debug, Clone, Default)]
+pub struct PeeringFilter {
+    pub ids: Option<Vec<String>>,
+    /// Either end, by either id form; a deleted VPC matches nothing.
+    pub vpcs: Option<Vec<VpcRef>>,
+    pub names: Option<Vec<String>>,
+    pub states: Option<Vec<PeeringState>>,
+    pub offset: i64,
+    pub limit: i64,
+    pub order: PeeringOrder,
+    pub ascending: bool,
+}
+
+/// How a VPC name filter matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameMatch {
+    /// The whole name (gRPC's DescribeVpcEx).
+    #[default]
+    Exact,
+    /// Any part of it (API 3.0 and the legacy API match names fuzzily).
+    Contains,
+}
+
+/// DescribeVpcEx (and DescribeVpcs) filters, order and page, validated.
+/// Each filter takes a set of values, any of which matches (`None`: no
+/// filter); a VPC is listed when every filter matches. Oldest first unless
+/// ordered by name (ties oldest first), reversed by `descending`.
+#[derive(Debug, Clone, Default)]
+pub struct VpcFilter {
+    /// Either id form.
+    pub ids: Option<Vec<VpcRef>>,
+    pub names: Option<Vec<String>>,
+    pub name_match: NameMatch,
+    /// The primary block, as written.
+    pub cidr_blocks: Option<Vec<String>>,
+    pub by_name: bool,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
 
 /// Where a page starts and how long it is, as the API gives them.
 fn page<T>(matches: Vec<T>, offset: i64, limit: i64) -> impl Iterator<Item = T> {

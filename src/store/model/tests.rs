@@ -1,11 +1,5 @@
 use super::*;
-use crate::{
-    domain::{ids::VpcRef, rules::StateView},
-    store::{
-        peerings::{PeeringFilter, PeeringOrder},
-        vpcs::VpcFilter,
-    },
-};
+use crate::domain::{ids::VpcRef, rules::StateView};
 
 const GZ: &str = "ap-guangzhou";
 const SH: &str = "ap-shanghai";
