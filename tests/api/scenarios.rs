@@ -273,11 +273,21 @@ async fn bad_scenarios_name_file_line_and_path_and_change_nothing() {
         lines[1].starts_with("two.yaml:3:") && lines[1].contains("vpcs[1].vpc_name"),
         "{lines:?}"
     );
-    // Replace: a bad scenario does not empty the state either.
+    // Replace: a bad scenario does not empty the state either, whether it
+    // fails to parse or breaks a rule only the planner sees, after the
+    // writer has emptied the tables in its transaction.
+    let before = app.describe_everything().await;
     app.load("accounts: [{uin: x, name: y}]", "bad.yaml", true)
         .await
         .unwrap_err();
+    let overlapping = "accounts: [{uin: 100009, name: z, secret_id: AKIDz}]\n\
+        vpcs:\n  - {uin: 100009, vpc_name: a, cidr_block: 10.0.0.0/16}\n  \
+        - {uin: 100009, vpc_name: b, cidr_block: 10.0.0.0/16}\n\
+        peerings: [{peering_connection_name: p, vpc_id: a, peer_vpc_id: b, state: ACTIVE}]\n";
+    let err = app.load(overlapping, "overlap.yaml", true).await.unwrap_err();
+    assert!(err.message().contains("overlap.yaml:"), "{}", err.message());
     assert_eq!(app.all_peerings("AKIDalice").await.len(), 1);
+    assert_eq!(app.describe_everything().await, before);
     app.stop().await;
 }
 
