@@ -284,7 +284,10 @@ async fn bad_scenarios_name_file_line_and_path_and_change_nothing() {
         vpcs:\n  - {uin: 100009, vpc_name: a, cidr_block: 10.0.0.0/16}\n  \
         - {uin: 100009, vpc_name: b, cidr_block: 10.0.0.0/16}\n\
         peerings: [{peering_connection_name: p, vpc_id: a, peer_vpc_id: b, state: ACTIVE}]\n";
-    let err = app.load(overlapping, "overlap.yaml", true).await.unwrap_err();
+    let err = app
+        .load(overlapping, "overlap.yaml", true)
+        .await
+        .unwrap_err();
     assert!(err.message().contains("overlap.yaml:"), "{}", err.message());
     assert_eq!(app.all_peerings("AKIDalice").await.len(), 1);
     assert_eq!(app.describe_everything().await, before);
