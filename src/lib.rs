@@ -27,10 +27,12 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod domain;
+pub mod metrics;
 pub mod scenario;
 pub mod server;
 pub mod store;
 pub mod transport;
+pub mod version;
 
 /// The generated protobuf types and gRPC stubs.
 pub mod proto {

@@ -39,6 +39,7 @@ use crate::{
         context::RequestContextLayer,
         grpc::{admin::AdminApi, peering::PeeringApi, vpc::VpcApi},
         http::{self, api3::Api3, legacy::Legacy},
+        probes,
         state::Nonces,
         tls::{Tls, TlsSource},
     },
@@ -222,12 +223,13 @@ async fn serve(
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     let routes = build_routes(store, config, stopping, health_service)?;
     // Migrations ran in Store::open, so every service is ready from here.
-    set_health(&health_reporter, ServingStatus::Serving).await;
-    // From here on, a writer that fails takes the server out of service.
-    let watcher = tokio::spawn(report_writer_failure(store.clone(), health_reporter));
+    // From here on, health follows readiness: a writer that stops or
+    // commits that fail take the server out of service, until they work.
+    let watcher = tokio::spawn(follow_readiness(store.clone(), health_reporter));
 
     log_serving(addr, region, tls.as_ref());
-    let served = serve_until(routes, listener, tls, shutdown, stopping_tx, grace).await;
+    let metrics = store.metrics_handle();
+    let served = serve_until(routes, listener, tls, shutdown, stopping_tx, grace, metrics).await;
     watcher.abort();
     served.context("serving gRPC")
 }
@@ -283,7 +285,9 @@ fn build_routes(
     Ok(Routes::from(
         grpc.into_axum_router()
             .merge(http::routes(state.clone(), Api3))
-            .merge(http::routes(state, Legacy::default())),
+            .merge(http::routes(state.clone(), Legacy::default()))
+            .merge(probes::routes(state))
+            .fallback(probes::not_found),
     ))
 }
 
@@ -313,6 +317,7 @@ async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
     stopping: tokio::sync::watch::Sender<bool>,
     grace: Duration,
+    metrics: Arc<crate::metrics::Metrics>,
 ) -> Result<(), tonic::transport::Error> {
     // Shutdown starts when `shutdown` resolves; the grace period runs from then.
     let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
@@ -336,7 +341,7 @@ async fn serve_until(
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
         .max_concurrent_streams(MAX_CALLS_PER_CONNECTION as u32)
-        .layer(RequestContextLayer)
+        .layer(RequestContextLayer::new(metrics))
         .add_routes(routes);
     let serve: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
         match &tls {
@@ -402,14 +407,34 @@ async fn set_health(health: &HealthReporter, status: ServingStatus) {
     }
 }
 
-/// Reports every service, and the server as a whole (`""`), NOT_SERVING
-/// once the writer stops on a failure. The writer logged why.
-async fn report_writer_failure(store: Store, health: HealthReporter) {
-    if store.writer_failed().await {
-        set_health(&health, ServingStatus::NotServing).await;
-        health
-            .set_service_status("", ServingStatus::NotServing)
-            .await;
+/// Reports every service, and the server as a whole (`""`), as readiness
+/// says: SERVING while the store takes writes, NOT_SERVING while it does not
+/// (the writer stopped, or its commits fail), and SERVING again once a
+/// write succeeds. The writer and the readiness check log why.
+async fn follow_readiness(store: Store, health: HealthReporter) {
+    let mut changes = store.readiness_changes();
+    let mut reported = None;
+    loop {
+        let status = match store.readiness() {
+            Ok(()) => ServingStatus::Serving,
+            Err(_) => ServingStatus::NotServing,
+        };
+        if reported != Some(status) {
+            set_health(&health, status).await;
+            health.set_service_status("", status).await;
+            reported = Some(status);
+        }
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = store.writer_failed() => {}
+        }
+        if store.check_writer().is_err() {
+            set_health(&health, ServingStatus::NotServing).await;
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            return;
+        }
     }
 }
 

@@ -27,7 +27,10 @@ impl Actions {
     /// Before the call's work: the rate limit, then the rules that fail or
     /// delay a call before it.
     pub async fn before_work(&self, caller: &Caller, action: ActionName) -> Result<(), ApiError> {
-        self.throttle.check(&caller.uin, action)?;
+        if let Err(refused) = self.throttle.check(&caller.uin, action) {
+            self.store.metrics().throttled(action.as_str());
+            return Err(refused);
+        }
         match self.inject(caller, action, Phase::Before, true).await? {
             Some(injected) => Err(injected),
             None => Ok(()),
@@ -97,6 +100,7 @@ impl Actions {
                 effect = %rule.effect(),
                 "fault injected"
             );
+            self.store.metrics().fault_fired(action.as_str());
             delay += rule.spec.delay;
             error = error.or_else(|| rule.error());
         }

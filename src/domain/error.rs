@@ -69,11 +69,13 @@ pub enum ErrorCode {
     AuthRequestReplayed,
     /// Not something any SecretId could be.
     AuthInvalidSecretId,
+    /// A gRPC call's deadline (`grpc-timeout`) passed before its answer.
+    DeadlineExceeded,
 }
 
 impl ErrorCode {
     /// Every code, in the order of README's table.
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 42] = [
         Self::InvalidPeeringConnectionName,
         Self::InvalidParameter,
         Self::ClientTokenConflict,
@@ -107,6 +109,7 @@ impl ErrorCode {
         Self::RequestLimitExceeded,
         Self::ServiceUnavailable,
         Self::ResourceUnavailable,
+        Self::DeadlineExceeded,
         Self::InternalError,
         Self::InvalidParameterCoexist,
         Self::InvalidParameterFilterNotDict,
@@ -154,7 +157,10 @@ impl ErrorCode {
             Self::AuthSecretIdNotFound => "AuthFailure.SecretIdNotFound",
             Self::AuthInvalidAdminToken => "AuthFailure.UnauthorizedOperation",
             Self::RequestLimitExceeded => "RequestLimitExceeded",
-            Self::ServiceUnavailable | Self::ResourceUnavailable => "ResourceUnavailable",
+            // Only gRPC callers set deadlines; API 3.0 has no code for one.
+            Self::ServiceUnavailable | Self::ResourceUnavailable | Self::DeadlineExceeded => {
+                "ResourceUnavailable"
+            }
             Self::InternalError => "InternalError",
             // API 3.0's common codes have none for a replay: a reused Nonce
             // is a signature no longer valid, as a stale one is.
@@ -222,7 +228,7 @@ impl ErrorCode {
             | Self::VpcPeerAlreadyExist
             | Self::InvalidAccountAlreadyExists => 5100,
             Self::InternalError => 6000,
-            Self::ServiceUnavailable | Self::ResourceUnavailable => 6200,
+            Self::ServiceUnavailable | Self::ResourceUnavailable | Self::DeadlineExceeded => 6200,
         }
     }
 }
@@ -267,6 +273,7 @@ pub enum ErrorClass {
     Internal,
     /// What vpcsim does not do (yet); gRPC itself answers an unknown method so.
     Unimplemented,
+    DeadlineExceeded,
 }
 
 impl ErrorCode {
@@ -313,6 +320,7 @@ impl ErrorCode {
             Self::AuthSignatureExpire => "AuthFailure.SignatureExpire",
             Self::AuthRequestReplayed => "AuthFailure.RequestReplayed",
             Self::AuthInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::DeadlineExceeded => "DeadlineExceeded",
         }
     }
 
@@ -356,6 +364,7 @@ impl ErrorCode {
             | Self::AuthRequestReplayed
             | Self::AuthInvalidSecretId => Unauthenticated,
             Self::ServiceUnavailable | Self::ResourceUnavailable => Unavailable,
+            Self::DeadlineExceeded => DeadlineExceeded,
             Self::InternalError => Internal,
         }
     }

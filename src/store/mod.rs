@@ -15,6 +15,7 @@ mod clock;
 mod control;
 mod events;
 mod faults;
+mod health;
 mod idempotency;
 mod lock;
 mod model;
@@ -46,6 +47,7 @@ use tokio::sync::{mpsc, watch};
 pub use accounts::{NewAccount, QuotaUpdate};
 pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
+pub use health::WriteTrouble;
 pub use idempotency::Idempotent;
 pub use lock::{DbLock, LockError, Owner};
 pub use model::{NameMatch, PeeringFilter, PeeringOrder, VpcFilter};
@@ -131,6 +133,12 @@ pub struct Store {
     model: writer::SharedModel,
     /// Whether any fault rule is in force; the writer keeps it up to date.
     faults_armed: Arc<AtomicBool>,
+    /// Whether the writer's latest commit held.
+    health: Arc<health::WriteHealth>,
+    /// What this server counts, for `/metrics`.
+    metrics: Arc<crate::metrics::Metrics>,
+    /// The database file, for its size; `None` for a read-only store.
+    path: Option<PathBuf>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -220,6 +228,8 @@ impl Store {
         let (last_event, _) = watch::channel(newest);
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
         let (failed, writer_failed) = watch::channel(false);
+        let health = Arc::new(health::WriteHealth::default());
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let task = WriterTask::new(
             write_conn,
             receiver,
@@ -231,6 +241,8 @@ impl Store {
                 failed,
                 model: model.clone(),
                 faults_armed: faults_armed.clone(),
+                health: health.clone(),
+                metrics: metrics.clone(),
             },
             writer::BatchSql {
                 at_begin: peerings::expire_overdue_sql,
@@ -245,6 +257,9 @@ impl Store {
             writer_failed,
             model,
             faults_armed,
+            health,
+            metrics,
+            path: Some(path),
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -293,6 +308,9 @@ impl Store {
             writer_failed: watch::channel(false).1,
             model: writer::SharedModel::default(),
             faults_armed: Arc::default(),
+            health: Arc::default(),
+            metrics: Arc::default(),
+            path: None,
             _temp_dir: None,
         })
     }

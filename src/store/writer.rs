@@ -428,6 +428,8 @@ pub struct WriterTask {
     /// Raised when the writer stops on a failure.
     failed: watch::Sender<bool>,
     faults_armed: Arc<AtomicBool>,
+    health: Arc<super::health::WriteHealth>,
+    metrics: Arc<crate::metrics::Metrics>,
     sql: BatchSql,
     /// How often to fold the write-ahead log into the file while running;
     /// never when `None` (SQLite's own automatic checkpoints still run
@@ -478,6 +480,10 @@ pub(super) struct Published {
     /// Whether any fault rule is in force, for calls to check without
     /// waiting for the model.
     pub faults_armed: Arc<AtomicBool>,
+    /// Whether the latest commit held, for readiness.
+    pub health: Arc<super::health::WriteHealth>,
+    /// Batch sizes and commit times.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl WriterTask {
@@ -495,6 +501,8 @@ impl WriterTask {
             failed,
             model: shared,
             faults_armed,
+            health,
+            metrics,
         } = published;
         Self {
             tx: Tx {
@@ -514,6 +522,8 @@ impl WriterTask {
             last_event,
             failed,
             faults_armed,
+            health,
+            metrics,
             sql,
             checkpoint_every: None,
         }
@@ -683,7 +693,9 @@ impl WriterTask {
             // After bulk changes or a failure the model was dropped: load
             // it again before readers see it.
             if self.tx.loaded_model().is_none() {
+                self.health.set_loading(true);
                 self.load_model().await;
+                self.health.set_loading(false);
                 self.publish_faults_armed();
             }
             self.tx.model = None;
@@ -694,6 +706,8 @@ impl WriterTask {
     /// Runs one batch and answers its callers; an error if the database
     /// can take no more writes.
     async fn run_batch(&mut self, batch: &mut Vec<Job>) -> Result<(), WriterFailure> {
+        let started = std::time::Instant::now();
+        let calls = batch.len();
         self.tx.offset = self.clock.offset();
         self.tx.now = self.clock.now_with_offset(self.tx.offset);
         let mut completions = Vec::with_capacity(batch.len());
@@ -720,6 +734,11 @@ impl WriterTask {
             completions.push(completion);
         }
         let commit = self.commit(fault).await;
+        self.metrics.batch(calls, started.elapsed(), commit.is_ok());
+        match &commit {
+            Ok(()) => self.health.committed(),
+            Err(fault) => self.health.failed(fault.to_string()),
+        }
         // Every caller in a failed batch gets its cause, to log with its
         // request id.
         let answer = commit

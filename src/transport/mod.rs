@@ -9,13 +9,15 @@
 //!   (TC3 and the older signature) and the legacy `/v2/index.php`, with
 //!   the scaffolding and signature checks they share.
 //!
-//! Beside them: the per-request context every call gets (a request id,
+//! Beside them: the operator's endpoints (`probes`: health, readiness,
+//! metrics, version), the per-request context every call gets (a request id,
 //! and one log line from its `request_log`), the shared server state,
 //! request signatures and TLS.
 
 pub mod context;
 pub mod grpc;
 pub mod http;
+pub mod probes;
 pub mod request_log;
 pub mod signing;
 pub mod state;

@@ -215,3 +215,22 @@ impl Model {
             .collect()
     }
 }
+
+impl Model {
+    /// How much the state holds: accounts, live VPCs, and peerings by
+    /// state on the clock at `now`, every state listed.
+    pub fn counts(&self, now: Timestamp) -> (i64, i64, Vec<(&'static str, i64)>) {
+        let vpcs = self.vpcs.iter().filter(|v| !v.deleted).count() as i64;
+        let mut by_state: Vec<(&'static str, i64)> = crate::domain::peering::PeeringState::ALL
+            .iter()
+            .map(|s| (s.as_str(), 0))
+            .collect();
+        for peering in &self.peerings {
+            let state = peering.effective_state(now).as_str();
+            if let Some(slot) = by_state.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 += 1;
+            }
+        }
+        (self.accounts.len() as i64, vpcs, by_state)
+    }
+}

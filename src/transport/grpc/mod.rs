@@ -26,7 +26,21 @@ async fn run<T: prost::Message, O: Operation>(
     action: ActionName,
     decode: impl FnOnce(T) -> ApiResult<O>,
 ) -> Result<O::Output, Status> {
-    let caller = auth::caller(state, &request, action).await?;
-    let operation = decode(request.into_inner());
-    Ok(state.actions.run(&caller, action, operation).await?)
+    let log = request
+        .extensions()
+        .get::<std::sync::Arc<crate::transport::request_log::RequestLog>>()
+        .cloned();
+    let answer = match auth::caller(state, &request, action).await {
+        Ok(caller) => {
+            let operation = decode(request.into_inner());
+            state.actions.run(&caller, action, operation).await
+        }
+        Err(err) => Err(err),
+    };
+    // The table's code for the call's log line and metrics, as the HTTP
+    // front ends record theirs.
+    if let (Err(err), Some(log)) = (&answer, log) {
+        log.set_error(err.code.as_str(), None);
+    }
+    Ok(answer?)
 }

@@ -37,6 +37,7 @@ fn api_status(code: ErrorCode, message: String, field: Option<String>, api3_code
         ErrorClass::Unavailable => Code::Unavailable,
         ErrorClass::Internal => Code::Internal,
         ErrorClass::Unimplemented => Code::Unimplemented,
+        ErrorClass::DeadlineExceeded => Code::DeadlineExceeded,
     };
     let metadata = HashMap::from([(API3_CODE_KEY.to_owned(), api3_code.to_owned())]);
     let mut details = ErrorDetails::with_error_info(code.as_str(), ERROR_DOMAIN, metadata);
