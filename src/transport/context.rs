@@ -20,7 +20,7 @@ use tower::{Layer, Service};
 
 use super::{grpc::status::from_request_read_error, request_log::RequestLog};
 use crate::{
-    domain::{ApiError, ErrorCode},
+    domain::{ApiError, ErrorCode, actions::ActionName},
     metrics::{CallLabels, Metrics},
     store::BoxFuture,
 };
@@ -278,6 +278,14 @@ where
             method: method.clone(),
             ..RequestLog::default()
         });
+        // Known before authentication, so that a refused call counts
+        // under its action too.
+        if let Some(action) = api3_action
+            .and_then(|a| a.to_str().ok())
+            .and_then(ActionName::from_api3)
+        {
+            info.set_action(action);
+        }
         request.extensions_mut().insert(info.clone());
         self.metrics.call_started();
         let mut in_flight = InFlight {

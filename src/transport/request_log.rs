@@ -40,6 +40,9 @@ impl RequestLog {
     /// Records the `Action` of a legacy call, whose path does not name it.
     pub fn set_legacy_action(&self, action: &str) {
         let _ = self.legacy_action.set(action.chars().take(64).collect());
+        if let Some((action, _)) = ActionName::from_legacy(action) {
+            self.set_action(action);
+        }
     }
 
     /// Records the error an HTTP API answered with (in a 200 answer), and
