@@ -301,7 +301,14 @@ fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>) {
             "serving TLS only: https:// and gRPC over TLS"
         );
     }
-    tracing::info!(%addr, region = region.name, tls = tls.is_some(), "vpcsim serving");
+    tracing::info!(
+        %addr,
+        region = region.name,
+        tls = tls.is_some(),
+        version = crate::version::VERSION,
+        commit = crate::version::COMMIT,
+        "vpcsim serving"
+    );
 }
 
 /// Serves `routes` on `listener` until `shutdown` resolves and the calls

@@ -13,6 +13,9 @@ async fn serve_logs_one_json_line_per_call_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let server = serve(&["--db", db.to_str().unwrap()]);
+    let serving = logged(&server, "vpcsim serving");
+    assert_eq!(serving["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(serving["commit"], vpcsim::version::COMMIT);
     let channel = channel(&server.addr).await;
     let response = AdminServiceClient::new(channel)
         .create_account(proto::CreateAccountRequest {
@@ -867,4 +870,34 @@ fn the_admin_token_can_come_from_a_secret_file() {
     let server = support::Server::start(&mut { exposed });
     let (status, _) = server.terminate();
     assert!(status.success());
+}
+
+#[test]
+fn version_names_the_commit_and_the_build_date() {
+    for flag in ["--version", "-V"] {
+        let out = ok(run(&[flag]));
+        // vpcsim 0.1.0 (commit 1a2b3c4d5e6f, built 2026-12-06)
+        let rest = out
+            .trim_end()
+            .strip_prefix(&format!("vpcsim {} (commit ", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{out}"));
+        let (commit, rest) = rest
+            .split_once(", built ")
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            commit == "unknown"
+                || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{out}"
+        );
+        let date = rest.strip_suffix(')').unwrap_or_else(|| panic!("{out}"));
+        let parts: Vec<&str> = date.split('-').collect();
+        assert!(
+            parts.len() == 3
+                && [4, 2, 2]
+                    .iter()
+                    .zip(&parts)
+                    .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit())),
+            "{out}"
+        );
+    }
 }

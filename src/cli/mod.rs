@@ -24,7 +24,7 @@ use crate::{
 #[derive(Debug, Parser)]
 #[command(
     name = "vpcsim",
-    version,
+    version = crate::version::LONG,
     about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC and its own HTTP APIs"
 )]
 pub struct Cli {
