@@ -258,6 +258,12 @@ fn build_routes(
         start_scenario: config.start_scenario,
         stopping,
         nonces: Nonces::default(),
+        started: std::time::Instant::now(),
+        db_path: match &config.db {
+            DbLocation::File(path) => path.display().to_string(),
+            DbLocation::Temporary => ":memory:".into(),
+        },
+        tls: config.tls.is_some(),
     });
 
     let reflection_v1 = reflection().build_v1()?;

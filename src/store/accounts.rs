@@ -152,6 +152,14 @@ fn require_account(model: &Model, uin: &str) -> ApiResult<()> {
     })
 }
 
+/// The size of the state, as `Store::counts` reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateCounts {
+    pub accounts: i64,
+    pub vpcs: i64,
+    pub peerings: i64,
+}
+
 impl Store {
     /// The account a SecretId belongs to.
     pub async fn account_by_secret_id(&self, secret_id: &str) -> ApiResult<Option<Account>> {
@@ -163,6 +171,21 @@ impl Store {
     pub async fn is_empty(&self) -> ApiResult<bool> {
         self.with_model(|model| model.accounts().next().is_none())
             .await
+    }
+
+    /// How much state there is, read from the model: accounts, VPCs not
+    /// deleted, and peerings PENDING or ACTIVE on the simulator's clock.
+    pub async fn counts(&self) -> ApiResult<StateCounts> {
+        let now = self.clock.now();
+        self.with_model(|model| {
+            let (accounts, vpcs, peerings) = model.counts(now);
+            StateCounts {
+                accounts: accounts as i64,
+                vpcs: vpcs as i64,
+                peerings: peerings as i64,
+            }
+        })
+        .await
     }
 
     pub async fn describe_accounts(&self) -> ApiResult<Vec<Account>> {

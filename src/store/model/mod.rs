@@ -710,6 +710,18 @@ impl Model {
         }
     }
 
+    /// Accounts, VPCs not deleted, and peerings PENDING or ACTIVE at `now`.
+    pub fn counts(&self, now: Timestamp) -> (usize, usize, usize) {
+        (
+            self.accounts.len(),
+            self.vpcs.iter().filter(|v| !v.deleted).count(),
+            self.peerings
+                .iter()
+                .filter(|p| p.effective_state(now).is_live())
+                .count(),
+        )
+    }
+
     /// The model as the rules see it at `now`.
     pub fn view(&self, now: Timestamp) -> View<'_> {
         View { model: self, now }
