@@ -901,3 +901,41 @@ fn version_names_the_commit_and_the_build_date() {
         );
     }
 }
+
+#[test]
+fn a_port_in_use_is_named_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let refused = run(&["serve", "--listen", &addr, "--db", ":memory:"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches(&addr).count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_database_that_cannot_be_written_says_why_once() {
+    // /proc takes no new files, even from root.
+    let db = "/proc/vpcsim.db";
+    for args in [
+        vec!["seed", &example("quickstart.yaml"), "--db", db],
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", db],
+    ] {
+        let refused = run(&args);
+        assert!(!refused.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let message = stderr
+            .lines()
+            .find(|l| l.starts_with("vpcsim: "))
+            .unwrap_or_else(|| panic!("{stderr}"));
+        assert!(message.contains(db), "{message}");
+        assert_eq!(message.matches("(os error").count(), 1, "{message}");
+        // No part of the message follows itself.
+        let parts: Vec<&str> = message.split(": ").collect();
+        assert!(parts.windows(2).all(|w| w[0] != w[1]), "{message}");
+    }
+}
