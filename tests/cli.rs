@@ -902,6 +902,80 @@ fn version_names_the_commit_and_the_build_date() {
     }
 }
 
+/// A TCP listener that accepts every connection and closes it at once, as
+/// a server that stops (or crashes) in the middle of a call; its address.
+fn closing_listener() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_server_that_closes_the_connection_mid_load_is_named_with_what_to_do() {
+    let addr = closing_listener();
+    let seeded = run(&["seed", &example("quickstart.yaml"), "--server", &addr]);
+    assert!(!seeded.status.success());
+    let stderr = String::from_utf8_lossy(&seeded.stderr);
+    assert!(
+        stderr.contains(&format!("{addr} closed the connection during the load"))
+            && stderr.contains("may or may not have been loaded")
+            && stderr.contains("server's log")
+            && stderr.contains(&format!("vpcsim dump --server {addr}"))
+            && stderr.contains("seed again")
+            && !stderr.contains("vpcsim: transport error"),
+        "{stderr}"
+    );
+    // A dump changes nothing: no word of a load, only where to look.
+    let dumped = run(&["dump", "--server", &addr]);
+    assert!(!dumped.status.success());
+    let stderr = String::from_utf8_lossy(&dumped.stderr);
+    assert!(
+        stderr.contains(&format!("{addr} closed the connection before it answered"))
+            && !stderr.contains("load"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plain_grpc_to_a_server_that_serves_tls_says_to_use_https_and_ca_cert() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = serve(&[
+        "--db",
+        ":memory:",
+        "--tls-self-signed",
+        certs.to_str().unwrap(),
+    ]);
+    for args in [
+        vec!["dump", "--server", &server.addr],
+        vec![
+            "seed",
+            &example("quickstart.yaml"),
+            "--server",
+            &server.addr,
+        ],
+    ] {
+        let refused = run(&args);
+        assert!(!refused.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!("{} did not answer plain gRPC", server.addr))
+                && stderr.contains("serves TLS")
+                && stderr.contains(&format!("https://{}", server.addr))
+                && stderr.contains("--ca-cert")
+                && !stderr.contains("operation was canceled"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}
+
 #[test]
 fn a_port_in_use_is_named_once() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{ScenarioFile, Target, parse_region, read_scenario};
 use crate::{
-    client::{admin_request, connect_admin, status_error},
+    client::{ConnectionLost, admin_request, call_error, connect_admin},
     domain::region::{DEFAULT_REGION, Region},
     proto,
     scenario::Format,
@@ -60,11 +60,16 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 replace: args.replace,
                 default_region: args.region.map(|r| r.name.to_owned()).unwrap_or_default(),
             };
-            let response = admin
+            let response = match admin
                 .load_scenario(admin_request(request, args.target.admin_token.as_deref())?)
                 .await
-                .map_err(status_error)?
-                .into_inner();
+            {
+                Ok(response) => response.into_inner(),
+                Err(status) => {
+                    let ca_cert = args.target.ca_cert.as_deref();
+                    return Err(lost_during_load(call_error(server, ca_cert, status).await));
+                }
+            };
             LoadSummary {
                 accounts: response.accounts as u64,
                 quotas: response.quotas as u64,
@@ -88,6 +93,21 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A connection lost during a load through a server, said as what it
+/// means for the state: the load may or may not have been applied.
+fn lost_during_load(err: anyhow::Error) -> anyhow::Error {
+    let Some(lost) = err.downcast_ref::<ConnectionLost>() else {
+        return err;
+    };
+    let server = &lost.server;
+    anyhow::anyhow!(
+        "{server} closed the connection during the load, before it answered ({}): the scenario \
+         may or may not have been loaded (all or nothing). Check the server's log, see the state \
+         with `vpcsim dump --server {server}`, and seed again if it is not there",
+        lost.cause
+    )
 }
 
 /// Why a seed into a file stopped early: a signal, with the one line that
