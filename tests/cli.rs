@@ -977,6 +977,68 @@ fn plain_grpc_to_a_server_that_serves_tls_says_to_use_https_and_ca_cert() {
 }
 
 #[test]
+fn a_seed_into_a_file_on_a_full_disk_prints_the_cause_not_the_server_log() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("big.yaml");
+    let text = ok(run(&[
+        "generate",
+        "--accounts",
+        "50",
+        "--vpcs-per-account",
+        "20",
+        "--peerings",
+        "2000",
+    ]));
+    std::fs::write(&scenario, text).unwrap();
+    let db = dir.path().join("full.db");
+    // The file may grow to 800 KiB: enough for the schema, not for the
+    // scenario (about 850 KiB), so the load's commit fails as on a full
+    // disk. SIGXFSZ ignored: a write past the limit fails (EFBIG) instead
+    // of killing vpcsim.
+    let mut seed = support::command(&[
+        "seed",
+        scenario.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    unsafe {
+        seed.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 800 * 1024,
+                rlim_max: 800 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let output = seed.output().expect("run vpcsim");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr
+        .lines()
+        .find(|l| l.starts_with("vpcsim: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        message.starts_with(&format!(
+            "vpcsim: writing the database {} failed: ",
+            db.display()
+        )) && (message.contains("disk I/O error") || message.contains("disk is full"))
+            && message.contains("nothing was seeded"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: the disk") && stderr.contains("--db PATH"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("see the server log"), "{stderr}");
+    assert!(!db.exists(), "the new file is removed");
+}
+
+#[test]
 fn a_port_in_use_is_named_once() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
