@@ -38,11 +38,7 @@ pub async fn connect(
     server: &str,
     ca_cert: Option<&Path>,
 ) -> anyhow::Result<tonic::transport::Channel> {
-    let url = match (server.contains("://"), ca_cert) {
-        (true, _) => server.to_owned(),
-        (false, None) => format!("http://{server}"),
-        (false, Some(_)) => format!("https://{server}"),
-    };
+    let url = url(server, ca_cert);
     let mut endpoint = tonic::transport::Endpoint::from_shared(url.clone())
         .with_context(|| format!("{server} is not a server address"))?;
     if url.starts_with("https://") {
@@ -66,6 +62,96 @@ pub async fn connect(
         .connect()
         .await
         .with_context(|| format!("cannot reach vpcsim at {server}"))
+}
+
+/// The URL `connect` dials for `server`: as given with a scheme, else
+/// https with a certificate to trust and plain http without.
+fn url(server: &str, ca_cert: Option<&Path>) -> String {
+    match (server.contains("://"), ca_cert) {
+        (true, _) => server.to_owned(),
+        (false, None) => format!("http://{server}"),
+        (false, Some(_)) => format!("https://{server}"),
+    }
+}
+
+/// A connection to the server that ended before the server answered: it
+/// stopped, crashed, or is not a gRPC server. Whatever the call asked may
+/// or may not have been done; a command that wrote says so.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{server} closed the connection before it answered ({cause}); check that it is a vpcsim \
+     server and still running (its log says why it stopped)"
+)]
+pub struct ConnectionLost {
+    pub server: String,
+    /// The innermost cause the transport gave, such as `connection reset`.
+    pub cause: String,
+}
+
+/// Turns the failure of an AdminService call to `server` into a message
+/// for the terminal. A call that failed in the transport, not in the
+/// server, is told apart: plain gRPC sent to a server that serves TLS gets
+/// how to reach it over TLS; any other is a [`ConnectionLost`]. Errors the
+/// server answered go through [`status_error`].
+pub async fn call_error(
+    server: &str,
+    ca_cert: Option<&Path>,
+    status: tonic::Status,
+) -> anyhow::Error {
+    use std::error::Error;
+    let mut source = status.source();
+    let mut transport = false;
+    let mut cause = status.message().to_owned();
+    while let Some(err) = source {
+        transport |= err.is::<tonic::transport::Error>();
+        cause = err.to_string();
+        source = err.source();
+    }
+    if !transport {
+        return status_error(status);
+    }
+    let url = url(server, ca_cert);
+    if let Some(authority) = url.strip_prefix("http://")
+        && serves_tls(authority.trim_end_matches('/')).await
+    {
+        return anyhow::anyhow!(
+            "{server} did not answer plain gRPC: it serves TLS; call it as https://{} with \
+             --ca-cert FILE (the cert.pem that `vpcsim serve --tls-self-signed DIR` wrote, or \
+             the certificate of its --tls-cert)",
+            authority.trim_end_matches('/')
+        );
+    }
+    ConnectionLost {
+        server: server.to_owned(),
+        cause,
+    }
+    .into()
+}
+
+/// Whether `authority` (HOST:PORT) answers plain text as a TLS server
+/// does: vpcsim's own answer to plain text on its TLS port, another
+/// server's "HTTP request to an HTTPS server", or a TLS record.
+async fn serves_tls(authority: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await.ok()?;
+        // What a gRPC client without TLS sends first.
+        stream
+            .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            .await
+            .ok()?;
+        let mut answer = Vec::new();
+        let _ = (&mut stream).take(1024).read_to_end(&mut answer).await;
+        Some(answer)
+    };
+    let Ok(Some(answer)) = tokio::time::timeout(std::time::Duration::from_secs(2), probe).await
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&answer);
+    matches!(answer.as_slice(), [0x15 | 0x16, 0x03, ..])
+        || text.contains("serves TLS")
+        || text.contains("HTTPS server")
 }
 
 /// Turns a gRPC error of an AdminService call into a message for the

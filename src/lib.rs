@@ -4,6 +4,7 @@
 //!
 //! The crate is layered, each layer using only the ones above it:
 //!
+//! - [`version`]: which build this is (version, commit, build date).
 //! - [`domain`]: the rules (ids, names, CIDR overlap, quotas, the peering
 //!   state machine). Pure functions, no I/O.
 //! - [`scenario`]: scenario files (parse, validate against the rules,

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("vpcsim: {err:#}");
+            eprintln!("vpcsim: {}", cli::error_text(&err));
             match err.downcast_ref::<cli::seed::SeedStopped>() {
                 Some(stopped) => ExitCode::from(stopped.signal.exit_status()),
                 None => ExitCode::FAILURE,

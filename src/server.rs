@@ -260,6 +260,12 @@ fn build_routes(
         start_scenario: config.start_scenario,
         stopping,
         nonces: Nonces::default(),
+        started: std::time::Instant::now(),
+        db_path: match &config.db {
+            DbLocation::File(path) => path.display().to_string(),
+            DbLocation::Temporary => ":memory:".into(),
+        },
+        tls: config.tls.is_some(),
     });
 
     let reflection_v1 = reflection().build_v1()?;
@@ -305,7 +311,14 @@ fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>) {
             "serving TLS only: https:// and gRPC over TLS"
         );
     }
-    tracing::info!(%addr, region = region.name, tls = tls.is_some(), "vpcsim serving");
+    tracing::info!(
+        %addr,
+        region = region.name,
+        tls = tls.is_some(),
+        version = crate::version::VERSION,
+        commit = crate::version::COMMIT,
+        "vpcsim serving"
+    );
 }
 
 /// Serves `routes` on `listener` until `shutdown` resolves and the calls

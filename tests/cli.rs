@@ -13,6 +13,9 @@ async fn serve_logs_one_json_line_per_call_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let server = serve(&["--db", db.to_str().unwrap()]);
+    let serving = logged(&server, "vpcsim serving");
+    assert_eq!(serving["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(serving["commit"], vpcsim::version::COMMIT);
     let channel = channel(&server.addr).await;
     let response = AdminServiceClient::new(channel)
         .create_account(proto::CreateAccountRequest {
@@ -869,4 +872,208 @@ fn the_admin_token_can_come_from_a_secret_file() {
     let server = support::Server::start(&mut { exposed });
     let (status, _) = server.terminate();
     assert!(status.success());
+}
+
+#[test]
+fn version_names_the_commit_and_the_build_date() {
+    for flag in ["--version", "-V"] {
+        let out = ok(run(&[flag]));
+        // vpcsim 0.1.0 (commit 1a2b3c4d5e6f, built 2026-12-06)
+        let rest = out
+            .trim_end()
+            .strip_prefix(&format!("vpcsim {} (commit ", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{out}"));
+        let (commit, rest) = rest
+            .split_once(", built ")
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            commit == "unknown"
+                || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{out}"
+        );
+        let date = rest.strip_suffix(')').unwrap_or_else(|| panic!("{out}"));
+        let parts: Vec<&str> = date.split('-').collect();
+        assert!(
+            parts.len() == 3
+                && [4, 2, 2]
+                    .iter()
+                    .zip(&parts)
+                    .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit())),
+            "{out}"
+        );
+    }
+}
+
+/// A TCP listener that accepts every connection and closes it at once, as
+/// a server that stops (or crashes) in the middle of a call; its address.
+fn closing_listener() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_server_that_closes_the_connection_mid_load_is_named_with_what_to_do() {
+    let addr = closing_listener();
+    let seeded = run(&["seed", &example("quickstart.yaml"), "--server", &addr]);
+    assert!(!seeded.status.success());
+    let stderr = String::from_utf8_lossy(&seeded.stderr);
+    assert!(
+        stderr.contains(&format!("{addr} closed the connection during the load"))
+            && stderr.contains("may or may not have been loaded")
+            && stderr.contains("server's log")
+            && stderr.contains(&format!("vpcsim dump --server {addr}"))
+            && stderr.contains("seed again")
+            && !stderr.contains("vpcsim: transport error"),
+        "{stderr}"
+    );
+    // A dump changes nothing: no word of a load, only where to look.
+    let dumped = run(&["dump", "--server", &addr]);
+    assert!(!dumped.status.success());
+    let stderr = String::from_utf8_lossy(&dumped.stderr);
+    assert!(
+        stderr.contains(&format!("{addr} closed the connection before it answered"))
+            && !stderr.contains("load"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plain_grpc_to_a_server_that_serves_tls_says_to_use_https_and_ca_cert() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = serve(&[
+        "--db",
+        ":memory:",
+        "--tls-self-signed",
+        certs.to_str().unwrap(),
+    ]);
+    for args in [
+        vec!["dump", "--server", &server.addr],
+        vec![
+            "seed",
+            &example("quickstart.yaml"),
+            "--server",
+            &server.addr,
+        ],
+    ] {
+        let refused = run(&args);
+        assert!(!refused.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!("{} did not answer plain gRPC", server.addr))
+                && stderr.contains("serves TLS")
+                && stderr.contains(&format!("https://{}", server.addr))
+                && stderr.contains("--ca-cert")
+                && !stderr.contains("operation was canceled"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}
+
+#[test]
+fn a_seed_into_a_file_on_a_full_disk_prints_the_cause_not_the_server_log() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("big.yaml");
+    let text = ok(run(&[
+        "generate",
+        "--accounts",
+        "50",
+        "--vpcs-per-account",
+        "20",
+        "--peerings",
+        "2000",
+    ]));
+    std::fs::write(&scenario, text).unwrap();
+    let db = dir.path().join("full.db");
+    // The file may grow to 800 KiB: enough for the schema, not for the
+    // scenario (about 850 KiB), so the load's commit fails as on a full
+    // disk. SIGXFSZ ignored: a write past the limit fails (EFBIG) instead
+    // of killing vpcsim.
+    let mut seed = support::command(&[
+        "seed",
+        scenario.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    unsafe {
+        seed.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 800 * 1024,
+                rlim_max: 800 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let output = seed.output().expect("run vpcsim");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr
+        .lines()
+        .find(|l| l.starts_with("vpcsim: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        message.starts_with(&format!(
+            "vpcsim: writing the database {} failed: ",
+            db.display()
+        )) && (message.contains("disk I/O error") || message.contains("disk is full"))
+            && message.contains("nothing was seeded"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: the disk") && stderr.contains("--db PATH"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("see the server log"), "{stderr}");
+    assert!(!db.exists(), "the new file is removed");
+}
+
+#[test]
+fn a_port_in_use_is_named_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let refused = run(&["serve", "--listen", &addr, "--db", ":memory:"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches(&addr).count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_database_that_cannot_be_written_says_why_once() {
+    // /proc takes no new files, even from root.
+    let db = "/proc/vpcsim.db";
+    for args in [
+        vec!["seed", &example("quickstart.yaml"), "--db", db],
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", db],
+    ] {
+        let refused = run(&args);
+        assert!(!refused.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let message = stderr
+            .lines()
+            .find(|l| l.starts_with("vpcsim: "))
+            .unwrap_or_else(|| panic!("{stderr}"));
+        assert!(message.contains(db), "{message}");
+        assert_eq!(message.matches("(os error").count(), 1, "{message}");
+        // No part of the message follows itself.
+        let parts: Vec<&str> = message.split(": ").collect();
+        assert!(parts.windows(2).all(|w| w[0] != w[1]), "{message}");
+    }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::Target;
 use crate::{
-    client::{admin_request, connect_admin, status_error},
+    client::{admin_request, call_error, connect_admin},
     proto,
     scenario::{self, Format},
     store::Store,
@@ -38,12 +38,14 @@ pub async fn run(args: DumpArgs) -> anyhow::Result<()> {
                 format: format.into(),
                 omit_clock: args.no_clock,
             };
-            admin
+            let ca_cert = args.target.ca_cert.as_deref();
+            match admin
                 .dump_scenario(admin_request(request, args.target.admin_token.as_deref())?)
                 .await
-                .map_err(status_error)?
-                .into_inner()
-                .content
+            {
+                Ok(response) => response.into_inner().content,
+                Err(status) => return Err(call_error(server, ca_cert, status).await),
+            }
         }
         None => {
             // Read-only and in one transaction: safe beside a running server.

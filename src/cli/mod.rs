@@ -24,7 +24,7 @@ use crate::{
 #[derive(Debug, Parser)]
 #[command(
     name = "vpcsim",
-    version,
+    version = crate::version::LONG,
     about = "A persistent simulator of Tencent Cloud's VPC peering API, over gRPC and its own HTTP APIs"
 )]
 pub struct Cli {
@@ -70,6 +70,23 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Health(args) => health::run(args).await,
     }
+}
+
+/// An error as the terminal shows it: each cause after the message, as
+/// `{:#}` prints them, but not one whose text is already there, since many
+/// errors quote their cause (`cannot lock …: Permission denied (os error
+/// 13)`, sqlx's `error returned from database: …`) and also return it as
+/// their source.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// A flag's number of seconds as a duration: finite, not negative, and
@@ -165,5 +182,32 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot lock database x.db: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn error_text_prints_each_cause_once() {
+        let io = || std::io::Error::from_raw_os_error(30);
+        let quoting = anyhow::Error::from(Quoting { source: io() });
+        let text = error_text(&quoting);
+        assert_eq!(text, format!("cannot lock database x.db: {}", io()));
+        // Causes that the messages do not quote still show, in order.
+        let plain = anyhow::Error::from(io())
+            .context("opening x.db")
+            .context("seeding");
+        assert_eq!(
+            error_text(&plain),
+            format!("seeding: opening x.db: {}", io())
+        );
     }
 }

@@ -11,14 +11,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{ScenarioFile, Target, parse_region, read_scenario};
 use crate::{
-    client::{admin_request, connect_admin, status_error},
-    domain::region::{DEFAULT_REGION, Region},
+    client::{ConnectionLost, admin_request, call_error, connect_admin},
+    domain::{
+        ErrorCode,
+        region::{DEFAULT_REGION, Region},
+    },
     proto,
     scenario::Format,
     server::{StopSignal, stop_signal},
     store::{
         Actor, DbLocation, DbLock, LoadError, LoadProgress, LoadSummary, OpenFailed, OpenStore,
-        Owner, ScenarioLoad, StartOptions,
+        Owner, ScenarioLoad, StartOptions, WriterFailure,
     },
 };
 
@@ -60,11 +63,16 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 replace: args.replace,
                 default_region: args.region.map(|r| r.name.to_owned()).unwrap_or_default(),
             };
-            let response = admin
+            let response = match admin
                 .load_scenario(admin_request(request, args.target.admin_token.as_deref())?)
                 .await
-                .map_err(status_error)?
-                .into_inner();
+            {
+                Ok(response) => response.into_inner(),
+                Err(status) => {
+                    let ca_cert = args.target.ca_cert.as_deref();
+                    return Err(lost_during_load(call_error(server, ca_cert, status).await));
+                }
+            };
             LoadSummary {
                 accounts: response.accounts as u64,
                 quotas: response.quotas as u64,
@@ -88,6 +96,21 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A connection lost during a load through a server, said as what it
+/// means for the state: the load may or may not have been applied.
+fn lost_during_load(err: anyhow::Error) -> anyhow::Error {
+    let Some(lost) = err.downcast_ref::<ConnectionLost>() else {
+        return err;
+    };
+    let server = &lost.server;
+    anyhow::anyhow!(
+        "{server} closed the connection during the load, before it answered ({}): the scenario \
+         may or may not have been loaded (all or nothing). Check the server's log, see the state \
+         with `vpcsim dump --server {server}`, and seed again if it is not there",
+        lost.cause
+    )
 }
 
 /// Why a seed into a file stopped early: a signal, with the one line that
@@ -170,8 +193,46 @@ async fn seed_database(
         }
         .into()),
         // Done before the stop took effect: the seed is whole.
-        (seeded, _) => seeded,
+        (seeded, _) => seeded.map_err(|err| explain_write_failure(err, db)),
     }
+}
+
+/// An error of a seed into a file, said for whoever runs it: there is no
+/// server whose log holds the cause of an internal error, so the cause is
+/// the message, with what to do when the disk is full.
+fn explain_write_failure(err: anyhow::Error, db: &std::path::Path) -> anyhow::Error {
+    let cause = match (
+        err.downcast_ref::<LoadError>(),
+        err.downcast_ref::<WriterFailure>(),
+    ) {
+        (Some(LoadError::Api(api)), _) if api.code == ErrorCode::InternalError => {
+            match &api.source {
+                Some(source) => source.to_string(),
+                None => return err,
+            }
+        }
+        (_, Some(failure @ WriterFailure::Database(_))) => failure.to_string(),
+        _ => return err,
+    };
+    // SQLITE_FULL (13), and the write errors of a file that cannot grow.
+    let full = [
+        "(code: 13)",
+        "disk is full",
+        "disk I/O error",
+        "(code: 778)",
+    ]
+    .iter()
+    .any(|sign| cause.contains(sign));
+    let hint = if full {
+        "\nhint: the disk (or the file size limit) may be full: free some space, or seed into a \
+         file on another disk with --db PATH"
+    } else {
+        ""
+    };
+    anyhow::anyhow!(
+        "writing the database {} failed: {cause}; nothing was seeded{hint}",
+        db.display()
+    )
 }
 
 /// Removes a database file and its companions, for a seed that created it
@@ -233,7 +294,17 @@ async fn seed_file(
     let result = open.store.load_scenario(actor, load, progress).await;
     ticker.abort();
     bar.finish_and_clear();
-    // A writer that failed to close says so before the load's own error.
+    // A writer that failed to close says so before the load's own error;
+    // but a log left unfolded after a failed load is no news: the load's
+    // error says why (often the same full disk).
     let (closed, lock) = open.close().await;
+    let unfolded = closed
+        .as_ref()
+        .is_err_and(|e| matches!(e.downcast_ref(), Some(WriterFailure::Unfolded)));
+    let closed = if unfolded && result.is_err() {
+        Ok(())
+    } else {
+        closed
+    };
     (closed.and(result.map_err(anyhow::Error::from)), lock)
 }

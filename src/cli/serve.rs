@@ -195,6 +195,8 @@ async fn bind(listen: &str, admin_token: Option<&str>) -> anyhow::Result<TcpList
     for addr in &addrs {
         match TcpListener::bind(addr).await {
             Ok(listener) => return Ok(listener),
+            // The address tried, unless it is what `listen` says already.
+            Err(err) if addr.to_string() == listen => last_error = Some(err.to_string()),
             Err(err) => last_error = Some(format!("{addr}: {err}")),
         }
     }

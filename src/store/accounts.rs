@@ -6,7 +6,9 @@ use super::{
     model::Model,
     records::{Account, Quota},
 };
-use crate::domain::{ApiError, ApiResult, ErrorCode, quota::QuotaName, region::Region};
+use crate::domain::{
+    ApiError, ApiResult, ErrorCode, peering::PeeringState, quota::QuotaName, region::Region,
+};
 
 /// A validated CreateAccount request.
 #[derive(Debug, Clone)]
@@ -152,6 +154,14 @@ fn require_account(model: &Model, uin: &str) -> ApiResult<()> {
     })
 }
 
+/// The size of the state, as `Store::counts` reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateCounts {
+    pub accounts: i64,
+    pub vpcs: i64,
+    pub peerings: i64,
+}
+
 impl Store {
     /// The account a SecretId belongs to.
     pub async fn account_by_secret_id(&self, secret_id: &str) -> ApiResult<Option<Account>> {
@@ -163,6 +173,26 @@ impl Store {
     pub async fn is_empty(&self) -> ApiResult<bool> {
         self.with_model(|model| model.accounts().next().is_none())
             .await
+    }
+
+    /// How much state there is, read from the model: accounts, VPCs not
+    /// deleted, and peerings PENDING or ACTIVE on the simulator's clock.
+    pub async fn counts(&self) -> ApiResult<StateCounts> {
+        let now = self.clock.now();
+        self.with_model(|model| {
+            let (accounts, vpcs, by_state) = model.counts(now);
+            let live = [PeeringState::Pending, PeeringState::Active].map(PeeringState::as_str);
+            StateCounts {
+                accounts,
+                vpcs,
+                peerings: by_state
+                    .iter()
+                    .filter(|(state, _)| live.contains(state))
+                    .map(|(_, n)| n)
+                    .sum(),
+            }
+        })
+        .await
     }
 
     pub async fn describe_accounts(&self) -> ApiResult<Vec<Account>> {

@@ -44,7 +44,7 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, watch};
 
-pub use accounts::{NewAccount, QuotaUpdate};
+pub use accounts::{NewAccount, QuotaUpdate, StateCounts};
 pub use check::Violation;
 pub use control::{Event, EventFilter, Snapshot};
 pub use health::WriteTrouble;

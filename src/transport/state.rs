@@ -23,6 +23,12 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Nonces of older-form signatures, over both HTTP APIs.
     pub nonces: Nonces,
+    /// When the server started serving, for GetServerInfo's uptime.
+    pub started: std::time::Instant,
+    /// The database file as `--db` gave it, or `:memory:`.
+    pub db_path: String,
+    /// Whether the server serves TLS only.
+    pub tls: bool,
 }
 
 impl AppState {

@@ -30,6 +30,7 @@ use crate::{
     proto::{self, admin_service_server::AdminService},
     store::{NewAccount, QuotaUpdate},
     transport::AppState,
+    version,
 };
 
 pub struct AdminApi {
@@ -373,7 +374,30 @@ impl AdminService for AdminApi {
                 .collect(),
         }))
     }
+
+    async fn get_server_info(
+        &self,
+        request: Request<proto::GetServerInfoRequest>,
+    ) -> Result<Response<proto::GetServerInfoResponse>, Status> {
+        auth::admin(&self.state, &request)?;
+        let counts = self.state.store().counts().await?;
+        Ok(Response::new(proto::GetServerInfoResponse {
+            version: version::VERSION.into(),
+            commit: version::COMMIT.into(),
+            build_date: version::BUILD_DATE.into(),
+            uptime_seconds: self.state.started.elapsed().as_secs() as i64,
+            db_path: self.state.db_path.clone(),
+            accounts: counts.accounts,
+            vpcs: counts.vpcs,
+            peerings: counts.peerings,
+            front_ends: FRONT_ENDS.map(String::from).into(),
+            tls: self.state.tls,
+        }))
+    }
 }
+
+/// What one port serves, as GetServerInfo names it.
+const FRONT_ENDS: [&str; 3] = ["grpc", "api3", "legacy"];
 
 /// An AddFault request as the domain checks it.
 fn fault_request(req: &proto::AddFaultRequest) -> Result<FaultRequest<'_>, ApiError> {
