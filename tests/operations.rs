@@ -265,6 +265,24 @@ async fn a_passed_deadline_and_an_abandoned_call_are_answered_and_logged() {
         .to_owned();
     assert!(started.elapsed() < Duration::from_millis(2500));
 
+    let (_, _, metrics) = http(&server.addr, "GET", "/metrics", "");
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"vpcsim_faults_fired_total{action="DescribeVpcEx"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"vpcsim_calls_total{front_end="grpc",action="DescribeVpcEx",code="DeadlineExceeded"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+
     // A client that gives up without a deadline: the call is abandoned.
     let abandoned = tokio::time::timeout(
         Duration::from_millis(300),
@@ -413,6 +431,15 @@ async fn readiness_turns_503_while_the_disk_is_full_and_back_when_space_returns(
     assert!(cause.contains("full"), "{cause}");
     assert_eq!(http(&addr, "GET", "/healthz", "").0, 200, "still alive");
     assert_eq!(health_of(channel.clone()).await, 2, "NOT_SERVING");
+    let (_, _, metrics) = http(&addr, "GET", "/metrics", "");
+    assert!(
+        sample(&metrics, "vpcsim_writer_failed_batches_total").unwrap_or(0.0) >= 1.0,
+        "{metrics}"
+    );
+    assert!(
+        sample(&metrics, r#"vpcsim_database_file_bytes{file="wal"}"#).is_some(),
+        "{metrics}"
+    );
 
     // Space returns; the next write succeeds, and readiness with it.
     std::fs::remove_file(&filler).unwrap();
@@ -428,6 +455,11 @@ async fn readiness_turns_503_while_the_disk_is_full_and_back_when_space_returns(
     let (status, _, body) = http(&addr, "GET", "/readyz", "");
     assert_eq!(status, 200, "{body}");
     assert_eq!(health_of(channel).await, 1, "SERVING");
-    let (status, _) = server.terminate();
+    let (status, lines) = server.terminate();
     assert!(status.success());
+    // Health checks log at debug, not at the default level.
+    assert!(
+        !lines.iter().any(|l| l.contains("\"action\":\"health\"")),
+        "health checks logged at info"
+    );
 }
