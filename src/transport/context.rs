@@ -156,7 +156,6 @@ struct InFlight {
     log: Arc<RequestLog>,
     metrics: Arc<Metrics>,
     front_end: &'static str,
-    path: String,
     started: Instant,
     answered: bool,
 }
@@ -166,7 +165,7 @@ impl InFlight {
         self.log
             .action
             .get()
-            .map_or_else(|| service_label(&self.path), |a| a.as_str())
+            .map_or_else(|| service_label(&self.log.method), |a| a.as_str())
     }
 
     fn end(&mut self, code: &'static str) {
@@ -190,7 +189,7 @@ impl Drop for InFlight {
         self.end("Cancelled");
         let caller = self.log.caller.get().map(String::as_str).unwrap_or("-");
         tracing::info!(
-            method = %self.path,
+            method = %self.log.method,
             action = self.action(),
             caller,
             request_id = %self.log.request_id,
@@ -293,7 +292,6 @@ where
             log: info.clone(),
             metrics: self.metrics.clone(),
             front_end,
-            path: method.clone(),
             started: Instant::now(),
             answered: false,
         };
