@@ -3,7 +3,7 @@
 
 vpcsim serves; the Tencent Cloud Python SDK makes calls through API 3.0 (a
 CreateVpc that works, one refused, a DescribeVpcs); Prometheus, configured
-as README's "Operating vpcsim" shows, scrapes GET /metrics every second; and
+with README's examples/prometheus.yml, scrapes GET /metrics every second; and
 queries through Prometheus' own HTTP API must see those calls by front end,
 action and code, the target up, and vpcsim_build_info.
 
@@ -29,6 +29,7 @@ from tencentcloud.vpc.v20170312 import models, vpc_client
 from vpcsim_server import start
 
 PATIENCE = 60
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
 
 
 def fail(message):
@@ -75,15 +76,18 @@ def main():
 
         with tempfile.TemporaryDirectory() as work:
             port = free_port()
+            # README's configuration, examples/prometheus.yml, pointed at
+            # this server and scraping every second.
+            with open(os.path.join(EXAMPLES, "prometheus.yml")) as readme_config:
+                text = readme_config.read()
+            for old, new in [('"vpcsim:50051"', f'"{addr}"'),
+                             ("scrape_interval: 15s", "scrape_interval: 1s")]:
+                if old not in text:
+                    fail(f"examples/prometheus.yml no longer has {old}")
+                text = text.replace(old, new)
             config = os.path.join(work, "prometheus.yml")
             with open(config, "w") as out:
-                out.write(
-                    "global:\n  scrape_interval: 1s\n"
-                    "scrape_configs:\n"
-                    "  - job_name: vpcsim\n"
-                    "    metrics_path: /metrics\n"
-                    f"    static_configs:\n      - targets: ['{addr}']\n"
-                )
+                out.write(text)
             scraper = subprocess.Popen(
                 [prometheus, f"--config.file={config}", f"--storage.tsdb.path={work}/data",
                  f"--web.listen-address=127.0.0.1:{port}"],
