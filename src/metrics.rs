@@ -7,10 +7,7 @@
 //! `_total` for counters); label values are bounded: front ends, action
 //! names, error codes and peering states, never ids.
 
-use std::sync::{
-    OnceLock,
-    atomic::{AtomicU64, Ordering},
-};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::domain::actions::ActionName;
@@ -123,8 +120,6 @@ pub struct Metrics {
     faults_fired: Family<OnlyAction, Counter>,
     throttled: Family<OnlyAction, Counter>,
     writes_failed: Counter,
-    /// Scrapes served, so a test can tell two apart.
-    scrapes: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -234,7 +229,6 @@ impl Metrics {
             faults_fired,
             throttled,
             writes_failed,
-            scrapes: AtomicU64::new(0),
         }
     }
 
@@ -295,7 +289,6 @@ impl Metrics {
 
     /// The text exposition of every metric, with `sample` taken just now.
     pub fn render(&self, sample: &Sample) -> String {
-        self.scrapes.fetch_add(1, Ordering::Relaxed);
         self.queue_depth.set(sample.queue_depth);
         self.accounts.set(sample.accounts);
         self.vpcs.set(sample.vpcs);

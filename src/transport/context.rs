@@ -299,7 +299,6 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let work = inner.call(request);
             let mut result = match (refusal, deadline) {
                 (Some(status), _) => {
                     let mut response = Response::new(ResBody::default());
@@ -309,9 +308,10 @@ where
                         .insert(http::header::ALLOW, HeaderValue::from_static("POST"));
                     Ok(response)
                 }
-                (None, None) => work.await,
+                (None, None) => inner.call(request).await,
                 (None, Some(deadline)) => {
                     let margin = DEADLINE_MARGIN.min(deadline / 10);
+                    let work = inner.call(request);
                     match tokio::time::timeout(deadline.saturating_sub(margin), work).await {
                         Ok(result) => result,
                         Err(_) => {

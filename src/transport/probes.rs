@@ -68,14 +68,8 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn version() -> Response {
-    json_answer(
-        StatusCode::OK,
-        json!({
-            "version": crate::version::VERSION,
-            "commit": crate::version::COMMIT,
-            "build_date": crate::version::BUILD_DATE,
-        }),
-    )
+    let info = serde_json::to_value(crate::version::build_info()).unwrap_or_default();
+    json_answer(StatusCode::OK, info)
 }
 
 /// What answers a path nothing else serves: a gRPC client gets gRPC's
