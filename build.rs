@@ -16,6 +16,8 @@ const PROTOS: &[&str] = &[
     "proto/vpcsim/v1/types.proto",
     "proto/vpcsim/v1/peering.proto",
     "proto/vpcsim/v1/vpc.proto",
+    "proto/vpcsim/v1/subnet.proto",
+    "proto/vpcsim/v1/route.proto",
     "proto/vpcsim/v1/admin.proto",
 ];
 

@@ -31,13 +31,18 @@ use crate::{
     domain::region::Region,
     proto::{
         self, admin_service_server::AdminServiceServer,
-        peering_service_server::PeeringServiceServer, vpc_service_server::VpcServiceServer,
+        peering_service_server::PeeringServiceServer,
+        route_table_service_server::RouteTableServiceServer,
+        subnet_service_server::SubnetServiceServer, vpc_service_server::VpcServiceServer,
     },
     store::{Actor, DbLocation, Owner, ScenarioLoad, StartOptions, Store},
     transport::{
         AppState,
         context::RequestContextLayer,
-        grpc::{admin::AdminApi, peering::PeeringApi, vpc::VpcApi},
+        grpc::{
+            admin::AdminApi, peering::PeeringApi, route::RouteTableApi, subnet::SubnetApi,
+            vpc::VpcApi,
+        },
         http::{self, api3::Api3, legacy::Legacy},
         probes,
         state::Nonces,
@@ -281,6 +286,14 @@ fn build_routes(
             .max_decoding_message_size(MAX_REQUEST_BYTES),
     )
     .add_service(
+        SubnetServiceServer::new(SubnetApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
+        RouteTableServiceServer::new(RouteTableApi::new(state.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+    )
+    .add_service(
         AdminServiceServer::new(AdminApi::new(state.clone()))
             .max_decoding_message_size(MAX_SCENARIO_BYTES)
             .max_encoding_message_size(MAX_SCENARIO_BYTES),
@@ -408,9 +421,11 @@ async fn prepare_state(store: &Store, config: &ServerConfig) -> anyhow::Result<(
 }
 
 /// The services health reports on, by their gRPC names.
-const SERVICES: [&str; 3] = [
+const SERVICES: [&str; 5] = [
     <PeeringServiceServer<PeeringApi> as NamedService>::NAME,
     <VpcServiceServer<VpcApi> as NamedService>::NAME,
+    <SubnetServiceServer<SubnetApi> as NamedService>::NAME,
+    <RouteTableServiceServer<RouteTableApi> as NamedService>::NAME,
     <AdminServiceServer<AdminApi> as NamedService>::NAME,
 ];
 

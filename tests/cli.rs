@@ -682,11 +682,11 @@ fn a_bad_rate_limit_is_reported_before_serving() {
         "--db",
         ":memory:",
         "--rate-limit",
-        "CreateSubnet=5",
+        "CreateSecurityGroup=5",
     ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("CreateSubnet"), "{stderr}");
+    assert!(stderr.contains("CreateSecurityGroup"), "{stderr}");
     let output = run(&["serve", "--db", ":memory:", "--rate-limit", "fast"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -73,6 +73,7 @@ async fn client(addr: String, i: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<
             authed(
                 secret,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: format!("c{i}-{k}"),
                     cidr_block: format!("10.{i}.{third}.0/24"),
                 },
@@ -326,6 +327,7 @@ async fn vanished_clients_hold_nothing_open() {
             let call = vpcs.create_vpc(authed(
                 "AKIDa0",
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: format!("q{i}"),
                     cidr_block: format!("10.200.{}.0/24", i % 250),
                 },
@@ -342,6 +344,7 @@ async fn vanished_clients_hold_nothing_open() {
         let call = vpcs.create_vpc(authed(
             "AKIDb0",
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: format!("ok{k}"),
                 cidr_block: format!("10.1.{k}.0/24"),
             },

@@ -116,6 +116,7 @@ async fn probes_metrics_and_version_answer_with_real_http_codes() {
     vpcs.create_vpc(authed(
         "AKIDalice",
         proto::CreateVpcRequest {
+            tags: Vec::new(),
             vpc_name: "metrics".into(),
             cidr_block: "10.77.0.0/16".into(),
         },
@@ -126,6 +127,7 @@ async fn probes_metrics_and_version_answer_with_real_http_codes() {
         .create_vpc(authed(
             "AKIDalice",
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: String::new(),
                 cidr_block: "10.78.0.0/16".into(),
             },
@@ -394,6 +396,7 @@ async fn readiness_turns_503_while_the_disk_is_full_and_back_when_space_returns(
             .create_vpc(authed(
                 "AKIDalice",
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: format!(
                         "filling-the-disk-with-a-long-name-{i:04}-{}",
                         "x".repeat(20)
@@ -446,6 +449,7 @@ async fn readiness_turns_503_while_the_disk_is_full_and_back_when_space_returns(
     vpcs.create_vpc(authed(
         "AKIDalice",
         proto::CreateVpcRequest {
+            tags: Vec::new(),
             vpc_name: "after".into(),
             cidr_block: "192.168.0.0/24".into(),
         },

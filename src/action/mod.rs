@@ -13,6 +13,7 @@
 
 pub mod faults;
 pub mod fields;
+pub mod network;
 pub mod peering;
 pub mod throttle;
 pub mod vpc;

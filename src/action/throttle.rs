@@ -177,7 +177,7 @@ mod tests {
         assert_eq!((all.action, all.per_second), ("*", 20));
         let one: RateLimitSetting = "DescribeVpcs=5".parse().unwrap();
         assert_eq!((one.action, one.per_second), ("DescribeVpcEx", 5));
-        assert!("CreateSubnet=5".parse::<RateLimitSetting>().is_err());
+        assert!("CreateSecurityGroup=5".parse::<RateLimitSetting>().is_err());
         assert!("fast".parse::<RateLimitSetting>().is_err());
         assert!("-1".parse::<RateLimitSetting>().is_err());
     }

@@ -3,13 +3,17 @@
 
 use super::{Caller, Operation, Page};
 use crate::{
-    domain::{ApiError, ApiResult, ErrorCode, cidr::CidrBlock, ids::VpcRef, names::validate_name},
-    store::{Store, Vpc, VpcFilter},
+    domain::{
+        ApiError, ApiResult, ErrorCode, cidr::CidrBlock, ids::VpcRef, link::Tag,
+        names::validate_name,
+    },
+    store::{Store, Vpc, VpcChange, VpcFilter},
 };
 
 pub struct CreateVpc {
     pub name: String,
     pub cidr: CidrBlock,
+    pub tags: Vec<Tag>,
 }
 
 impl CreateVpc {
@@ -23,6 +27,7 @@ impl CreateVpc {
         Ok(Self {
             name: name.to_owned(),
             cidr: CidrBlock::parse(cidr, cidr_field)?,
+            tags: Vec::new(),
         })
     }
 }
@@ -32,7 +37,13 @@ impl Operation for CreateVpc {
 
     async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<Vpc> {
         store
-            .create_vpc(caller.actor(), caller.region, self.name, self.cidr)
+            .create_vpc(
+                caller.actor(),
+                caller.region,
+                self.name,
+                self.cidr,
+                self.tags,
+            )
             .await
     }
 }
@@ -45,6 +56,45 @@ impl Operation for DeleteVpc {
     async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<()> {
         store
             .delete_vpc(caller.actor(), caller.region, self.0)
+            .await
+    }
+}
+
+/// ModifyVpcAttribute: a new name, tags set and tag keys removed.
+pub struct ModifyVpc {
+    pub vpc: VpcRef,
+    pub change: VpcChange,
+}
+
+impl ModifyVpc {
+    /// Checks the new name, if any.
+    pub fn decode(
+        vpc: VpcRef,
+        name: Option<&str>,
+        name_field: &'static str,
+        set_tags: Vec<Tag>,
+        delete_tag_keys: Vec<String>,
+    ) -> ApiResult<Self> {
+        if let Some(name) = name {
+            validate_name(name, name_field, ErrorCode::InvalidParameterValue)?;
+        }
+        Ok(Self {
+            vpc,
+            change: VpcChange {
+                name: name.map(str::to_owned),
+                set_tags,
+                delete_tag_keys,
+            },
+        })
+    }
+}
+
+impl Operation for ModifyVpc {
+    type Output = Vpc;
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<Vpc> {
+        store
+            .modify_vpc(caller.actor(), caller.region, self.vpc, self.change)
             .await
     }
 }

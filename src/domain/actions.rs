@@ -20,6 +20,22 @@ pub enum ActionName {
     CreateAssistantCidr,
     DeleteAssistantCidr,
     DescribeAssistantCidr,
+    CreateSubnet,
+    CreateSubnets,
+    DescribeSubnets,
+    DeleteSubnet,
+    ModifySubnetAttribute,
+    CreateRouteTable,
+    DescribeRouteTables,
+    DeleteRouteTable,
+    ModifyRouteTableAttribute,
+    ReplaceRouteTableAssociation,
+    CreateRoutes,
+    DeleteRoutes,
+    ReplaceRoutes,
+    EnableRoutes,
+    DisableRoutes,
+    ModifyVpcAttribute,
 }
 
 /// The names of one action.
@@ -36,7 +52,7 @@ struct Names {
 }
 
 impl ActionName {
-    pub const ALL: [ActionName; 13] = [
+    pub const ALL: [ActionName; 29] = [
         Self::CreateVpcPeeringConnection,
         Self::AcceptVpcPeeringConnection,
         Self::RejectVpcPeeringConnection,
@@ -50,6 +66,22 @@ impl ActionName {
         Self::CreateAssistantCidr,
         Self::DeleteAssistantCidr,
         Self::DescribeAssistantCidr,
+        Self::CreateSubnet,
+        Self::CreateSubnets,
+        Self::DescribeSubnets,
+        Self::DeleteSubnet,
+        Self::ModifySubnetAttribute,
+        Self::CreateRouteTable,
+        Self::DescribeRouteTables,
+        Self::DeleteRouteTable,
+        Self::ModifyRouteTableAttribute,
+        Self::ReplaceRouteTableAssociation,
+        Self::CreateRoutes,
+        Self::DeleteRoutes,
+        Self::ReplaceRoutes,
+        Self::EnableRoutes,
+        Self::DisableRoutes,
+        Self::ModifyVpcAttribute,
     ];
 
     const fn names(self) -> Names {
@@ -109,6 +141,22 @@ impl ActionName {
                 grpc: false,
                 ..all("DescribeAssistantCidr", &[])
             },
+            Self::CreateSubnet => all("CreateSubnet", &[]),
+            Self::CreateSubnets => all("CreateSubnets", &[]),
+            Self::DescribeSubnets => all("DescribeSubnets", &[]),
+            Self::DeleteSubnet => all("DeleteSubnet", &[]),
+            Self::ModifySubnetAttribute => all("ModifySubnetAttribute", &[]),
+            Self::CreateRouteTable => all("CreateRouteTable", &[]),
+            Self::DescribeRouteTables => all("DescribeRouteTables", &[]),
+            Self::DeleteRouteTable => all("DeleteRouteTable", &[]),
+            Self::ModifyRouteTableAttribute => all("ModifyRouteTableAttribute", &[]),
+            Self::ReplaceRouteTableAssociation => all("ReplaceRouteTableAssociation", &[]),
+            Self::CreateRoutes => all("CreateRoutes", &[]),
+            Self::DeleteRoutes => all("DeleteRoutes", &[]),
+            Self::ReplaceRoutes => all("ReplaceRoutes", &[]),
+            Self::EnableRoutes => all("EnableRoutes", &[]),
+            Self::DisableRoutes => all("DisableRoutes", &[]),
+            Self::ModifyVpcAttribute => all("ModifyVpcAttribute", &[]),
         }
     }
 
@@ -190,7 +238,7 @@ mod tests {
         assert_eq!(ActionName::from_api3("DescribeVpcEx"), None);
         assert_eq!(ActionName::from_api3("EnableVpcPeeringConnection"), None);
         assert_eq!(ActionName::from_legacy("CreateAssistantCidr"), None);
-        for unknown in ["CreateSubnet", "Ex", "CreateVpcEx", ""] {
+        for unknown in ["CreateSubnetEx", "Ex", "CreateVpcEx", ""] {
             assert_eq!(ActionName::parse(unknown), None, "{unknown}");
         }
     }
@@ -201,6 +249,8 @@ mod tests {
         let protos = [
             include_str!("../../proto/vpcsim/v1/peering.proto"),
             include_str!("../../proto/vpcsim/v1/vpc.proto"),
+            include_str!("../../proto/vpcsim/v1/subnet.proto"),
+            include_str!("../../proto/vpcsim/v1/route.proto"),
         ]
         .concat();
         for action in ActionName::ALL {

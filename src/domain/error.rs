@@ -71,11 +71,39 @@ pub enum ErrorCode {
     AuthInvalidSecretId,
     /// A gRPC call's deadline (`grpc-timeout`) passed before its answer.
     DeadlineExceeded,
+    /// A subnet id no VPC of the caller's has.
+    InvalidSubnetNotFound,
+    /// A route table id no VPC of the caller's has.
+    InvalidRouteTableNotFound,
+    /// A route its table does not have.
+    InvalidRouteNotFound,
+    /// A subnet block outside its VPC's blocks or the prefixes allowed.
+    SubnetRange,
+    /// A subnet block that overlaps another subnet of its VPC.
+    SubnetConflict,
+    /// A route through a peering to a destination outside the peer VPC.
+    CidrNotInPeerVpc,
+    /// A route to a destination its table already routes, where the two
+    /// would share it (no ECMP through a peering).
+    RouteConflict,
+    /// The same value twice in one request (a route's destination).
+    InvalidParameterValueDuplicate,
+    /// A subnet and a route table of different VPCs.
+    VpcMismatch,
+    /// A route's next hop that cannot carry it: a peering not ACTIVE, or
+    /// not joining the table's VPC.
+    PeeringNotActive,
+    /// Deleting a VPC's default route table.
+    DefaultRouteTable,
+    /// Deleting a route table subnets are associated with.
+    RouteTableInUse,
+    /// More items in one call than it takes.
+    InvalidParameterValueLimitExceeded,
 }
 
 impl ErrorCode {
     /// Every code, in the order of README's table.
-    pub const ALL: [ErrorCode; 42] = [
+    pub const ALL: [ErrorCode; 55] = [
         Self::InvalidPeeringConnectionName,
         Self::InvalidParameter,
         Self::ClientTokenConflict,
@@ -118,6 +146,19 @@ impl ErrorCode {
         Self::InvalidAction,
         Self::NoSuchVersion,
         Self::UnsupportedProtocol,
+        Self::InvalidSubnetNotFound,
+        Self::InvalidRouteTableNotFound,
+        Self::InvalidRouteNotFound,
+        Self::SubnetRange,
+        Self::SubnetConflict,
+        Self::CidrNotInPeerVpc,
+        Self::RouteConflict,
+        Self::InvalidParameterValueDuplicate,
+        Self::VpcMismatch,
+        Self::PeeringNotActive,
+        Self::DefaultRouteTable,
+        Self::RouteTableInUse,
+        Self::InvalidParameterValueLimitExceeded,
     ];
 
     /// The code whose text is `text`, as clients see it.
@@ -145,7 +186,10 @@ impl ErrorCode {
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
             | Self::InvalidSnapshotNotFound
-            | Self::InvalidFaultNotFound => "ResourceNotFound",
+            | Self::InvalidFaultNotFound
+            | Self::InvalidSubnetNotFound
+            | Self::InvalidRouteTableNotFound
+            | Self::InvalidRouteNotFound => "ResourceNotFound",
             Self::PeeringConnectionVpcConflict => "UnsupportedOperation.VpcPeerCidrConflict",
             Self::VpcPeerInvalidStateChange => "UnsupportedOperation.VpcPeerInvalidStateChange",
             Self::ResourceInUse => "ResourceInUse",
@@ -175,7 +219,17 @@ impl ErrorCode {
             | Self::UnsupportedProtocol
             | Self::AuthSignatureFailure
             | Self::AuthSignatureExpire
-            | Self::AuthInvalidSecretId => self.as_str(),
+            | Self::AuthInvalidSecretId
+            | Self::SubnetRange
+            | Self::SubnetConflict
+            | Self::CidrNotInPeerVpc
+            | Self::RouteConflict
+            | Self::InvalidParameterValueDuplicate
+            | Self::VpcMismatch
+            | Self::PeeringNotActive
+            | Self::DefaultRouteTable
+            | Self::RouteTableInUse
+            | Self::InvalidParameterValueLimitExceeded => self.as_str(),
         }
     }
 }
@@ -203,7 +257,13 @@ impl ErrorCode {
             | Self::UnknownParameter
             | Self::UnsupportedOperation
             | Self::InvalidAction
-            | Self::NoSuchVersion => 4000,
+            | Self::NoSuchVersion
+            | Self::SubnetRange
+            | Self::SubnetConflict
+            | Self::CidrNotInPeerVpc
+            | Self::PeeringNotActive
+            | Self::InvalidParameterValueDuplicate
+            | Self::InvalidParameterValueLimitExceeded => 4000,
             Self::AuthInvalidAuthorization
             | Self::AuthSecretIdNotFound
             | Self::AuthInvalidAdminToken
@@ -221,12 +281,19 @@ impl ErrorCode {
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
             | Self::InvalidSnapshotNotFound
-            | Self::InvalidFaultNotFound => 5000,
+            | Self::InvalidFaultNotFound
+            | Self::InvalidSubnetNotFound
+            | Self::InvalidRouteTableNotFound
+            | Self::InvalidRouteNotFound => 5000,
             Self::PeeringConnectionVpcConflict
             | Self::VpcPeerInvalidStateChange
             | Self::ResourceInUse
             | Self::VpcPeerAlreadyExist
-            | Self::InvalidAccountAlreadyExists => 5100,
+            | Self::InvalidAccountAlreadyExists
+            | Self::RouteConflict
+            | Self::VpcMismatch
+            | Self::DefaultRouteTable
+            | Self::RouteTableInUse => 5100,
             Self::InternalError => 6000,
             Self::ServiceUnavailable | Self::ResourceUnavailable | Self::DeadlineExceeded => 6200,
         }
@@ -321,6 +388,19 @@ impl ErrorCode {
             Self::AuthRequestReplayed => "AuthFailure.RequestReplayed",
             Self::AuthInvalidSecretId => "AuthFailure.InvalidSecretId",
             Self::DeadlineExceeded => "DeadlineExceeded",
+            Self::InvalidSubnetNotFound => "InvalidSubnet.NotFound",
+            Self::InvalidRouteTableNotFound => "InvalidRouteTable.NotFound",
+            Self::InvalidRouteNotFound => "InvalidRoute.NotFound",
+            Self::SubnetRange => "InvalidParameterValue.SubnetRange",
+            Self::SubnetConflict => "InvalidParameterValue.SubnetConflict",
+            Self::CidrNotInPeerVpc => "InvalidParameterValue.CidrNotInPeerVpc",
+            Self::RouteConflict => "UnsupportedOperation.EcmpWithUserRoute",
+            Self::InvalidParameterValueDuplicate => "InvalidParameterValue.Duplicate",
+            Self::VpcMismatch => "UnsupportedOperation.VpcMismatch",
+            Self::PeeringNotActive => "InvalidParameterValue.RouteNextHopInvalid",
+            Self::DefaultRouteTable => "UnsupportedOperation.DelDefaultRoute",
+            Self::RouteTableInUse => "UnsupportedOperation.DelRouteWithSubnet",
+            Self::InvalidParameterValueLimitExceeded => "InvalidParameterValue.LimitExceeded",
         }
     }
 
@@ -340,16 +420,29 @@ impl ErrorCode {
             | Self::InvalidParameterFilterNotDict
             | Self::UnknownParameter
             | Self::NoSuchVersion
-            | Self::UnsupportedProtocol => InvalidArgument,
+            | Self::UnsupportedProtocol
+            | Self::SubnetRange
+            | Self::SubnetConflict
+            | Self::CidrNotInPeerVpc
+            | Self::PeeringNotActive
+            | Self::InvalidParameterValueDuplicate
+            | Self::InvalidParameterValueLimitExceeded => InvalidArgument,
             Self::UnsupportedOperation | Self::InvalidAction => Unimplemented,
             Self::InvalidVpcNotFound
             | Self::InvalidPeeringConnectionNotFound
             | Self::InvalidAccountNotFound
             | Self::InvalidSnapshotNotFound
-            | Self::InvalidFaultNotFound => NotFound,
+            | Self::InvalidFaultNotFound
+            | Self::InvalidSubnetNotFound
+            | Self::InvalidRouteTableNotFound
+            | Self::InvalidRouteNotFound => NotFound,
             Self::PeeringConnectionVpcConflict
             | Self::VpcPeerInvalidStateChange
-            | Self::ResourceInUse => FailedPrecondition,
+            | Self::ResourceInUse
+            | Self::RouteConflict
+            | Self::VpcMismatch
+            | Self::DefaultRouteTable
+            | Self::RouteTableInUse => FailedPrecondition,
             Self::VpcPeerAlreadyExist | Self::InvalidAccountAlreadyExists => AlreadyExists,
             Self::PeeringConnectionLimitExceeded
             | Self::LimitExceeded
@@ -503,6 +596,16 @@ mod tests {
         "InvalidParameterValue.Malformed",
         "InvalidParameterValue.Range",
         "InvalidParameterValue.VpcCidrConflict",
+        "InvalidParameterValue.SubnetRange",
+        "InvalidParameterValue.SubnetConflict",
+        "InvalidParameterValue.CidrNotInPeerVpc",
+        "InvalidParameterValue.Duplicate",
+        "InvalidParameterValue.RouteNextHopInvalid",
+        "InvalidParameterValue.LimitExceeded",
+        "UnsupportedOperation.EcmpWithUserRoute",
+        "UnsupportedOperation.VpcMismatch",
+        "UnsupportedOperation.DelDefaultRoute",
+        "UnsupportedOperation.DelRouteWithSubnet",
         "LimitExceeded",
         "LimitExceeded.VpcPeerAvaLimitExceeded",
         "LimitExceeded.VpcPeerTotalLimitExceeded",

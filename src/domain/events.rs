@@ -6,7 +6,17 @@ use super::error::{ApiError, ErrorCode};
 
 /// Every `resource_type` an event can have.
 pub const RESOURCE_TYPES: &[&str] = &[
-    "account", "quota", "vpc", "peering", "snapshot", "clock", "state", "fault",
+    "account",
+    "quota",
+    "vpc",
+    "peering",
+    "subnet",
+    "route_table",
+    "route",
+    "snapshot",
+    "clock",
+    "state",
+    "fault",
 ];
 
 /// Every `kind` an event can have.
@@ -24,6 +34,15 @@ pub const KINDS: &[&str] = &[
     "expired",
     "assistant_cidr_added",
     "assistant_cidr_deleted",
+    // VPC tags changed.
+    "tagged",
+    // A subnet associated with another route table.
+    "associated",
+    // Routes switched on or off.
+    "enabled_routes",
+    "disabled_routes",
+    // A route replaced in place (ReplaceRoutes).
+    "replaced",
     "saved",
     "restored",
     "moved",
@@ -85,7 +104,7 @@ mod tests {
         assert_eq!(err.field, Some("resource_type"));
         assert!(
             err.message
-                .ends_with("account, quota, vpc, peering, snapshot, clock, state, fault")
+                .ends_with("account, quota, vpc, peering, subnet, route_table, route, snapshot, clock, state, fault")
         );
         assert!(parse_kind("", "kind").is_err());
     }

@@ -489,7 +489,7 @@ mod tests {
             Some("action")
         );
         let err = bad(FaultRequest {
-            action: "CreateSubnet",
+            action: "CreateSecurityGroup",
             ..base.clone()
         });
         assert!(

@@ -117,6 +117,18 @@ impl IdGenerator {
         format!("vpc-{}", self.draw(BASE36, 8))
     }
 
+    pub fn subnet_id(&mut self) -> String {
+        format!("subnet-{}", self.draw(BASE36, 8))
+    }
+
+    pub fn route_table_id(&mut self) -> String {
+        format!("rtb-{}", self.draw(BASE36, 8))
+    }
+
+    pub fn route_item_id(&mut self) -> String {
+        format!("rti-{}", self.draw(BASE36, 8))
+    }
+
     pub fn fault_id(&mut self) -> String {
         format!("fault-{}", self.draw(BASE36, 8))
     }

@@ -1,5 +1,5 @@
 //! Domain rules: ids, names, regions, CIDR blocks, quotas, the peering state
-//! machine and its rules. No I/O here: storage loads facts, these decide.
+//! machine and its rules, subnets, route tables and routes. No I/O here: storage loads facts, these decide.
 
 pub mod actions;
 pub mod cidr;
@@ -12,7 +12,9 @@ pub mod names;
 pub mod peering;
 pub mod quota;
 pub mod region;
+pub mod route;
 pub mod rules;
+pub mod subnet;
 pub mod time;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

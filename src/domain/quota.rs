@@ -12,14 +12,23 @@ pub enum QuotaName {
     MaxAvailableVpcPeers,
     /// Assistant CIDR blocks per VPC.
     MaxAssistantCidrs,
+    /// Subnets per VPC.
+    MaxSubnets,
+    /// Route tables per VPC, its default one included.
+    MaxRouteTables,
+    /// Routes per route table.
+    MaxRoutes,
 }
 
 impl QuotaName {
-    pub const ALL: [QuotaName; 4] = [
+    pub const ALL: [QuotaName; 7] = [
         QuotaName::MaxVpcs,
         QuotaName::MaxVpcPeers,
         QuotaName::MaxAvailableVpcPeers,
         QuotaName::MaxAssistantCidrs,
+        QuotaName::MaxSubnets,
+        QuotaName::MaxRouteTables,
+        QuotaName::MaxRoutes,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -28,6 +37,9 @@ impl QuotaName {
             QuotaName::MaxVpcPeers => "vpc-max-vpcpeers",
             QuotaName::MaxAvailableVpcPeers => "vpc-max-available-vpcpeers",
             QuotaName::MaxAssistantCidrs => "vpc-max-assistant_cidrs",
+            QuotaName::MaxSubnets => "vpc-max-subnets",
+            QuotaName::MaxRouteTables => "vpc-max-route-tables",
+            QuotaName::MaxRoutes => "route-table-max-policies",
         }
     }
 
@@ -37,6 +49,9 @@ impl QuotaName {
             QuotaName::MaxVpcPeers => 10,
             QuotaName::MaxAvailableVpcPeers => 10,
             QuotaName::MaxAssistantCidrs => 5,
+            QuotaName::MaxSubnets => 100,
+            QuotaName::MaxRouteTables => 10,
+            QuotaName::MaxRoutes => 50,
         }
     }
 

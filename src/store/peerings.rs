@@ -228,6 +228,10 @@ pub async fn change_peering_in(
         charge_type: link.charge_type,
     };
     tx.rows::<PeeringWrite>().push(update);
+    if change.action == Action::Delete {
+        // The cloud takes the routes through a deleted peering away with it.
+        super::routes::remove_routes_via(tx, actor, &change.peering_id).await?;
+    }
     let sets_link = change.bandwidth.is_some() || change.charge_type.is_some();
     let kind = match change.action {
         Action::Accept => "accepted",

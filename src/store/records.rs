@@ -30,6 +30,10 @@ pub struct Vpc {
     /// Comma-separated, as stored.
     pub assistant_cidr_blocks: String,
     pub create_time: Timestamp,
+    /// Not a column of the row's own: read from `vpcs.tags` beside it.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 impl Vpc {
@@ -82,6 +86,52 @@ pub struct Peering {
     pub link: LinkOptions,
 }
 
+/// A subnet as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub subnet_name: String,
+    /// The unique id of its VPC.
+    pub vpc_id: String,
+    pub cidr_block: String,
+    pub zone: String,
+    pub route_table_id: String,
+    pub total_ip_address_count: i64,
+    pub available_ip_address_count: i64,
+    pub create_time: Timestamp,
+    pub tags: Vec<Tag>,
+}
+
+/// A route as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Route {
+    /// Unique among all routes.
+    pub route_id: i64,
+    pub route_item_id: String,
+    pub destination_cidr_block: String,
+    pub gateway_type: String,
+    pub gateway_id: String,
+    pub route_description: String,
+    pub enabled: bool,
+    pub route_table_id: String,
+    pub create_time: Timestamp,
+}
+
+/// A route table as the API shows it, with its routes and subnets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouteTable {
+    pub route_table_id: String,
+    pub route_table_name: String,
+    /// The unique id of its VPC.
+    pub vpc_id: String,
+    /// Its VPC's default table.
+    pub main: bool,
+    pub subnet_ids: Vec<String>,
+    pub routes: Vec<Route>,
+    pub create_time: Timestamp,
+    pub tags: Vec<Tag>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quota {
     pub quota_name: String,
@@ -93,7 +143,7 @@ pub struct Quota {
 /// (a hand-edited database) reads as no tags rather than failing the call.
 pub(super) fn tags_from_json(text: &str) -> Vec<Tag> {
     serde_json::from_str(text).unwrap_or_else(|err| {
-        tracing::warn!(error = %err, "stored peering tags are not a JSON tag list; reading none");
+        tracing::warn!(error = %err, "stored tags are not a JSON tag list; reading none");
         Vec::new()
     })
 }

@@ -5,8 +5,11 @@ use super::{Tx, clock::set_clock_offset};
 /// The tables that hold the simulator's state (not its history: events and
 /// snapshots stay), children before parents: delete in this order, insert
 /// in the reverse one, for foreign keys.
-pub(super) const STATE_TABLES: [&str; 7] = [
+pub(super) const STATE_TABLES: [&str; 10] = [
     "faults",
+    "routes",
+    "subnets",
+    "route_tables",
     "peerings",
     "vpcs",
     "quotas",

@@ -4,22 +4,30 @@ use super::{
     Actor, Store, Tx,
     events::{self, Change},
     model::{Model, NewVpc, VpcIx},
-    records::Vpc,
+    records::{Vpc, tags_to_json},
+    routes::{add_default_table, delete_tables_of},
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
     cidr::CidrBlock,
     ids::{VpcRef, legacy_vpc_id},
+    link::{Tag, check_tags},
     quota::QuotaName,
     region::Region,
     rules::{
         check_assistant_count, check_blocks_against_peers, check_own_blocks, check_vpc_count,
         check_vpc_deletable,
     },
+    subnet::check_no_subnets,
 };
 
 /// The VPC if `owner` owns it in `region`; any other VPC reads as not found.
-fn owned_vpc(model: &Model, owner: &str, vpc: &VpcRef, region: Region) -> ApiResult<VpcIx> {
+pub(super) fn owned_vpc(
+    model: &Model,
+    owner: &str,
+    vpc: &VpcRef,
+    region: Region,
+) -> ApiResult<VpcIx> {
     model
         .find_vpc(vpc.as_str(), region.name)
         .filter(|&ix| model.owner_of(ix) == owner)
@@ -39,7 +47,9 @@ pub async fn create_vpc_in(
     region: Region,
     name: String,
     cidr: CidrBlock,
+    tags: Vec<Tag>,
 ) -> ApiResult<Vpc> {
+    check_tags(&tags, "Tags")?;
     let model = tx.model().await?;
     check_vpc_count(
         &actor.uin,
@@ -55,8 +65,8 @@ pub async fn create_vpc_in(
         }
     };
     let (row,): (i64,) = sqlx::query_as(
-        "INSERT INTO vpcs (vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO vpcs (vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, create_time, tags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&vpc_id)
     .bind(&un_vpc_id)
@@ -65,6 +75,7 @@ pub async fn create_vpc_in(
     .bind(&name)
     .bind(cidr.to_string())
     .bind(tx.now)
+    .bind(tags_to_json(&tags))
     .fetch_one(&mut tx.conn)
     .await?;
     events::record(
@@ -91,7 +102,9 @@ pub async fn create_vpc_in(
         create_time: now,
         deleted: false,
     });
-    Ok(model.vpc_record(ix))
+    model.network_mut().set_vpc_tags(ix, tags);
+    add_default_table(tx, ix).await?;
+    Ok(tx.model().await?.vpc_record(ix))
 }
 
 /// The next free legacy id of the region (`gz_vpc_<n>`); skips numbers that
@@ -127,6 +140,14 @@ pub async fn delete_vpc_in(
     check_vpc_deletable(&model.view(now), ix)?;
     let entry = model.vpc(ix);
     let (row, un_vpc_id) = (entry.row, model.text(entry.un_vpc_id).to_owned());
+    let subnets: Vec<&str> = model
+        .network()
+        .subnets_of(ix)
+        .map(|s| s.id.as_str())
+        .collect();
+    check_no_subnets(&un_vpc_id, &subnets)?;
+    // Its route tables (and their routes) go with it.
+    delete_tables_of(tx, ix).await?;
     sqlx::query("UPDATE vpcs SET deleted = 1 WHERE id = ?")
         .bind(row)
         .execute(&mut tx.conn)
@@ -232,6 +253,77 @@ async fn save_blocks(
     Ok(updated)
 }
 
+/// ModifyVpcAttribute: a new name, tags set (a key the VPC has gets the
+/// new value) and tag keys removed; the VPC as it is afterwards.
+#[derive(Debug, Clone, Default)]
+pub struct VpcChange {
+    pub name: Option<String>,
+    pub set_tags: Vec<Tag>,
+    pub delete_tag_keys: Vec<String>,
+}
+
+pub async fn modify_vpc_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    vpc: VpcRef,
+    change: VpcChange,
+) -> ApiResult<Vpc> {
+    let model = tx.model().await?;
+    let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
+    check_tags(&change.set_tags, "Tags")?;
+    let before = model.vpc_record(ix);
+    let mut tags = before.tags.clone();
+    tags.retain(|t| !change.delete_tag_keys.contains(&t.key));
+    for tag in &change.set_tags {
+        match tags.iter_mut().find(|t| t.key == tag.key) {
+            Some(existing) => existing.value.clone_from(&tag.value),
+            None => tags.push(tag.clone()),
+        }
+    }
+    check_tags(&tags, "Tags")?;
+    let name = change.name.unwrap_or_else(|| before.vpc_name.clone());
+    sqlx::query("UPDATE vpcs SET vpc_name = ?, tags = ? WHERE id = ?")
+        .bind(&name)
+        .bind(tags_to_json(&tags))
+        .bind(before.id)
+        .execute(&mut tx.conn)
+        .await?;
+    let model = tx.model().await?;
+    model.rename_vpc(ix, &name);
+    let tags_changed = tags != before.tags;
+    model.network_mut().set_vpc_tags(ix, tags);
+    let after = model.vpc_record(ix);
+    if name != before.vpc_name {
+        events::record(
+            tx,
+            actor,
+            Change {
+                resource_type: "vpc",
+                resource_id: &after.un_vpc_id,
+                kind: "renamed",
+                old_state: Some(&before.vpc_name),
+                new_state: Some(&name),
+            },
+        );
+    }
+    if tags_changed {
+        let shown = |tags: &[Tag]| tags_to_json(tags);
+        events::record(
+            tx,
+            actor,
+            Change {
+                resource_type: "vpc",
+                resource_id: &after.un_vpc_id,
+                kind: "tagged",
+                old_state: Some(&shown(&before.tags)),
+                new_state: Some(&shown(&after.tags)),
+            },
+        );
+    }
+    Ok(after)
+}
+
 impl Store {
     /// The caller's VPCs in the region that match, one page of them, and
     /// how many match in all: one read of the model.
@@ -251,9 +343,23 @@ impl Store {
         region: Region,
         name: String,
         cidr: CidrBlock,
+        tags: Vec<Tag>,
     ) -> ApiResult<Vpc> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(async move { create_vpc_in(tx, &actor, region, name, cidr).await })
+            Box::pin(async move { create_vpc_in(tx, &actor, region, name, cidr, tags).await })
+        })
+        .await
+    }
+
+    pub async fn modify_vpc(
+        &self,
+        actor: Actor,
+        region: Region,
+        vpc: VpcRef,
+        change: VpcChange,
+    ) -> ApiResult<Vpc> {
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { modify_vpc_in(tx, &actor, region, vpc, change).await })
         })
         .await
     }

@@ -383,6 +383,7 @@ async fn every_field_refuses_hostile_values_and_nothing_changes() {
             v.create_vpc(authed(
                 alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: bad.clone(),
                     cidr_block: "10.9.0.0/16".into(),
                 },
@@ -407,6 +408,7 @@ async fn every_field_refuses_hostile_values_and_nothing_changes() {
             v.create_vpc(authed(
                 alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: "n".into(),
                     cidr_block: bad.clone(),
                 },

@@ -411,8 +411,9 @@ async fn event_filters_refuse_what_can_never_match() {
     assert_error(&err, Code::InvalidArgument, "InvalidParameterValue");
     assert_eq!(bad_field(&err).as_deref(), Some("resource_type"));
     assert!(
-        err.message()
-            .contains("account, quota, vpc, peering, snapshot, clock, state"),
+        err.message().contains(
+            "account, quota, vpc, peering, subnet, route_table, route, snapshot, clock, state"
+        ),
         "{err:?}"
     );
     let err = describe(proto::DescribeEventsRequest {

@@ -316,6 +316,7 @@ async fn regions_are_separate_and_short_names_work() {
             &alice,
             "sh",
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "sh".into(),
                 cidr_block: "10.0.0.0/16".into(),
             },

@@ -13,12 +13,14 @@ use vpcsim::{proto, transport::tls::TlsSource};
 
 use crate::helpers::{Options, TestApp, assert_error, connect};
 
-const SERVICES: [&str; 6] = [
+const SERVICES: [&str; 8] = [
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
     "vpcsim.v1.AdminService",
     "vpcsim.v1.PeeringService",
+    "vpcsim.v1.RouteTableService",
+    "vpcsim.v1.SubnetService",
     "vpcsim.v1.VpcService",
 ];
 

@@ -89,6 +89,7 @@ async fn invalid_parameter_value_for_names_and_quota_names() {
         .create_vpc(authed(
             &w.alice,
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "n".repeat(61),
                 cidr_block: "10.2.0.0/16".into(),
             },
@@ -105,6 +106,7 @@ async fn invalid_parameter_value_for_names_and_quota_names() {
             .create_vpc(authed(
                 &w.alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: name.into(),
                     cidr_block: "10.2.0.0/16".into(),
                 },
@@ -150,6 +152,7 @@ async fn invalid_parameter_value_malformed() {
         .create_vpc(authed(
             &w.alice,
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "v".into(),
                 cidr_block: "10.2.0.1/16".into(),
             },
@@ -209,6 +212,7 @@ async fn invalid_parameter_value_range() {
             .create_vpc(authed(
                 &w.alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: "v".into(),
                     cidr_block: cidr.into(),
                 },
@@ -804,6 +808,7 @@ async fn limit_exceeded() {
         .create_vpc(authed(
             &w.alice,
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "third".into(),
                 cidr_block: "10.3.0.0/16".into(),
             },
@@ -912,6 +917,7 @@ async fn auth_failures() {
         .create_vpc(authed(
             "AKIDnobody",
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "v".into(),
                 cidr_block: "10.5.0.0/16".into(),
             },

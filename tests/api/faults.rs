@@ -95,6 +95,7 @@ impl TestApp {
             .create_vpc(authed(
                 secret,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: "web".into(),
                     cidr_block: cidr.into(),
                 },
@@ -286,6 +287,7 @@ async fn create_vpc_within_200ms(app: &TestApp, secret: &str) {
     let mut request = authed(
         secret,
         proto::CreateVpcRequest {
+            tags: Vec::new(),
             vpc_name: "slow".into(),
             cidr_block: "10.0.0.0/16".into(),
         },
@@ -453,7 +455,7 @@ async fn throttling_lets_a_burst_through_at_the_set_rate() {
     let err = app
         .admin()
         .set_rate_limit(app.admin_req(proto::SetRateLimitRequest {
-            action: "CreateSubnet".into(),
+            action: "CreateSecurityGroup".into(),
             requests_per_second: 5,
         }))
         .await
@@ -467,7 +469,7 @@ async fn bad_rules_are_refused_with_the_field_and_change_nothing() {
     app.account("100001").await;
     let cases = [
         (
-            rule("CreateSubnet", FaultKind::FailBefore),
+            rule("CreateSecurityGroup", FaultKind::FailBefore),
             "InvalidParameterValue",
         ),
         (

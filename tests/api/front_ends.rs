@@ -65,6 +65,7 @@ async fn every_front_end_gives_the_same_bad_input_the_same_code() {
                     .create_vpc(authed(
                         alice,
                         proto::CreateVpcRequest {
+                            tags: Vec::new(),
                             vpc_name: String::new(),
                             cidr_block: "10.9.0.0/16".into(),
                         },

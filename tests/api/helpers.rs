@@ -170,6 +170,7 @@ impl TestApp {
                 secret,
                 region,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: format!("vpc {cidr}"),
                     cidr_block: cidr.into(),
                 },

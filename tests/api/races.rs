@@ -200,6 +200,7 @@ async fn snapshot_restore_against_writes_leaves_a_whole_state() {
                     .create_vpc(authed(
                         &alice,
                         proto::CreateVpcRequest {
+                            tags: Vec::new(),
                             vpc_name: format!("v{i}"),
                             cidr_block: format!("10.{i}.0.0/16"),
                         },

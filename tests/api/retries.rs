@@ -11,6 +11,7 @@ async fn a_retried_create_returns_the_first_answer_once() {
     let alice = app.account("100001").await;
     let bob = app.account("100002").await;
     let create_vpc = |cidr: &str| proto::CreateVpcRequest {
+        tags: Vec::new(),
         vpc_name: "web".into(),
         cidr_block: cidr.into(),
     };
@@ -160,6 +161,7 @@ async fn a_failed_call_is_not_remembered_and_bad_tokens_are_refused() {
             authed(
                 &alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: "b".into(),
                     cidr_block: "10.1.0.0/16".into(),
                 },
@@ -176,6 +178,7 @@ async fn a_failed_call_is_not_remembered_and_bad_tokens_are_refused() {
         let request = authed(
             &alice,
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "c".into(),
                 cidr_block: "10.2.0.0/16".into(),
             },

@@ -51,6 +51,7 @@ async fn hub_and_spoke_example_is_at_its_quota() {
         .create_vpc(authed(
             "AKIDpartner",
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "new".into(),
                 cidr_block: "192.168.0.0/16".into(),
             },

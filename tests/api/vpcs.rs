@@ -167,6 +167,7 @@ async fn vpc_describe_pages_and_quota() {
         .create_vpc(authed(
             &alice,
             proto::CreateVpcRequest {
+                tags: Vec::new(),
                 vpc_name: "21st".into(),
                 cidr_block: "10.99.0.0/16".into(),
             },
@@ -298,6 +299,10 @@ async fn accounts_and_quotas() {
             ("vpc-max-vpcpeers", 10, 0),
             ("vpc-max-available-vpcpeers", 10, 0),
             ("vpc-max-assistant_cidrs", 5, 0),
+            ("vpc-max-subnets", 100, 0),
+            // Its default route table.
+            ("vpc-max-route-tables", 10, 1),
+            ("route-table-max-policies", 50, 0),
         ]
     );
     // Quotas are per region.

@@ -101,6 +101,7 @@ async fn a_writer_that_cannot_write_takes_the_server_out_of_service_at_once() {
             vpcs.create_vpc(authed(
                 &alice,
                 proto::CreateVpcRequest {
+                    tags: Vec::new(),
                     vpc_name: "later".into(),
                     cidr_block: "10.2.0.0/16".into(),
                 },

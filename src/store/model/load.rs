@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use sqlx::SqliteConnection;
 
-use super::{Model, NewPeeringRow, NewVpc, StoredLink};
+use super::{Model, NewPeeringRow, NewVpc, RouteEntry, StoredLink, SubnetEntry, TableEntry};
 use crate::{
-    domain::{cidr::CidrBlock, peering::PeeringState, quota::QuotaName},
+    domain::{cidr::CidrBlock, peering::PeeringState, quota::QuotaName, route::GatewayType},
     store::records::{Account, tags_from_json},
 };
 
@@ -61,7 +61,7 @@ impl Model {
             &mut *conn,
             "vpcs",
             "id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, \
-             create_time, deleted",
+             create_time, deleted, tags",
             |json| {
                 rows::<VpcRow>(json)?.for_each(|row| model.load_vpc(row));
                 Ok(())
@@ -80,6 +80,7 @@ impl Model {
         )
         .await?;
         model.next_peering_row = model.next_peering_row.max(1);
+        model.load_network(&mut *conn).await?;
         // One row per region at most.
         let legacy: Vec<(String, i64)> =
             sqlx::query_as("SELECT region, next FROM legacy_vpc_numbers")
@@ -89,6 +90,112 @@ impl Model {
             model.set_legacy_next(&region, next);
         }
         Ok(model)
+    }
+
+    /// Route tables, then subnets and routes, which name them.
+    async fn load_network(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        for_each_chunk(
+            &mut *conn,
+            "route_tables",
+            "id, route_table_id, vpc, route_table_name, main, tags, create_time",
+            |json| {
+                for row in rows::<TableRow>(json)? {
+                    self.load_table(row);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        for_each_chunk(
+            &mut *conn,
+            "subnets",
+            "id, subnet_id, vpc, subnet_name, cidr_block, zone, route_table, tags, create_time",
+            |json| {
+                for row in rows::<SubnetRow>(json)? {
+                    self.load_subnet(row);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        let next_route: (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence WHERE name = 'routes'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        for_each_chunk(
+            conn,
+            "routes",
+            "id, route_item_id, route_table, destination, gateway_type, gateway_id, description, \
+             enabled, create_time",
+            |json| {
+                for row in rows::<RouteRow>(json)? {
+                    self.load_route(row);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        self.network_mut().raise_next_route_row(next_route.0);
+        Ok(())
+    }
+
+    fn load_table(&mut self, row: TableRow<'_>) {
+        let Some(vpc) = self.vpc_at_row(row.vpc) else {
+            tracing::warn!(table = %row.route_table_id, "a stored route table names no vpc; left out of the model");
+            return;
+        };
+        self.network_mut().insert_table(TableEntry {
+            row: row.id,
+            id: row.route_table_id.into_owned(),
+            vpc,
+            name: row.route_table_name.into_owned(),
+            main: row.main != 0,
+            create_time: row.create_time,
+            tags: read_tags(&row.tags),
+            routes: Vec::new(),
+        });
+    }
+
+    fn load_subnet(&mut self, row: SubnetRow<'_>) {
+        let (Some(vpc), Some(block)) = (
+            self.vpc_at_row(row.vpc),
+            CidrBlock::parse_stored(&row.cidr_block),
+        ) else {
+            tracing::warn!(subnet = %row.subnet_id, "a stored subnet names no vpc or block; left out of the model");
+            return;
+        };
+        self.network_mut().insert_subnet(SubnetEntry {
+            row: row.id,
+            id: row.subnet_id.into_owned(),
+            vpc,
+            name: row.subnet_name.into_owned(),
+            block,
+            zone: row.zone.into_owned(),
+            table: row.route_table,
+            create_time: row.create_time,
+            tags: read_tags(&row.tags),
+        });
+    }
+
+    fn load_route(&mut self, row: RouteRow<'_>) {
+        let parsed = CidrBlock::parse_stored(&row.destination)
+            .zip(GatewayType::parse(&row.gateway_type, "gateway_type").ok());
+        let Some((destination, gateway_type)) = parsed else {
+            tracing::warn!(route = %row.route_item_id, "a stored route has no valid destination or gateway type; left out of the model");
+            return;
+        };
+        self.network_mut().insert_route(RouteEntry {
+            row: row.id,
+            item_id: row.route_item_id.into_owned(),
+            table: row.route_table,
+            destination,
+            gateway_type,
+            gateway_id: row.gateway_id.into_owned(),
+            description: row.description.into_owned(),
+            enabled: row.enabled != 0,
+            create_time: row.create_time,
+        });
     }
 
     fn load_vpc(&mut self, row: VpcRow<'_>) {
@@ -111,6 +218,11 @@ impl Model {
             create_time: row.create_time,
             deleted: row.deleted != 0,
         });
+        if row.tags != "[]" {
+            let ix = self.vpcs.len() as u32 - 1;
+            self.network_mut()
+                .set_vpc_tags(ix, tags_from_json(&row.tags));
+        }
     }
 
     fn load_peering(&mut self, row: PeeringRow<'_>) {
@@ -224,6 +336,70 @@ struct VpcRow<'a> {
     assistant_cidr_blocks: Text<'a>,
     create_time: i64,
     deleted: i64,
+    #[serde(borrow)]
+    tags: Text<'a>,
+}
+
+/// Most rows have no tags.
+fn read_tags(text: &str) -> Vec<crate::domain::link::Tag> {
+    if text == "[]" {
+        Vec::new()
+    } else {
+        tags_from_json(text)
+    }
+}
+
+/// A `route_tables` row, in the column order `load_network` selects.
+#[derive(Deserialize)]
+struct TableRow<'a> {
+    id: i64,
+    #[serde(borrow)]
+    route_table_id: Text<'a>,
+    vpc: i64,
+    #[serde(borrow)]
+    route_table_name: Text<'a>,
+    main: i64,
+    #[serde(borrow)]
+    tags: Text<'a>,
+    create_time: i64,
+}
+
+/// A `subnets` row, in the column order `load_network` selects.
+#[derive(Deserialize)]
+struct SubnetRow<'a> {
+    id: i64,
+    #[serde(borrow)]
+    subnet_id: Text<'a>,
+    vpc: i64,
+    #[serde(borrow)]
+    subnet_name: Text<'a>,
+    #[serde(borrow)]
+    cidr_block: Text<'a>,
+    #[serde(borrow)]
+    zone: Text<'a>,
+    route_table: i64,
+    #[serde(borrow)]
+    tags: Text<'a>,
+    create_time: i64,
+}
+
+/// A `routes` row, in the column order `load_network` selects.
+#[derive(Deserialize)]
+struct RouteRow<'a> {
+    id: i64,
+    #[serde(borrow)]
+    route_item_id: Text<'a>,
+    route_table: i64,
+    #[serde(borrow)]
+    destination: Text<'a>,
+    #[serde(borrow)]
+    gateway_type: Text<'a>,
+    #[serde(borrow)]
+    gateway_id: Text<'a>,
+    #[serde(borrow)]
+    description: Text<'a>,
+    enabled: i64,
+    create_time: i64,
 }
 
 /// A `peerings` row, in the column order `load` selects.

@@ -1,5 +1,5 @@
-//! The in-memory model of the whole state: accounts, quotas, VPCs and
-//! peerings. It is the source of every Describe and admin read and the state
+//! The in-memory model of the whole state: accounts, quotas, VPCs,
+//! peerings, subnets, route tables and routes. It is the source of every Describe and admin read and the state
 //! every write checks its rules on (`domain::rules`, through [`View`]);
 //! SQLite is its durable record.
 //!
@@ -20,9 +20,12 @@
 //! text stays until the next load.
 
 mod load;
+mod network;
 mod query;
 
-pub use query::{NameMatch, PeeringFilter, PeeringOrder, VpcFilter};
+pub(super) use network::{RouteEntry, SubnetEntry, TableEntry};
+
+pub use query::{NameMatch, PeeringFilter, PeeringOrder, TagMatch, VpcFilter};
 
 use std::hash::BuildHasher;
 
@@ -304,6 +307,8 @@ pub(super) struct Model {
     /// The next legacy VPC number per region, as `legacy_vpc_numbers`
     /// holds it.
     legacy_next: HashMap<Name, i64>,
+    /// Subnets, route tables, routes and VPC tags.
+    network: network::Network,
 }
 
 impl Model {
@@ -523,6 +528,12 @@ impl Model {
         self.vpcs[ix as usize].deleted = true;
     }
 
+    pub fn rename_vpc(&mut self, ix: VpcIx, name: &str) {
+        if self.text(self.vpc(ix).name) != name {
+            self.vpcs[ix as usize].name = self.arena.add_text(name);
+        }
+    }
+
     pub fn set_vpc_blocks(&mut self, ix: VpcIx, blocks: &[CidrBlock]) {
         self.vpcs[ix as usize].blocks = self.arena.add_blocks(blocks);
     }
@@ -541,6 +552,7 @@ impl Model {
             cidr_block: blocks.next().unwrap_or_default(),
             assistant_cidr_blocks: blocks.collect::<Vec<_>>().join(","),
             create_time: vpc.create_time,
+            tags: self.network.vpc_tags(ix).to_vec(),
         }
     }
 

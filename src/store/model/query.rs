@@ -59,10 +59,20 @@ pub struct VpcFilter {
     pub name_match: NameMatch,
     /// The primary block, as written.
     pub cidr_blocks: Option<Vec<String>>,
+    /// Tags the VPC must have, every one of them.
+    pub tags: Vec<TagMatch>,
     pub by_name: bool,
     pub descending: bool,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A tag a listed VPC has: of this key, with any value (`values: None`)
+/// or with one of `values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagMatch {
+    pub key: String,
+    pub values: Option<Vec<String>>,
 }
 
 /// Where a page starts and how long it is, as the API gives them.
@@ -166,6 +176,12 @@ impl Model {
                         let primary = self.blocks(ix).first().map(ToString::to_string);
                         blocks.iter().any(|b| Some(b) == primary.as_ref())
                     })
+                    && filter.tags.iter().all(|wanted| {
+                        self.network().vpc_tags(ix).iter().any(|t| {
+                            t.key == wanted.key
+                                && wanted.values.as_ref().is_none_or(|v| v.contains(&t.value))
+                        })
+                    })
             })
             .collect();
         // Oldest first as stored; a stable sort keeps that among equal names.
@@ -200,6 +216,15 @@ impl Model {
                 per_vpc(&|ix| view.live_links(ix).iter().filter(|l| l.active).count())
             }
             QuotaName::MaxAssistantCidrs => per_vpc(&|ix| self.blocks(ix).len().saturating_sub(1)),
+            QuotaName::MaxSubnets => per_vpc(&|ix| self.network().subnets_of(ix).count()),
+            QuotaName::MaxRouteTables => per_vpc(&|ix| self.network().tables_of(ix).count()),
+            QuotaName::MaxRoutes => per_vpc(&|ix| {
+                self.network()
+                    .tables_of(ix)
+                    .map(|t| t.routes.len())
+                    .max()
+                    .unwrap_or(0)
+            }),
         }
     }
 

@@ -1,9 +1,9 @@
 //! Records to protobuf messages, and request fields to validated values.
 
 use crate::{
-    domain::{peering::PeeringState, time::format_time},
+    domain::{link::Tag, peering::PeeringState, time::format_time},
     proto,
-    store::{Account, Peering, Quota, Vpc},
+    store::{Account, Peering, Quota, Route, RouteTable, Subnet, Vpc},
 };
 
 impl From<PeeringState> for proto::State {
@@ -57,6 +57,73 @@ impl From<Vpc> for proto::Vpc {
             region: v.region,
             uin: v.uin,
             create_time: format_time(v.create_time),
+            tags: v.tags.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<Tag> for proto::Tag {
+    fn from(t: Tag) -> Self {
+        proto::Tag {
+            key: t.key,
+            value: t.value,
+        }
+    }
+}
+
+impl From<proto::Tag> for Tag {
+    fn from(t: proto::Tag) -> Self {
+        Tag {
+            key: t.key,
+            value: t.value,
+        }
+    }
+}
+
+impl From<Subnet> for proto::Subnet {
+    fn from(s: Subnet) -> Self {
+        proto::Subnet {
+            subnet_id: s.subnet_id,
+            subnet_name: s.subnet_name,
+            vpc_id: s.vpc_id,
+            cidr_block: s.cidr_block,
+            zone: s.zone,
+            route_table_id: s.route_table_id,
+            total_ip_address_count: s.total_ip_address_count,
+            available_ip_address_count: s.available_ip_address_count,
+            create_time: format_time(s.create_time),
+            tags: s.tags.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<Route> for proto::Route {
+    fn from(r: Route) -> Self {
+        proto::Route {
+            route_id: r.route_id,
+            route_item_id: r.route_item_id,
+            destination_cidr_block: r.destination_cidr_block,
+            gateway_type: r.gateway_type,
+            gateway_id: r.gateway_id,
+            route_description: r.route_description,
+            enabled: r.enabled,
+            route_table_id: r.route_table_id,
+            create_time: format_time(r.create_time),
+        }
+    }
+}
+
+impl From<RouteTable> for proto::RouteTable {
+    fn from(t: RouteTable) -> Self {
+        proto::RouteTable {
+            route_table_id: t.route_table_id,
+            route_table_name: t.route_table_name,
+            vpc_id: t.vpc_id,
+            main: t.main,
+            subnet_ids: t.subnet_ids,
+            routes: t.routes.into_iter().map(Into::into).collect(),
+            create_time: format_time(t.create_time),
+            tags: t.tags.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The gRPC front end: the tonic services of `vpcsim.v1`. Peering and Vpc
-//! calls are authenticated here (`auth`), decoded into the action layer's
+//! The gRPC front end: the tonic services of `vpcsim.v1`. Peering, Vpc,
+//! Subnet and RouteTable calls are authenticated here (`auth`), decoded into the action layer's
 //! operations and encoded back (`convert`); Admin calls drive the store's
 //! controls. Errors take the gRPC shape in `status`.
 
@@ -7,7 +7,9 @@ pub mod admin;
 pub mod auth;
 pub mod convert;
 pub mod peering;
+pub mod route;
 pub mod status;
+pub mod subnet;
 pub mod vpc;
 
 use tonic::{Request, Status};

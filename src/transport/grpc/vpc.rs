@@ -9,11 +9,11 @@ use super::convert::optional;
 use crate::{
     action::{
         fields::{self, PageFields},
-        vpc::{self as ops, ChangeAssistantCidrs, CreateVpc, DeleteVpc, DescribeVpcs},
+        vpc::{self as ops, ChangeAssistantCidrs, CreateVpc, DeleteVpc, DescribeVpcs, ModifyVpc},
     },
     domain::{ApiResult, actions::ActionName, ids::VpcRef},
     proto::{self, vpc_service_server::VpcService},
-    store::VpcFilter,
+    store::{TagMatch, VpcFilter},
     transport::AppState,
 };
 
@@ -42,7 +42,11 @@ impl VpcService for VpcApi {
         request: Request<proto::CreateVpcRequest>,
     ) -> Result<Response<proto::CreateVpcResponse>, Status> {
         let vpc = super::run(&self.state, request, ActionName::CreateVpc, |req| {
-            CreateVpc::decode(&req.vpc_name, &req.cidr_block, "vpc_name", "cidr_block")
+            let vpc = CreateVpc::decode(&req.vpc_name, &req.cidr_block, "vpc_name", "cidr_block")?;
+            Ok(CreateVpc {
+                tags: req.tags.into_iter().map(Into::into).collect(),
+                ..vpc
+            })
         })
         .await?;
         Ok(Response::new(proto::CreateVpcResponse {
@@ -65,6 +69,13 @@ impl VpcService for VpcApi {
                     .map(|id| VpcRef::parse(&id, "vpc_id").map(|r| vec![r]))
                     .transpose()?,
                 names: optional(req.vpc_name).map(|name| vec![name]),
+                tags: optional(req.tag_key)
+                    .map(|key| TagMatch {
+                        key,
+                        values: optional(req.tag_value).map(|v| vec![v]),
+                    })
+                    .into_iter()
+                    .collect(),
                 offset,
                 limit,
                 ..VpcFilter::default()
@@ -116,6 +127,30 @@ impl VpcService for VpcApi {
         )
         .await?;
         Ok(Response::new(proto::DeleteAssistantCidrResponse {
+            vpc: Some(vpc.into()),
+        }))
+    }
+
+    async fn modify_vpc_attribute(
+        &self,
+        request: Request<proto::ModifyVpcAttributeRequest>,
+    ) -> Result<Response<proto::ModifyVpcAttributeResponse>, Status> {
+        let vpc = super::run(
+            &self.state,
+            request,
+            ActionName::ModifyVpcAttribute,
+            |req| {
+                ModifyVpc::decode(
+                    VpcRef::parse(&req.vpc_id, "vpc_id")?,
+                    req.vpc_name.as_deref(),
+                    "vpc_name",
+                    req.set_tags.into_iter().map(Into::into).collect(),
+                    req.delete_tag_keys,
+                )
+            },
+        )
+        .await?;
+        Ok(Response::new(proto::ModifyVpcAttributeResponse {
             vpc: Some(vpc.into()),
         }))
     }

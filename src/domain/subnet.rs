@@ -1,0 +1,264 @@
+//! Subnets: the zones of each region, and the rules a subnet's block keeps
+//! inside its VPC. Pure functions of what the caller hands in, so that the
+//! API (over the model) and the scenario loader (over its plan) check the
+//! same things with the same words.
+
+use super::{
+    cidr::CidrBlock,
+    error::{ApiError, ErrorCode},
+    quota::QuotaName,
+    region::Region,
+};
+
+/// The largest subnet, by prefix length: "最大网段子网掩码为16 (65,536个IP地址)".
+pub const MIN_SUBNET_PREFIX: u8 = 16;
+/// The smallest subnet: "最小网段子网掩码为28 (有16个IP地址)".
+pub const MAX_SUBNET_PREFIX: u8 = 28;
+/// Addresses of every subnet the cloud keeps for itself: the first two
+/// (the network address and the gateway) and the last.
+pub const RESERVED_ADDRESSES: i64 = 3;
+
+/// The availability zones of each region vpcsim serves, as Tencent Cloud
+/// lists them on "Regions and Availability Zones".
+const ZONES: &[(&str, &[&str])] = &[
+    (
+        "ap-guangzhou",
+        &[
+            "ap-guangzhou-3",
+            "ap-guangzhou-4",
+            "ap-guangzhou-6",
+            "ap-guangzhou-7",
+        ],
+    ),
+    (
+        "ap-shanghai",
+        &[
+            "ap-shanghai-2",
+            "ap-shanghai-3",
+            "ap-shanghai-4",
+            "ap-shanghai-5",
+            "ap-shanghai-8",
+        ],
+    ),
+    (
+        "ap-beijing",
+        &[
+            "ap-beijing-1",
+            "ap-beijing-2",
+            "ap-beijing-3",
+            "ap-beijing-4",
+            "ap-beijing-5",
+            "ap-beijing-6",
+            "ap-beijing-7",
+        ],
+    ),
+    ("ap-chengdu", &["ap-chengdu-1", "ap-chengdu-2"]),
+    (
+        "ap-hongkong",
+        &["ap-hongkong-1", "ap-hongkong-2", "ap-hongkong-3"],
+    ),
+    (
+        "ap-singapore",
+        &[
+            "ap-singapore-1",
+            "ap-singapore-2",
+            "ap-singapore-3",
+            "ap-singapore-4",
+        ],
+    ),
+    ("ap-seoul", &["ap-seoul-1", "ap-seoul-2"]),
+    ("na-toronto", &["na-toronto-1"]),
+    (
+        "na-siliconvalley",
+        &["na-siliconvalley-1", "na-siliconvalley-2"],
+    ),
+    ("eu-frankfurt", &["eu-frankfurt-1", "eu-frankfurt-2"]),
+];
+
+/// The zones of `region`, in order.
+pub fn zones(region: Region) -> &'static [&'static str] {
+    ZONES
+        .iter()
+        .find(|(name, _)| *name == region.name)
+        .map_or(&[], |(_, zones)| zones)
+}
+
+/// Checks that `zone` is a zone of `region`.
+pub fn check_zone(region: Region, zone: &str, field: &'static str) -> Result<(), ApiError> {
+    if zone.is_empty() {
+        return Err(ApiError::missing(field));
+    }
+    if zones(region).contains(&zone) {
+        return Ok(());
+    }
+    Err(ApiError::field(
+        ErrorCode::InvalidParameterValue,
+        field,
+        format!(
+            "{field} {zone:?} is not a zone of {}; its zones are {}",
+            region.name,
+            zones(region).join(", ")
+        ),
+    ))
+}
+
+/// Checks a new subnet's block against its VPC: the prefix the cloud
+/// allows, inside one of the VPC's blocks (or equal to it), and clear of
+/// the VPC's other subnets (`siblings`, each with its id).
+pub fn check_subnet_block(
+    vpc: &str,
+    vpc_blocks: &[CidrBlock],
+    siblings: &[(&str, CidrBlock)],
+    block: CidrBlock,
+    field: &'static str,
+) -> Result<(), ApiError> {
+    let prefix = block.net().prefix_len();
+    if !(MIN_SUBNET_PREFIX..=MAX_SUBNET_PREFIX).contains(&prefix) {
+        return Err(ApiError::field(
+            ErrorCode::SubnetRange,
+            field,
+            format!(
+                "{field} {block}: a subnet's prefix must be from /{MIN_SUBNET_PREFIX} to /{MAX_SUBNET_PREFIX}"
+            ),
+        ));
+    }
+    if !vpc_blocks.iter().any(|b| b.net().contains(&block.net())) {
+        let blocks: Vec<String> = vpc_blocks.iter().map(ToString::to_string).collect();
+        return Err(ApiError::field(
+            ErrorCode::SubnetRange,
+            field,
+            format!(
+                "{field} {block} is not inside a block of vpc {vpc} ({})",
+                blocks.join(", ")
+            ),
+        ));
+    }
+    if let Some((id, other)) = siblings.iter().find(|(_, other)| other.overlaps(&block)) {
+        return Err(ApiError::field(
+            ErrorCode::SubnetConflict,
+            field,
+            format!("{field} {block} overlaps {other} of subnet {id} in vpc {vpc}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a VPC with `count` subnets may have `adding` more.
+pub fn check_subnet_count(
+    vpc: &str,
+    count: usize,
+    adding: usize,
+    limit: i64,
+) -> Result<(), ApiError> {
+    if (count + adding) as i64 <= limit {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::LimitExceeded,
+        format!(
+            "vpc {vpc} has {count} subnets and {adding} more would pass quota {} of {limit}",
+            QuotaName::MaxSubnets.as_str()
+        ),
+    ))
+}
+
+/// Checks that a VPC may be deleted as far as its subnets go: the cloud
+/// refuses while any is left (delete them first).
+pub fn check_no_subnets(vpc: &str, subnets: &[&str]) -> Result<(), ApiError> {
+    match subnets.first() {
+        None => Ok(()),
+        Some(first) => Err(ApiError::new(
+            ErrorCode::ResourceInUse,
+            format!(
+                "vpc {vpc} has {} subnets, such as {first}; delete them first",
+                subnets.len()
+            ),
+        )),
+    }
+}
+
+/// The addresses of a subnet, and those a resource may still take.
+pub fn address_counts(block: CidrBlock) -> (i64, i64) {
+    let total = 1_i64 << (32 - u32::from(block.net().prefix_len()));
+    (total, (total - RESERVED_ADDRESSES).max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::region::DEFAULT_REGION;
+
+    fn block(text: &str) -> CidrBlock {
+        CidrBlock::parse(text, "b").expect("a valid block")
+    }
+
+    #[test]
+    fn a_subnet_lies_inside_a_vpc_block_and_clear_of_its_siblings() {
+        let vpc = [block("10.0.0.0/16"), block("172.16.0.0/24")];
+        let check = |b: &str, siblings: &[(&str, CidrBlock)]| {
+            check_subnet_block("vpc-1", &vpc, siblings, block(b), "cidr_block").map_err(|e| e.code)
+        };
+        assert_eq!(check("10.0.0.0/16", &[]), Ok(()), "equal to the vpc block");
+        assert_eq!(
+            check("172.16.0.0/28", &[]),
+            Ok(()),
+            "inside an assistant block"
+        );
+        assert_eq!(check("10.1.0.0/24", &[]), Err(ErrorCode::SubnetRange));
+        assert_eq!(check("172.16.0.0/23", &[]), Err(ErrorCode::SubnetRange));
+        let siblings = [("subnet-a", block("10.0.1.0/24"))];
+        assert_eq!(
+            check("10.0.1.128/25", &siblings),
+            Err(ErrorCode::SubnetConflict)
+        );
+        assert_eq!(
+            check("10.0.0.0/20", &siblings),
+            Err(ErrorCode::SubnetConflict)
+        );
+        assert_eq!(check("10.0.2.0/24", &siblings), Ok(()));
+    }
+
+    #[test]
+    fn a_subnet_prefix_is_from_16_to_28() {
+        let vpc = [block("10.0.0.0/12")];
+        let check = |b: &str| check_subnet_block("v", &vpc, &[], block(b), "c").map_err(|e| e.code);
+        assert_eq!(check("10.0.0.0/15"), Err(ErrorCode::SubnetRange));
+        assert_eq!(check("10.0.0.0/16"), Ok(()));
+        assert_eq!(check("10.0.0.0/28"), Ok(()));
+        let too_small = CidrBlock::parse_stored("10.0.0.0/29").expect("a network");
+        assert_eq!(
+            check_subnet_block("v", &vpc, &[], too_small, "c").map_err(|e| e.code),
+            Err(ErrorCode::SubnetRange)
+        );
+    }
+
+    #[test]
+    fn zones_belong_to_their_region() {
+        assert_eq!(check_zone(DEFAULT_REGION, "ap-guangzhou-3", "zone"), Ok(()));
+        let err =
+            check_zone(DEFAULT_REGION, "ap-shanghai-2", "zone").expect_err("another region's");
+        assert_eq!(err.code, ErrorCode::InvalidParameterValue);
+        assert!(err.message.contains("ap-guangzhou-3"), "{}", err.message);
+        assert_eq!(
+            check_zone(DEFAULT_REGION, "", "zone").map_err(|e| e.code),
+            Err(ErrorCode::MissingParameter)
+        );
+        for region in crate::domain::region::REGIONS {
+            assert!(!zones(*region).is_empty(), "{} has zones", region.name);
+        }
+    }
+
+    #[test]
+    fn quota_and_deletion() {
+        assert!(check_subnet_count("v", 99, 1, 100).is_ok());
+        assert_eq!(
+            check_subnet_count("v", 99, 2, 100).map_err(|e| e.code),
+            Err(ErrorCode::LimitExceeded)
+        );
+        assert!(check_no_subnets("v", &[]).is_ok());
+        let err = check_no_subnets("v", &["subnet-a"]).expect_err("in use");
+        assert_eq!(err.code, ErrorCode::ResourceInUse);
+        assert_eq!(address_counts(block("10.0.0.0/24")), (256, 253));
+        assert_eq!(address_counts(block("10.0.0.0/28")), (16, 13));
+    }
+}
