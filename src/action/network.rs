@@ -6,7 +6,6 @@ use super::{Caller, Operation, Page};
 use crate::{
     domain::{
         ApiError, ApiResult, ErrorCode,
-        cidr::CidrBlock,
         ids::VpcRef,
         link::Tag,
         names::validate_name,
@@ -94,7 +93,9 @@ pub fn new_subnet(
     fields: SubnetFields,
 ) -> ApiResult<NewSubnet> {
     let name = name(name_text, fields.name)?;
-    let block = CidrBlock::parse(cidr, fields.cidr)?;
+    // Any canonical network: whether it fits its VPC (and the prefixes a
+    // subnet may have) is the store's check, `InvalidParameterValue.SubnetRange`.
+    let block = parse_destination(cidr, fields.cidr)?;
     if zone.is_empty() {
         return Err(ApiError::missing(fields.zone));
     }

@@ -10,7 +10,9 @@ use vpcsim::{
     domain::region::Region,
     proto::{
         self, admin_service_client::AdminServiceClient,
-        peering_service_client::PeeringServiceClient, vpc_service_client::VpcServiceClient,
+        peering_service_client::PeeringServiceClient,
+        route_table_service_client::RouteTableServiceClient,
+        subnet_service_client::SubnetServiceClient, vpc_service_client::VpcServiceClient,
     },
     server::{self, ServerConfig},
     store::DbLocation,
@@ -114,6 +116,14 @@ impl TestApp {
 
     pub fn peering(&self) -> PeeringServiceClient<Channel> {
         PeeringServiceClient::new(self.channel.clone())
+    }
+
+    pub fn subnets(&self) -> SubnetServiceClient<Channel> {
+        SubnetServiceClient::new(self.channel.clone())
+    }
+
+    pub fn routes(&self) -> RouteTableServiceClient<Channel> {
+        RouteTableServiceClient::new(self.channel.clone())
     }
 
     pub fn vpcs(&self) -> VpcServiceClient<Channel> {
@@ -378,8 +388,8 @@ impl TestApp {
             .content
     }
 
-    /// What every Describe call of every account answers: VPCs and
-    /// peerings per account, accounts, and quotas.
+    /// What every Describe call of every account answers: VPCs, peerings,
+    /// subnets and route tables per account, accounts, and quotas.
     pub async fn describe_everything(&self) -> String {
         let accounts = self
             .admin()
@@ -413,6 +423,8 @@ impl TestApp {
                 }
             }
             out += &format!("{:?}\n", self.all_peerings(secret).await);
+            out += &format!("{:?}\n", self.all_subnets(secret).await);
+            out += &format!("{:?}\n", self.all_route_tables(secret).await);
             let quotas = self
                 .admin()
                 .describe_quotas(self.admin_req(proto::DescribeQuotasRequest {
@@ -425,6 +437,56 @@ impl TestApp {
             out += &format!("{quotas:?}\n");
         }
         out
+    }
+
+    /// Every subnet the caller has in its default region, all pages.
+    pub async fn all_subnets(&self, secret: &str) -> Vec<proto::Subnet> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .subnets()
+                .describe_subnets(authed(
+                    secret,
+                    proto::DescribeSubnetsRequest {
+                        offset: Some(all.len() as i64),
+                        limit: Some(100),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .expect("describe subnets")
+                .into_inner();
+            let done = page.subnets.len() < 100;
+            all.extend(page.subnets);
+            if done {
+                return all;
+            }
+        }
+    }
+
+    /// Every route table the caller has in its default region, all pages.
+    pub async fn all_route_tables(&self, secret: &str) -> Vec<proto::RouteTable> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .routes()
+                .describe_route_tables(authed(
+                    secret,
+                    proto::DescribeRouteTablesRequest {
+                        offset: Some(all.len() as i64),
+                        limit: Some(100),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .expect("describe route tables")
+                .into_inner();
+            let done = page.route_tables.len() < 100;
+            all.extend(page.route_tables);
+            if done {
+                return all;
+            }
+        }
     }
 
     /// Accepts, rejects, deletes or enables a peering as `secret`.

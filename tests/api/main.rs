@@ -16,6 +16,7 @@ mod helpers;
 mod integrity;
 mod legacy;
 mod lifecycle;
+mod network;
 mod persistence;
 mod races;
 mod retries;

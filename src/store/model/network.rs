@@ -124,10 +124,6 @@ impl Network {
         self.subnets.values()
     }
 
-    pub fn last_subnet_row(&self) -> i64 {
-        self.subnets.keys().next_back().copied().unwrap_or(0)
-    }
-
     // ---- route tables ----
 
     pub fn insert_table(&mut self, table: TableEntry) {
@@ -183,10 +179,6 @@ impl Network {
         self.tables.values()
     }
 
-    pub fn last_table_row(&self) -> i64 {
-        self.tables.keys().next_back().copied().unwrap_or(0)
-    }
-
     /// The subnets associated with a table.
     pub fn subnets_in_table(&self, table: &TableEntry) -> impl Iterator<Item = &SubnetEntry> {
         let row = table.row;
@@ -233,10 +225,6 @@ impl Network {
 
     pub fn route_by_item(&self, item_id: &str) -> Option<&RouteEntry> {
         self.routes.get(self.route_items.get(item_id)?)
-    }
-
-    pub fn routes(&self) -> impl Iterator<Item = &RouteEntry> {
-        self.routes.values()
     }
 
     /// A table's routes, oldest first.
