@@ -20,8 +20,9 @@ use crate::{
 /// Most subnets one CreateSubnets call makes, and most routes one call
 /// names, as the SDK's docs give them.
 pub const MAX_ITEMS_PER_CALL: usize = 100;
-/// Longest route description, in characters.
-pub const MAX_ROUTE_DESCRIPTION_CHARS: usize = 100;
+/// Longest route description, in characters: the legacy API's documented
+/// limit (API 3.0 documents none).
+pub const MAX_ROUTE_DESCRIPTION_CHARS: usize = 60;
 
 /// Checks an id of the form `prefix` and 8 lowercase letters or digits.
 pub fn parse_id(text: &str, prefix: &str, field: &'static str) -> ApiResult<String> {
@@ -464,7 +465,7 @@ mod tests {
             Err(ErrorCode::InvalidParameterValueMalformed)
         );
         assert_eq!(
-            code("10.1.0.0/16", "VPN", "vpngw-abc12345", &"x".repeat(101)),
+            code("10.1.0.0/16", "VPN", "vpngw-abc12345", &"x".repeat(61)),
             Err(ErrorCode::InvalidParameterValue)
         );
         assert_eq!(

@@ -13,9 +13,11 @@ use super::{
     quota::QuotaName,
 };
 
-/// The next-hop types of API 3.0's `Route.GatewayType`. vpcsim keeps the
-/// rules of `PEERCONNECTION`; the others are stored with a check of their
-/// id's form only, as they lead to resources vpcsim does not simulate.
+/// The next-hop types a caller may give API 3.0's `Route.GatewayType`
+/// (the SDK's `Route` model; `GWLB_ENDPOINT` is left out, its id form being
+/// documented nowhere). vpcsim keeps the rules of `PEERCONNECTION`; the
+/// others are stored with a check of their id's form only, as they lead to
+/// resources vpcsim does not simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GatewayType {
     Cvm,
@@ -24,16 +26,19 @@ pub enum GatewayType {
     PeerConnection,
     Havip,
     Nat,
+    NormalCvm,
     Eip,
     LocalGateway,
-    Ccn,
-    NormalCvm,
+    IntraNat,
+    UserCcn,
 }
 
 /// What a gateway id of a type looks like.
 enum IdForm {
-    /// A private IPv4 address (a CVM or HAVIP next hop by address).
+    /// A private IPv4 address (a CVM next hop by address).
     Address,
+    /// An instance id (`ins-...`) or a private IPv4 address.
+    InstanceOrAddress,
     /// `prefix` followed by 8 lowercase letters or digits.
     Prefixed(&'static str),
     /// The literal `0` (the public gateway of EIP routes).
@@ -41,17 +46,18 @@ enum IdForm {
 }
 
 impl GatewayType {
-    pub const ALL: [GatewayType; 10] = [
+    pub const ALL: [GatewayType; 11] = [
         Self::Cvm,
         Self::Vpn,
         Self::DirectConnect,
         Self::PeerConnection,
         Self::Havip,
         Self::Nat,
+        Self::NormalCvm,
         Self::Eip,
         Self::LocalGateway,
-        Self::Ccn,
-        Self::NormalCvm,
+        Self::IntraNat,
+        Self::UserCcn,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -62,16 +68,18 @@ impl GatewayType {
             Self::PeerConnection => "PEERCONNECTION",
             Self::Havip => "HAVIP",
             Self::Nat => "NAT",
+            Self::NormalCvm => "NORMAL_CVM",
             Self::Eip => "EIP",
             Self::LocalGateway => "LOCAL_GATEWAY",
-            Self::Ccn => "CCN",
-            Self::NormalCvm => "NORMAL_CVM",
+            Self::IntraNat => "INTRANAT",
+            Self::UserCcn => "USER_CCN",
         }
     }
 
     const fn id_form(self) -> IdForm {
         match self {
-            Self::Cvm | Self::NormalCvm => IdForm::Address,
+            Self::Cvm => IdForm::InstanceOrAddress,
+            Self::NormalCvm => IdForm::Address,
             Self::Vpn => IdForm::Prefixed("vpngw-"),
             Self::DirectConnect => IdForm::Prefixed("dcg-"),
             Self::PeerConnection => IdForm::Prefixed("pcx-"),
@@ -79,7 +87,8 @@ impl GatewayType {
             Self::Nat => IdForm::Prefixed("nat-"),
             Self::Eip => IdForm::Zero,
             Self::LocalGateway => IdForm::Prefixed("lgw-"),
-            Self::Ccn => IdForm::Prefixed("ccn-"),
+            Self::IntraNat => IdForm::Prefixed("intranat-"),
+            Self::UserCcn => IdForm::Prefixed("ccn-"),
         }
     }
 
@@ -105,14 +114,19 @@ impl GatewayType {
         if id.is_empty() {
             return Err(ApiError::missing(field));
         }
-        let ok = match self.id_form() {
-            IdForm::Address => Ipv4Addr::from_str(id).is_ok_and(|a| a.is_private()),
-            IdForm::Prefixed(prefix) => id.strip_prefix(prefix).is_some_and(|rest| {
+        let address = |id: &str| Ipv4Addr::from_str(id).is_ok_and(|a| a.is_private());
+        let prefixed = |id: &str, prefix: &str| {
+            id.strip_prefix(prefix).is_some_and(|rest| {
                 rest.len() == 8
                     && rest
                         .bytes()
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            }),
+            })
+        };
+        let ok = match self.id_form() {
+            IdForm::Address => address(id),
+            IdForm::InstanceOrAddress => address(id) || prefixed(id, "ins-"),
+            IdForm::Prefixed(prefix) => prefixed(id, prefix),
             IdForm::Zero => id == "0",
         };
         if ok {
@@ -120,6 +134,9 @@ impl GatewayType {
         }
         let form = match self.id_form() {
             IdForm::Address => "a private IPv4 address".to_owned(),
+            IdForm::InstanceOrAddress => {
+                "ins- and 8 lowercase letters or digits, or a private IPv4 address".to_owned()
+            }
             IdForm::Prefixed(prefix) => format!("{prefix} and 8 lowercase letters or digits"),
             IdForm::Zero => "0".to_owned(),
         };
@@ -385,7 +402,16 @@ mod tests {
         assert!(!ok(GatewayType::PeerConnection, "vpngw-abc12345"));
         assert!(ok(GatewayType::Vpn, "vpngw-abc12345"));
         assert!(ok(GatewayType::Cvm, "10.0.0.5"));
+        assert!(ok(GatewayType::Cvm, "ins-abc12345"));
         assert!(!ok(GatewayType::Cvm, "8.8.8.8"));
+        assert!(!ok(GatewayType::NormalCvm, "ins-abc12345"));
+        assert!(ok(GatewayType::IntraNat, "intranat-abc12345"));
+        assert!(ok(GatewayType::UserCcn, "ccn-abc12345"));
+        assert_eq!(
+            GatewayType::parse("CCN", "t").map_err(|e| e.code),
+            Err(ErrorCode::InvalidParameterValue),
+            "learned CCN routes are the cloud's, never a caller's"
+        );
         assert!(ok(GatewayType::Eip, "0"));
         assert_eq!(
             GatewayType::Nat

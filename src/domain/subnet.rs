@@ -18,12 +18,16 @@ pub const MAX_SUBNET_PREFIX: u8 = 28;
 /// (the network address and the gateway) and the last.
 pub const RESERVED_ADDRESSES: i64 = 3;
 
-/// The availability zones of each region vpcsim serves, as Tencent Cloud
-/// lists them on "Regions and Availability Zones".
+/// The availability zones of each region vpcsim serves: the CVM SDK's
+/// `ZoneInfo.Zone` list (https://cloud.tencent.com/document/product/1596/77932),
+/// sold-out zones included (sold out is about instances, not subnets);
+/// na-toronto-1 from the older "Regions and Availability Zones" page.
 const ZONES: &[(&str, &[&str])] = &[
     (
         "ap-guangzhou",
         &[
+            "ap-guangzhou-1",
+            "ap-guangzhou-2",
             "ap-guangzhou-3",
             "ap-guangzhou-4",
             "ap-guangzhou-6",
@@ -33,6 +37,7 @@ const ZONES: &[(&str, &[&str])] = &[
     (
         "ap-shanghai",
         &[
+            "ap-shanghai-1",
             "ap-shanghai-2",
             "ap-shanghai-3",
             "ap-shanghai-4",
