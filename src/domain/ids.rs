@@ -91,22 +91,31 @@ pub fn parse_uin(text: &str, field: &'static str) -> Result<String, ApiError> {
 /// Hands out new ids and secrets.
 pub struct IdGenerator {
     rng: StdRng,
+    /// Subnet, route-table and route ids come from a stream of their own,
+    /// so a seeded run draws the same VPC and peering ids as before they
+    /// existed (the README's quickstart shows them).
+    network_rng: StdRng,
 }
 
 impl IdGenerator {
     /// `Some(seed)` repeats the same ids on every run; `None` draws from the OS.
     pub fn new(seed: Option<u64>) -> Self {
-        let rng = match seed {
-            Some(seed) => StdRng::seed_from_u64(seed),
-            None => StdRng::from_os_rng(),
+        let (rng, network_rng) = match seed {
+            Some(seed) => (
+                StdRng::seed_from_u64(seed),
+                StdRng::seed_from_u64(seed ^ NETWORK_STREAM),
+            ),
+            None => (StdRng::from_os_rng(), StdRng::from_os_rng()),
         };
-        Self { rng }
+        Self { rng, network_rng }
     }
 
     fn draw(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| alphabet[self.rng.random_range(0..alphabet.len())] as char)
-            .collect()
+        draw_from(&mut self.rng, alphabet, len)
+    }
+
+    fn draw_network(&mut self, prefix: &str) -> String {
+        format!("{prefix}{}", draw_from(&mut self.network_rng, BASE36, 8))
     }
 
     pub fn peering_id(&mut self) -> String {
@@ -118,15 +127,15 @@ impl IdGenerator {
     }
 
     pub fn subnet_id(&mut self) -> String {
-        format!("subnet-{}", self.draw(BASE36, 8))
+        self.draw_network("subnet-")
     }
 
     pub fn route_table_id(&mut self) -> String {
-        format!("rtb-{}", self.draw(BASE36, 8))
+        self.draw_network("rtb-")
     }
 
     pub fn route_item_id(&mut self) -> String {
-        format!("rti-{}", self.draw(BASE36, 8))
+        self.draw_network("rti-")
     }
 
     pub fn fault_id(&mut self) -> String {
@@ -140,6 +149,15 @@ impl IdGenerator {
     pub fn secret_key(&mut self) -> String {
         self.draw(ALNUM, 32)
     }
+}
+
+/// Mixed into the seed of the network ids' stream.
+const NETWORK_STREAM: u64 = 0x6e65_7477_6f72_6b73;
+
+fn draw_from(rng: &mut StdRng, alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 pub fn legacy_vpc_id(region: Region, number: i64) -> String {
