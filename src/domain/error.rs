@@ -312,6 +312,8 @@ pub enum Cause {
     LivePeeringQuota,
     /// `vpc-max-available-vpcpeers`: ACTIVE peerings of a VPC.
     ActivePeeringQuota,
+    /// A new assistant block around a route's destination of the VPC.
+    RouteOverlap,
 }
 
 impl Cause {
@@ -322,6 +324,7 @@ impl Cause {
             Self::PeerOverlap => "UnauthorizedOperation.VpcPeerCidrConflict",
             Self::LivePeeringQuota => "LimitExceeded.VpcPeerTotalLimitExceeded",
             Self::ActivePeeringQuota => "LimitExceeded.VpcPeerAvaLimitExceeded",
+            Self::RouteOverlap => "InvalidParameterValue.VpcCidrOverlapRoute",
         }
     }
 }
@@ -596,6 +599,7 @@ mod tests {
         "InvalidParameterValue.Malformed",
         "InvalidParameterValue.Range",
         "InvalidParameterValue.VpcCidrConflict",
+        "InvalidParameterValue.VpcCidrOverlapRoute",
         "InvalidParameterValue.SubnetRange",
         "InvalidParameterValue.SubnetConflict",
         "InvalidParameterValue.CidrNotInPeerVpc",
@@ -627,11 +631,12 @@ mod tests {
         "UnsupportedRegion",
     ];
 
-    const CAUSES: [Cause; 4] = [
+    const CAUSES: [Cause; 5] = [
         Cause::PairOverlap,
         Cause::PeerOverlap,
         Cause::LivePeeringQuota,
         Cause::ActivePeeringQuota,
+        Cause::RouteOverlap,
     ];
 
     #[test]
@@ -696,6 +701,7 @@ mod tests {
                     Cause::LivePeeringQuota | Cause::ActivePeeringQuota => {
                         *code == ErrorCode::PeeringConnectionLimitExceeded
                     }
+                    Cause::RouteOverlap => *code == ErrorCode::InvalidParameterValueOverlap,
                 };
                 if refines {
                     assert!(cell.contains(cause.api3_code()), "{code}: {cell}");

@@ -320,6 +320,49 @@ pub fn check_peering_hop(
     Ok(())
 }
 
+/// Checks a new block of a VPC against the routes of its own tables: no
+/// route's destination may come to lie inside the VPC.
+pub fn check_block_clear_of_routes(
+    vpc: &str,
+    block: CidrBlock,
+    destinations: &[(&str, CidrBlock)],
+) -> Result<(), ApiError> {
+    match destinations
+        .iter()
+        .find(|(_, d)| block.net().contains(&d.net()))
+    {
+        None => Ok(()),
+        Some((item, dest)) => Err(ApiError::field(
+            ErrorCode::InvalidParameterValueOverlap,
+            "cidr_blocks",
+            format!("{block} would hold {dest}, the destination of route {item} of vpc {vpc}"),
+        )
+        .because(super::error::Cause::RouteOverlap)),
+    }
+}
+
+/// Checks that a VPC block may go as far as its peers go: no route
+/// through a peering leads into it (`routes_in`: each such route's item id
+/// and destination).
+pub fn check_block_not_routed_into(
+    vpc: &str,
+    block: CidrBlock,
+    routes_in: &[(&str, CidrBlock)],
+) -> Result<(), ApiError> {
+    match routes_in
+        .iter()
+        .find(|(_, d)| block.net().contains(&d.net()))
+    {
+        None => Ok(()),
+        Some((item, dest)) => Err(ApiError::new(
+            ErrorCode::ResourceInUse,
+            format!(
+                "route {item} of a peer leads into {block} of vpc {vpc} ({dest}); delete it first"
+            ),
+        )),
+    }
+}
+
 /// Checks that a table with `count` routes may have `adding` more.
 pub fn check_route_count(
     table: &str,
@@ -562,5 +605,18 @@ mod tests {
             Err(ErrorCode::RouteTableInUse)
         );
         assert!(check_route_table_deletable("t", false, &[]).is_ok());
+        let routes = [("rti-1", block("192.168.4.0/24"))];
+        let grown = check_block_clear_of_routes("v", block("192.168.4.0/22"), &routes)
+            .expect_err("around a destination");
+        assert_eq!(grown.code, ErrorCode::InvalidParameterValueOverlap);
+        assert_eq!(
+            grown.api3_code(),
+            "InvalidParameterValue.VpcCidrOverlapRoute"
+        );
+        assert!(check_block_clear_of_routes("v", block("192.168.8.0/22"), &routes).is_ok());
+        assert_eq!(
+            check_block_not_routed_into("v", block("192.168.4.0/23"), &routes).map_err(|e| e.code),
+            Err(ErrorCode::ResourceInUse)
+        );
     }
 }

@@ -182,6 +182,21 @@ pub fn check_no_subnets(vpc: &str, subnets: &[&str]) -> Result<(), ApiError> {
     }
 }
 
+/// Checks that a VPC block may go: no subnet of the VPC lies in it.
+pub fn check_block_has_no_subnets(
+    vpc: &str,
+    block: CidrBlock,
+    subnets: &[(&str, CidrBlock)],
+) -> Result<(), ApiError> {
+    match subnets.iter().find(|(_, s)| block.net().contains(&s.net())) {
+        None => Ok(()),
+        Some((id, subnet)) => Err(ApiError::new(
+            ErrorCode::ResourceInUse,
+            format!("{block} of vpc {vpc} holds subnet {id} ({subnet}); delete it first"),
+        )),
+    }
+}
+
 /// The addresses of a subnet, and those a resource may still take.
 pub fn address_counts(block: CidrBlock) -> (i64, i64) {
     let total = 1_i64 << (32 - u32::from(block.net().prefix_len()));
@@ -264,6 +279,12 @@ mod tests {
         let err = check_no_subnets("v", &["subnet-a"]).expect_err("in use");
         assert_eq!(err.code, ErrorCode::ResourceInUse);
         assert_eq!(address_counts(block("10.0.0.0/24")), (256, 253));
+        let subnets = [("subnet-a", block("172.16.0.0/26"))];
+        assert_eq!(
+            check_block_has_no_subnets("v", block("172.16.0.0/24"), &subnets).map_err(|e| e.code),
+            Err(ErrorCode::ResourceInUse)
+        );
+        assert!(check_block_has_no_subnets("v", block("172.17.0.0/24"), &subnets).is_ok());
         assert_eq!(address_counts(block("10.0.0.0/28")), (16, 13));
     }
 }

@@ -14,11 +14,12 @@ use crate::domain::{
     link::{Tag, check_tags},
     quota::QuotaName,
     region::Region,
+    route::{check_block_clear_of_routes, check_block_not_routed_into},
     rules::{
         check_assistant_count, check_blocks_against_peers, check_own_blocks, check_vpc_count,
         check_vpc_deletable,
     },
-    subnet::check_no_subnets,
+    subnet::{check_block_has_no_subnets, check_no_subnets},
 };
 
 /// The VPC if `owner` owns it in `region`; any other VPC reads as not found.
@@ -187,6 +188,11 @@ pub async fn create_assistant_cidr_in(
     let limit = model.limit(&actor.uin, region.name, QuotaName::MaxAssistantCidrs);
     check_assistant_count(un_vpc_id, combined.len() - 1, limit)?;
     check_blocks_against_peers(&model.view(now), ix, &blocks)?;
+    let routes = model.own_destinations(ix);
+    let routes: Vec<(&str, CidrBlock)> = routes.iter().map(|(i, d)| (i.as_str(), *d)).collect();
+    for block in &blocks {
+        check_block_clear_of_routes(un_vpc_id, *block, &routes)?;
+    }
     save_blocks(tx, actor, ix, combined, "assistant_cidr_added").await
 }
 
@@ -211,6 +217,18 @@ pub async fn delete_assistant_cidr_in(
             ));
         };
         kept.remove(position + 1);
+    }
+    let subnets: Vec<(&str, CidrBlock)> = model
+        .network()
+        .subnets_of(ix)
+        .map(|s| (s.id.as_str(), s.block))
+        .collect();
+    let routes_in = model.routes_into(ix);
+    let routes_in: Vec<(&str, CidrBlock)> =
+        routes_in.iter().map(|(i, d)| (i.as_str(), *d)).collect();
+    for block in &blocks {
+        check_block_has_no_subnets(un_vpc_id, *block, &subnets)?;
+        check_block_not_routed_into(un_vpc_id, *block, &routes_in)?;
     }
     save_blocks(tx, actor, ix, kept, "assistant_cidr_deleted").await
 }

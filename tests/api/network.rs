@@ -1075,3 +1075,66 @@ async fn the_state_survives_a_restart() {
     let _ = (&p.bob, &p.db, &p.db_table);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn assistant_blocks_in_use_by_subnets_or_routes_stay() {
+    let app = TestApp::spawn().await;
+    let p = app.peered().await;
+    let change = |secret: &str, vpc: &proto::Vpc, block: &str, add: bool| {
+        let mut vpcs = app.vpcs();
+        let (secret, vpc_id, block) = (secret.to_owned(), vpc.un_vpc_id.clone(), block.to_owned());
+        async move {
+            if add {
+                vpcs.create_assistant_cidr(authed(
+                    &secret,
+                    proto::CreateAssistantCidrRequest {
+                        vpc_id,
+                        cidr_blocks: vec![block],
+                    },
+                ))
+                .await
+                .map(|_| ())
+            } else {
+                vpcs.delete_assistant_cidr(authed(
+                    &secret,
+                    proto::DeleteAssistantCidrRequest {
+                        vpc_id,
+                        cidr_blocks: vec![block],
+                    },
+                ))
+                .await
+                .map(|_| ())
+            }
+        }
+    };
+    // Bob's VPC grows a block; Alice routes into it; Bob puts a subnet in
+    // another.
+    change(&p.bob, &p.db, "172.16.0.0/24", true).await.unwrap();
+    change(&p.bob, &p.db, "172.17.0.0/24", true).await.unwrap();
+    app.add_routes(&p.alice, &p.web_table, vec![via(&p.pcx, "172.16.0.0/25")])
+        .await
+        .expect("a route into the peer's assistant block");
+    app.subnet(&p.bob, &p.db, "extra", "172.17.0.0/26")
+        .await
+        .unwrap();
+    // A VPN route of Alice's to a network her VPC does not have yet.
+    app.add_routes(&p.alice, &p.web_table, vec![via_vpn("192.168.4.0/24")])
+        .await
+        .unwrap();
+
+    let before = app.describe_everything().await;
+    for block in ["172.16.0.0/24", "172.17.0.0/24"] {
+        let err = change(&p.bob, &p.db, block, false).await.unwrap_err();
+        assert_error(&err, Code::FailedPrecondition, "ResourceInUse");
+    }
+    let err = change(&p.alice, &p.web, "192.168.4.0/22", true)
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::InvalidArgument, "InvalidParameterValue.Overlap");
+    assert_eq!(
+        crate::helpers::api3_code(&err),
+        "InvalidParameterValue.VpcCidrOverlapRoute"
+    );
+    assert_eq!(app.describe_everything().await, before);
+    app.stop().await;
+}

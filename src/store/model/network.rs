@@ -404,6 +404,40 @@ impl Model {
         })
     }
 
+    /// Every route of the VPC's own tables, enabled or not: item id and
+    /// destination.
+    pub(in crate::store) fn own_destinations(&self, vpc: VpcIx) -> Vec<(String, CidrBlock)> {
+        self.network
+            .tables_of(vpc)
+            .flat_map(|t| self.network.routes_of(t))
+            .map(|r| (r.item_id.clone(), r.destination))
+            .collect()
+    }
+
+    /// Every route of another VPC's tables that leads into this one
+    /// through a peering: item id and destination.
+    pub(in crate::store) fn routes_into(&self, vpc: VpcIx) -> Vec<(String, CidrBlock)> {
+        let mut found = Vec::new();
+        for peering in &self.peerings {
+            if peering.vpc != vpc && peering.peer != vpc {
+                continue;
+            }
+            for row in self.network.routes_via(self.text(peering.id)) {
+                let Some(route) = self.network.route(row) else {
+                    continue;
+                };
+                let into_this = self
+                    .network
+                    .table(route.table)
+                    .is_some_and(|t| t.vpc != vpc);
+                if into_this {
+                    found.push((route.item_id.clone(), route.destination));
+                }
+            }
+        }
+        found
+    }
+
     /// The route-in-table view of a new destination.
     pub(in crate::store) fn route_in_table<'a>(
         &'a self,
