@@ -672,3 +672,99 @@ fn set_routes_enabled(mut p: Params, enabled: bool) -> ApiResult<SetRoutesEnable
         enabled,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(action: &str, json: &str) -> Params {
+        Params::new(
+            action,
+            super::super::params::from_json(json.as_bytes()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_route_is_named_by_its_item_id_first_then_its_route_id() {
+        let op = delete_routes(params(
+            "DeleteRoutes",
+            r#"{"RouteTableId": "rtb-12345678", "Routes": [
+                {"RouteId": 7, "RouteItemId": "rti-abcdefgh", "DestinationCidrBlock": "10.1.0.0/16",
+                 "GatewayType": "NAT", "GatewayId": "nat-12345678", "RouteType": "USER",
+                 "CreatedTime": "2024-01-01 00:00:00", "PublishedToVbc": false,
+                 "RouteTableId": "rtb-12345678", "Enabled": true},
+                {"RouteId": "8", "RouteItemId": ""}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            op.routes,
+            [RouteRef::Item("rti-abcdefgh".into()), RouteRef::Id(8)]
+        );
+        let code = |json: &str| {
+            delete_routes(params("DeleteRoutes", json))
+                .err()
+                .map(|e| e.code)
+        };
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "Routes": [{"RouteId": 0}]}"#),
+            Some(ErrorCode::MissingParameter)
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "Routes": [{"Colour": "red"}]}"#),
+            Some(ErrorCode::UnknownParameter)
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "Routes": {"RouteId": 1}}"#),
+            Some(ErrorCode::InvalidParameter)
+        );
+    }
+
+    #[test]
+    fn association_main_takes_either_word_in_any_case() {
+        let main = |values: &str| {
+            let json =
+                format!(r#"{{"Filters": [{{"Name": "association.main", "Values": {values}}}]}}"#);
+            let (op, _) = describe_route_tables(params("DescribeRouteTables", &json)).unwrap();
+            (op.0.main, op.0.ids)
+        };
+        assert_eq!(main(r#"["TRUE"]"#), (Some(true), None));
+        assert_eq!(main(r#"["false"]"#), (Some(false), None));
+        assert_eq!(main(r#"["true", "False"]"#), (None, None));
+        assert_eq!(main("[]"), (None, Some(Vec::new())));
+        let (_, with_routes) = describe_route_tables(params(
+            "DescribeRouteTables",
+            r#"{"NeedRouterInfo": "False"}"#,
+        ))
+        .unwrap();
+        assert!(!with_routes);
+    }
+
+    #[test]
+    fn enable_routes_takes_one_kind_of_id() {
+        let code = |json: &str| {
+            set_routes_enabled(params("EnableRoutes", json), true)
+                .err()
+                .map(|e| e.code)
+        };
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "RouteIds": ["3", 4]}"#),
+            None
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "RouteIds": [1], "RouteItemIds": []}"#),
+            Some(ErrorCode::InvalidParameterCoexist)
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "RouteIds": [-1]}"#),
+            Some(ErrorCode::InvalidParameterValueRange)
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "RouteIds": []}"#),
+            Some(ErrorCode::MissingParameter)
+        );
+        assert_eq!(
+            code(r#"{"RouteTableId": "rtb-12345678", "RouteItemIds": ["rti-1"]}"#),
+            Some(ErrorCode::InvalidParameterValueMalformed)
+        );
+    }
+}
