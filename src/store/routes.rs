@@ -69,6 +69,8 @@ pub struct RouteTableFilter {
     pub main: Option<bool>,
     /// Tables with a route through any of these peerings (or gateways).
     pub gateway_ids: Option<Vec<String>>,
+    /// Tags the table must have, every one of them.
+    pub tags: Vec<super::TagMatch>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -649,6 +651,7 @@ impl Model {
                     && any(&filter.ids, &t.id)
                     && name_matches(&t.name)
                     && filter.main.is_none_or(|main| main == t.main)
+                    && super::TagMatch::all_found_in(&filter.tags, &t.tags)
                     && filter.gateway_ids.as_ref().is_none_or(|ids| {
                         self.network()
                             .routes_of(t)

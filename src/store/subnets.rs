@@ -41,6 +41,8 @@ pub struct SubnetFilter {
     pub zones: Option<Vec<String>>,
     pub route_tables: Option<Vec<String>>,
     pub cidr_blocks: Option<Vec<String>>,
+    /// Tags the subnet must have, every one of them.
+    pub tags: Vec<super::TagMatch>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -323,6 +325,7 @@ impl Model {
                     && name_matches(&s.name)
                     && any(&filter.zones, &s.zone)
                     && any(&filter.cidr_blocks, &s.block.to_string())
+                    && super::TagMatch::all_found_in(&filter.tags, &s.tags)
                     && filter.route_tables.as_ref().is_none_or(|tables| {
                         let table = self.network().table(s.table).map(|t| t.id.as_str());
                         tables.iter().any(|t| Some(t.as_str()) == table)

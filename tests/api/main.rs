@@ -2,6 +2,7 @@
 //! dir, the generated tonic clients.
 
 mod api3;
+mod api3_network;
 mod auth_matrix;
 mod bad_input;
 mod concurrency;

@@ -1,6 +1,8 @@
 """Drives vpcsim's API 3.0 endpoint with the real Tencent Cloud Python SDK
 (tencentcloud-sdk-python-vpc), as a team's code under test would: only the
-endpoint differs. .ci/run installs the SDK into a venv and runs:
+endpoint differs. Peerings, VPCs, then a whole network across two accounts
+(subnets, route tables, routes through a peering, every refusal, teardown).
+.ci/run installs the SDK into a venv and runs:
 
     python tests/compat/tencent_sdk.py target/release/vpcsim
 
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from unittest import mock
 
 from tencentcloud.common import credential
@@ -69,8 +72,12 @@ def request(model, **fields):
 
 
 def main(binary):
+    # A field vpcsim prints that the SDK's model lacks is a warning of the
+    # SDK's ("... fileds are useless."): here, an error.
+    warnings.filterwarnings("error", message=".*fileds are useless")
     with serving(binary) as addr:
         scenario(Run(addr))
+        network(Run(addr))
         faults(Run(addr), binary, addr)
     with tempfile.TemporaryDirectory() as certs, serving(binary, tls_dir=certs) as addr:
         # By name, as https://localhost:PORT: the certificate holds
@@ -78,6 +85,7 @@ def main(binary):
         run = Run(f"localhost:{addr.rsplit(':', 1)[1]}", "https", os.path.join(certs, "cert.pem"))
         trust(run)
         scenario(run)
+        network(run)
     print("tencent sdk: all steps passed, over http and https")
 
 
@@ -278,6 +286,196 @@ def scenario(run):
     with mock.patch.object(time, "time", return_value=stale):
         run.check("a stale timestamp", run.code_of(lambda: describe(alice)),
                   "AuthFailure.SignatureExpire")
+
+
+def network(run):
+    """Two accounts' VPCs joined by a peering, as a team would build them:
+    a subnet on each side, the peering accepted, a route on each side
+    through it; then each refusal the rules make, and the teardown in the
+    order the cloud takes it. Leaves the state as it found it."""
+    alice = run.client("AKIDalice", "alice-secret")
+    bob = run.client("AKIDbob", "bob-secret")
+    vpcs_before = alice.DescribeVpcs(models.DescribeVpcsRequest()).TotalCount
+
+    def call(client, action, **fields):
+        return getattr(client, action)(request(getattr(models, action + "Request"), **fields))
+
+    def code(client, action, **fields):
+        return run.code_of(lambda: call(client, action, **fields))
+
+    # VPCs with tags, found by them.
+    web = call(alice, "CreateVpc", VpcName="net-web", CidrBlock="10.60.0.0/16",
+               Tags=[{"Key": "team", "Value": "web"}]).Vpc
+    run.check("CreateVpc keeps Tags", [(t.Key, t.Value) for t in web.TagSet], [("team", "web")])
+    db = call(bob, "CreateVpc", VpcName="net-db", CidrBlock="10.61.0.0/16").Vpc
+    tagged = call(alice, "DescribeVpcs", Filters=[{"Name": "tag:team", "Values": ["web"]}])
+    run.check("DescribeVpcs by tag:team", [v.VpcId for v in tagged.VpcSet], [web.VpcId])
+    run.check("DescribeVpcs by tag-key",
+              call(alice, "DescribeVpcs", Filters=[{"Name": "tag-key", "Values": ["nope"]}]).TotalCount, 0)
+
+    # A subnet on each side, on its VPC's default route table.
+    sub_web = call(alice, "CreateSubnet", VpcId=web.VpcId, SubnetName="web-a",
+                   CidrBlock="10.60.1.0/24", Zone="ap-guangzhou-3",
+                   Tags=[{"Key": "tier", "Value": "app"}]).Subnet
+    run.check("CreateSubnet's Subnet",
+              (sub_web.VpcId, sub_web.CidrBlock, sub_web.Zone, sub_web.TotalIpAddressCount,
+               sub_web.AvailableIpAddressCount, sub_web.IsDefault, sub_web.EnableBroadcast,
+               sub_web.NetworkAclId, sub_web.CdcId, sub_web.IsCdcSubnet,
+               [(t.Key, t.Value) for t in sub_web.TagSet]),
+              (web.VpcId, "10.60.1.0/24", "ap-guangzhou-3", 256, 253, False, False, "", "", 0,
+               [("tier", "app")]))
+    run.check("CreatedTime is YYYY-MM-DD HH:MM:SS",
+              time.strftime("%Y-%m-%d %H:%M:%S",
+                            time.strptime(sub_web.CreatedTime, "%Y-%m-%d %H:%M:%S")),
+              sub_web.CreatedTime)
+    subs_db = call(bob, "CreateSubnets", VpcId=db.VpcId, Tags=[{"Key": "tier", "Value": "db"}],
+                   Subnets=[{"SubnetName": "db-a", "CidrBlock": "10.61.1.0/24", "Zone": "ap-guangzhou-3"},
+                            {"SubnetName": "db-b", "CidrBlock": "10.61.2.0/24", "Zone": "ap-guangzhou-4"}]
+                   ).SubnetSet
+    run.check("CreateSubnets shares Tags",
+              [[(t.Key, t.Value) for t in s.TagSet] for s in subs_db], [[("tier", "db")]] * 2)
+    listed = call(bob, "DescribeSubnets", Filters=[{"Name": "vpc-id", "Values": [db.VpcId]}],
+                  Offset="1", Limit="1")
+    run.check("DescribeSubnets pages with string Offset and Limit",
+              (listed.TotalCount, [s.SubnetName for s in listed.SubnetSet]), (2, ["db-b"]))
+
+    def main_table(client, vpc):
+        # As Terraform reads a VPC's default table.
+        tables = call(client, "DescribeRouteTables", Offset="0", Limit="100",
+                      Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                               {"Name": "association.main", "Values": ["true"]}]).RouteTableSet
+        return tables[0]
+
+    rtb_web = main_table(alice, web.VpcId)
+    run.check("the default table: Main, with the subnet",
+              (rtb_web.Main, [(a.SubnetId, a.RouteTableId) for a in rtb_web.AssociationSet],
+               sub_web.RouteTableId),
+              (True, [(sub_web.SubnetId, rtb_web.RouteTableId)], rtb_web.RouteTableId))
+    rtb_db = main_table(bob, db.VpcId)
+
+    # The peering, and a route through it from each side.
+    pcx = call(alice, "CreateVpcPeeringConnection", SourceVpcId=web.VpcId,
+               PeeringConnectionName="net", DestinationVpcId=db.VpcId, DestinationUin="100002",
+               DestinationRegion="ap-guangzhou").PeeringConnectionId
+
+    def via(table, destination):
+        return dict(RouteTableId=table, Routes=[{
+            "DestinationCidrBlock": destination, "GatewayType": "PEERCONNECTION",
+            "GatewayId": pcx, "RouteDescription": "through net", "Enabled": True}])
+
+    def routes(client, table):
+        return [(r.DestinationCidrBlock, r.GatewayId, r.Enabled) for r in call(
+            client, "DescribeRouteTables", RouteTableIds=[table]).RouteTableSet[0].RouteSet]
+
+    run.check("a route through a PENDING peering",
+              code(alice, "CreateRoutes", **via(rtb_web.RouteTableId, "10.61.0.0/16")),
+              "InvalidParameterValue.RouteNextHopInvalid")
+    call(bob, "AcceptVpcPeeringConnection", PeeringConnectionId=pcx)
+    made = call(alice, "CreateRoutes", **via(rtb_web.RouteTableId, "10.61.0.0/16"))
+    route = made.RouteTableSet[0].RouteSet[0]
+    run.check("CreateRoutes answers the table with only the new route",
+              (made.TotalCount, len(made.RouteTableSet), len(made.RouteTableSet[0].RouteSet),
+               route.RouteType, route.GatewayType, route.Enabled, route.RouteId > 0,
+               route.RouteItemId.startswith("rti-")),
+              (1, 1, 1, "USER", "PEERCONNECTION", True, True, True))
+    call(bob, "CreateRoutes", **via(rtb_db.RouteTableId, "10.60.0.0/16"))
+    run.check("a route on each side",
+              (routes(alice, rtb_web.RouteTableId), routes(bob, rtb_db.RouteTableId)),
+              ([("10.61.0.0/16", pcx, True)], [("10.60.0.0/16", pcx, True)]))
+
+    # The refusals, each changing nothing.
+    before = (routes(alice, rtb_web.RouteTableId),
+              call(alice, "DescribeSubnets", Limit="100").TotalCount)
+    run.check("a destination outside the peer VPC",
+              code(alice, "CreateRoutes", **via(rtb_web.RouteTableId, "10.62.0.0/16")),
+              "InvalidParameterValue.CidrNotInPeerVpc")
+    run.check("a destination inside the own VPC",
+              code(alice, "CreateRoutes", **via(rtb_web.RouteTableId, "10.60.8.0/24")),
+              "InvalidParameterValue.VpcCidrConflict")
+    run.check("a second route to the same destination through a peering",
+              code(alice, "CreateRoutes", **via(rtb_web.RouteTableId, "10.61.0.0/16")),
+              "UnsupportedOperation.EcmpWithUserRoute")
+    run.check("an overlapping subnet",
+              code(alice, "CreateSubnet", VpcId=web.VpcId, SubnetName="clash",
+                   CidrBlock="10.60.1.128/25", Zone="ap-guangzhou-3"),
+              "InvalidParameterValue.SubnetConflict")
+    run.check("a subnet outside its VPC",
+              code(alice, "CreateSubnet", VpcId=web.VpcId, SubnetName="out",
+                   CidrBlock="10.61.9.0/24", Zone="ap-guangzhou-3"),
+              "InvalidParameterValue.SubnetRange")
+    run.check("deleting a VPC with subnets", code(alice, "DeleteVpc", VpcId=web.VpcId),
+              "ResourceInUse")
+    run.check("deleting the default route table",
+              code(alice, "DeleteRouteTable", RouteTableId=rtb_web.RouteTableId),
+              "UnsupportedOperation.DelDefaultRoute")
+    run.check("the refusals changed nothing",
+              (routes(alice, rtb_web.RouteTableId),
+               call(alice, "DescribeSubnets", Limit="100").TotalCount), before)
+
+    # A table of its own: the subnet moved to it, routes switched off and
+    # on, replaced; names changed.
+    custom = call(alice, "CreateRouteTable", VpcId=web.VpcId, RouteTableName="web-custom",
+                  Tags=[{"Key": "tier", "Value": "app"}]).RouteTable
+    run.check("CreateRouteTable", (custom.Main, custom.RouteSet, custom.AssociationSet,
+                                   [(t.Key, t.Value) for t in custom.TagSet]),
+              (False, [], [], [("tier", "app")]))
+    call(alice, "ReplaceRouteTableAssociation", RouteTableId=custom.RouteTableId,
+         SubnetId=sub_web.SubnetId)
+    run.check("a table with a subnet stays",
+              code(alice, "DeleteRouteTable", RouteTableId=custom.RouteTableId),
+              "UnsupportedOperation.DelRouteWithSubnet")
+    call(alice, "DisableRoutes", RouteTableId=rtb_web.RouteTableId, RouteIds=[route.RouteId])
+    run.check("DisableRoutes", routes(alice, rtb_web.RouteTableId), [("10.61.0.0/16", pcx, False)])
+    call(alice, "EnableRoutes", RouteTableId=rtb_web.RouteTableId, RouteItemIds=[route.RouteItemId])
+    run.check("EnableRoutes", routes(alice, rtb_web.RouteTableId), [("10.61.0.0/16", pcx, True)])
+    replaced = call(alice, "ReplaceRoutes", RouteTableId=rtb_web.RouteTableId, Routes=[{
+        "RouteItemId": route.RouteItemId, "DestinationCidrBlock": "10.61.1.0/24",
+        "GatewayType": "PEERCONNECTION", "GatewayId": pcx}])
+    run.check("ReplaceRoutes", (replaced.OldRouteSet[0].DestinationCidrBlock,
+                                replaced.NewRouteSet[0].DestinationCidrBlock,
+                                replaced.NewRouteSet[0].RouteId),
+              ("10.61.0.0/16", "10.61.1.0/24", route.RouteId))
+    call(alice, "ModifySubnetAttribute", SubnetId=sub_web.SubnetId, SubnetName="web-renamed",
+         EnableBroadcast="false")
+    call(alice, "ModifyRouteTableAttribute", RouteTableId=custom.RouteTableId,
+         RouteTableName="web-renamed")
+    call(alice, "ModifyVpcAttribute", VpcId=web.VpcId, VpcName="net-web-renamed",
+         EnableMulticast="false")
+    run.check("renamed", (
+        call(alice, "DescribeSubnets", SubnetIds=[sub_web.SubnetId]).SubnetSet[0].SubnetName,
+        call(alice, "DescribeRouteTables", Filters=[{"Name": "route-table-name", "Values": ["renamed"]}]
+             ).RouteTableSet[0].RouteTableId,
+        call(alice, "DescribeVpcs", VpcIds=[web.VpcId]).VpcSet[0].VpcName),
+        ("web-renamed", custom.RouteTableId, "net-web-renamed"))
+    run.check("a VPC attribute vpcsim does not model",
+              code(alice, "ModifyVpcAttribute", VpcId=web.VpcId, DnsServers=["1.1.1.1"]),
+              "UnsupportedOperation")
+
+    # Teardown, in the order the cloud takes it: alice's route and table,
+    # the subnets, then the peering (which takes bob's route with it), then
+    # the VPCs.
+    deleted = call(alice, "DeleteRoutes", RouteTableId=rtb_web.RouteTableId,
+                   Routes=[{"RouteId": route.RouteId}]).RouteSet
+    run.check("DeleteRoutes by RouteId answers the route", [r.RouteItemId for r in deleted],
+              [route.RouteItemId])
+    call(alice, "ReplaceRouteTableAssociation", RouteTableId=rtb_web.RouteTableId,
+         SubnetId=sub_web.SubnetId)
+    call(alice, "DeleteRouteTable", RouteTableId=custom.RouteTableId)
+    call(alice, "DeleteSubnet", SubnetId=sub_web.SubnetId)
+    for subnet in subs_db:
+        call(bob, "DeleteSubnet", SubnetId=subnet.SubnetId)
+    run.check("a VPC with a live peering stays", code(bob, "DeleteVpc", VpcId=db.VpcId),
+              "ResourceInUse")
+    run.check("bob's route is there before the peering goes",
+              routes(bob, rtb_db.RouteTableId), [("10.60.0.0/16", pcx, True)])
+    call(alice, "DeleteVpcPeeringConnection", PeeringConnectionId=pcx)
+    run.check("deleting the ACTIVE peering took bob's route", routes(bob, rtb_db.RouteTableId), [])
+    call(alice, "DeleteVpc", VpcId=web.VpcId)
+    call(bob, "DeleteVpc", VpcId=db.VpcId)
+    run.check("torn down", (alice.DescribeVpcs(models.DescribeVpcsRequest()).TotalCount,
+                            call(alice, "DescribeSubnets").TotalCount,
+                            call(bob, "DescribeSubnets").TotalCount),
+              (vpcs_before, 0, 0))
 
 
 def faults(run, binary, addr):

@@ -7,7 +7,8 @@ use std::cmp::Ordering;
 use super::{Model, PeeringEntry, PeeringIx, VpcIx};
 use crate::{
     domain::{
-        ids::VpcRef, peering::PeeringState, quota::QuotaName, rules::StateView, time::Timestamp,
+        ids::VpcRef, link::Tag, peering::PeeringState, quota::QuotaName, rules::StateView,
+        time::Timestamp,
     },
     store::records::{Peering, Quota, Vpc},
 };
@@ -67,12 +68,26 @@ pub struct VpcFilter {
     pub limit: i64,
 }
 
-/// A tag a listed VPC has: of this key, with any value (`values: None`)
-/// or with one of `values`.
+/// A tag a listed resource has: of one of `keys`, with any value
+/// (`values: None`) or with one of `values`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagMatch {
-    pub key: String,
+    pub keys: Vec<String>,
     pub values: Option<Vec<String>>,
+}
+
+impl TagMatch {
+    /// Whether `tags` has a tag this asks for.
+    pub fn found_in(&self, tags: &[Tag]) -> bool {
+        tags.iter().any(|t| {
+            self.keys.contains(&t.key) && self.values.as_ref().is_none_or(|v| v.contains(&t.value))
+        })
+    }
+
+    /// Whether `tags` has a tag for each of `wanted`.
+    pub fn all_found_in(wanted: &[TagMatch], tags: &[Tag]) -> bool {
+        wanted.iter().all(|w| w.found_in(tags))
+    }
 }
 
 /// Where a page starts and how long it is, as the API gives them.
@@ -176,12 +191,7 @@ impl Model {
                         let primary = self.blocks(ix).first().map(ToString::to_string);
                         blocks.iter().any(|b| Some(b) == primary.as_ref())
                     })
-                    && filter.tags.iter().all(|wanted| {
-                        self.network().vpc_tags(ix).iter().any(|t| {
-                            t.key == wanted.key
-                                && wanted.values.as_ref().is_none_or(|v| v.contains(&t.value))
-                        })
-                    })
+                    && TagMatch::all_found_in(&filter.tags, self.network().vpc_tags(ix))
             })
             .collect();
         // Oldest first as stored; a stable sort keeps that among equal names.

@@ -71,7 +71,7 @@ impl VpcService for VpcApi {
                 names: optional(req.vpc_name).map(|name| vec![name]),
                 tags: optional(req.tag_key)
                     .map(|key| TagMatch {
-                        key,
+                        keys: vec![key],
                         values: optional(req.tag_value).map(|v| vec![v]),
                     })
                     .into_iter()

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::{
     super::{Fields, answer},
+    network,
     params::{Filter, Params},
 };
 use crate::{
@@ -17,7 +18,7 @@ use crate::{
         },
         vpc::{
             self as ops, ChangeAssistantCidrs, CreateVpc, DeleteVpc, DescribeAssistantCidrs,
-            DescribeVpcs,
+            DescribeVpcs, ModifyVpc,
         },
     },
     domain::{
@@ -25,12 +26,13 @@ use crate::{
         actions::ActionName,
         ids::{VpcRef, parse_peering_id},
         link::{
-            CHARGE_TYPES, GivenLinkOptions, LinkFieldNames, LinkOptions, check_bandwidth, one_of,
+            CHARGE_TYPES, GivenLinkOptions, LinkFieldNames, LinkOptions, Tag, check_bandwidth,
+            one_of,
         },
         region::Region,
         time::format_time,
     },
-    store::{NameMatch, Peering, PeeringFilter, Vpc, VpcFilter},
+    store::{NameMatch, Peering, PeeringFilter, TagMatch, Vpc, VpcFilter},
     transport::AppState,
 };
 
@@ -110,6 +112,25 @@ pub async fn dispatch(
             run.run(caller, action, op).await?;
             Fields::new()
         }
+        ActionName::ModifyVpcAttribute => {
+            run.run(caller, action, modify_vpc(p)).await?;
+            Fields::new()
+        }
+        ActionName::CreateSubnet
+        | ActionName::CreateSubnets
+        | ActionName::DescribeSubnets
+        | ActionName::DeleteSubnet
+        | ActionName::ModifySubnetAttribute
+        | ActionName::CreateRouteTable
+        | ActionName::DescribeRouteTables
+        | ActionName::DeleteRouteTable
+        | ActionName::ModifyRouteTableAttribute
+        | ActionName::ReplaceRouteTableAssociation
+        | ActionName::CreateRoutes
+        | ActionName::DeleteRoutes
+        | ActionName::ReplaceRoutes
+        | ActionName::EnableRoutes
+        | ActionName::DisableRoutes => return network::dispatch(app, caller, action, p).await,
         ActionName::CreateAssistantCidr | ActionName::DeleteAssistantCidr => {
             let add = action == ActionName::CreateAssistantCidr;
             let op = change_blocks(p, add);
@@ -210,7 +231,7 @@ fn create_peering(mut p: Params) -> ApiResult<CreatePeering> {
 }
 
 /// `Ids` and `Filters` exclude each other.
-fn ids_or_filters(
+pub(super) fn ids_or_filters(
     ids: Option<Vec<String>>,
     filters: Option<Vec<Filter>>,
     ids_name: &str,
@@ -225,18 +246,48 @@ fn ids_or_filters(
 }
 
 /// Two filters of one name both apply: their values AND.
-fn narrow(slot: &mut Option<Vec<String>>, values: Vec<String>) {
+pub(super) fn narrow(slot: &mut Option<Vec<String>>, values: Vec<String>) {
     *slot = Some(match slot.take() {
         None => values,
         Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
     });
 }
 
-fn unknown_filter(name: &str, known: &str) -> ApiError {
+pub(super) fn unknown_filter(name: &str, known: &str) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidParameterValue,
         format!("filter {name:?} is not one vpcsim answers: {known}"),
     )
+}
+
+/// The tag filters of DescribeVpcs, DescribeSubnets and DescribeRouteTables,
+/// if `name` is one: `tag-key` (values: keys, any of which matches) and
+/// `tag:<key>` (values: that key's values).
+pub(super) fn tag_filter(name: &str, values: Vec<String>) -> ApiResult<Option<TagMatch>> {
+    if name == "tag-key" {
+        return Ok(Some(TagMatch {
+            keys: values,
+            values: None,
+        }));
+    }
+    match name.strip_prefix("tag:") {
+        None => Ok(None),
+        Some("") => Err(ApiError::new(
+            ErrorCode::InvalidParameterValue,
+            "filter \"tag:\" names no tag key; write tag:<key>",
+        )),
+        Some(key) => Ok(Some(TagMatch {
+            keys: vec![key.to_owned()],
+            values: Some(values),
+        })),
+    }
+}
+
+/// Tags as the SDK models' `TagSet` has them.
+pub(super) fn tag_set(tags: &[Tag]) -> Value {
+    tags.iter()
+        .map(|t| json!({"Key": t.key, "Value": t.value}))
+        .collect()
 }
 
 fn describe_peerings(mut p: Params) -> ApiResult<DescribePeerings> {
@@ -308,7 +359,7 @@ fn peer_connection(p: &Peering) -> Value {
         "ChargeType": p.link.charge_type,
         "SourceUin": number(&p.uin),
         "DestinationUin": number(&p.peer_uin),
-        "TagSet": p.link.tags.iter().map(|t| json!({"Key": t.key, "Value": t.value})).collect::<Vec<_>>(),
+        "TagSet": tag_set(&p.link.tags),
         "QosLevel": p.link.qos_level,
         "Type": p.link.link_type,
     })
@@ -327,17 +378,42 @@ fn create_vpc(mut p: Params) -> ApiResult<CreateVpc> {
         "EnableRouteVpcPublishIpv6",
         "AddressType",
     ]);
-    if p.tags()?.is_some_and(|tags| !tags.is_empty()) {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedOperation,
-            "vpcsim keeps Tags on peering connections, not on VPCs yet",
-        ));
-    }
+    let tags = p.tags()?.unwrap_or_default();
     p.refuse(&["Ipv6CidrBlock", "StackType"], |name| {
         format!("vpcsim does not simulate IPv6 ({name}) yet")
     })?;
     p.finish()?;
-    CreateVpc::decode(&name, &cidr, "VpcName", "CidrBlock")
+    Ok(CreateVpc {
+        tags,
+        ..CreateVpc::decode(&name, &cidr, "VpcName", "CidrBlock")?
+    })
+}
+
+/// ModifyVpcAttribute: a new name. The VPC's other attributes are ones
+/// vpcsim does not model: what it shows (Terraform sends them with every
+/// change) is taken, a change refused.
+fn modify_vpc(mut p: Params) -> ApiResult<ModifyVpc> {
+    let id = p.required_string("VpcId")?;
+    let name = p.string("VpcName")?;
+    p.refuse_changes(
+        &[
+            ("EnableMulticast", json!(false)),
+            ("DnsServers", json!([])),
+            ("DomainName", json!("")),
+            ("EnableRouteVpcPublish", json!(false)),
+            ("EnableCdcPublish", json!(false)),
+            ("EnableRouteVpcPublishIpv6", json!(false)),
+        ],
+        |name| format!("vpcsim changes a VPC's name only, not {name}"),
+    )?;
+    p.finish()?;
+    ModifyVpc::decode(
+        VpcRef::parse(&id, "VpcId")?,
+        name.as_deref(),
+        "VpcName",
+        Vec::new(),
+        Vec::new(),
+    )
 }
 
 fn change_blocks(mut p: Params, add: bool) -> ApiResult<ChangeAssistantCidrs> {
@@ -362,12 +438,24 @@ fn describe_vpcs(mut p: Params) -> ApiResult<DescribeVpcs> {
     p.finish()?;
     let (mut ids, filters) = ids_or_filters(ids, filters, "VpcIds")?;
     let (mut names, mut blocks) = (None, None);
+    let mut tags = Vec::new();
     for (name, values) in filters {
         let slot = match name.as_str() {
             "vpc-name" => &mut names,
             "vpc-id" => &mut ids,
             "cidr-block" => &mut blocks,
-            other => return Err(unknown_filter(other, "vpc-name, vpc-id, cidr-block")),
+            other => match tag_filter(other, values)? {
+                Some(tag) => {
+                    tags.push(tag);
+                    continue;
+                }
+                None => {
+                    return Err(unknown_filter(
+                        other,
+                        "vpc-name, vpc-id, cidr-block, tag-key, tag:<key>",
+                    ));
+                }
+            },
         };
         narrow(slot, values);
     }
@@ -377,6 +465,7 @@ fn describe_vpcs(mut p: Params) -> ApiResult<DescribeVpcs> {
         // The real API matches names fuzzily.
         name_match: NameMatch::Contains,
         cidr_blocks: blocks,
+        tags,
         offset,
         limit,
         ..VpcFilter::default()
@@ -428,7 +517,7 @@ fn vpc_model(vpc: &Vpc) -> Value {
         "DhcpOptionsId": "",
         "EnableDhcp": true,
         "Ipv6CidrBlock": "",
-        "TagSet": [],
+        "TagSet": tag_set(&vpc.tags),
         "AssistantCidrSet": assistants,
         "EnableRouteVpcPublish": false,
         "Ipv6CidrBlockSet": [],

@@ -8,6 +8,7 @@
 //! `InvalidAction`.
 
 mod actions;
+mod network;
 mod params;
 
 use http::{Method, request::Parts};

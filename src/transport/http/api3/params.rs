@@ -168,6 +168,18 @@ fn flattened_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('.').map(step).cmp(b.split('.').map(step))
 }
 
+/// `true` or `false`, in any case: how the API writes booleans in strings
+/// (filter values, `EnableBroadcast`, the GET form).
+pub fn boolean_word(word: &str) -> Option<bool> {
+    if word.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if word.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// One `Filters` entry: its name and values.
 pub type Filter = (String, Vec<String>);
 
@@ -232,6 +244,83 @@ impl Params {
             Err(NotAnInteger::OutOfRange) => Err(fields::integer_out_of_range(name, &text)),
             Err(NotAnInteger::Malformed) => Err(mistyped(name, "an integer")),
         }
+    }
+
+    /// A boolean parameter: JSON `true`/`false`, or the words in any case
+    /// (the GET form has only strings; the Python SDK writes `True`).
+    pub fn boolean(&mut self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::String(s)) => boolean_word(&s)
+                .map(Some)
+                .ok_or_else(|| mistyped(name, "true or false")),
+            Some(_) => Err(mistyped(name, "true or false")),
+        }
+    }
+
+    /// A list of integers, each a JSON number or digits in a string.
+    pub fn integers(&mut self, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
+        let Some(value) = self.map.remove(name).filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(mistyped(name, "a list of integers"));
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                let mut one = Params::new(&self.action, Map::from_iter([(name.to_owned(), item)]));
+                one.integer(name)?
+                    .ok_or_else(|| mistyped(name, "a list of integers"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    /// A list of objects (`Routes`, `Subnets`), each read as parameters of
+    /// its own, which the caller finishes.
+    pub fn objects(&mut self, name: &str) -> Result<Option<Vec<Params>>, ApiError> {
+        let Some(value) = self.map.remove(name).filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(mistyped(name, "a list of objects"));
+        };
+        items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(map) => Ok(Params {
+                    action: format!("{}.{name}", self.action),
+                    map,
+                }),
+                _ => Err(mistyped(name, "a list of objects")),
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    /// Attributes of the real resource that vpcsim does not model: taken
+    /// when they ask for what vpcsim shows (`shown`: `false`, `""`, `[]`;
+    /// a boolean may come as the word), refused otherwise.
+    pub fn refuse_changes(
+        &mut self,
+        shown: &[(&str, Value)],
+        why: impl Fn(&str) -> String,
+    ) -> Result<(), ApiError> {
+        for (name, shown) in shown {
+            let Some(given) = self.map.remove(*name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let same = match (&given, shown) {
+                (Value::String(word), Value::Bool(b)) => boolean_word(word) == Some(*b),
+                (given, shown) => given == shown,
+            };
+            if !same {
+                return Err(ApiError::new(ErrorCode::UnsupportedOperation, why(name)));
+            }
+        }
+        Ok(())
     }
 
     /// A list of strings.
