@@ -309,8 +309,8 @@ async fn refused_subnet_calls_get_the_api3_codes_and_change_nothing() {
         (
             "CreateSubnet",
             subnet("tiny", "10.0.9.0/29", "ap-guangzhou-3"),
-            // No block of a private range is that small (CidrBlock::parse).
-            "InvalidParameterValue.Range",
+            // Smaller than a subnet may be.
+            "InvalidParameterValue.SubnetRange",
         ),
         (
             "CreateSubnet",
