@@ -124,6 +124,7 @@ impl Network {
         self.subnets.values()
     }
 
+    #[allow(dead_code)]
     pub fn last_subnet_row(&self) -> i64 {
         self.subnets.keys().next_back().copied().unwrap_or(0)
     }
@@ -183,6 +184,7 @@ impl Network {
         self.tables.values()
     }
 
+    #[allow(dead_code)]
     pub fn last_table_row(&self) -> i64 {
         self.tables.keys().next_back().copied().unwrap_or(0)
     }
@@ -235,6 +237,7 @@ impl Network {
         self.routes.get(self.route_items.get(item_id)?)
     }
 
+    #[allow(dead_code)]
     pub fn routes(&self) -> impl Iterator<Item = &RouteEntry> {
         self.routes.values()
     }
