@@ -15,6 +15,7 @@ mod front_ends;
 mod helpers;
 mod integrity;
 mod legacy;
+mod legacy_network;
 mod lifecycle;
 mod persistence;
 mod races;
