@@ -29,21 +29,22 @@ pub struct VpcScope {
 pub(super) fn check_scope(model: &Model, scope: &VpcScope) -> ApiResult<()> {
     let vpc = owned_vpc(model, &scope.owner, &scope.vpc, scope.region)?;
     let region = scope.region;
-    let elsewhere = |not_found: ApiError| ApiError {
-        message: format!("{}, not in vpc {}", not_found.message, scope.vpc.as_str()),
+    // Found, but in another VPC: not found, saying where it was looked for.
+    let elsewhere = |id: &str, not_found: ApiError| ApiError {
+        message: format!("{id} is not in vpc {}", scope.vpc.as_str()),
         ..not_found
     };
     for id in &scope.subnets {
         match model.owned_subnet(&scope.owner, region.name, id) {
             Some(subnet) if subnet.vpc == vpc => {}
-            Some(_) => return Err(elsewhere(subnet_not_found(id, region))),
+            Some(_) => return Err(elsewhere(id, subnet_not_found(id, region))),
             None => return Err(subnet_not_found(id, region)),
         }
     }
     for id in &scope.route_tables {
         match model.owned_table(&scope.owner, region.name, id) {
             Some(table) if table.vpc == vpc => {}
-            Some(_) => return Err(elsewhere(table_not_found(id, region))),
+            Some(_) => return Err(elsewhere(id, table_not_found(id, region))),
             None => return Err(table_not_found(id, region)),
         }
     }

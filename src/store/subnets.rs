@@ -256,7 +256,7 @@ pub async fn associate_subnets_in(
     let table_row = table.row;
     // Every check before the first change: a job that fails after one
     // would leave the model ahead of its rolled-back rows.
-    let mut changes: Vec<(i64, &str, String)> = Vec::with_capacity(subnet_ids.len());
+    let mut changes: Vec<(i64, String, String)> = Vec::with_capacity(subnet_ids.len());
     for (i, subnet_id) in subnet_ids.iter().enumerate() {
         if subnet_ids[..i].contains(subnet_id) {
             return Err(ApiError::field(
@@ -286,12 +286,8 @@ pub async fn associate_subnets_in(
             .table(subnet.table)
             .map(|t| t.id.clone())
             .unwrap_or_default();
-        changes.push((row, subnet_id, old_id));
+        changes.push((row, subnet_id.clone(), old_id));
     }
-    let changes: Vec<(i64, String, String)> = changes
-        .into_iter()
-        .map(|(row, id, old)| (row, id.to_owned(), old))
-        .collect();
     let mut done = Vec::with_capacity(changes.len());
     for (row, subnet_id, old_id) in changes {
         sqlx::query("UPDATE subnets SET route_table = ? WHERE id = ?")

@@ -144,11 +144,25 @@ pub async fn dispatch(
         }
         ActionName::DescribeSubnets => {
             let op = one_subnet(&mut p).and_then(|op| p.finish().map(|()| op));
+            let named = op.as_ref().ok().map(|DescribeSubnetsAndVpcs(f)| {
+                let id = f.ids.iter().flatten().next().cloned().unwrap_or_default();
+                let vpc = f
+                    .vpcs
+                    .iter()
+                    .flatten()
+                    .next()
+                    .map(|v| v.as_str().to_owned());
+                (id, vpc.unwrap_or_default())
+            });
             let (page, vpcs) = run.run(caller, action, op).await?;
             let subnet = page.items.first().ok_or_else(|| {
+                let (id, vpc) = named.unwrap_or_default();
                 ApiError::new(
                     ErrorCode::InvalidSubnetNotFound,
-                    format!("no subnet of that id in that vpc in {}", caller.region.name),
+                    format!(
+                        "{id} is not a subnet of vpc {vpc} in {}",
+                        caller.region.name
+                    ),
                 )
             })?;
             match subnet_item(subnet, &vpcs) {
