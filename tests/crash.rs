@@ -279,10 +279,12 @@ async fn round(signal: &str, delay: Duration) -> usize {
         "no write was acknowledged before the {signal}"
     );
     // Calls cut off by the stop fail as unavailable, never as a rule or an
-    // internal error.
+    // internal error of the server's. (The client's h2 reports a connection
+    // cut mid-frame as its own protocol error, with code Internal.)
     for (code, message) in &acked.failures {
+        let cut = *code == Code::Internal && message.starts_with("h2 protocol error");
         assert!(
-            matches!(code, Code::Unavailable | Code::Unknown | Code::Cancelled),
+            cut || matches!(code, Code::Unavailable | Code::Unknown | Code::Cancelled),
             "{signal}: a call failed with {code:?}: {message}"
         );
     }

@@ -13,7 +13,7 @@ use crate::{
     },
     store::{
         NewRoute, NewSubnet, Route, RouteRef, RouteTable, RouteTableFilter, Store, Subnet,
-        SubnetFilter,
+        SubnetFilter, Vpc, VpcScope,
     },
 };
 
@@ -196,6 +196,22 @@ impl Operation for CreateSubnets {
     }
 }
 
+/// DescribeSubnets with the VPCs of the subnets listed, from one read: the
+/// legacy DescribeSubnetEx shows both ids of each subnet's VPC. A VPC the
+/// filter names that the caller does not have is `InvalidVpc.NotFound`.
+pub struct DescribeSubnetsAndVpcs(pub SubnetFilter);
+
+impl Operation for DescribeSubnetsAndVpcs {
+    type Output = (Page<Subnet>, Vec<Vpc>);
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<Self::Output> {
+        let (total, items, vpcs) = store
+            .describe_subnets_and_vpcs(&caller.uin, caller.region, self.0)
+            .await?;
+        Ok((Page { total, items }, vpcs))
+    }
+}
+
 pub struct DescribeSubnets(pub SubnetFilter);
 
 impl Operation for DescribeSubnets {
@@ -253,6 +269,28 @@ impl Operation for AssociateSubnet {
     }
 }
 
+/// The legacy AssociateRouteTable: several subnets to one table, all or
+/// none.
+pub struct AssociateSubnets {
+    pub subnets: Vec<String>,
+    pub route_table: String,
+}
+
+impl Operation for AssociateSubnets {
+    type Output = Vec<Subnet>;
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<Vec<Subnet>> {
+        store
+            .associate_subnets(
+                caller.actor(),
+                caller.region,
+                self.subnets,
+                self.route_table,
+            )
+            .await
+    }
+}
+
 // ---- route tables ----
 
 pub struct CreateRouteTable {
@@ -272,8 +310,42 @@ impl Operation for CreateRouteTable {
                 self.vpc,
                 self.name,
                 self.tags,
+                Vec::new(),
             )
             .await
+    }
+}
+
+/// The legacy CreateRouteTable: a table and its first routes, at once.
+pub struct CreateRouteTableWithRoutes {
+    pub table: CreateRouteTable,
+    pub routes: Vec<NewRoute>,
+}
+
+impl Operation for CreateRouteTableWithRoutes {
+    type Output = RouteTable;
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<RouteTable> {
+        let CreateRouteTable { vpc, name, tags } = self.table;
+        store
+            .create_route_table(caller.actor(), caller.region, vpc, name, tags, self.routes)
+            .await
+    }
+}
+
+/// DescribeRouteTables with the VPCs of the tables listed, from one read:
+/// the legacy DescribeRouteTable shows both ids of each table's VPC. A VPC
+/// the filter names that the caller does not have is `InvalidVpc.NotFound`.
+pub struct DescribeRouteTablesAndVpcs(pub RouteTableFilter);
+
+impl Operation for DescribeRouteTablesAndVpcs {
+    type Output = (Page<RouteTable>, Vec<Vpc>);
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<Self::Output> {
+        let (total, items, vpcs) = store
+            .describe_route_tables_and_vpcs(&caller.uin, caller.region, self.0)
+            .await?;
+        Ok((Page { total, items }, vpcs))
     }
 }
 
@@ -368,6 +440,31 @@ impl Operation for ReplaceRoutes {
     }
 }
 
+/// ResetRoutes (the legacy ModifyRouteTableAttribute): the table's routes
+/// replaced by `routes` as a whole, and its name if given. The table as it
+/// is afterwards.
+pub struct ResetRoutes {
+    pub route_table: String,
+    pub name: Option<String>,
+    pub routes: Vec<NewRoute>,
+}
+
+impl Operation for ResetRoutes {
+    type Output = RouteTable;
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<RouteTable> {
+        store
+            .reset_routes(
+                caller.actor(),
+                caller.region,
+                self.route_table,
+                self.name,
+                self.routes,
+            )
+            .await
+    }
+}
+
 /// EnableRoutes (`enabled`) and DisableRoutes.
 pub struct SetRoutesEnabled {
     pub route_table: String,
@@ -388,6 +485,35 @@ impl Operation for SetRoutesEnabled {
                 self.enabled,
             )
             .await
+    }
+}
+
+// ---- the VPC a call names ----
+
+/// A change on subnets and route tables of the VPC the call names beside
+/// them, as every legacy call does: `op` runs only if `vpc` is the
+/// caller's (`InvalidVpc.NotFound`) and each of `subnets` and
+/// `route_tables` is in it (otherwise it reads as not found), checked in
+/// the transaction of `op`'s write.
+pub struct InVpc<O> {
+    pub vpc: VpcRef,
+    pub subnets: Vec<String>,
+    pub route_tables: Vec<String>,
+    pub op: O,
+}
+
+impl<O: Operation> Operation for InVpc<O> {
+    type Output = O::Output;
+
+    async fn apply(self, store: &Store, caller: &Caller) -> ApiResult<O::Output> {
+        let scoped = store.in_vpc(VpcScope {
+            owner: caller.uin.clone(),
+            region: caller.region,
+            vpc: self.vpc,
+            subnets: self.subnets,
+            route_tables: self.route_tables,
+        });
+        self.op.apply(&scoped, caller).await
     }
 }
 

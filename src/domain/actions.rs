@@ -46,8 +46,10 @@ struct Names {
     grpc: bool,
     /// Its API 3.0 `Action`, when API 3.0 answers it.
     api3: Option<&'static str>,
-    /// Its legacy `Action`s: the plain form, and the `...Ex` form where
-    /// there is one (which answers the same, plus a task id).
+    /// Its legacy `Action`s: the plain form, then the second form where
+    /// there is one: a peering action's `...Ex` form (which answers the
+    /// same, plus a task id), or DescribeSubnets' `DescribeSubnet` (one
+    /// subnet, by its VPC and id, beside the list `DescribeSubnetEx`).
     legacy: &'static [&'static str],
 }
 
@@ -141,22 +143,29 @@ impl ActionName {
                 grpc: false,
                 ..all("DescribeAssistantCidr", &[])
             },
-            Self::CreateSubnet => all("CreateSubnet", &[]),
+            Self::CreateSubnet => all("CreateSubnet", &["CreateSubnet"]),
             Self::CreateSubnets => all("CreateSubnets", &[]),
-            Self::DescribeSubnets => all("DescribeSubnets", &[]),
-            Self::DeleteSubnet => all("DeleteSubnet", &[]),
-            Self::ModifySubnetAttribute => all("ModifySubnetAttribute", &[]),
-            Self::CreateRouteTable => all("CreateRouteTable", &[]),
-            Self::DescribeRouteTables => all("DescribeRouteTables", &[]),
-            Self::DeleteRouteTable => all("DeleteRouteTable", &[]),
-            Self::ModifyRouteTableAttribute => all("ModifyRouteTableAttribute", &[]),
-            Self::ReplaceRouteTableAssociation => all("ReplaceRouteTableAssociation", &[]),
-            Self::CreateRoutes => all("CreateRoutes", &[]),
-            Self::DeleteRoutes => all("DeleteRoutes", &[]),
+            Self::DescribeSubnets => {
+                all("DescribeSubnets", &["DescribeSubnetEx", "DescribeSubnet"])
+            }
+            Self::DeleteSubnet => all("DeleteSubnet", &["DeleteSubnet"]),
+            Self::ModifySubnetAttribute => all("ModifySubnetAttribute", &["ModifySubnetAttribute"]),
+            Self::CreateRouteTable => all("CreateRouteTable", &["CreateRouteTable"]),
+            Self::DescribeRouteTables => all("DescribeRouteTables", &["DescribeRouteTable"]),
+            Self::DeleteRouteTable => all("DeleteRouteTable", &["DeleteRouteTable"]),
+            // The legacy form also replaces the table's routes.
+            Self::ModifyRouteTableAttribute => {
+                all("ModifyRouteTableAttribute", &["ModifyRouteTableAttribute"])
+            }
+            Self::ReplaceRouteTableAssociation => {
+                all("ReplaceRouteTableAssociation", &["AssociateRouteTable"])
+            }
+            Self::CreateRoutes => all("CreateRoutes", &["CreateRoute"]),
+            Self::DeleteRoutes => all("DeleteRoutes", &["DeleteRoute"]),
             Self::ReplaceRoutes => all("ReplaceRoutes", &[]),
             Self::EnableRoutes => all("EnableRoutes", &[]),
             Self::DisableRoutes => all("DisableRoutes", &[]),
-            Self::ModifyVpcAttribute => all("ModifyVpcAttribute", &[]),
+            Self::ModifyVpcAttribute => all("ModifyVpcAttribute", &["ModifyVpcAttribute"]),
         }
     }
 
@@ -178,12 +187,12 @@ impl ActionName {
     }
 
     /// The action of this legacy `Action`, if the legacy API answers it,
-    /// and whether it is the `...Ex` form.
-    pub fn from_legacy(action: &str) -> Option<(Self, bool)> {
+    /// and which of its forms it is (0 the plain one, 1 the second).
+    pub fn from_legacy(action: &str) -> Option<(Self, usize)> {
         Self::ALL.into_iter().find_map(|a| {
             let forms = a.names().legacy;
             let at = forms.iter().position(|f| *f == action)?;
-            Some((a, at > 0))
+            Some((a, at))
         })
     }
 
@@ -223,7 +232,7 @@ mod tests {
                 assert_eq!(ActionName::parse(api3), Some(action));
             }
             for (i, legacy) in action.names().legacy.iter().enumerate() {
-                assert_eq!(ActionName::from_legacy(legacy), Some((action, i > 0)));
+                assert_eq!(ActionName::from_legacy(legacy), Some((action, i)));
                 assert_eq!(ActionName::parse(legacy), Some(action));
             }
         }
@@ -238,6 +247,41 @@ mod tests {
         assert_eq!(ActionName::from_api3("DescribeVpcEx"), None);
         assert_eq!(ActionName::from_api3("EnableVpcPeeringConnection"), None);
         assert_eq!(ActionName::from_legacy("CreateAssistantCidr"), None);
+        // The legacy names of the network actions.
+        for (legacy, action, form) in [
+            ("CreateSubnet", ActionName::CreateSubnet, 0),
+            ("DescribeSubnetEx", ActionName::DescribeSubnets, 0),
+            ("DescribeSubnet", ActionName::DescribeSubnets, 1),
+            ("DescribeRouteTable", ActionName::DescribeRouteTables, 0),
+            (
+                "AssociateRouteTable",
+                ActionName::ReplaceRouteTableAssociation,
+                0,
+            ),
+            ("CreateRoute", ActionName::CreateRoutes, 0),
+            ("DeleteRoute", ActionName::DeleteRoutes, 0),
+            ("ModifyVpcAttribute", ActionName::ModifyVpcAttribute, 0),
+        ] {
+            assert_eq!(
+                ActionName::from_legacy(legacy),
+                Some((action, form)),
+                "{legacy}"
+            );
+        }
+        // API 3.0's own names are not legacy ones, where the two differ.
+        for api3_only in [
+            "CreateSubnets",
+            "DescribeSubnets",
+            "DescribeRouteTables",
+            "ReplaceRouteTableAssociation",
+            "CreateRoutes",
+            "DeleteRoutes",
+            "ReplaceRoutes",
+            "EnableRoutes",
+            "DisableRoutes",
+        ] {
+            assert_eq!(ActionName::from_legacy(api3_only), None, "{api3_only}");
+        }
         for unknown in ["CreateSubnetEx", "Ex", "CreateVpcEx", ""] {
             assert_eq!(ActionName::parse(unknown), None, "{unknown}");
         }

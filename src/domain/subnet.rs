@@ -80,6 +80,70 @@ const ZONES: &[(&str, &[&str])] = &[
     ("eu-frankfurt", &["eu-frankfurt-1", "eu-frankfurt-2"]),
 ];
 
+/// The numeric id of each zone above, as the legacy API (`zoneId`) and
+/// Tencent Cloud's "Regions and Availability Zones" table number them: the
+/// region's number times 10,000 plus the zone's. Sources: the ZoneId column
+/// of https://cloud.tencent.com/document/product/239/4106 (Guangzhou,
+/// Shanghai, Beijing, Chengdu), the legacy DescribeAvailabilityZones page
+/// https://cloud.tencent.com/doc/api/229/1286 (Hong Kong 1, Singapore 1,
+/// Silicon Valley 1, Frankfurt 1, Seoul 1), and a third party's zone map
+/// (Hong Kong 2 and 3, Seoul 2, Toronto 1, Silicon Valley 2). Guangzhou 1
+/// and 2, Shanghai 1, Singapore 2 to 4 and Frankfurt 2 are not in any
+/// source found: they follow the rule.
+const ZONE_IDS: &[(&str, u32)] = &[
+    ("ap-guangzhou-1", 100_001),
+    ("ap-guangzhou-2", 100_002),
+    ("ap-guangzhou-3", 100_003),
+    ("ap-guangzhou-4", 100_004),
+    ("ap-guangzhou-6", 100_006),
+    ("ap-guangzhou-7", 100_007),
+    ("ap-shanghai-1", 200_001),
+    ("ap-shanghai-2", 200_002),
+    ("ap-shanghai-3", 200_003),
+    ("ap-shanghai-4", 200_004),
+    ("ap-shanghai-5", 200_005),
+    ("ap-shanghai-8", 200_008),
+    ("ap-beijing-1", 800_001),
+    ("ap-beijing-2", 800_002),
+    ("ap-beijing-3", 800_003),
+    ("ap-beijing-4", 800_004),
+    ("ap-beijing-5", 800_005),
+    ("ap-beijing-6", 800_006),
+    ("ap-beijing-7", 800_007),
+    ("ap-chengdu-1", 160_001),
+    ("ap-chengdu-2", 160_002),
+    ("ap-hongkong-1", 300_001),
+    ("ap-hongkong-2", 300_002),
+    ("ap-hongkong-3", 300_003),
+    ("ap-singapore-1", 900_001),
+    ("ap-singapore-2", 900_002),
+    ("ap-singapore-3", 900_003),
+    ("ap-singapore-4", 900_004),
+    ("ap-seoul-1", 180_001),
+    ("ap-seoul-2", 180_002),
+    ("na-toronto-1", 400_001),
+    ("na-siliconvalley-1", 150_001),
+    ("na-siliconvalley-2", 150_002),
+    ("eu-frankfurt-1", 170_001),
+    ("eu-frankfurt-2", 170_002),
+];
+
+/// The numeric id of a zone (`ap-guangzhou-3` is 100003).
+pub fn zone_id(zone: &str) -> Option<u32> {
+    ZONE_IDS
+        .iter()
+        .find(|(name, _)| *name == zone)
+        .map(|(_, id)| *id)
+}
+
+/// The zone of a numeric id, in any region.
+pub fn zone_of_id(id: u32) -> Option<&'static str> {
+    ZONE_IDS
+        .iter()
+        .find(|(_, number)| *number == id)
+        .map(|(name, _)| *name)
+}
+
 /// The zones of `region`, in order.
 pub fn zones(region: Region) -> &'static [&'static str] {
     ZONES
@@ -266,6 +330,21 @@ mod tests {
         for region in crate::domain::region::REGIONS {
             assert!(!zones(*region).is_empty(), "{} has zones", region.name);
         }
+    }
+
+    #[test]
+    fn every_zone_has_one_numeric_id() {
+        let all: Vec<&str> = ZONES.iter().flat_map(|(_, z)| z.iter().copied()).collect();
+        assert_eq!(all.len(), ZONE_IDS.len(), "one id per zone");
+        for zone in all {
+            let id = zone_id(zone).unwrap_or_else(|| panic!("{zone} has no id"));
+            assert_eq!(zone_of_id(id), Some(zone), "{id}");
+            let number: u32 = zone.rsplit('-').next().unwrap().parse().unwrap();
+            assert_eq!(id % 10_000, number, "{zone}: the zone's own number");
+        }
+        assert_eq!(zone_id("ap-beijing-1"), Some(800_001));
+        assert_eq!(zone_of_id(100_003), Some("ap-guangzhou-3"));
+        assert_eq!(zone_of_id(100_005), None, "not a zone vpcsim serves");
     }
 
     #[test]

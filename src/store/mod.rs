@@ -23,6 +23,7 @@ mod peerings;
 mod records;
 mod routes;
 mod scenario;
+mod scope;
 mod start;
 mod state_tables;
 mod states;
@@ -57,6 +58,7 @@ pub use peerings::{NewPeering, PeeringChange};
 pub use records::{Account, Peering, Quota, Route, RouteTable, Subnet, Vpc};
 pub use routes::{NewRoute, RouteRef, RouteTableFilter};
 pub use scenario::{LoadError, LoadProgress, LoadSummary, ScenarioLoad};
+pub use scope::VpcScope;
 pub use start::{OpenFailed, OpenStore, StartOptions};
 pub use subnets::{NewSubnet, SubnetFilter};
 pub use vpcs::VpcChange;
@@ -144,6 +146,8 @@ pub struct Store {
     metrics: Arc<crate::metrics::Metrics>,
     /// The database file, for its size; `None` for a read-only store.
     path: Option<PathBuf>,
+    /// What every write checks first, in its transaction (see `scope`).
+    scope: Option<Arc<VpcScope>>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -265,6 +269,7 @@ impl Store {
             health,
             metrics,
             path: Some(path),
+            scope: None,
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -316,6 +321,7 @@ impl Store {
             health: Arc::default(),
             metrics: Arc::default(),
             path: None,
+            scope: None,
             _temp_dir: None,
         })
     }

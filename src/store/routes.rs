@@ -11,7 +11,7 @@ use super::{
     events::{self, Change},
     model::{Model, RouteEntry, TableEntry, VpcIx},
     peerings::peering_not_found,
-    records::{Route, RouteTable, tags_to_json},
+    records::{Route, RouteTable, Vpc, tags_to_json},
     vpcs::owned_vpc,
     writer::{BoxFuture, BulkRow},
 };
@@ -48,6 +48,13 @@ pub enum RouteRef {
     Id(i64),
     /// Its `RouteItemId`, `rti-...`.
     Item(String),
+    /// Where it goes and through what, as the legacy API names routes
+    /// (they have no id there): the first such route not named before.
+    Match {
+        destination: CidrBlock,
+        gateway_type: GatewayType,
+        gateway_id: String,
+    },
 }
 
 impl RouteRef {
@@ -55,6 +62,27 @@ impl RouteRef {
         match self {
             RouteRef::Id(id) => id.to_string(),
             RouteRef::Item(item) => item.clone(),
+            RouteRef::Match {
+                destination,
+                gateway_type,
+                gateway_id,
+            } => format!("{destination} via {gateway_type} {gateway_id}"),
+        }
+    }
+
+    fn names(&self, route: &RouteEntry) -> bool {
+        match self {
+            RouteRef::Id(id) => route.row == *id,
+            RouteRef::Item(item) => route.item_id == *item,
+            RouteRef::Match {
+                destination,
+                gateway_type,
+                gateway_id,
+            } => {
+                route.destination == *destination
+                    && route.gateway_type == *gateway_type
+                    && route.gateway_id == *gateway_id
+            }
         }
     }
 }
@@ -71,6 +99,9 @@ pub struct RouteTableFilter {
     pub gateway_ids: Option<Vec<String>>,
     /// Tags the table must have, every one of them.
     pub tags: Vec<super::TagMatch>,
+    /// By name rather than oldest first; newest (or last by name) first.
+    pub by_name: bool,
+    pub descending: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -165,6 +196,8 @@ pub(super) async fn delete_tables_of(tx: &mut Tx, vpc: VpcIx) -> ApiResult<()> {
     Ok(())
 }
 
+/// CreateRouteTable: a table of the caller's VPC, with `routes` (the
+/// legacy API's `routeSet`; API 3.0 adds none), all checked first.
 pub async fn create_route_table_in(
     tx: &mut Tx,
     actor: &Actor,
@@ -172,13 +205,31 @@ pub async fn create_route_table_in(
     vpc: VpcRef,
     name: String,
     tags: Vec<Tag>,
+    routes: Vec<NewRoute>,
 ) -> ApiResult<RouteTable> {
+    let now = tx.now;
     let model = tx.model().await?;
     let ix = owned_vpc(model, &actor.uin, &vpc, region)?;
     check_tags(&tags, "Tags")?;
     let count = model.network().tables_of(ix).count();
     let limit = model.limit(&actor.uin, region.name, QuotaName::MaxRouteTables);
     check_route_table_count(model.text(model.vpc(ix).un_vpc_id), count, limit)?;
+    if !routes.is_empty() {
+        // The routes meet the table they will be in, empty as yet.
+        let new_table = TableEntry {
+            row: 0,
+            id: format!("the new route table {name:?}"),
+            vpc: ix,
+            name: name.clone(),
+            main: false,
+            create_time: now,
+            tags: Vec::new(),
+            routes: Vec::new(),
+        };
+        let limit = model.limit(&actor.uin, region.name, QuotaName::MaxRoutes);
+        check_route_count(&new_table.id, 0, routes.len(), limit)?;
+        check_new_routes(model, &actor.uin, now, &new_table, &routes, &[])?;
+    }
     let table = add_table(tx, ix, &name, false, tags).await?;
     events::record(
         tx,
@@ -191,7 +242,14 @@ pub async fn create_route_table_in(
             new_state: None,
         },
     );
-    Ok(tx.model().await?.table_record(&table))
+    for route in routes {
+        let entry = insert_route(tx, &table, route).await?;
+        let record = tx.model().await?.route_record(&entry);
+        record_route(tx, actor, &record, "created");
+    }
+    let model = tx.model().await?;
+    let table = table_of(model, table.row, &table.id, region)?;
+    Ok(model.table_record(&table))
 }
 
 pub async fn delete_route_table_in(
@@ -314,10 +372,23 @@ fn check_new_routes(
 fn find_routes(model: &Model, table: &TableEntry, refs: &[RouteRef]) -> ApiResult<Vec<i64>> {
     let mut rows = Vec::with_capacity(refs.len());
     for r in refs {
-        let found = model.network().routes_of(table).find(|route| match r {
-            RouteRef::Id(id) => route.row == *id,
-            RouteRef::Item(item) => route.item_id == *item,
-        });
+        let found = match r {
+            // Routes alike (ECMP to one hop) are named one by one.
+            RouteRef::Match { .. } => model
+                .network()
+                .routes_of(table)
+                .find(|route| r.names(route) && !rows.contains(&route.row))
+                .or_else(|| {
+                    model
+                        .network()
+                        .routes_of(table)
+                        .find(|route| r.names(route))
+                }),
+            _ => model
+                .network()
+                .routes_of(table)
+                .find(|route| r.names(route)),
+        };
         match found {
             Some(route) if !rows.contains(&route.row) => rows.push(route.row),
             Some(_) => {
@@ -496,6 +567,136 @@ pub async fn replace_routes_in(
     Ok((old, new))
 }
 
+/// Refuses a route given twice in one request: the same destination,
+/// through the same gateway.
+fn check_distinct_routes(routes: &[NewRoute]) -> ApiResult<()> {
+    for (i, route) in routes.iter().enumerate() {
+        let same = routes[..i].iter().any(|r| {
+            r.destination == route.destination
+                && r.gateway_type == route.gateway_type
+                && r.gateway_id == route.gateway_id
+        });
+        if same {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameterValueDuplicate,
+                "routes",
+                format!(
+                    "the route to {} via {} {} is given twice in this request",
+                    route.destination, route.gateway_type, route.gateway_id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// ResetRoutes (and the legacy ModifyRouteTableAttribute): the table's
+/// routes become `routes`, and its name `name` if given. A route the table
+/// has already (the same destination through the same gateway) stays, with
+/// its ids, its state and the description given; the others go, and the
+/// new ones are checked as CreateRoutes checks them, against the routes
+/// that stay. Every check comes first: it changes all of it or nothing.
+pub async fn reset_routes_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    table_id: String,
+    name: Option<String>,
+    routes: Vec<NewRoute>,
+) -> ApiResult<RouteTable> {
+    let now = tx.now;
+    let model = tx.model().await?;
+    let row = owned_table_row(model, actor, region, &table_id)?;
+    let table = table_of(model, row, &table_id, region)?;
+    check_distinct_routes(&routes)?;
+    let mut kept: Vec<(i64, String)> = Vec::new();
+    let mut adding: Vec<NewRoute> = Vec::new();
+    for route in routes {
+        let same = RouteRef::Match {
+            destination: route.destination,
+            gateway_type: route.gateway_type,
+            gateway_id: route.gateway_id.clone(),
+        };
+        match model.network().routes_of(&table).find(|r| same.names(r)) {
+            Some(existing) => kept.push((existing.row, route.description)),
+            None => adding.push(route),
+        }
+    }
+    let removing: Vec<i64> = table
+        .routes
+        .iter()
+        .copied()
+        .filter(|r| !kept.iter().any(|(k, _)| k == r))
+        .collect();
+    let limit = model.limit(&actor.uin, region.name, QuotaName::MaxRoutes);
+    check_route_count(&table_id, kept.len(), adding.len(), limit)?;
+    check_new_routes(model, &actor.uin, now, &table, &adding, &removing)?;
+
+    for route in removing {
+        sqlx::query("DELETE FROM routes WHERE id = ?")
+            .bind(route)
+            .execute(&mut tx.conn)
+            .await?;
+        let model = tx.model().await?;
+        if let Some(entry) = model.network_mut().remove_route(route) {
+            let mut record = model.route_record(&entry);
+            record.route_table_id.clone_from(&table_id);
+            record_route(tx, actor, &record, "deleted");
+        }
+    }
+    for (route, description) in kept {
+        let model = tx.model().await?;
+        let unchanged = model
+            .network()
+            .route(route)
+            .is_none_or(|r| r.description == description);
+        if unchanged {
+            continue;
+        }
+        sqlx::query("UPDATE routes SET description = ? WHERE id = ?")
+            .bind(&description)
+            .bind(route)
+            .execute(&mut tx.conn)
+            .await?;
+        let model = tx.model().await?;
+        if let Some(entry) = model.network_mut().route_mut(route) {
+            entry.description = description;
+        }
+        if let Some(record) = model.network().route(route).map(|r| model.route_record(r)) {
+            record_route(tx, actor, &record, "replaced");
+        }
+    }
+    for route in adding {
+        let entry = insert_route(tx, &table, route).await?;
+        let record = tx.model().await?.route_record(&entry);
+        record_route(tx, actor, &record, "created");
+    }
+    if let Some(name) = name.filter(|n| *n != table.name) {
+        sqlx::query("UPDATE route_tables SET route_table_name = ? WHERE id = ?")
+            .bind(&name)
+            .bind(row)
+            .execute(&mut tx.conn)
+            .await?;
+        if let Some(t) = tx.model().await?.network_mut().table_mut(row) {
+            t.name.clone_from(&name);
+        }
+        events::record(
+            tx,
+            actor,
+            Change {
+                resource_type: "route_table",
+                resource_id: &table_id,
+                kind: "renamed",
+                old_state: Some(&table.name),
+                new_state: Some(&name),
+            },
+        );
+    }
+    let model = tx.model().await?;
+    let table = table_of(model, row, &table_id, region)?;
+    Ok(model.table_record(&table))
+}
+
 /// EnableRoutes and DisableRoutes. Enabling checks the route against the
 /// table's other enabled routes, as a new one is.
 pub async fn set_routes_enabled_in(
@@ -639,7 +840,7 @@ impl Model {
                 })
             })
         };
-        let matches: Vec<&TableEntry> = self
+        let mut matches: Vec<&TableEntry> = self
             .network()
             .tables()
             .filter(|t| {
@@ -659,6 +860,13 @@ impl Model {
                     })
             })
             .collect();
+        // Oldest first, as stored; a stable sort keeps that among equal names.
+        if filter.by_name {
+            matches.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        if filter.descending {
+            matches.reverse();
+        }
         let total = matches.len() as i64;
         let offset = usize::try_from(filter.offset).unwrap_or(0);
         let limit = usize::try_from(filter.limit).unwrap_or(0);
@@ -683,6 +891,25 @@ impl Store {
             .await
     }
 
+    /// DescribeRouteTables, and the VPCs of the page's tables, from one
+    /// read; a VPC the filter names must be the owner's
+    /// (`InvalidVpc.NotFound`).
+    pub async fn describe_route_tables_and_vpcs(
+        &self,
+        owner: &str,
+        region: Region,
+        filter: RouteTableFilter,
+    ) -> ApiResult<(i64, Vec<RouteTable>, Vec<Vpc>)> {
+        self.with_model(|model| {
+            model.check_vpcs_named(owner, region, filter.vpcs.as_deref())?;
+            let (total, tables) = model.describe_route_tables(owner, region.name, &filter);
+            let vpcs = model.vpcs_of(tables.iter().map(|t| t.vpc_id.clone()));
+            Ok((total, tables, vpcs))
+        })
+        .await?
+    }
+
+    /// A new table, with `routes` in it (none over gRPC and API 3.0).
     pub async fn create_route_table(
         &self,
         actor: Actor,
@@ -690,11 +917,27 @@ impl Store {
         vpc: VpcRef,
         name: String,
         tags: Vec<Tag>,
+        routes: Vec<NewRoute>,
     ) -> ApiResult<RouteTable> {
         self.write_as(actor.idempotency(), move |tx| {
-            Box::pin(
-                async move { create_route_table_in(tx, &actor, region, vpc, name, tags).await },
-            )
+            Box::pin(async move {
+                create_route_table_in(tx, &actor, region, vpc, name, tags, routes).await
+            })
+        })
+        .await
+    }
+
+    /// Replaces every route of a table, and its name if given: one change.
+    pub async fn reset_routes(
+        &self,
+        actor: Actor,
+        region: Region,
+        table: String,
+        name: Option<String>,
+        routes: Vec<NewRoute>,
+    ) -> ApiResult<RouteTable> {
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(async move { reset_routes_in(tx, &actor, region, table, name, routes).await })
         })
         .await
     }

@@ -7,7 +7,7 @@ use super::{
     Actor, Store, Tx,
     events::{self, Change},
     model::{Model, SubnetEntry, VpcIx},
-    records::{Subnet, tags_to_json},
+    records::{Subnet, Vpc, tags_to_json},
     vpcs::owned_vpc,
 };
 use crate::domain::{
@@ -43,6 +43,9 @@ pub struct SubnetFilter {
     pub cidr_blocks: Option<Vec<String>>,
     /// Tags the subnet must have, every one of them.
     pub tags: Vec<super::TagMatch>,
+    /// By name rather than oldest first; newest (or last by name) first.
+    pub by_name: bool,
+    pub descending: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -233,58 +236,90 @@ pub async fn associate_subnet_in(
     subnet_id: String,
     table_id: String,
 ) -> ApiResult<Subnet> {
+    let mut done =
+        associate_subnets_in(tx, actor, region, vec![subnet_id.clone()], table_id).await?;
+    done.pop()
+        .ok_or_else(|| subnet_not_found(&subnet_id, region))
+}
+
+/// Associates each of `subnet_ids` with `table`, a table of their VPC:
+/// all of them or none. The subnets as they are now, in order.
+pub async fn associate_subnets_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    region: Region,
+    subnet_ids: Vec<String>,
+    table_id: String,
+) -> ApiResult<Vec<Subnet>> {
     let model = tx.model().await?;
-    let row = owned_subnet_row(model, actor, region, &subnet_id)?;
     let table = model
         .owned_table(&actor.uin, region.name, &table_id)
         .ok_or_else(|| super::routes::table_not_found(&table_id, region))?;
-    let subnet = model
-        .network()
-        .subnet(row)
-        .ok_or_else(|| subnet_not_found(&subnet_id, region))?;
-    if table.vpc != subnet.vpc {
-        return Err(ApiError::field(
-            ErrorCode::VpcMismatch,
-            "route_table_id",
-            format!(
-                "route table {table_id} is in vpc {}, not in vpc {} of subnet {subnet_id}",
-                model.text(model.vpc(table.vpc).un_vpc_id),
-                model.text(model.vpc(subnet.vpc).un_vpc_id),
-            ),
-        ));
+    let table_row = table.row;
+    // Every check before the first change: a job that fails after one
+    // would leave the model ahead of its rolled-back rows.
+    let mut changes: Vec<(i64, String, String)> = Vec::with_capacity(subnet_ids.len());
+    for (i, subnet_id) in subnet_ids.iter().enumerate() {
+        if subnet_ids[..i].contains(subnet_id) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameterValueDuplicate,
+                "subnet_id",
+                format!("subnet {subnet_id} is named twice"),
+            ));
+        }
+        let row = owned_subnet_row(model, actor, region, subnet_id)?;
+        let subnet = model
+            .network()
+            .subnet(row)
+            .ok_or_else(|| subnet_not_found(subnet_id, region))?;
+        if table.vpc != subnet.vpc {
+            return Err(ApiError::field(
+                ErrorCode::VpcMismatch,
+                "route_table_id",
+                format!(
+                    "route table {table_id} is in vpc {}, not in vpc {} of subnet {subnet_id}",
+                    model.text(model.vpc(table.vpc).un_vpc_id),
+                    model.text(model.vpc(subnet.vpc).un_vpc_id),
+                ),
+            ));
+        }
+        let old_id = model
+            .network()
+            .table(subnet.table)
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
+        changes.push((row, subnet_id.clone(), old_id));
     }
-    let (table_row, old_table) = (table.row, subnet.table);
-    let old_id = model
-        .network()
-        .table(old_table)
-        .map(|t| t.id.clone())
-        .unwrap_or_default();
-    sqlx::query("UPDATE subnets SET route_table = ? WHERE id = ?")
-        .bind(table_row)
-        .bind(row)
-        .execute(&mut tx.conn)
-        .await?;
-    let model = tx.model().await?;
-    if let Some(subnet) = model.network_mut().subnet_mut(row) {
-        subnet.table = table_row;
+    let mut done = Vec::with_capacity(changes.len());
+    for (row, subnet_id, old_id) in changes {
+        sqlx::query("UPDATE subnets SET route_table = ? WHERE id = ?")
+            .bind(table_row)
+            .bind(row)
+            .execute(&mut tx.conn)
+            .await?;
+        let model = tx.model().await?;
+        if let Some(subnet) = model.network_mut().subnet_mut(row) {
+            subnet.table = table_row;
+        }
+        let record = model
+            .network()
+            .subnet(row)
+            .map(|s| model.subnet_record(s))
+            .ok_or_else(|| subnet_not_found(&subnet_id, region))?;
+        events::record(
+            tx,
+            actor,
+            Change {
+                resource_type: "subnet",
+                resource_id: &subnet_id,
+                kind: "associated",
+                old_state: Some(&old_id),
+                new_state: Some(&table_id),
+            },
+        );
+        done.push(record);
     }
-    let record = model
-        .network()
-        .subnet(row)
-        .map(|s| model.subnet_record(s))
-        .ok_or_else(|| subnet_not_found(&subnet_id, region))?;
-    events::record(
-        tx,
-        actor,
-        Change {
-            resource_type: "subnet",
-            resource_id: &subnet_id,
-            kind: "associated",
-            old_state: Some(&old_id),
-            new_state: Some(&table_id),
-        },
-    );
-    Ok(record)
+    Ok(done)
 }
 
 impl Model {
@@ -312,7 +347,7 @@ impl Model {
                 })
             })
         };
-        let matches: Vec<&SubnetEntry> = self
+        let mut matches: Vec<&SubnetEntry> = self
             .network()
             .subnets()
             .filter(|s| {
@@ -332,6 +367,13 @@ impl Model {
                     })
             })
             .collect();
+        // Oldest first, as stored; a stable sort keeps that among equal names.
+        if filter.by_name {
+            matches.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        if filter.descending {
+            matches.reverse();
+        }
         let total = matches.len() as i64;
         let offset = usize::try_from(filter.offset).unwrap_or(0);
         let limit = usize::try_from(filter.limit).unwrap_or(0);
@@ -342,6 +384,35 @@ impl Model {
             .map(|s| self.subnet_record(s))
             .collect();
         (total, shown)
+    }
+
+    /// The VPCs of `unique_ids` (their unique ids), each once, as the API
+    /// shows them.
+    pub(super) fn vpcs_of(&self, unique_ids: impl IntoIterator<Item = String>) -> Vec<Vpc> {
+        let mut seen: Vec<String> = Vec::new();
+        for id in unique_ids {
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+        }
+        seen.iter()
+            .filter_map(|id| self.vpc_by_id(id))
+            .map(|ix| self.vpc_record(ix))
+            .collect()
+    }
+
+    /// Refuses a filter that names a VPC the owner does not have there: the
+    /// legacy Describes answer `InvalidVpc.NotFound` rather than nothing.
+    pub(super) fn check_vpcs_named(
+        &self,
+        owner: &str,
+        region: Region,
+        vpcs: Option<&[VpcRef]>,
+    ) -> ApiResult<()> {
+        for vpc in vpcs.unwrap_or_default() {
+            owned_vpc(self, owner, vpc, region)?;
+        }
+        Ok(())
     }
 }
 
@@ -354,6 +425,23 @@ impl Store {
     ) -> ApiResult<(i64, Vec<Subnet>)> {
         self.with_model(|model| model.describe_subnets(owner, region.name, &filter))
             .await
+    }
+
+    /// DescribeSubnets, and the VPCs of the page's subnets, from one read;
+    /// a VPC the filter names must be the owner's (`InvalidVpc.NotFound`).
+    pub async fn describe_subnets_and_vpcs(
+        &self,
+        owner: &str,
+        region: Region,
+        filter: SubnetFilter,
+    ) -> ApiResult<(i64, Vec<Subnet>, Vec<Vpc>)> {
+        self.with_model(|model| {
+            model.check_vpcs_named(owner, region, filter.vpcs.as_deref())?;
+            let (total, subnets) = model.describe_subnets(owner, region.name, &filter);
+            let vpcs = model.vpcs_of(subnets.iter().map(|s| s.vpc_id.clone()));
+            Ok((total, subnets, vpcs))
+        })
+        .await?
     }
 
     pub async fn create_subnets(
@@ -399,6 +487,22 @@ impl Store {
         self.write_as(actor.idempotency(), move |tx| {
             Box::pin(
                 async move { associate_subnet_in(tx, &actor, region, subnet_id, table_id).await },
+            )
+        })
+        .await
+    }
+
+    /// Associates several subnets with one table, all or none.
+    pub async fn associate_subnets(
+        &self,
+        actor: Actor,
+        region: Region,
+        subnet_ids: Vec<String>,
+        table_id: String,
+    ) -> ApiResult<Vec<Subnet>> {
+        self.write_as(actor.idempotency(), move |tx| {
+            Box::pin(
+                async move { associate_subnets_in(tx, &actor, region, subnet_ids, table_id).await },
             )
         })
         .await

@@ -252,12 +252,25 @@ impl JobError for ApiError {
 
 impl Store {
     /// Runs `op` in the writer's transaction and answers once it committed.
+    /// A store seen through `in_vpc` checks its scope there first.
     pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
-        self.submit(op, false).await
+        let Some(scope) = self.scope.clone() else {
+            return self.submit(op, false).await;
+        };
+        self.submit(
+            move |tx| {
+                Box::pin(async move {
+                    super::scope::check_in(tx, &scope).await?;
+                    op(tx).await
+                })
+            },
+            false,
+        )
+        .await
     }
 
     /// Like `write`, for a job whose errors say more than an `ApiError`

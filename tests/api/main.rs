@@ -16,6 +16,7 @@ mod front_ends;
 mod helpers;
 mod integrity;
 mod legacy;
+mod legacy_network;
 mod lifecycle;
 mod network;
 mod persistence;

@@ -19,6 +19,10 @@ with `SSL_CERT_FILE`, which the default context reads. The SDK tunnels
 through `HTTPS_PROXY` and knows no `NO_PROXY`, so the proxy variables are
 dropped.
 
+Beside peerings and VPCs, the sequence builds a network the legacy way:
+subnets, a route table with routes through a peering, the table's whole
+route list sent back changed (ModifyRouteTableAttribute), and refusals.
+
 The whole sequence runs twice, each time on a fresh server seeded with
 legacy-scenario.yaml: with the SDK's defaults (GET, HmacSHA1), then with POST
 and HmacSHA256 (the config keys `method` and `SignatureMethod`). Exits
@@ -56,6 +60,8 @@ FIELDS = {"vpcId", "unVpcId", "peerVpcId", "unPeerVpcId", "appId", "peerAppId", 
 PENDING, ACTIVE, EXPIRED, REJECTED, DELETED = 0, 1, 2, 3, 4
 TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 PCX = re.compile(r"^pcx-[a-z0-9]{8}$")
+SUBNET = re.compile(r"^subnet-[a-z0-9]{8}$")
+RTB = re.compile(r"^rtb-[a-z0-9]{8}$")
 # Non-ASCII, a space, and what the query syntax uses: sent percent-encoded,
 # signed raw.
 UTF8_NAME = "研发 测试&a=b+c"
@@ -410,7 +416,149 @@ def lifecycle(run):
         run.check(f"{method}: renamed to {name}", run.one("alice", cross)["peeringConnectionName"],
                   name)
 
+    network(run)
     faults(run)
+
+
+def network(run):
+    """Subnets, a route table and routes through a peering, as legacy
+    automation built a VPC's network: two new VPCs peered, subnets made in
+    one call, a table with its first route, routes added, the subnets moved
+    to it, the table's whole route list sent back changed, a route deleted,
+    and refusals with their legacy codes."""
+    def vpc(name, cidr):
+        made = run.ok(f"CreateVpc {name}", run.call("alice", "CreateVpc",
+                                                    {"vpcName": name, "cidrBlock": cidr}))
+        return made["vpcId"], made["unVpcId"]
+
+    net_a, un_net_a = vpc("net-a", "10.40.0.0/16")
+    net_b, _ = vpc("net-b", "10.41.0.0/16")
+    pcx = run.created("a peering between them (one account: ACTIVE)", "alice", net_a, net_b,
+                      "100001", "net-a-net-b")
+
+    # Subnets: a list in one call, zones by their numeric ids.
+    made = run.ok("CreateSubnet, two at once", run.call("alice", "CreateSubnet", {
+        "vpcId": net_a, "subnetSet": [
+            {"subnetName": "front", "cidrBlock": "10.40.1.0/24", "zoneId": 100003},
+            {"subnetName": "back", "cidrBlock": "10.40.2.0/24", "zoneId": 100004}]}))
+    subnets = made["subnetSet"]
+    run.check("CreateSubnet answers both, with their zone ids",
+              [(s["subnetName"], s["cidrBlock"], s["zoneId"]) for s in subnets],
+              [("front", "10.40.1.0/24", 100003), ("back", "10.40.2.0/24", 100004)])
+    run.check("each has a subnet- id", all(SUBNET.match(s["unSubnetId"]) for s in subnets), True)
+    front, back = subnets[0]["unSubnetId"], subnets[1]["unSubnetId"]
+    default_rtb = subnets[0]["unRouteTableId"]
+    listed = run.ok("DescribeSubnetEx", run.call("alice", "DescribeSubnetEx", {
+        "vpcId": un_net_a, "orderField": "subnetName", "orderDirection": "asc"}))
+    run.check("DescribeSubnetEx lists them with their VPC's both ids and zones",
+              (listed["totalCount"], [(d["subnetName"], d["vpcId"], d["unVpcId"], d["zone"], d["zoneId"])
+                                      for d in listed["data"]]),
+              (2, [("back", net_a, un_net_a, "ap-guangzhou-4", 100004),
+                   ("front", net_a, un_net_a, "ap-guangzhou-3", 100003)]))
+    detail = run.ok("DescribeSubnet", run.call("alice", "DescribeSubnet",
+                                               {"vpcId": net_a, "subnetId": front}))
+    run.check("DescribeSubnet: one subnet, in the default table",
+              (detail["subnetName"], detail["routeTableId"]), ("front", default_rtb))
+
+    # A route table with its first route, through the peering.
+    made = run.ok("CreateRouteTable with a routeSet", run.call("alice", "CreateRouteTable", {
+        "vpcId": net_a, "routeTableName": "to-net-b", "routeSet": [
+            {"destinationCidrBlock": "10.41.0.0/24", "nextType": 4, "nextHub": pcx,
+             "description": "net-b, first block"}]}))
+    rtb = made["unRouteTableId"]
+    run.check("CreateRouteTable names an rtb- id and its route",
+              (bool(RTB.match(rtb)), [(r["destinationCidrBlock"], r["nextType"], r["nextHub"])
+                                      for r in made["routeTableSet"]]),
+              (True, [("10.41.0.0/24", 4, pcx)]))
+    run.ok("CreateRoute, two more", run.call("alice", "CreateRoute", {
+        "vpcId": net_a, "routeTableId": rtb, "routeSet": [
+            {"destinationCidrBlock": "10.41.1.0/24", "nextType": 4, "nextHub": pcx},
+            {"destinationCidrBlock": "192.168.0.0/16", "nextType": 1,
+             "nextHub": "vpngw-abcd1234"}]}))
+    run.ok("AssociateRouteTable, both subnets", run.call("alice", "AssociateRouteTable", {
+        "vpcId": net_a, "routeTableId": rtb, "subnetId": [front, back]}))
+
+    def table():
+        answer = run.ok("DescribeRouteTable", run.call("alice", "DescribeRouteTable", {
+            "vpcId": net_a, "routeTableId": rtb}))
+        run.check("DescribeRouteTable finds the table", answer["totalCount"], 1)
+        return answer["data"][0]
+
+    def routes(t):
+        return [(r["destinationCidrBlock"], r["nextType"], r["nextHub"]) for r in t["routeSet"]]
+
+    t = table()
+    run.check("the table: its name, type, subnets and routes, the Local route first",
+              (t["routeTableName"], t["routeTableType"], t["subnetNum"], routes(t)),
+              ("to-net-b", 0, 2, [("Local", 2, "Local"), ("10.41.0.0/24", 4, pcx),
+                                  ("10.41.1.0/24", 4, pcx), ("192.168.0.0/16", 1, "vpngw-abcd1234")]))
+    listed = run.ok("DescribeSubnetEx", run.call("alice", "DescribeSubnetEx", {"vpcId": net_a}))
+    run.check("both subnets route through it", {d["unRouteTableId"] for d in listed["data"]}, {rtb})
+
+    # ModifyRouteTableAttribute replaces the whole list: send back what
+    # Describe showed, the VPN route taken out and a route added.
+    kept = [r for r in t["routeSet"] if r["nextType"] != 1]
+    sent = [{k: r[k] for k in ("destinationCidrBlock", "nextType", "nextHub", "description")}
+            for r in kept]
+    sent.append({"destinationCidrBlock": "10.41.2.0/24", "nextType": 4, "nextHub": pcx})
+    run.ok("ModifyRouteTableAttribute with the whole route list",
+           run.call("alice", "ModifyRouteTableAttribute", {
+               "vpcId": net_a, "routeTableId": rtb, "routeTableName": "net-b-only",
+               "routeSet": sent}))
+    t = table()
+    run.check("the routes are the list sent, the table renamed",
+              (t["routeTableName"], routes(t)),
+              ("net-b-only", [("Local", 2, "Local"), ("10.41.0.0/24", 4, pcx),
+                              ("10.41.1.0/24", 4, pcx), ("10.41.2.0/24", 4, pcx)]))
+    run.check("a route that stayed kept its description", t["routeSet"][1]["description"],
+              "net-b, first block")
+    run.ok("DeleteRoute, by destination and next hop", run.call("alice", "DeleteRoute", {
+        "vpcId": net_a, "routeTableId": rtb, "routeSet": [
+            {"destinationCidrBlock": "10.41.1.0/24", "nextType": 4, "nextHub": pcx}]}))
+    run.check("it is gone", routes(table())[2:], [("10.41.2.0/24", 4, pcx)])
+
+    # Refusals, with the legacy codes; nothing changes.
+    run.fails("a route outside the peer VPC",
+              run.call("alice", "CreateRoute", {"vpcId": net_a, "routeTableId": rtb, "routeSet": [
+                  {"destinationCidrBlock": "10.42.0.0/24", "nextType": 4, "nextHub": pcx}]}),
+              "InvalidParameterValue.CidrNotInPeerVpc", 4000)
+    run.fails("a whole list with one bad route",
+              run.call("alice", "ModifyRouteTableAttribute", {
+                  "vpcId": net_a, "routeTableId": rtb, "routeSet": [
+                      {"destinationCidrBlock": "10.41.3.0/24", "nextType": 4, "nextHub": pcx},
+                      {"destinationCidrBlock": "10.40.9.0/24", "nextType": 4, "nextHub": pcx}]}),
+              "InvalidParameterValue.Overlap", 4000)
+    run.check("...changed nothing", len(routes(table())), 3)
+    run.fails("a subnet overlapping another",
+              run.call("alice", "CreateSubnet", {"vpcId": net_a, "subnetSet": [
+                  {"subnetName": "clash", "cidrBlock": "10.40.1.128/25", "zoneId": 100003}]}),
+              "InvalidParameterValue.SubnetConflict", 4000)
+    run.fails("a table with subnets stays",
+              run.call("alice", "DeleteRouteTable", {"vpcId": net_a, "routeTableId": rtb}),
+              "UnsupportedOperation.DelRouteWithSubnet", 5100)
+    run.fails("a subnet named with another VPC",
+              run.call("alice", "DeleteSubnet", {"vpcId": net_b, "subnetId": front}),
+              "InvalidSubnet.NotFound", 5000)
+
+    # Renames, then everything back.
+    run.ok("ModifySubnetAttribute", run.call("alice", "ModifySubnetAttribute", {
+        "vpcId": net_a, "subnetId": back, "subnetName": "back-renamed"}))
+    run.ok("ModifyVpcAttribute", run.call("alice", "ModifyVpcAttribute", {
+        "vpcId": net_a, "vpcName": "net-a-renamed"}))
+    listed = run.ok("DescribeVpcEx", run.call("alice", "DescribeVpcEx", {"vpcId": net_a}))
+    run.check("the VPC is renamed", listed["data"][0]["vpcName"], "net-a-renamed")
+    run.ok("AssociateRouteTable, back to the default table",
+           run.call("alice", "AssociateRouteTable", {"vpcId": net_a, "routeTableId": default_rtb,
+                                                     "subnetId": [front, back]}))
+    run.ok("DeleteRouteTable", run.call("alice", "DeleteRouteTable",
+                                        {"vpcId": net_a, "routeTableId": rtb}))
+    for subnet in (front, back):
+        run.ok("DeleteSubnet", run.call("alice", "DeleteSubnet",
+                                        {"vpcId": net_a, "subnetId": subnet}))
+    listed = run.ok("DescribeSubnetEx", run.call("alice", "DescribeSubnetEx", {"vpcId": net_a}))
+    run.check("no subnets left", listed["totalCount"], 0)
+    listed = run.ok("DescribeRouteTable", run.call("alice", "DescribeRouteTable", {"vpcId": net_a}))
+    run.check("the default table is left", [d["routeTableType"] for d in listed["data"]], [1])
 
 
 def faults(run):

@@ -2,8 +2,9 @@
 //! the seed page's `CreateVpcPeeringConnection` with its four parameters,
 //! the state changes, Describe with legacy state integers, the
 //! cross-region `...Ex` forms, and the VPC calls `CreateVpc`,
-//! `DescribeVpcEx` and `DeleteVpc`. Each decodes into an operation of the
-//! action layer and encodes its answer.
+//! `DescribeVpcEx` and `DeleteVpc`; the subnet, route-table and route
+//! actions are in `network`. Each decodes into an operation of the action
+//! layer and encodes its answer.
 
 use serde_json::{Value, json};
 
@@ -70,16 +71,20 @@ const LINK_FIELDS: LinkFieldNames = LinkFieldNames {
     tags: "tags",
 };
 
-/// Runs `action` (its `...Ex` form if `ex`) for `caller`; `task` numbers
-/// the asynchronous tasks the `...Ex` forms answer with (vpcsim finishes
-/// them before answering).
+/// Runs `action` in its legacy `form` (for a peering action, 1 is the
+/// `...Ex` form) for `caller`; `task` numbers the asynchronous tasks the
+/// `...Ex` forms answer with (vpcsim finishes them before answering).
 pub async fn dispatch(
     app: &AppState,
     caller: &Caller,
-    (action, ex): (ActionName, bool),
+    (action, form): (ActionName, usize),
     mut p: Params,
     task: impl Fn() -> u64,
 ) -> ApiResult<Fields> {
+    if super::network::answers(action) {
+        return super::network::dispatch(app, caller, action, form, p).await;
+    }
+    let ex = form > 0;
     let run = &app.actions;
     let mut out = match action {
         ActionName::CreateVpcPeeringConnection => {

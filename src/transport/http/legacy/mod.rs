@@ -6,6 +6,7 @@
 //! answered with `{"code", "message", "codeDesc", ...}`.
 
 mod actions;
+mod network;
 mod params;
 
 use std::{
