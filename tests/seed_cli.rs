@@ -31,6 +31,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
         "expiry.yaml",
         "schema.yaml",
         "flaky.yaml",
+        "network-scenario.yaml",
     ] {
         let first = dir.path().join(format!("{name}.db"));
         let second = dir.path().join(format!("{name}.again.db"));

@@ -542,10 +542,11 @@ mod fuzz {
         scenario::validate::{EmptyState, plan},
     };
 
-    const SEEDS: [&str; 3] = [
+    const SEEDS: [&str; 4] = [
         include_str!("../../examples/overlap-matrix.yaml"),
         include_str!("../../examples/expiry.yaml"),
         include_str!("../../examples/quickstart.json"),
+        include_str!("../../examples/network-scenario.yaml"),
     ];
 
     fn load(text: &str, format: Format) {

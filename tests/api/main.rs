@@ -16,6 +16,7 @@ mod helpers;
 mod integrity;
 mod legacy;
 mod lifecycle;
+mod network_scenarios;
 mod persistence;
 mod races;
 mod retries;
