@@ -652,7 +652,7 @@ impl Model {
                     && filter.gateway_ids.as_ref().is_none_or(|ids| {
                         self.network()
                             .routes_of(t)
-                            .any(|r| ids.iter().any(|id| *id == r.gateway_id))
+                            .any(|r| ids.contains(&r.gateway_id))
                     })
             })
             .collect();

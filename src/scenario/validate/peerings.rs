@@ -86,6 +86,9 @@ pub(super) struct PeeringEnds<V> {
     pub(super) expire_time: Option<Timestamp>,
 }
 
+/// A planned peering with the VPCs it joins.
+type WithEnds<V> = (PlannedPeering, NodeRef<V>, NodeRef<V>);
+
 /// The peering a route names.
 pub(super) enum NamedPeering<'p, V> {
     /// One of the file's, planned.
@@ -283,7 +286,7 @@ impl<S: ExistingState> Planner<'_, S> {
         peering_ids: &mut PeeringIds<'_>,
         vpcs: &mut Vpcs<S::Vpc>,
         limits: &Limits<'_, S>,
-    ) -> Option<(PlannedPeering, NodeRef<S::Vpc>, NodeRef<S::Vpc>)> {
+    ) -> Option<WithEnds<S::Vpc>> {
         let at = |field: &str| format!("peerings[{i}].{field}");
         let errors_before = self.check.errors.len();
         if let Err(e) = validate_name(

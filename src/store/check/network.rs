@@ -333,7 +333,6 @@ struct TableRoute<'r> {
 /// an ACTIVE one that joins the table's VPC, into the peer; then per
 /// table: no enabled route shares its destination with another where
 /// either goes through a peering, and the quota.
-#[allow(clippy::too_many_arguments)]
 fn check_routes(
     routes: &[RouteRow],
     tables: &HashMap<i64, Table<'_, '_>>,

@@ -124,10 +124,6 @@ impl Network {
         self.subnets.values()
     }
 
-    pub fn last_subnet_row(&self) -> i64 {
-        self.subnets.keys().next_back().copied().unwrap_or(0)
-    }
-
     // ---- route tables ----
 
     pub fn insert_table(&mut self, table: TableEntry) {
@@ -233,10 +229,6 @@ impl Network {
 
     pub fn route_by_item(&self, item_id: &str) -> Option<&RouteEntry> {
         self.routes.get(self.route_items.get(item_id)?)
-    }
-
-    pub fn routes(&self) -> impl Iterator<Item = &RouteEntry> {
-        self.routes.values()
     }
 
     /// A table's routes, oldest first.
