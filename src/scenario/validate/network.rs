@@ -520,27 +520,22 @@ impl<'a, S: ExistingState> Planner<'a, S> {
             if self.check.full() {
                 return;
             }
-            if let Some(planned) = self.subnet(node, k, subnet, tables, &siblings, ids) {
-                let label = match &subnet.subnet_id {
-                    Some(id) => id.clone(),
-                    None => format!("subnets[{k}] ({})", subnet.subnet_name),
-                };
-                if let Some(block) = CidrBlock::parse_stored(&planned.cidr_block) {
-                    siblings.push((label, block));
-                }
+            if let Some(planned) = self.subnet(node, k, subnet, tables, &mut siblings, ids) {
                 self.plan.subnets.push(planned);
             }
         }
     }
 
-    /// Checks subnet `k` of the VPC; its row if it breaks no rule.
+    /// Checks subnet `k` of the VPC; its row if it breaks no rule. Its
+    /// block joins `siblings` if it is a good one, whatever else is wrong
+    /// with the subnet: one mistake hides no overlap.
     fn subnet(
         &mut self,
         node: &Node<S::Vpc>,
         k: usize,
         spec: &'a SubnetSpec,
         tables: &[Table],
-        siblings: &[(String, CidrBlock)],
+        siblings: &mut Vec<(String, CidrBlock)>,
         ids: &mut NetworkIds<'a>,
     ) -> Option<PlannedSubnet> {
         let i = node.spec;
@@ -567,12 +562,17 @@ impl<'a, S: ExistingState> Planner<'a, S> {
         }
         let block = match CidrBlock::parse(&spec.cidr_block, "cidr_block") {
             Ok(block) => {
-                let siblings: Vec<(&str, CidrBlock)> =
+                let others: Vec<(&str, CidrBlock)> =
                     siblings.iter().map(|(l, b)| (l.as_str(), *b)).collect();
-                if let Err(err) =
-                    check_subnet_block(&node.label, &node.blocks, &siblings, block, "cidr_block")
-                {
-                    self.check.error(at("cidr_block"), err.message);
+                match check_subnet_block(&node.label, &node.blocks, &others, block, "cidr_block") {
+                    Ok(()) => {
+                        let label = match &spec.subnet_id {
+                            Some(id) => id.clone(),
+                            None => format!("subnets[{k}] ({})", spec.subnet_name),
+                        };
+                        siblings.push((label, block));
+                    }
+                    Err(err) => self.check.error(at("cidr_block"), err.message),
                 }
                 Some(block)
             }
@@ -638,24 +638,15 @@ impl<'a, S: ExistingState> Planner<'a, S> {
             if self.check.full() {
                 return;
             }
-            let Some(planned) = self.route(vpcs, of, k, spec, &enabled, peerings, ids) else {
-                continue;
-            };
-            if planned.enabled
-                && let Some(destination) = CidrBlock::parse_stored(&planned.destination)
-            {
-                let label = spec
-                    .route_item_id
-                    .clone()
-                    .unwrap_or_else(|| format!("routes[{k}]"));
-                let via_peering = planned.gateway_type == GatewayType::PeerConnection.as_str();
-                enabled.push((label, destination, via_peering));
+            if let Some(planned) = self.route(vpcs, of, k, spec, &mut enabled, peerings, ids) {
+                self.plan.routes.push(planned);
             }
-            self.plan.routes.push(planned);
         }
     }
 
-    /// Checks route `k` of a table; its row if it breaks no rule.
+    /// Checks route `k` of a table; its row if it breaks no rule. An
+    /// enabled route whose destination the table takes joins `enabled`,
+    /// whatever else is wrong with it: one mistake hides no conflict.
     #[allow(clippy::too_many_arguments)]
     fn route(
         &mut self,
@@ -663,7 +654,7 @@ impl<'a, S: ExistingState> Planner<'a, S> {
         of: &RoutesOf<'a, '_>,
         k: usize,
         spec: &'a RouteSpec,
-        enabled: &[(String, CidrBlock, bool)],
+        enabled: &mut Vec<(String, CidrBlock, bool)>,
         peerings: &FilePeerings<S::Vpc>,
         ids: &mut NetworkIds<'a>,
     ) -> Option<PlannedRoute> {
@@ -742,6 +733,13 @@ impl<'a, S: ExistingState> Planner<'a, S> {
         if let Err(err) = check_destination(&in_table, peering, "destination_cidr_block") {
             self.check.error(at("destination_cidr_block"), err.message);
             return None;
+        }
+        if is_enabled {
+            let label = spec
+                .route_item_id
+                .clone()
+                .unwrap_or_else(|| format!("routes[{k}]"));
+            enabled.push((label, destination, peering));
         }
         let gateway_id = match named {
             None => spec.gateway_id.clone(),
