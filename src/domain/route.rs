@@ -161,6 +161,9 @@ pub fn parse_destination(text: &str, field: &'static str) -> Result<CidrBlock, A
     CidrBlock::parse_stored(text).ok_or_else(|| malformed("is not an IPv4 CIDR block"))
 }
 
+/// The name of every VPC's default route table, as CreateVpc makes it.
+pub const DEFAULT_TABLE_NAME: &str = "default";
+
 /// Longest route description, in characters.
 pub const MAX_ROUTE_DESCRIPTION_CHARS: usize = 100;
 

@@ -25,19 +25,15 @@ use crate::{
         peering::PeeringState,
         quota::QuotaName,
         route::{
-            ExistingRoute, GatewayType, PeeringHop, RouteInTable, check_destination,
-            check_peering_hop, check_route_count, check_route_description, check_route_table_count,
-            parse_destination,
+            DEFAULT_TABLE_NAME, ExistingRoute, GatewayType, PeeringHop, RouteInTable,
+            check_destination, check_peering_hop, check_route_count, check_route_description,
+            check_route_table_count, parse_destination,
         },
         subnet::{check_subnet_block, check_subnet_count, check_zone},
         time::Timestamp,
     },
     scenario::{RouteSpec, RouteTableSpec, Scenario, SubnetSpec, VpcSpec},
 };
-
-/// The name of the default route table CreateVpc makes, and of the one a
-/// load makes for a VPC that lists none.
-pub const DEFAULT_TABLE_NAME: &str = "default";
 
 /// One kind of `prefix-xxxxxxxx` id: the ones the file fixes, so that
 /// generated ones never take them, and the ones it took.
