@@ -11,17 +11,22 @@ use support::{example, ok, run};
 
 /// A fresh database holding examples/hub-and-spoke.yaml.
 fn seeded(dir: &Path, name: &str) -> PathBuf {
+    seeded_with(dir, name, "hub-and-spoke.yaml")
+}
+
+/// A fresh database holding `example`.
+fn seeded_with(dir: &Path, name: &str, example_file: &str) -> PathBuf {
     let db = dir.join(name);
     ok(run(&[
         "seed",
-        &example("hub-and-spoke.yaml"),
+        &example(example_file),
         "--db",
         db.to_str().unwrap(),
     ]));
     db
 }
 
-async fn break_with(db: &Path, sql: &'static str) {
+async fn break_with(db: &Path, sql: &str) {
     let mut conn = SqliteConnectOptions::new()
         .filename(db)
         .foreign_keys(false)
@@ -33,7 +38,9 @@ async fn break_with(db: &Path, sql: &'static str) {
     conn.execute("PRAGMA ignore_check_constraints = ON")
         .await
         .unwrap();
-    conn.execute(sql).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+        .await
+        .unwrap();
 }
 
 fn check(db: &Path) -> (bool, String) {
@@ -117,6 +124,167 @@ async fn each_kind_of_violation_is_reported() {
             out.lines()
                 .any(|l| l.starts_with(&format!("{kind}: ")) && l.contains(words)),
             "no {kind} line about {words:?} in:\n{out}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_kind_of_network_violation_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded_with(dir.path(), "network.db", "network-scenario.yaml");
+    let (passed, out) = check(&db);
+    assert!(passed, "{out}");
+    // Rows of examples/network-scenario.yaml by what the file calls them.
+    const WEB_PUBLIC: &str = "subnet_name = 'web-public'";
+    const DB_ROUTE: &str = "route_table = (SELECT id FROM route_tables WHERE vpc = (SELECT id FROM vpcs WHERE vpc_name = 'db'))";
+    // (kind, bad write, words the report must contain)
+    let cases = [
+        // One default table per live VPC, none for a deleted one.
+        (
+            "route-table",
+            "DELETE FROM route_tables WHERE route_table_id = 'rtb-web00001'".to_owned(),
+            "vpc vpc-web00022 has 0 default route tables",
+        ),
+        (
+            "route-table",
+            "DROP INDEX route_tables_main; UPDATE route_tables SET main = 1 WHERE route_table_name = 'private'".to_owned(),
+            "vpc vpc-web00022 has 2 default route tables",
+        ),
+        (
+            "reference",
+            "UPDATE vpcs SET deleted = 1 WHERE vpc_name = 'payments'".to_owned(),
+            "belongs to deleted vpc",
+        ),
+        // Subnets: prefix, inside the VPC, zone, overlap, table of the VPC.
+        (
+            "subnet",
+            format!("UPDATE subnets SET cidr_block = '10.10.1.0/29' WHERE {WEB_PUBLIC}"),
+            "is a /29",
+        ),
+        (
+            "subnet",
+            "UPDATE subnets SET cidr_block = '10.30.1.0/24' WHERE subnet_name = 'db-a'".to_owned(),
+            "10.30.1.0/24 is not inside a block of vpc",
+        ),
+        (
+            "subnet",
+            "UPDATE subnets SET cidr_block = '10.20.1.1/24' WHERE subnet_name = 'db-a'".to_owned(),
+            "not an IPv4 network as the API writes one",
+        ),
+        (
+            "subnet",
+            format!("UPDATE subnets SET zone = 'ap-shanghai-2' WHERE {WEB_PUBLIC}"),
+            "\"ap-shanghai-2\", not a zone of its vpc's region ap-guangzhou",
+        ),
+        (
+            "subnet-overlap",
+            format!("UPDATE subnets SET cidr_block = '10.10.0.0/16' WHERE {WEB_PUBLIC}"),
+            "and subnet-webpriv1 (10.10.2.0/24) of vpc vpc-web00022 overlap",
+        ),
+        (
+            "reference",
+            format!("UPDATE subnets SET route_table = (SELECT id FROM route_tables WHERE vpc = (SELECT id FROM vpcs WHERE vpc_name = 'db')) WHERE {WEB_PUBLIC}"),
+            "of vpc vpc-web00022 is associated with route table",
+        ),
+        // Routes: their table, a peering that carries them, no ECMP
+        // through one, not into the VPC itself.
+        (
+            "reference",
+            "UPDATE routes SET route_table = 999 WHERE id = 1".to_owned(),
+            "names a missing route table",
+        ),
+        (
+            "reference",
+            "UPDATE routes SET gateway_id = 'pcx-zzzzzzzz' WHERE id = 1".to_owned(),
+            "goes through missing peering pcx-zzzzzzzz",
+        ),
+        (
+            "route",
+            "UPDATE routes SET gateway_id = (SELECT peering_connection_id FROM peerings WHERE peering_connection_name = 'web-payments'), destination = '172.16.0.0/24' WHERE id = 1".to_owned(),
+            "which is PENDING, not ACTIVE",
+        ),
+        (
+            "route",
+            format!("UPDATE routes SET gateway_id = (SELECT peering_connection_id FROM peerings WHERE peering_connection_name = 'web-payments') WHERE {DB_ROUTE}"),
+            "which does not join vpc",
+        ),
+        (
+            "route",
+            "UPDATE peerings SET state = 5 WHERE peering_connection_name = 'web-db'".to_owned(),
+            "which is DELETED, not ACTIVE",
+        ),
+        (
+            "route",
+            "UPDATE routes SET destination = '10.30.0.0/16' WHERE id = 1".to_owned(),
+            "goes to 10.30.0.0/16 through peering",
+        ),
+        (
+            "route",
+            "UPDATE routes SET destination = '10.20.1.0/24', enabled = 1 WHERE id = 100".to_owned(),
+            "no ECMP through a peering",
+        ),
+        (
+            "route",
+            "UPDATE routes SET destination = '10.10.5.0/24' WHERE id = 100".to_owned(),
+            "inside 10.10.0.0/16 of its own vpc vpc-web00022",
+        ),
+        (
+            "route",
+            "UPDATE routes SET gateway_type = 'WORMHOLE' WHERE id = 100".to_owned(),
+            "unknown gateway type \"WORMHOLE\"",
+        ),
+        (
+            "route",
+            "UPDATE routes SET gateway_id = 'vpngw-1' WHERE id = 100".to_owned(),
+            "not a NAT gateway id",
+        ),
+        // Quotas.
+        (
+            "quota",
+            "INSERT INTO quotas VALUES ('300001', 'ap-guangzhou', 'vpc-max-subnets', 1)".to_owned(),
+            "vpc vpc-web00022 has 2 subnets, quota 1",
+        ),
+        (
+            "quota",
+            "INSERT INTO quotas VALUES ('300001', 'ap-guangzhou', 'vpc-max-route-tables', 1)".to_owned(),
+            "vpc vpc-web00022 has 2 route tables, quota 1",
+        ),
+        (
+            "quota",
+            "INSERT INTO quotas VALUES ('300001', 'ap-guangzhou', 'route-table-max-policies', 1)".to_owned(),
+            "has 2 routes, quota 1",
+        ),
+        // Tags and times.
+        (
+            "tags",
+            "UPDATE vpcs SET tags = '[{\"key\": \"\"}]' WHERE vpc_name = 'web'".to_owned(),
+            "vpc vpc-web00022: tags[0].Key must be 1 to 127 characters",
+        ),
+        (
+            "tags",
+            format!("UPDATE subnets SET tags = 'nope' WHERE {WEB_PUBLIC}"),
+            "not a JSON list",
+        ),
+        (
+            "tags",
+            "UPDATE route_tables SET tags = '{}' WHERE route_table_name = 'private'".to_owned(),
+            "not a JSON list",
+        ),
+        (
+            "clock",
+            "UPDATE routes SET create_time = strftime('%s', 'now') + 86400 WHERE id = 100".to_owned(),
+            "was created after the clock's now",
+        ),
+    ];
+    for (i, (kind, sql, words)) in cases.iter().enumerate() {
+        let db = seeded_with(dir.path(), &format!("net{i}.db"), "network-scenario.yaml");
+        break_with(&db, sql).await;
+        let (passed, out) = check(&db);
+        assert!(!passed, "{kind}: check passed after {sql}");
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{kind}: ")) && l.contains(words)),
+            "no {kind} line about {words:?} after {sql} in:\n{out}"
         );
     }
 }

@@ -31,6 +31,7 @@ fn seed_dump_and_seed_again_round_trips_every_example() {
         "expiry.yaml",
         "schema.yaml",
         "flaky.yaml",
+        "network-scenario.yaml",
     ] {
         let first = dir.path().join(format!("{name}.db"));
         let second = dir.path().join(format!("{name}.again.db"));
@@ -165,6 +166,51 @@ fn generate_is_deterministic_and_seeds_cleanly_from_stdin() {
     let again = dir.path().join("g2.db");
     ok(run(&["seed", path(&dumped), "--db", path(&again)]));
     assert_eq!(dump(&db, "json"), dump(&again, "json"));
+}
+
+#[test]
+fn generate_adds_subnets_and_routes_only_when_asked_and_they_seed_and_check() {
+    let base = [
+        "generate",
+        "--accounts",
+        "12",
+        "--vpcs-per-account",
+        "3",
+        "--peerings",
+        "60",
+    ];
+    let plain = ok(run(&base));
+    assert!(
+        !plain.contains("subnets:") && !plain.contains("route_tables:"),
+        "the defaults add no network"
+    );
+    let mut args = base.to_vec();
+    args.extend(["--subnets-per-vpc", "4", "--routes"]);
+    let networked = ok(run(&args));
+    assert!(networked.contains("zone: ap-guangzhou-"), "{networked}");
+    assert!(networked.contains("gateway_type: PEERCONNECTION"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("net.yaml");
+    std::fs::write(&file, &networked).unwrap();
+    let db = dir.path().join("net.db");
+    let seeded = run(&["seed", path(&file), "--db", path(&db)]);
+    let stderr = String::from_utf8_lossy(&seeded.stderr);
+    assert!(seeded.status.success(), "{stderr}");
+    assert!(stderr.contains("144 subnets"), "{stderr}");
+    ok(run(&["check", "--db", path(&db)]));
+    // generate, seed, dump, seed: the same state.
+    let dumped = dir.path().join("dump.yaml");
+    ok(run(&["dump", "--db", path(&db), "--output", path(&dumped)]));
+    let again = dir.path().join("again.db");
+    ok(run(&["seed", path(&dumped), "--db", path(&again)]));
+    assert_eq!(dump(&db, "yaml"), dump(&again, "yaml"));
+    let too_many = run(&["generate", "--subnets-per-vpc", "100000"]);
+    assert!(!too_many.status.success());
+    assert!(
+        String::from_utf8_lossy(&too_many.stderr).contains("lower --subnets-per-vpc"),
+        "{}",
+        String::from_utf8_lossy(&too_many.stderr)
+    );
 }
 
 #[test]

@@ -6,10 +6,10 @@ use super::{Caller, Operation, Page};
 use crate::{
     domain::{
         ApiError, ApiResult, ErrorCode,
-        ids::VpcRef,
+        ids::{VpcRef, parse_prefixed_id},
         link::Tag,
         names::validate_name,
-        route::{GatewayType, parse_destination},
+        route::{GatewayType, check_route_description, parse_destination},
     },
     store::{
         NewRoute, NewSubnet, Route, RouteRef, RouteTable, RouteTableFilter, Store, Subnet,
@@ -20,32 +20,12 @@ use crate::{
 /// Most subnets one CreateSubnets call makes, and most routes one call
 /// names, as the SDK's docs give them.
 pub const MAX_ITEMS_PER_CALL: usize = 100;
-/// Longest route description, in characters: the legacy API's documented
-/// limit (API 3.0 documents none).
-pub const MAX_ROUTE_DESCRIPTION_CHARS: usize = 60;
+/// Longest route description, in characters.
+pub use crate::domain::route::MAX_ROUTE_DESCRIPTION_CHARS;
 
 /// Checks an id of the form `prefix` and 8 lowercase letters or digits.
 pub fn parse_id(text: &str, prefix: &str, field: &'static str) -> ApiResult<String> {
-    if text.is_empty() {
-        return Err(ApiError::missing(field));
-    }
-    let ok = text.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == 8
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    if ok {
-        Ok(text.to_owned())
-    } else {
-        Err(ApiError::field(
-            ErrorCode::InvalidParameterValueMalformed,
-            field,
-            format!(
-                "{field} {text:?} is not a {prefix}... id ({prefix} and 8 lowercase letters or digits)"
-            ),
-        ))
-    }
+    parse_prefixed_id(text, prefix, field)
 }
 
 pub fn subnet_id(text: &str, field: &'static str) -> ApiResult<String> {
@@ -128,24 +108,7 @@ pub fn new_route(
     let destination = parse_destination(destination, fields.destination)?;
     let gateway_type = GatewayType::parse(gateway_type, fields.gateway_type)?;
     gateway_type.check_id(gateway_id, fields.gateway_id)?;
-    let chars = description.chars().count();
-    if chars > MAX_ROUTE_DESCRIPTION_CHARS {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValue,
-            fields.description,
-            format!(
-                "{} has {chars} characters, at most {MAX_ROUTE_DESCRIPTION_CHARS} are allowed",
-                fields.description
-            ),
-        ));
-    }
-    if description.chars().any(char::is_control) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameterValue,
-            fields.description,
-            format!("{} must not contain control characters", fields.description),
-        ));
-    }
+    check_route_description(description, fields.description)?;
     Ok(NewRoute {
         destination,
         gateway_type,

@@ -77,7 +77,7 @@ pub enum Choice {
     Startup,
     /// Seeding rows per second against a bare SQLite bulk insert.
     Seed,
-    /// RestoreSnapshot and Reset of a 210,000-row state against bare SQL.
+    /// RestoreSnapshot and Reset of a 310,000-row state against bare SQL.
     Restore,
 }
 

@@ -236,6 +236,8 @@ pub fn describe_state(peerings: usize) -> anyhow::Result<Scenario> {
         seed: 1,
         region: Region::parse("gz").map_err(|e| anyhow::anyhow!(e.message))?,
         clock: "2026-01-01 00:00:00".into(),
+        subnets_per_vpc: 0,
+        routes: false,
     };
     let mut scenario = generate(&options, |_| {})?;
     // The bench moves on real time.
@@ -375,7 +377,7 @@ pub struct Seeding {
 pub async fn seeding() -> anyhow::Result<Seeding> {
     let mut scenario = describe_state(100_000)?;
     scenario.clock = Some("2026-01-01 00:00:00".into());
-    let rows = scenario.accounts.len() + scenario.vpcs.len() + scenario.peerings.len();
+    let rows = state_rows(&scenario);
     let dir = tempfile::tempdir()?;
     let seed = seed_file(&dir.path().join("seed.db"), scenario.clone()).await?;
     let bare = bare_insert(&dir.path().join("bare.db"), &scenario).await?;
@@ -386,6 +388,12 @@ pub async fn seeding() -> anyhow::Result<Seeding> {
         bare_seconds: bare.as_secs_f64(),
         bare_rows_per_sec: rows as f64 / bare.as_secs_f64(),
     })
+}
+
+/// The rows a generated scenario (without subnets or routes) seeds: its
+/// accounts, VPCs and peerings, and each VPC's default route table.
+fn state_rows(scenario: &Scenario) -> usize {
+    scenario.accounts.len() + 2 * scenario.vpcs.len() + scenario.peerings.len()
 }
 
 /// The same rows, written with multi-row INSERTs in one transaction: no
@@ -443,6 +451,22 @@ async fn bare_insert(db: &Path, scenario: &Scenario) -> anyhow::Result<Duration>
         });
         q.build().execute(&mut *tx).await?;
     }
+    // Each VPC's default route table, as seeding writes it.
+    for c in 0..scenario.vpcs.len().div_ceil(500) {
+        let ids = c * 500 + 1..=(c * 500 + 500).min(scenario.vpcs.len());
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO route_tables (id, route_table_id, vpc, route_table_name, main, create_time) ",
+        );
+        q.push_values(ids, |mut row, id| {
+            row.push_bind(id as i64)
+                .push_bind(format!("rtb-{id:08}"))
+                .push_bind(id as i64)
+                .push_bind("default")
+                .push_bind(true)
+                .push_bind(0i64);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
     let row_of = |legacy: &str| {
         legacy
             .rsplit('_')
@@ -492,13 +516,16 @@ pub struct Restoring {
 }
 
 /// The state tables, parents first, as a restore inserts them.
-const STATE_TABLES: [&str; 7] = [
+const STATE_TABLES: [&str; 10] = [
     "settings",
     "legacy_vpc_numbers",
     "accounts",
     "quotas",
     "vpcs",
     "peerings",
+    "route_tables",
+    "subnets",
+    "routes",
     "faults",
 ];
 
@@ -506,7 +533,7 @@ pub async fn restoring() -> anyhow::Result<Restoring> {
     const ROUNDS: usize = 3;
     let mut scenario = describe_state(100_000)?;
     scenario.clock = Some("2026-01-01 00:00:00".into());
-    let rows = scenario.accounts.len() + scenario.vpcs.len() + scenario.peerings.len();
+    let rows = state_rows(&scenario);
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("restore.db");
     seed_file(&db, scenario).await?;

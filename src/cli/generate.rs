@@ -45,6 +45,14 @@ pub struct GenerateArgs {
     /// Region of every account's VPCs.
     #[arg(long, default_value = "ap-guangzhou", value_parser = parse_region)]
     pub region: Region,
+    /// Subnets per VPC: its block cut into this many equal subnets, in the
+    /// region's zones in turn.
+    #[arg(long, default_value_t = 0)]
+    pub subnets_per_vpc: usize,
+    /// Routes through each ACTIVE peering: one at each end, in the VPC's
+    /// default route table, to the other end's block.
+    #[arg(long)]
+    pub routes: bool,
     /// The scenario's clock, YYYY-MM-DD HH:MM:SS (UTC).
     #[arg(long, default_value = "2026-01-01 00:00:00")]
     pub clock: String,
@@ -79,6 +87,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         seed: args.seed,
         region: args.region,
         clock: args.clock,
+        subnets_per_vpc: args.subnets_per_vpc,
+        routes: args.routes,
     };
     let total = (args.accounts * args.vpcs_per_account + args.peerings) as u64;
     let bar = ProgressBar::new(total).with_style(

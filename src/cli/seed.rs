@@ -79,6 +79,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 vpcs: response.vpcs as u64,
                 peerings: response.peerings as u64,
                 faults: response.faults as u64,
+                subnets: response.subnets as u64,
+                route_tables: response.route_tables as u64,
+                routes: response.routes as u64,
             }
         }
         None => seed_database(&args, file, rows).await?,
@@ -87,8 +90,17 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         0 => String::new(),
         n => format!(", {n} fault rules"),
     };
+    // Only a scenario with a network says so: the others print as before.
+    let network = if summary.subnets + summary.route_tables + summary.routes > 0 {
+        format!(
+            ", {} subnets, {} route tables, {} routes",
+            summary.subnets, summary.route_tables, summary.routes
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "seeded {} accounts, {} quotas, {} vpcs, {} peerings{faults} in {:.2} s",
+        "seeded {} accounts, {} quotas, {} vpcs, {} peerings{network}{faults} in {:.2} s",
         summary.accounts,
         summary.quotas,
         summary.vpcs,

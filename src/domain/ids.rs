@@ -72,6 +72,29 @@ pub fn parse_peering_id(text: &str, field: &'static str) -> Result<String, ApiEr
     }
 }
 
+/// Checks an id of the form `prefix` and 8 lowercase letters or digits:
+/// `subnet-`, `rtb-`, `rti-`.
+pub fn parse_prefixed_id(
+    text: &str,
+    prefix: &str,
+    field: &'static str,
+) -> Result<String, ApiError> {
+    if text.is_empty() {
+        return Err(ApiError::missing(field));
+    }
+    if text.strip_prefix(prefix).is_some_and(is_base36_suffix) {
+        Ok(text.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidParameterValueMalformed,
+            field,
+            format!(
+                "{field} {text:?} is not a {prefix}... id ({prefix} and 8 lowercase letters or digits)"
+            ),
+        ))
+    }
+}
+
 /// Checks a uin: 1 to 20 digits.
 pub fn parse_uin(text: &str, field: &'static str) -> Result<String, ApiError> {
     if text.is_empty() {

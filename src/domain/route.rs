@@ -178,6 +178,36 @@ pub fn parse_destination(text: &str, field: &'static str) -> Result<CidrBlock, A
     CidrBlock::parse_stored(text).ok_or_else(|| malformed("is not an IPv4 CIDR block"))
 }
 
+/// The name of every VPC's default route table, as CreateVpc makes it.
+pub const DEFAULT_TABLE_NAME: &str = "default";
+
+/// Longest route description, in characters: the legacy API's documented
+/// limit (API 3.0 documents none).
+pub const MAX_ROUTE_DESCRIPTION_CHARS: usize = 60;
+
+/// Checks a route's description: at most 100 characters, none of them
+/// control characters.
+pub fn check_route_description(description: &str, field: &'static str) -> Result<(), ApiError> {
+    let chars = description.chars().count();
+    if chars > MAX_ROUTE_DESCRIPTION_CHARS {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameterValue,
+            field,
+            format!(
+                "{field} has {chars} characters, at most {MAX_ROUTE_DESCRIPTION_CHARS} are allowed"
+            ),
+        ));
+    }
+    if description.chars().any(char::is_control) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameterValue,
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// A peering a route names as its next hop, as the caller may see it.
 #[derive(Debug, Clone, Copy)]
 pub struct PeeringHop<'a> {

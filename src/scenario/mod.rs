@@ -174,6 +174,114 @@ pub struct VpcSpec {
     /// A deleted VPC, kept because peerings still name it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// `{key, value}` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+    /// Its subnets, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<SubnetSpec>,
+    /// Its route tables. The one marked `main: true` (or, if none is, the
+    /// one named `default`) is its default table; a VPC that lists none
+    /// gets an empty one named `default`, as CreateVpc makes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", alias = "routeTables")]
+    pub route_tables: Vec<RouteTableSpec>,
+}
+
+/// A subnet of the VPC it is listed under.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetSpec {
+    /// Fixed id (`subnet-abcd1234`); generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "subnetId")]
+    pub subnet_id: Option<String>,
+    #[serde(alias = "subnetName")]
+    pub subnet_name: String,
+    #[serde(alias = "cidrBlock")]
+    pub cidr_block: String,
+    /// An availability zone of the VPC's region, such as ap-guangzhou-3.
+    pub zone: String,
+    /// The route table it is associated with: the id or the name of one
+    /// of the VPC's tables in this file; the default table when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "routeTableId",
+        alias = "route_table"
+    )]
+    pub route_table_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+    /// Default: its VPC's create_time.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
+    pub create_time: Option<String>,
+}
+
+/// A route table of the VPC it is listed under, with its routes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTableSpec {
+    /// Fixed id (`rtb-abcd1234`); generated when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "routeTableId"
+    )]
+    pub route_table_id: Option<String>,
+    /// Required but for the default table, which is `default` unless named.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "routeTableName"
+    )]
+    pub route_table_name: Option<String>,
+    /// The VPC's default table (one per VPC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteSpec>,
+    /// Default: its VPC's create_time.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
+    pub create_time: Option<String>,
+}
+
+/// A route of the table it is listed under.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    /// Fixed numeric `RouteId`, unique among all routes; the next free
+    /// one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "routeId")]
+    pub route_id: Option<i64>,
+    /// Fixed `rti-abcd1234`; generated when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "routeItemId"
+    )]
+    pub route_item_id: Option<String>,
+    #[serde(alias = "destinationCidrBlock")]
+    pub destination_cidr_block: String,
+    /// PEERCONNECTION, VPN, NAT, CVM, ... as the API takes them.
+    #[serde(alias = "gatewayType")]
+    pub gateway_type: String,
+    /// The next hop. For PEERCONNECTION: a peering's id (of the file or the
+    /// database), or the name of a peering of the file that only it has.
+    #[serde(alias = "gatewayId")]
+    pub gateway_id: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "routeDescription"
+    )]
+    pub route_description: Option<String>,
+    /// Default: true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Default: its table's create_time.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "createTime")]
+    pub create_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -434,10 +542,11 @@ mod fuzz {
         scenario::validate::{EmptyState, plan},
     };
 
-    const SEEDS: [&str; 3] = [
+    const SEEDS: [&str; 4] = [
         include_str!("../../examples/overlap-matrix.yaml"),
         include_str!("../../examples/expiry.yaml"),
         include_str!("../../examples/quickstart.json"),
+        include_str!("../../examples/network-scenario.yaml"),
     ];
 
     fn load(text: &str, format: Format) {

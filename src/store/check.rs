@@ -8,6 +8,8 @@
 //! only the parsers of single values (blocks, link options, state numbers)
 //! and the quota defaults.
 
+mod network;
+
 use std::collections::{HashMap, HashSet};
 
 use sqlx::SqliteConnection;
@@ -100,6 +102,14 @@ pub async fn check(
     check_vpc_counts(&rows.vpcs, &rows.limits, &mut found);
     let live = check_peerings(&rows.peerings, &vpcs, now, &mut found);
     check_live_peers(&live, &rows.limits, &mut found);
+    network::check_network(
+        &rows.network,
+        &vpcs,
+        &rows.peerings,
+        &rows.limits,
+        now,
+        &mut found,
+    );
     Ok(found.0)
 }
 
@@ -146,6 +156,7 @@ struct Rows {
     limits: Limits,
     vpcs: Vec<VpcRow>,
     peerings: Vec<PeeringRow>,
+    network: network::NetworkRows,
 }
 
 impl Rows {
@@ -180,6 +191,7 @@ impl Rows {
             limits,
             vpcs,
             peerings,
+            network: network::NetworkRows::read(conn).await?,
         })
     }
 }

@@ -32,6 +32,10 @@ pub(super) async fn newest_record(
                  FROM peerings
              UNION ALL SELECT expire_time, 'peering ' || peering_connection_id || ' expired'
                  FROM peerings WHERE {} AND expire_time IS NOT NULL
+             UNION ALL SELECT create_time, 'route table ' || route_table_id || ' was created'
+                 FROM route_tables
+             UNION ALL SELECT create_time, 'subnet ' || subnet_id || ' was created' FROM subnets
+             UNION ALL SELECT create_time, 'route ' || route_item_id || ' was created' FROM routes
          ) ORDER BY time DESC LIMIT 1",
         super::states::is("", crate::domain::peering::PeeringState::Expired)
     )))

@@ -157,6 +157,62 @@ async fn save_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<S
     .await?)
 }
 
+/// State tables a snapshot may lack, saved before the migration that made
+/// them: fault rules (0007), and subnets, route tables and routes (0008).
+const MISSING_IN_OLD_SNAPSHOTS: [&str; 4] = ["faults", "route_tables", "subnets", "routes"];
+
+/// Gives every live VPC without a default route table one, as migration
+/// 0008 did for the VPCs it found: restoring a snapshot saved before it
+/// brings back VPCs that had none. Ids come from the store's generator, so
+/// `--id-seed` repeats them.
+async fn add_default_tables(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    let lacking: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, create_time FROM vpcs v WHERE deleted = 0
+         AND NOT EXISTS (SELECT 1 FROM route_tables t WHERE t.vpc = v.id AND t.main = 1)
+         ORDER BY id",
+    )
+    .fetch_all(&mut tx.conn)
+    .await?;
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    let taken: std::collections::HashSet<String> =
+        sqlx::query_as::<_, (String,)>("SELECT route_table_id FROM route_tables")
+            .fetch_all(&mut tx.conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+    let mut ids = std::collections::HashSet::with_capacity(lacking.len());
+    let rows: Vec<(String, i64, i64)> = lacking
+        .into_iter()
+        .map(|(vpc, create_time)| {
+            let id = loop {
+                let id = tx.ids.route_table_id();
+                if !taken.contains(&id) && !ids.contains(&id) {
+                    break id;
+                }
+            };
+            ids.insert(id.clone());
+            (id, vpc, create_time)
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO route_tables (route_table_id, vpc, route_table_name, main, create_time) ",
+        );
+        insert.push_values(chunk, |mut row, (id, vpc, create_time)| {
+            row.push_bind(id.clone())
+                .push_bind(*vpc)
+                .push_bind(super::routes::DEFAULT_TABLE_NAME)
+                .push_bind(true)
+                .push_bind(*create_time);
+        });
+        insert.build().execute(&mut tx.conn).await?;
+    }
+    Ok(())
+}
+
 async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResult<Snapshot> {
     let id = snapshot_id(tx, name)
         .await?
@@ -167,6 +223,7 @@ async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResul
     sqlx::query("DELETE FROM client_tokens")
         .execute(&mut tx.conn)
         .await?;
+    let mut missing = Vec::new();
     for table in STATE_TABLES.iter().rev() {
         // By name, the snapshot's columns: a snapshot saved before a
         // migration added columns restores with their defaults.
@@ -175,8 +232,9 @@ async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResul
             .bind(&saved)
             .fetch_all(&mut tx.conn)
             .await?;
-        if columns.is_empty() && *table == "faults" {
-            // Saved before fault rules existed (migration 0007): none then.
+        if columns.is_empty() && MISSING_IN_OLD_SNAPSHOTS.contains(table) {
+            // Saved before the migration that made the table: none then.
+            missing.push(*table);
             continue;
         }
         let columns = columns
@@ -189,6 +247,9 @@ async fn restore_snapshot_in(tx: &mut Tx, actor: &Actor, name: &str) -> ApiResul
         )))
         .execute(&mut tx.conn)
         .await?;
+    }
+    if missing.contains(&"route_tables") {
+        add_default_tables(tx).await?;
     }
     let offset = stored_clock_offset(&mut tx.conn).await?;
     set_clock_offset(tx, offset).await?;

@@ -30,7 +30,7 @@ use crate::domain::{
 };
 
 /// The name of every VPC's default route table.
-pub const DEFAULT_TABLE_NAME: &str = "default";
+pub use crate::domain::route::DEFAULT_TABLE_NAME;
 
 /// A validated route of a CreateRoutes or ReplaceRoutes request.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 //! transaction: all or nothing.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -17,7 +17,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use super::{
     Actor, Store, Tx,
     clock::{newest_record, set_clock_offset, stored_clock_offset},
-    records::split_blocks,
+    records::{split_blocks, tags_from_json, tags_to_json},
     state_tables::clear_state,
     writer::JobError,
 };
@@ -31,8 +31,8 @@ use crate::{
         time::{Timestamp, format_time},
     },
     scenario::{
-        AccountSpec, FaultSpec, PeeringSpec, QuotaSpec, Scenario, ScenarioError, ScenarioErrors,
-        StateSpec, VpcSpec,
+        AccountSpec, FaultSpec, PeeringSpec, QuotaSpec, RouteSpec, RouteTableSpec, Scenario,
+        ScenarioError, ScenarioErrors, StateSpec, SubnetSpec, VpcSpec,
         validate::{EmptyState, Plan, plan},
     },
 };
@@ -40,13 +40,50 @@ use crate::{
 /// Every VPC row, deleted ones included, oldest first.
 const VPC_ROWS: &str =
     "SELECT id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks,
-    create_time, deleted FROM vpcs ORDER BY id";
+    create_time, deleted, tags FROM vpcs ORDER BY id";
 
 #[derive(sqlx::FromRow)]
 struct VpcRow {
     #[sqlx(flatten)]
     vpc: crate::store::Vpc,
     deleted: bool,
+    tags: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TableRow {
+    id: i64,
+    route_table_id: String,
+    vpc: i64,
+    route_table_name: String,
+    main: bool,
+    tags: String,
+    create_time: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SubnetRow {
+    subnet_id: String,
+    vpc: i64,
+    subnet_name: String,
+    cidr_block: String,
+    zone: String,
+    route_table: i64,
+    tags: String,
+    create_time: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RouteRow {
+    id: i64,
+    route_item_id: String,
+    route_table: i64,
+    destination: String,
+    gateway_type: String,
+    gateway_id: String,
+    description: String,
+    enabled: bool,
+    create_time: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,6 +110,11 @@ pub struct LoadSummary {
     pub vpcs: u64,
     pub peerings: u64,
     pub faults: u64,
+    pub subnets: u64,
+    /// The route tables the scenario lists (each VPC that lists none gets
+    /// its default one besides).
+    pub route_tables: u64,
+    pub routes: u64,
 }
 
 /// A scenario to load, with what the errors should call its file.
@@ -222,6 +264,9 @@ pub(super) async fn load_scenario_in(
         vpcs: plan.vpcs.len() as u64,
         peerings: plan.peerings.len() as u64,
         faults: plan.faults.len() as u64,
+        subnets: plan.subnets.len() as u64,
+        route_tables: plan.listed_route_tables as u64,
+        routes: plan.routes.len() as u64,
     })
 }
 
@@ -257,16 +302,27 @@ async fn write_plan(
     // Every row gets a "seeded" event: quota events are bound row by row,
     // the others copied from the new rows by SQLite itself, past the rowids
     // that were there before.
-    let (before_accounts, before_vpcs, before_peerings): (i64, i64, i64) = sqlx::query_as(
+    let (before_accounts, before_vpcs, before_peerings, before_tables, before_subnets): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = sqlx::query_as(
         "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM accounts), (SELECT COALESCE(MAX(id), 0) FROM vpcs),
-                (SELECT COALESCE(MAX(id), 0) FROM peerings)",
+                (SELECT COALESCE(MAX(id), 0) FROM peerings), (SELECT COALESCE(MAX(id), 0) FROM route_tables),
+                (SELECT COALESCE(MAX(id), 0) FROM subnets)",
     )
     .fetch_one(&mut tx.conn)
     .await?;
+    // Routes may be numbered below the newest row (ids the file fixes):
+    // their events follow the ids the plan gives.
+    let new_routes: Vec<i64> = plan.routes.iter().map(|r| r.route_id).collect();
     write_accounts(tx, plan, progress).await?;
     let quota_events = write_quotas(tx, plan, progress).await?;
     write_vpcs(tx, plan, progress).await?;
     write_peerings(tx, plan, progress).await?;
+    write_network(tx, plan, progress).await?;
     for rule in &plan.faults {
         super::faults::insert_rule(&mut tx.conn, rule).await?;
     }
@@ -285,29 +341,41 @@ async fn write_plan(
     }));
     seeded.write_bound(tx, &bound_events).await?;
     let peering_state = super::states::name("");
-    for (resource_type, id_column, state, table, key, after) in [
-        (
-            "account",
-            "uin",
-            "NULL",
-            "accounts",
-            "rowid",
-            before_accounts,
-        ),
-        ("vpc", "un_vpc_id", "cidr_block", "vpcs", "id", before_vpcs),
+    for (resource_type, id_column, state, table, filter, after) in [
+        ("account", "uin", "NULL", "accounts", "", before_accounts),
+        ("vpc", "un_vpc_id", "cidr_block", "vpcs", "", before_vpcs),
         (
             "peering",
             "peering_connection_id",
             peering_state.as_str(),
             "peerings",
-            "id",
+            "",
             before_peerings,
+        ),
+        // A VPC's default table is made with it, as CreateVpc makes it,
+        // without an event of its own.
+        (
+            "route_table",
+            "route_table_id",
+            "NULL",
+            "route_tables",
+            "main = 0 AND ",
+            before_tables,
+        ),
+        (
+            "subnet",
+            "subnet_id",
+            "cidr_block",
+            "subnets",
+            "",
+            before_subnets,
         ),
     ] {
         // Every name here is a constant of ours; the values are bound.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
-             SELECT ?, ?, ?, '{resource_type}', {id_column}, 'seeded', NULL, {state} FROM {table} WHERE {key} > ? ORDER BY {key}"
+             SELECT ?, ?, ?, '{resource_type}', {id_column}, 'seeded', NULL, {state} FROM {table}
+             WHERE {filter}rowid > ? ORDER BY rowid"
         )))
         .bind(seeded.now)
         .bind(&seeded.who)
@@ -315,6 +383,31 @@ async fn write_plan(
         .bind(after)
         .execute(&mut tx.conn)
         .await?;
+    }
+    if !new_routes.is_empty() {
+        // As CreateRoutes says a route: where it goes, and through what.
+        for chunk in new_routes.chunks(CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (time, actor, request_id, resource_type, resource_id, kind, old_state, new_state)
+                 SELECT ",
+            );
+            insert
+                .push_bind(seeded.now)
+                .push(", ")
+                .push_bind(seeded.who.clone())
+                .push(", ")
+                .push_bind(seeded.request_id.clone())
+                .push(
+                    ", 'route', route_item_id, 'seeded', NULL, destination || ' via ' || gateway_type || ' ' || gateway_id
+                     FROM routes WHERE id IN (",
+                );
+            let mut ids = insert.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            insert.push(") ORDER BY id");
+            insert.build().execute(&mut tx.conn).await?;
+        }
     }
     Ok(())
 }
@@ -405,7 +498,7 @@ async fn write_quotas(
 async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &LoadProgress) -> Result<(), sqlx::Error> {
     insert_chunked(
         tx,
-        "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted) ",
+        "INSERT INTO vpcs (id, vpc_id, un_vpc_id, uin, region, vpc_name, cidr_block, assistant_cidr_blocks, create_time, deleted, tags) ",
         &plan.vpcs,
         |row, v| {
             row.push_bind(v.row_id)
@@ -417,7 +510,8 @@ async fn write_vpcs(tx: &mut Tx, plan: &Plan, progress: &LoadProgress) -> Result
                 .push_bind(v.cidr_block.clone())
                 .push_bind(v.assistant_cidr_blocks.clone())
                 .push_bind(v.create_time)
-                .push_bind(v.deleted);
+                .push_bind(v.deleted)
+                .push_bind(tags_to_json(&v.tags));
         },
         Some(progress),
     )
@@ -458,6 +552,68 @@ async fn write_peerings(
                 .push_bind(p.create_time)
                 .push_bind(p.expire_time);
             super::peerings::bind_link(row, &p.link);
+        },
+        Some(progress),
+    )
+    .await
+}
+
+/// Writes the plan's route tables, then its subnets and routes, which
+/// name them.
+async fn write_network(
+    tx: &mut Tx,
+    plan: &Plan,
+    progress: &LoadProgress,
+) -> Result<(), sqlx::Error> {
+    insert_chunked(
+        tx,
+        "INSERT INTO route_tables (id, route_table_id, vpc, route_table_name, main, tags, create_time) ",
+        &plan.route_tables,
+        |row, t| {
+            row.push_bind(t.row_id)
+                .push_bind(t.route_table_id.clone())
+                .push_bind(t.vpc_row)
+                .push_bind(t.name.clone())
+                .push_bind(t.main)
+                .push_bind(tags_to_json(&t.tags))
+                .push_bind(t.create_time);
+        },
+        Some(progress),
+    )
+    .await?;
+    insert_chunked(
+        tx,
+        "INSERT INTO subnets (subnet_id, vpc, subnet_name, cidr_block, zone, route_table, tags, create_time) ",
+        &plan.subnets,
+        |row, s| {
+            row.push_bind(s.subnet_id.clone())
+                .push_bind(s.vpc_row)
+                .push_bind(s.name.clone())
+                .push_bind(s.cidr_block.clone())
+                .push_bind(s.zone.clone())
+                .push_bind(s.table_row)
+                .push_bind(tags_to_json(&s.tags))
+                .push_bind(s.create_time);
+        },
+        Some(progress),
+    )
+    .await?;
+    // Each route's row is its RouteId; SQLite's counter for the table
+    // moves past the largest.
+    insert_chunked(
+        tx,
+        "INSERT INTO routes (id, route_item_id, route_table, destination, gateway_type, gateway_id, description, enabled, create_time) ",
+        &plan.routes,
+        |row, r| {
+            row.push_bind(r.route_id)
+                .push_bind(r.route_item_id.clone())
+                .push_bind(r.table_row)
+                .push_bind(r.destination.clone())
+                .push_bind(r.gateway_type)
+                .push_bind(r.gateway_id.clone())
+                .push_bind(r.description.clone())
+                .push_bind(r.enabled)
+                .push_bind(r.create_time);
         },
         Some(progress),
     )
@@ -519,6 +675,7 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
     .await?;
     let vpc_ref = |row: i64| ids.get(&row).cloned().unwrap_or_default();
     let faults = super::faults::load_rules(&mut *conn).await?;
+    let mut network = DumpedNetwork::read(&mut *conn).await?;
     Ok(Scenario {
         clock: Some(format_time(now)),
         id_seed: None,
@@ -544,17 +701,23 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
             .collect(),
         vpcs: vpcs
             .into_iter()
-            .map(|VpcRow { vpc, deleted }| VpcSpec {
-                assistant_cidr_blocks: split_blocks(&vpc.assistant_cidr_blocks),
-                uin: vpc.uin,
-                region: Some(vpc.region),
-                vpc_name: vpc.vpc_name,
-                cidr_block: vpc.cidr_block,
-                vpc_id: Some(vpc.vpc_id),
-                un_vpc_id: Some(vpc.un_vpc_id),
-                reference: None,
-                create_time: Some(format_time(vpc.create_time)),
-                deleted,
+            .map(|VpcRow { vpc, deleted, tags }| {
+                let (subnets, route_tables) = network.of(vpc.id);
+                VpcSpec {
+                    assistant_cidr_blocks: split_blocks(&vpc.assistant_cidr_blocks),
+                    uin: vpc.uin,
+                    region: Some(vpc.region),
+                    vpc_name: vpc.vpc_name,
+                    cidr_block: vpc.cidr_block,
+                    vpc_id: Some(vpc.vpc_id),
+                    un_vpc_id: Some(vpc.un_vpc_id),
+                    reference: None,
+                    create_time: Some(format_time(vpc.create_time)),
+                    deleted,
+                    tags: tags_from_json(&tags),
+                    subnets,
+                    route_tables,
+                }
             })
             .collect(),
         peerings: peerings
@@ -605,13 +768,116 @@ async fn dump_in(conn: &mut SqliteConnection, now: Timestamp) -> ApiResult<Scena
                         charge_type: set(charge_type, defaults.charge_type),
                         link_type: set(link_type, defaults.link_type),
                         qos_level: set(qos_level, defaults.qos_level),
-                        tags: super::records::tags_from_json(&tags),
+                        tags: tags_from_json(&tags),
                     }
                 },
             )
             .collect(),
         faults: faults.into_iter().map(fault_spec).collect(),
     })
+}
+
+/// The route tables, subnets and routes of the dump, per VPC row.
+struct DumpedNetwork {
+    tables: HashMap<i64, Vec<RouteTableSpec>>,
+    subnets: HashMap<i64, Vec<SubnetSpec>>,
+}
+
+impl DumpedNetwork {
+    async fn read(conn: &mut SqliteConnection) -> ApiResult<DumpedNetwork> {
+        let tables: Vec<TableRow> = sqlx::query_as(
+            "SELECT id, route_table_id, vpc, route_table_name, main, tags, create_time
+             FROM route_tables ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let subnets: Vec<SubnetRow> = sqlx::query_as(
+            "SELECT subnet_id, vpc, subnet_name, cidr_block, zone, route_table, tags, create_time
+             FROM subnets ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let routes: Vec<RouteRow> = sqlx::query_as(
+            "SELECT id, route_item_id, route_table, destination, gateway_type, gateway_id,
+                    description, enabled, create_time
+             FROM routes ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let vpc_times: HashMap<i64, i64> =
+            sqlx::query_as::<_, (i64, i64)>("SELECT id, create_time FROM vpcs")
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect();
+        // Each table's routes, oldest first.
+        let table_times: HashMap<i64, i64> = tables.iter().map(|t| (t.id, t.create_time)).collect();
+        let mut routes_of: HashMap<i64, Vec<RouteSpec>> = HashMap::new();
+        for r in routes {
+            let inherited = table_times.get(&r.route_table).copied();
+            routes_of.entry(r.route_table).or_default().push(RouteSpec {
+                route_id: Some(r.id),
+                route_item_id: Some(r.route_item_id),
+                destination_cidr_block: r.destination,
+                gateway_type: r.gateway_type,
+                gateway_id: r.gateway_id,
+                route_description: (!r.description.is_empty()).then_some(r.description),
+                enabled: (!r.enabled).then_some(false),
+                create_time: (inherited != Some(r.create_time)).then(|| format_time(r.create_time)),
+            });
+        }
+        // A VPC's default table comes first, as a load plans it; the
+        // subnets of the default table name none.
+        let mut tables = tables;
+        tables.sort_by_key(|t| (t.vpc, !t.main, t.id));
+        let main_tables: HashSet<i64> = tables.iter().filter(|t| t.main).map(|t| t.id).collect();
+        let table_ids: HashMap<i64, String> = tables
+            .iter()
+            .map(|t| (t.id, t.route_table_id.clone()))
+            .collect();
+        let mut dumped = DumpedNetwork {
+            tables: HashMap::new(),
+            subnets: HashMap::new(),
+        };
+        for t in tables {
+            let inherited = vpc_times.get(&t.vpc).copied();
+            dumped
+                .tables
+                .entry(t.vpc)
+                .or_default()
+                .push(RouteTableSpec {
+                    route_table_id: Some(t.route_table_id),
+                    route_table_name: Some(t.route_table_name),
+                    main: t.main.then_some(true),
+                    tags: tags_from_json(&t.tags),
+                    routes: routes_of.remove(&t.id).unwrap_or_default(),
+                    create_time: (inherited != Some(t.create_time))
+                        .then(|| format_time(t.create_time)),
+                });
+        }
+        for s in subnets {
+            let inherited = vpc_times.get(&s.vpc).copied();
+            dumped.subnets.entry(s.vpc).or_default().push(SubnetSpec {
+                subnet_id: Some(s.subnet_id),
+                subnet_name: s.subnet_name,
+                cidr_block: s.cidr_block,
+                zone: s.zone,
+                route_table_id: (!main_tables.contains(&s.route_table))
+                    .then(|| table_ids.get(&s.route_table).cloned().unwrap_or_default()),
+                tags: tags_from_json(&s.tags),
+                create_time: (inherited != Some(s.create_time)).then(|| format_time(s.create_time)),
+            });
+        }
+        Ok(dumped)
+    }
+
+    /// The subnets and route tables of the VPC at `row`.
+    fn of(&mut self, row: i64) -> (Vec<SubnetSpec>, Vec<RouteTableSpec>) {
+        (
+            self.subnets.remove(&row).unwrap_or_default(),
+            self.tables.remove(&row).unwrap_or_default(),
+        )
+    }
 }
 
 /// A rule as a scenario file writes it.

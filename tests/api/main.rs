@@ -19,6 +19,7 @@ mod legacy;
 mod legacy_network;
 mod lifecycle;
 mod network;
+mod network_scenarios;
 mod persistence;
 mod races;
 mod retries;

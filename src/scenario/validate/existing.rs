@@ -37,6 +37,17 @@ pub trait ExistingState: StateView<Vpc: Hash> {
     fn legacy_next(&self, region: Region) -> Option<i64>;
     fn peering_id_in_use(&self, id: &str) -> bool;
     fn fault_id_in_use(&self, id: &str) -> bool;
+    fn subnet_id_in_use(&self, id: &str) -> bool;
+    fn route_table_id_in_use(&self, id: &str) -> bool;
+    /// A route's `rti-...` id.
+    fn route_item_id_in_use(&self, id: &str) -> bool;
+    /// A route's numeric `RouteId`.
+    fn route_id_in_use(&self, id: i64) -> bool;
+    /// The highest route table row, 0 for none: new tables are numbered
+    /// after it.
+    fn last_route_table_row(&self) -> i64;
+    /// The `RouteId` the next new route gets: ids are never reused.
+    fn next_route_id(&self) -> i64;
 }
 
 /// A state with nothing in it: it has no VPC to name, so its VPC handle
@@ -123,5 +134,29 @@ impl ExistingState for EmptyState {
 
     fn fault_id_in_use(&self, _: &str) -> bool {
         false
+    }
+
+    fn subnet_id_in_use(&self, _: &str) -> bool {
+        false
+    }
+
+    fn route_table_id_in_use(&self, _: &str) -> bool {
+        false
+    }
+
+    fn route_item_id_in_use(&self, _: &str) -> bool {
+        false
+    }
+
+    fn route_id_in_use(&self, _: i64) -> bool {
+        false
+    }
+
+    fn last_route_table_row(&self) -> i64 {
+        0
+    }
+
+    fn next_route_id(&self) -> i64 {
+        1
     }
 }

@@ -9,6 +9,7 @@
 mod accounts;
 mod existing;
 mod faults;
+mod network;
 mod peerings;
 mod vpcs;
 
@@ -18,7 +19,7 @@ use super::Scenario;
 use crate::domain::{
     faults::FaultRule,
     ids::IdGenerator,
-    link::LinkOptions,
+    link::{LinkOptions, Tag},
     peering::PeeringState,
     quota::QuotaName,
     region::Region,
@@ -35,6 +36,13 @@ pub struct Plan {
     pub quotas: Vec<(String, Region, QuotaName, i64)>,
     pub vpcs: Vec<PlannedVpc>,
     pub peerings: Vec<PlannedPeering>,
+    /// Route tables, each live VPC's default one among them, in row order.
+    pub route_tables: Vec<PlannedTable>,
+    pub subnets: Vec<PlannedSubnet>,
+    pub routes: Vec<PlannedRoute>,
+    /// Of `route_tables`, how many the file lists (the rest are the
+    /// default tables of VPCs that list none).
+    pub listed_route_tables: usize,
     /// Legacy VPC numbers to continue from, per region name.
     pub legacy_next: Vec<(&'static str, i64)>,
     pub faults: Vec<FaultRule>,
@@ -62,6 +70,46 @@ pub struct PlannedVpc {
     pub assistant_cidr_blocks: String,
     pub create_time: Timestamp,
     pub deleted: bool,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedTable {
+    pub row_id: i64,
+    pub route_table_id: String,
+    pub vpc_row: i64,
+    pub name: String,
+    pub main: bool,
+    pub tags: Vec<Tag>,
+    pub create_time: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedSubnet {
+    pub subnet_id: String,
+    pub vpc_row: i64,
+    pub name: String,
+    /// Canonical, as the API stores it.
+    pub cidr_block: String,
+    pub zone: String,
+    pub table_row: i64,
+    pub tags: Vec<Tag>,
+    pub create_time: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedRoute {
+    /// Its row, which is its `RouteId`.
+    pub route_id: i64,
+    pub route_item_id: String,
+    pub table_row: i64,
+    /// Canonical, as the API stores it.
+    pub destination: String,
+    pub gateway_type: &'static str,
+    pub gateway_id: String,
+    pub description: String,
+    pub enabled: bool,
+    pub create_time: Timestamp,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +174,19 @@ fn creation_time(
     path: String,
     check: &mut Checker,
 ) -> Timestamp {
-    let time = time_field(value, now, path.clone(), check);
+    creation_time_or(value, now, now, path, check)
+}
+
+/// A creation time: given, or `default` (which is not after `now`); never
+/// after `now`.
+fn creation_time_or(
+    value: &Option<String>,
+    default: Timestamp,
+    now: Timestamp,
+    path: String,
+    check: &mut Checker,
+) -> Timestamp {
+    let time = time_field(value, default, path.clone(), check);
     if time > now {
         check.error(
             path,
@@ -173,7 +233,8 @@ pub fn plan<S: ExistingState>(
     let uins = planner.accounts();
     let limits = planner.quotas(&uins);
     let mut vpcs = planner.vpcs(&uins, &limits);
-    planner.peerings(&mut vpcs, &limits);
+    let peerings = planner.peerings(&mut vpcs, &limits);
+    planner.network(&vpcs, &peerings, &limits);
     planner.faults(&uins);
     if planner.check.errors.is_empty() {
         Ok(planner.plan)

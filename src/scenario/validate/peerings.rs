@@ -2,7 +2,7 @@
 //! pair may be in, and for a live peering every rule the API checks
 //! (`domain::rules::check_live_peering`) on top of the peerings before it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{
     Checker, ExistingState, PlannedPeering, Planner,
@@ -64,10 +64,95 @@ struct PeeringIds<'s> {
     fixed: HashSet<&'s str>,
 }
 
+/// The file's peerings as routes see them: the planned ones by id and by
+/// name, with their ends; and the ones the file gives that were refused,
+/// whose errors are reported already.
+pub(super) struct FilePeerings<V> {
+    pub(super) planned: Vec<PeeringEnds<V>>,
+    by_id: HashMap<String, usize>,
+    /// Every peering of the file by name: its index in the file, and in
+    /// `planned` if it was planned.
+    by_name: HashMap<String, Vec<(usize, Option<usize>)>>,
+    /// Fixed ids of peerings that were refused.
+    refused: HashSet<String>,
+}
+
+/// A planned peering's ends and state.
+pub(super) struct PeeringEnds<V> {
+    pub(super) id: String,
+    pub(super) a: NodeRef<V>,
+    pub(super) b: NodeRef<V>,
+    pub(super) state: PeeringState,
+    pub(super) expire_time: Option<Timestamp>,
+}
+
+/// A planned peering with the VPCs it joins.
+type WithEnds<V> = (PlannedPeering, NodeRef<V>, NodeRef<V>);
+
+/// The peering a route names.
+pub(super) enum NamedPeering<'p, V> {
+    /// One of the file's, planned.
+    File(&'p PeeringEnds<V>),
+    /// One of the database's, which joins none of the file's VPCs.
+    Existing,
+}
+
+impl<V> FilePeerings<V> {
+    /// The peering `text` names: the file's by id, the database's by id,
+    /// the file's by a name only one of its peerings has. `None` after
+    /// reporting, or for a peering of the file that was refused (reported
+    /// at the peering).
+    pub(super) fn find<S: ExistingState>(
+        &self,
+        existing: &S,
+        text: &str,
+        path: String,
+        check: &mut Checker,
+    ) -> Option<NamedPeering<'_, V>> {
+        if let Some(&p) = self.by_id.get(text) {
+            return Some(NamedPeering::File(&self.planned[p]));
+        }
+        if self.refused.contains(text) {
+            return None;
+        }
+        if existing.peering_id_in_use(text) {
+            return Some(NamedPeering::Existing);
+        }
+        match self.by_name.get(text).map(Vec::as_slice) {
+            Some([(_, planned)]) => planned.map(|p| NamedPeering::File(&self.planned[p])),
+            Some(many) => {
+                let holders: Vec<String> =
+                    many.iter().map(|(i, _)| format!("peerings[{i}]")).collect();
+                check.error(
+                    path,
+                    format!(
+                        "{text} names {}: give the peering_connection_id of the one meant",
+                        holders.join(" and ")
+                    ),
+                );
+                None
+            }
+            None => {
+                check.error(
+                    path,
+                    format!(
+                        "peering {text} is not defined: no peering in the file or the database has it as its id, nor one of the file as its name"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
 impl<S: ExistingState> Planner<'_, S> {
     /// Checks and plans the peerings, in order, each against the ones
-    /// before it.
-    pub(super) fn peerings(&mut self, vpcs: &mut Vpcs<S::Vpc>, limits: &Limits<'_, S>) {
+    /// before it; returns them as routes see them.
+    pub(super) fn peerings(
+        &mut self,
+        vpcs: &mut Vpcs<S::Vpc>,
+        limits: &Limits<'_, S>,
+    ) -> FilePeerings<S::Vpc> {
         let scenario = self.scenario;
         let mut peering_ids = PeeringIds {
             taken: HashSet::new(),
@@ -77,14 +162,44 @@ impl<S: ExistingState> Planner<'_, S> {
                 .filter_map(|p| p.peering_connection_id.as_deref())
                 .collect(),
         };
+        let mut file = FilePeerings {
+            planned: Vec::new(),
+            by_id: HashMap::new(),
+            by_name: HashMap::new(),
+            refused: HashSet::new(),
+        };
         for (i, spec) in scenario.peerings.iter().enumerate() {
             if self.check.full() {
                 break;
             }
-            if let Some(planned) = self.peering(i, spec, &mut peering_ids, vpcs, limits) {
-                self.plan.peerings.push(planned);
-            }
+            let planned = self.peering(i, spec, &mut peering_ids, vpcs, limits);
+            let at = match planned {
+                Some((planned, a, b)) => {
+                    let p = file.planned.len();
+                    file.by_id.insert(planned.peering_connection_id.clone(), p);
+                    file.planned.push(PeeringEnds {
+                        id: planned.peering_connection_id.clone(),
+                        a,
+                        b,
+                        state: planned.state,
+                        expire_time: planned.expire_time,
+                    });
+                    self.plan.peerings.push(planned);
+                    Some(p)
+                }
+                None => {
+                    if let Some(id) = &spec.peering_connection_id {
+                        file.refused.insert(id.clone());
+                    }
+                    None
+                }
+            };
+            file.by_name
+                .entry(spec.peering_connection_name.clone())
+                .or_default()
+                .push((i, at));
         }
+        file
     }
 
     /// The id the file's peering `i` gives, checked, or a generated one that
@@ -162,7 +277,8 @@ impl<S: ExistingState> Planner<'_, S> {
     }
 
     /// Checks the file's peering `i` and, if it breaks no rule on top of
-    /// the ones before it, records it as live (if it is) and returns its row.
+    /// the ones before it, records it as live (if it is) and returns its
+    /// row and its ends.
     fn peering(
         &mut self,
         i: usize,
@@ -170,7 +286,7 @@ impl<S: ExistingState> Planner<'_, S> {
         peering_ids: &mut PeeringIds<'_>,
         vpcs: &mut Vpcs<S::Vpc>,
         limits: &Limits<'_, S>,
-    ) -> Option<PlannedPeering> {
+    ) -> Option<WithEnds<S::Vpc>> {
         let at = |field: &str| format!("peerings[{i}].{field}");
         let errors_before = self.check.errors.len();
         if let Err(e) = validate_name(
@@ -218,7 +334,7 @@ impl<S: ExistingState> Planner<'_, S> {
         if live {
             vpcs.link(a, b, &peering_id, active);
         }
-        Some(PlannedPeering {
+        let planned = PlannedPeering {
             peering_connection_id: peering_id,
             peering_connection_name: spec.peering_connection_name.clone(),
             vpc_row: ea.row,
@@ -230,7 +346,8 @@ impl<S: ExistingState> Planner<'_, S> {
             create_time,
             expire_time,
             link,
-        })
+        };
+        Some((planned, a, b))
     }
 
     /// What a peering's row says of one of its ends; `None` for an existing

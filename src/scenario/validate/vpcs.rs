@@ -14,10 +14,12 @@ use crate::{
     domain::{
         cidr::CidrBlock,
         ids::{VpcRef, legacy_vpc_id},
+        link::check_tags,
         names::validate_name,
         quota::QuotaName,
         region::Region,
         rules::{check_assistant_count, check_own_blocks, check_vpc_count},
+        time::Timestamp,
     },
     scenario::{Scenario, VpcSpec},
 };
@@ -35,6 +37,8 @@ pub(super) type PlannedLink<V> = (String, NodeRef<V>, bool);
 
 /// One of the file's VPCs, as the peering rules see it.
 pub(super) struct Node<V> {
+    /// Its index in the file's `vpcs`.
+    pub(super) spec: usize,
     pub(super) row_id: i64,
     /// How messages name it: as the file does (its ref, or the id it fixes).
     pub(super) label: String,
@@ -42,6 +46,7 @@ pub(super) struct Node<V> {
     pub(super) region: Region,
     pub(super) blocks: Vec<CidrBlock>,
     pub(super) deleted: bool,
+    pub(super) create_time: Timestamp,
     /// The live peerings planned for it.
     pub(super) live: Vec<PlannedLink<V>>,
 }
@@ -259,6 +264,9 @@ impl<S: ExistingState> Planner<'_, S> {
             .or_else(|| spec.vpc_id.clone())
             .unwrap_or_else(|| format!("vpcs[{i}] ({})", spec.vpc_name));
         let create_time = self.created_at(&spec.create_time, at("create_time"));
+        if let Err(err) = check_tags(&spec.tags, "tags") {
+            self.check.error(at("tags"), err.message);
+        }
         self.plan.vpcs.push(PlannedVpc {
             row_id: section.next_row,
             vpc_id,
@@ -270,14 +278,17 @@ impl<S: ExistingState> Planner<'_, S> {
             assistant_cidr_blocks: spec.assistant_cidr_blocks.join(","),
             create_time,
             deleted: spec.deleted,
+            tags: spec.tags.clone(),
         });
         vpcs.nodes.push(Node {
+            spec: i,
             row_id: section.next_row,
             label,
             uin: spec.uin.clone(),
             region,
             blocks,
             deleted: spec.deleted,
+            create_time,
             live: Vec::new(),
         });
         section.next_row += 1;

@@ -827,6 +827,30 @@ impl ExistingState for View<'_> {
     fn fault_id_in_use(&self, id: &str) -> bool {
         self.model.faults.iter().any(|rule| rule.fault_id == id)
     }
+
+    fn subnet_id_in_use(&self, id: &str) -> bool {
+        self.model.network().subnet_by_id(id).is_some()
+    }
+
+    fn route_table_id_in_use(&self, id: &str) -> bool {
+        self.model.network().table_by_id(id).is_some()
+    }
+
+    fn route_item_id_in_use(&self, id: &str) -> bool {
+        self.model.network().route_by_item(id).is_some()
+    }
+
+    fn route_id_in_use(&self, id: i64) -> bool {
+        self.model.network().route(id).is_some()
+    }
+
+    fn last_route_table_row(&self) -> i64 {
+        self.model.network().last_table_row()
+    }
+
+    fn next_route_id(&self) -> i64 {
+        self.model.network().next_route_row()
+    }
 }
 
 #[cfg(test)]

@@ -179,6 +179,10 @@ impl Network {
         self.tables.values()
     }
 
+    pub fn last_table_row(&self) -> i64 {
+        self.tables.keys().next_back().copied().unwrap_or(0)
+    }
+
     /// The subnets associated with a table.
     pub fn subnets_in_table(&self, table: &TableEntry) -> impl Iterator<Item = &SubnetEntry> {
         let row = table.row;

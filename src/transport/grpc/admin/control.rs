@@ -70,6 +70,9 @@ impl From<LoadSummary> for proto::LoadScenarioResponse {
             vpcs: s.vpcs as i64,
             peerings: s.peerings as i64,
             faults: s.faults as i64,
+            subnets: s.subnets as i64,
+            route_tables: s.route_tables as i64,
+            routes: s.routes as i64,
         }
     }
 }
