@@ -100,8 +100,11 @@ pub struct RequestContext<S> {
 /// DEADLINE_EXCEEDED itself (at most a tenth of the deadline): tonic's own
 /// timer, which wraps this layer and started a moment earlier, would
 /// otherwise answer CANCELLED without a request id, and the client's own
-/// timer would race the answer.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(20);
+/// timer would race the answer. A client may also need a moment of its
+/// deadline left to read the answer's details (grpcurl resolves the
+/// `ErrorInfo` type through reflection within it): 20 ms was not always
+/// enough on a loaded machine.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(100);
 
 /// A `grpc-timeout` header's duration: up to 8 digits and a unit.
 fn grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
