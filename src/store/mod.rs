@@ -18,6 +18,7 @@ mod faults;
 mod health;
 mod idempotency;
 mod lock;
+mod lookup;
 mod model;
 mod peerings;
 mod records;
@@ -147,7 +148,7 @@ pub struct Store {
     /// The database file, for its size; `None` for a read-only store.
     path: Option<PathBuf>,
     /// What every write checks first, in its transaction (see `scope`).
-    scope: Option<Arc<VpcScope>>,
+    guard: Option<writer::WriteGuard>,
     // Keeps a temporary database alive as long as the store.
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -269,7 +270,7 @@ impl Store {
             health,
             metrics,
             path: Some(path),
-            scope: None,
+            guard: None,
             _temp_dir: temp_dir,
         };
         Ok((store, task))
@@ -321,7 +322,7 @@ impl Store {
             health: Arc::default(),
             metrics: Arc::default(),
             path: None,
-            scope: None,
+            guard: None,
             _temp_dir: None,
         })
     }

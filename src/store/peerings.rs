@@ -7,14 +7,14 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
+    lookup::{peering_not_found, vpc_not_found},
     model::{Model, NewPeeringRow, PeeringIx, StoredLink},
     records::Peering,
     states,
-    vpcs::vpc_not_found,
     writer::{BoxFuture, BulkRow},
 };
 use crate::domain::{
-    ApiError, ApiResult, ErrorCode,
+    ApiResult,
     ids::VpcRef,
     link::LinkOptions,
     peering::{Action, PeeringState, Role, transition},
@@ -253,13 +253,6 @@ pub async fn change_peering_in(
         },
     );
     Ok(shown)
-}
-
-pub(super) fn peering_not_found(id: &str, region: Region) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidPeeringConnectionNotFound,
-        format!("{id} does not exist in {}", region.name),
-    )
 }
 
 /// Binds a peering's link options as the columns `bandwidth, charge_type,

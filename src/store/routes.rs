@@ -9,10 +9,9 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
+    lookup::{owned_vpc, peering_not_found, table_not_found},
     model::{Model, RouteEntry, TableEntry, VpcIx},
-    peerings::peering_not_found,
     records::{Route, RouteTable, Vpc, tags_to_json},
-    vpcs::owned_vpc,
     writer::{BoxFuture, BulkRow},
 };
 use crate::domain::{
@@ -104,13 +103,6 @@ pub struct RouteTableFilter {
     pub descending: bool,
     pub offset: i64,
     pub limit: i64,
-}
-
-pub(super) fn table_not_found(id: &str, region: Region) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidRouteTableNotFound,
-        format!("{id} does not exist in {}", region.name),
-    )
 }
 
 fn owned_table_row(model: &Model, actor: &Actor, region: Region, id: &str) -> ApiResult<i64> {

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use super::{
-    Store, Tx, model::Model, routes::table_not_found, subnets::subnet_not_found, vpcs::owned_vpc,
+    Store,
+    lookup::{owned_vpc, subnet_not_found, table_not_found},
+    model::Model,
 };
 use crate::domain::{ApiError, ApiResult, ids::VpcRef, region::Region};
 
@@ -51,11 +53,6 @@ pub(super) fn check_scope(model: &Model, scope: &VpcScope) -> ApiResult<()> {
     Ok(())
 }
 
-/// Checks the scope of the store a write came through, in its transaction.
-pub(super) async fn check_in(tx: &mut Tx, scope: &VpcScope) -> ApiResult<()> {
-    check_scope(tx.model().await?, scope)
-}
-
 impl Store {
     /// The same store, whose every write (`Store::write`, which every
     /// subnet, route table and route change goes through) first checks
@@ -63,7 +60,7 @@ impl Store {
     /// before it changes anything.
     pub fn in_vpc(&self, scope: VpcScope) -> Store {
         Store {
-            scope: Some(Arc::new(scope)),
+            guard: Some(Arc::new(move |model: &Model| check_scope(model, &scope))),
             ..self.clone()
         }
     }

@@ -6,9 +6,9 @@
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
+    lookup::{owned_vpc, subnet_not_found, table_not_found},
     model::{Model, SubnetEntry, VpcIx},
     records::{Subnet, Vpc, tags_to_json},
-    vpcs::owned_vpc,
 };
 use crate::domain::{
     ApiError, ApiResult, ErrorCode,
@@ -48,13 +48,6 @@ pub struct SubnetFilter {
     pub descending: bool,
     pub offset: i64,
     pub limit: i64,
-}
-
-pub(super) fn subnet_not_found(id: &str, region: Region) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidSubnetNotFound,
-        format!("{id} does not exist in {}", region.name),
-    )
 }
 
 fn owned_subnet_row(model: &Model, actor: &Actor, region: Region, id: &str) -> ApiResult<i64> {
@@ -254,7 +247,7 @@ pub async fn associate_subnets_in(
     let model = tx.model().await?;
     let table = model
         .owned_table(&actor.uin, region.name, &table_id)
-        .ok_or_else(|| super::routes::table_not_found(&table_id, region))?;
+        .ok_or_else(|| table_not_found(&table_id, region))?;
     let table_row = table.row;
     // Every check before the first change: a job that fails after one
     // would leave the model ahead of its rolled-back rows.

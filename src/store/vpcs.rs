@@ -3,7 +3,8 @@
 use super::{
     Actor, Store, Tx,
     events::{self, Change},
-    model::{Model, NewVpc, VpcIx},
+    lookup::owned_vpc,
+    model::{NewVpc, VpcIx},
     records::{Vpc, tags_to_json},
     routes::{add_default_table, delete_tables_of},
 };
@@ -21,26 +22,6 @@ use crate::domain::{
     },
     subnet::{check_block_has_no_subnets, check_no_subnets},
 };
-
-/// The VPC if `owner` owns it in `region`; any other VPC reads as not found.
-pub(super) fn owned_vpc(
-    model: &Model,
-    owner: &str,
-    vpc: &VpcRef,
-    region: Region,
-) -> ApiResult<VpcIx> {
-    model
-        .find_vpc(vpc.as_str(), region.name)
-        .filter(|&ix| model.owner_of(ix) == owner)
-        .ok_or_else(|| vpc_not_found(vpc.as_str(), region))
-}
-
-pub(super) fn vpc_not_found(id: &str, region: Region) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidVpcNotFound,
-        format!("{id} does not exist in {}", region.name),
-    )
-}
 
 pub async fn create_vpc_in(
     tx: &mut Tx,

@@ -223,6 +223,10 @@ pub(super) struct Completion {
     reply: Box<dyn FnOnce(Result<(), ApiError>) + Send>,
 }
 
+/// A check every write of a store makes first, on the model in the write's
+/// transaction (a legacy call's VPC, see `scope`).
+pub(super) type WriteGuard = Arc<dyn Fn(&Model) -> ApiResult<()> + Send + Sync>;
+
 /// Runs a job in the batch's transaction, or, given none, answers it
 /// without running it (its batch failed first, or the writer stopped).
 type RunJob = Box<dyn for<'c> FnOnce(Option<&'c mut Tx>) -> BoxFuture<'c, Completion> + Send>;
@@ -252,19 +256,19 @@ impl JobError for ApiError {
 
 impl Store {
     /// Runs `op` in the writer's transaction and answers once it committed.
-    /// A store seen through `in_vpc` checks its scope there first.
+    /// A store with a guard (see `Store::in_vpc`) checks it there first.
     pub async fn write<T, F>(&self, op: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
-        let Some(scope) = self.scope.clone() else {
+        let Some(guard) = self.guard.clone() else {
             return self.submit(op, false).await;
         };
         self.submit(
             move |tx| {
                 Box::pin(async move {
-                    super::scope::check_in(tx, &scope).await?;
+                    guard(tx.model().await?)?;
                     op(tx).await
                 })
             },

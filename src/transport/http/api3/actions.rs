@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use super::{
     super::{Fields, answer},
+    filters::{ids_or_filters, narrow, tag_filter, tag_set, unknown_filter},
     network,
-    params::{Filter, Params},
+    params::Params,
 };
 use crate::{
     action::{
@@ -22,17 +23,16 @@ use crate::{
         },
     },
     domain::{
-        ApiError, ApiResult, ErrorCode,
+        ApiError, ApiResult,
         actions::ActionName,
         ids::{VpcRef, parse_peering_id},
         link::{
-            CHARGE_TYPES, GivenLinkOptions, LinkFieldNames, LinkOptions, Tag, check_bandwidth,
-            one_of,
+            CHARGE_TYPES, GivenLinkOptions, LinkFieldNames, LinkOptions, check_bandwidth, one_of,
         },
         region::Region,
         time::format_time,
     },
-    store::{NameMatch, Peering, PeeringFilter, TagMatch, Vpc, VpcFilter},
+    store::{NameMatch, Peering, PeeringFilter, Vpc, VpcFilter},
     transport::AppState,
 };
 
@@ -228,66 +228,6 @@ fn create_peering(mut p: Params) -> ApiResult<CreatePeering> {
         },
         &FIELDS,
     )
-}
-
-/// `Ids` and `Filters` exclude each other.
-pub(super) fn ids_or_filters(
-    ids: Option<Vec<String>>,
-    filters: Option<Vec<Filter>>,
-    ids_name: &str,
-) -> ApiResult<(Option<Vec<String>>, Vec<Filter>)> {
-    if ids.is_some() && filters.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameterCoexist,
-            format!("{ids_name} and Filters cannot be given together"),
-        ));
-    }
-    Ok((ids, filters.unwrap_or_default()))
-}
-
-/// Two filters of one name both apply: their values AND.
-pub(super) fn narrow(slot: &mut Option<Vec<String>>, values: Vec<String>) {
-    *slot = Some(match slot.take() {
-        None => values,
-        Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
-    });
-}
-
-pub(super) fn unknown_filter(name: &str, known: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidParameterValue,
-        format!("filter {name:?} is not one vpcsim answers: {known}"),
-    )
-}
-
-/// The tag filters of DescribeVpcs, DescribeSubnets and DescribeRouteTables,
-/// if `name` is one: `tag-key` (values: keys, any of which matches) and
-/// `tag:<key>` (values: that key's values).
-pub(super) fn tag_filter(name: &str, values: Vec<String>) -> ApiResult<Option<TagMatch>> {
-    if name == "tag-key" {
-        return Ok(Some(TagMatch {
-            keys: values,
-            values: None,
-        }));
-    }
-    match name.strip_prefix("tag:") {
-        None => Ok(None),
-        Some("") => Err(ApiError::new(
-            ErrorCode::InvalidParameterValue,
-            "filter \"tag:\" names no tag key; write tag:<key>",
-        )),
-        Some(key) => Ok(Some(TagMatch {
-            keys: vec![key.to_owned()],
-            values: Some(values),
-        })),
-    }
-}
-
-/// Tags as the SDK models' `TagSet` has them.
-pub(super) fn tag_set(tags: &[Tag]) -> Value {
-    tags.iter()
-        .map(|t| json!({"Key": t.key, "Value": t.value}))
-        .collect()
 }
 
 fn describe_peerings(mut p: Params) -> ApiResult<DescribePeerings> {
@@ -529,6 +469,7 @@ fn vpc_model(vpc: &Vpc) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ErrorCode;
 
     #[test]
     fn describe_sets_of_filter_values_reach_the_store_whole() {

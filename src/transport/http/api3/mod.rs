@@ -8,6 +8,7 @@
 //! `InvalidAction`.
 
 mod actions;
+mod filters;
 mod network;
 mod params;
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     super::{Fields, answer},
-    actions::{ids_or_filters, narrow, tag_filter, tag_set, unknown_filter},
+    filters::{ids_or_filters, narrow, tag_filter, tag_set, unknown_filter},
     params::{Params, boolean_word},
 };
 use crate::{
