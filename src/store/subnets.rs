@@ -329,17 +329,8 @@ impl Model {
                 .filter_map(|r| self.vpc_by_id(r.as_str()))
                 .collect()
         });
-        let any = |values: &Option<Vec<String>>, text: &str| {
-            values.as_ref().is_none_or(|v| v.iter().any(|x| x == text))
-        };
-        let name_matches = |name: &str| {
-            filter.names.as_ref().is_none_or(|names| {
-                names.iter().any(|n| match filter.name_match {
-                    super::NameMatch::Exact => name == n,
-                    super::NameMatch::Contains => name.contains(n.as_str()),
-                })
-            })
-        };
+        let any = super::model::any_of;
+        let name_matches = |name: &str| filter.name_match.any(&filter.names, name);
         let mut matches: Vec<&SubnetEntry> = self
             .network()
             .subnets()
@@ -368,12 +359,7 @@ impl Model {
             matches.reverse();
         }
         let total = matches.len() as i64;
-        let offset = usize::try_from(filter.offset).unwrap_or(0);
-        let limit = usize::try_from(filter.limit).unwrap_or(0);
-        let shown = matches
-            .into_iter()
-            .skip(offset)
-            .take(limit)
+        let shown = super::model::page(matches, filter.offset, filter.limit)
             .map(|s| self.subnet_record(s))
             .collect();
         (total, shown)

@@ -26,6 +26,7 @@ mod query;
 pub(super) use network::{RouteEntry, SubnetEntry, TableEntry};
 
 pub use query::{NameMatch, PeeringFilter, PeeringOrder, TagMatch, VpcFilter};
+pub(super) use query::{any_of, page};
 
 use std::hash::BuildHasher;
 

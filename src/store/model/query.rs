@@ -90,8 +90,29 @@ impl TagMatch {
     }
 }
 
+/// Whether `text` is one of `values`; no filter (`None`) matches all.
+pub(in crate::store) fn any_of(values: &Option<Vec<String>>, text: &str) -> bool {
+    values.as_ref().is_none_or(|v| v.iter().any(|x| x == text))
+}
+
+impl NameMatch {
+    /// Whether `name` matches any of `names` this way; no filter matches all.
+    pub(in crate::store) fn any(self, names: &Option<Vec<String>>, name: &str) -> bool {
+        names.as_ref().is_none_or(|names| {
+            names.iter().any(|n| match self {
+                NameMatch::Exact => name == n,
+                NameMatch::Contains => name.contains(n.as_str()),
+            })
+        })
+    }
+}
+
 /// Where a page starts and how long it is, as the API gives them.
-fn page<T>(matches: Vec<T>, offset: i64, limit: i64) -> impl Iterator<Item = T> {
+pub(in crate::store) fn page<T>(
+    matches: Vec<T>,
+    offset: i64,
+    limit: i64,
+) -> impl Iterator<Item = T> {
     let offset = usize::try_from(offset).unwrap_or(0);
     let limit = usize::try_from(limit).unwrap_or(0);
     matches.into_iter().skip(offset).take(limit)
@@ -118,9 +139,7 @@ impl Model {
                 .filter(|&ix| !self.vpc(ix).deleted)
                 .collect()
         });
-        let any = |values: &Option<Vec<String>>, text: &str| {
-            values.as_ref().is_none_or(|v| v.iter().any(|x| x == text))
-        };
+        let any = any_of;
         let keep = |p: &PeeringEntry| {
             (self.vpc(p.vpc).region == region || self.vpc(p.peer).region == region)
                 && vpcs
@@ -172,14 +191,7 @@ impl Model {
                 .filter_map(|r| self.vpc_by_id(r.as_str()))
                 .collect()
         });
-        let name_matches = |name: &str| {
-            filter.names.as_ref().is_none_or(|names| {
-                names.iter().any(|n| match filter.name_match {
-                    NameMatch::Exact => name == n,
-                    NameMatch::Contains => name.contains(n.as_str()),
-                })
-            })
-        };
+        let name_matches = |name: &str| filter.name_match.any(&filter.names, name);
         let mut matches: Vec<VpcIx> = self
             .vpcs_in(owner, region)
             .filter(|&ix| {
