@@ -29,9 +29,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("vpcsim_descriptor.bin"),
         descriptors.encode_to_vec(),
     )?;
+    // The console's JSON bridge to AdminService (src/transport/console/
+    // admin.rs) reads requests and writes answers with serde, under the
+    // protos' field names; absent fields take their defaults, and a fault's
+    // kind goes by its name.
+    let fault_kind = "#[serde(with = \"crate::transport::console::admin::fault_kind\")]";
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        .message_attribute(
+            ".vpcsim.v1",
+            "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default)]",
+        )
+        .field_attribute(".vpcsim.v1.FaultRule.kind", fault_kind)
+        .field_attribute(".vpcsim.v1.AddFaultRequest.kind", fault_kind)
         .compile_fds(descriptors)?;
     stamp_version();
     Ok(())

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod scenario;
 pub mod server;
 pub mod store;
+pub mod topology;
 pub mod transport;
 pub mod version;
 

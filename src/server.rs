@@ -38,6 +38,8 @@ use crate::{
     store::{Actor, DbLocation, Owner, ScenarioLoad, StartOptions, Store},
     transport::{
         AppState,
+        call_feed::CallFeed,
+        console,
         context::RequestContextLayer,
         grpc::{
             admin::AdminApi, peering::PeeringApi, route::RouteTableApi, subnet::SubnetApi,
@@ -163,6 +165,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsSource>,
     /// Requests per second per account and action (see `action::throttle`).
     pub rate_limits: Vec<RateLimitSetting>,
+    /// Serve the web console at `/ui` (see `transport::console`).
+    pub ui: bool,
 }
 
 /// Refuses to expose admin calls to the network without a token.
@@ -226,15 +230,18 @@ async fn serve(
     let region = config.default_region;
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let routes = build_routes(store, config, stopping, health_service)?;
+    let calls = CallFeed::default();
+    let ui = config.ui;
+    let routes = build_routes(store, config, stopping, health_service, calls.clone())?;
     // Migrations ran in Store::open, so every service is ready from here.
     // From here on, health follows readiness: a writer that stops or
     // commits that fail take the server out of service, until they work.
     let watcher = tokio::spawn(follow_readiness(store.clone(), health_reporter));
 
-    log_serving(addr, region, tls.as_ref());
+    log_serving(addr, region, tls.as_ref(), ui);
     let metrics = store.metrics_handle();
-    let served = serve_until(routes, listener, tls, shutdown, stopping_tx, grace, metrics).await;
+    let context = RequestContextLayer::new(metrics, calls);
+    let served = serve_until(routes, listener, tls, shutdown, stopping_tx, grace, context).await;
     watcher.abort();
     served.context("serving gRPC")
 }
@@ -257,7 +264,9 @@ fn build_routes(
     config: ServerConfig,
     stopping: tokio::sync::watch::Receiver<bool>,
     health_service: HealthServer<impl Health>,
+    calls: CallFeed,
 ) -> anyhow::Result<Routes> {
+    let ui = config.ui;
     let state = Arc::new(AppState {
         actions: Actions::new(store.clone(), Throttle::new(&config.rate_limits)),
         default_region: config.default_region,
@@ -271,6 +280,7 @@ fn build_routes(
             DbLocation::Temporary => ":memory:".into(),
         },
         tls: config.tls.is_some(),
+        calls,
     });
 
     let reflection_v1 = reflection().build_v1()?;
@@ -301,17 +311,19 @@ fn build_routes(
     .add_service(health_service)
     .add_service(reflection_v1)
     .add_service(reflection_v1alpha);
-    Ok(Routes::from(
-        grpc.into_axum_router()
-            .merge(http::routes(state.clone(), Api3))
-            .merge(http::routes(state.clone(), Legacy::default()))
-            .merge(probes::routes(state))
-            .fallback(probes::not_found),
-    ))
+    let mut router = grpc
+        .into_axum_router()
+        .merge(http::routes(state.clone(), Api3))
+        .merge(http::routes(state.clone(), Legacy::default()))
+        .merge(probes::routes(state.clone()));
+    if ui {
+        router = router.merge(console::routes(state));
+    }
+    Ok(Routes::from(router.fallback(probes::not_found)))
 }
 
 /// Says where the server listens, and with TLS how clients trust it.
-fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>) {
+fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>, ui: bool) {
     if let Some(tls) = tls {
         let cert = tls.cert_path.display();
         tracing::info!(
@@ -332,6 +344,10 @@ fn log_serving(addr: SocketAddr, region: Region, tls: Option<&Tls>) {
         commit = crate::version::COMMIT,
         "vpcsim serving"
     );
+    if ui {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(url = %format!("{scheme}://{addr}/ui"), "console at /ui");
+    }
 }
 
 /// Serves `routes` on `listener` until `shutdown` resolves and the calls
@@ -343,7 +359,7 @@ async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
     stopping: tokio::sync::watch::Sender<bool>,
     grace: Duration,
-    metrics: Arc<crate::metrics::Metrics>,
+    context: RequestContextLayer,
 ) -> Result<(), tonic::transport::Error> {
     // Shutdown starts when `shutdown` resolves; the grace period runs from then.
     let (shutdown_began, began) = tokio::sync::oneshot::channel::<()>();
@@ -367,7 +383,7 @@ async fn serve_until(
         .accept_http1(true)
         .concurrency_limit_per_connection(MAX_CALLS_PER_CONNECTION)
         .max_concurrent_streams(MAX_CALLS_PER_CONNECTION as u32)
-        .layer(RequestContextLayer::new(metrics))
+        .layer(context)
         .add_routes(routes);
     let serve: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
         match &tls {

@@ -106,6 +106,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub rate_limits: Vec<RateLimitSetting>,
+    /// Serve the web console at /ui on the same port: the network drawn
+    /// live, the events and calls, and the clock, snapshot, fault and reset
+    /// controls. Beyond loopback it needs the admin token, as AdminService
+    /// does.
+    #[arg(long, env = "VPCSIM_UI")]
+    pub ui: bool,
 }
 
 impl ServeArgs {
@@ -135,6 +141,7 @@ impl ServeArgs {
             checkpoint_interval: seconds("--checkpoint-interval", self.checkpoint_interval, true)?,
             tls: self.tls_source(),
             rate_limits: self.rate_limits.clone(),
+            ui: self.ui,
         })
     }
 }

@@ -18,7 +18,11 @@ use std::{
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
-use super::{grpc::status::from_request_read_error, request_log::RequestLog};
+use super::{
+    call_feed::{CallFeed, CallRecord},
+    grpc::status::from_request_read_error,
+    request_log::RequestLog,
+};
 use crate::{
     domain::{ApiError, ErrorCode, actions::ActionName},
     metrics::{CallLabels, Metrics},
@@ -68,15 +72,17 @@ fn reshape_request_read_error(headers: &mut HeaderMap, method: &str, request_id:
     headers.extend(replacement);
 }
 
-/// The request layer: every call's request id, log line and metrics.
+/// The request layer: every call's request id, log line and metrics, and
+/// its record for a console that follows the calls.
 #[derive(Debug, Clone)]
 pub struct RequestContextLayer {
     metrics: Arc<Metrics>,
+    calls: CallFeed,
 }
 
 impl RequestContextLayer {
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
+    pub fn new(metrics: Arc<Metrics>, calls: CallFeed) -> Self {
+        Self { metrics, calls }
     }
 }
 
@@ -86,6 +92,7 @@ impl<S> Layer<S> for RequestContextLayer {
         RequestContext {
             inner,
             metrics: self.metrics.clone(),
+            calls: self.calls.clone(),
         }
     }
 }
@@ -94,6 +101,7 @@ impl<S> Layer<S> for RequestContextLayer {
 pub struct RequestContext<S> {
     inner: S,
     metrics: Arc<Metrics>,
+    calls: CallFeed,
 }
 
 /// How much sooner than the client's `grpc-timeout` vpcsim answers
@@ -141,7 +149,7 @@ fn front_end(path: &str, api3: bool) -> &'static str {
 /// The action label of a call that names no action: the service it
 /// reached, from a fixed set, so that label values stay bounded.
 fn service_label(path: &str) -> &'static str {
-    if path.starts_with("/vpcsim.v1.AdminService/") {
+    if path.starts_with("/vpcsim.v1.AdminService/") || path.starts_with("/ui/api/admin/") {
         "admin"
     } else if path.starts_with("/grpc.health.") {
         "health"
@@ -149,6 +157,8 @@ fn service_label(path: &str) -> &'static str {
         "reflection"
     } else if matches!(path, "/healthz" | "/readyz" | "/metrics" | "/version") {
         "probe"
+    } else if path == "/ui" || path.starts_with("/ui/") {
+        "console"
     } else {
         "other"
     }
@@ -301,6 +311,7 @@ where
         // The ready service goes to this call; a clone stays for the next.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        let calls = self.calls.clone();
         Box::pin(async move {
             let mut result = match (refusal, deadline) {
                 (Some(status), _) => {
@@ -386,10 +397,34 @@ where
                     };
                     in_flight.end(code);
                     let http = response.status().as_u16();
-                    if matches!(action, "health" | "reflection" | "probe") {
+                    if matches!(action, "health" | "reflection" | "probe" | "console") {
                         tracing::debug!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
                     } else {
                         tracing::info!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
+                        let feed_front_end = match front_end {
+                            "http" if method.starts_with("/ui/api/admin/") => Some("console"),
+                            "http" => None,
+                            api => Some(api),
+                        };
+                        if let Some(feed_front_end) = feed_front_end
+                            && calls.has_listeners()
+                        {
+                            // An admin call by its method, which the metrics
+                            // label leaves out.
+                            let action = match action {
+                                "admin" => method.rsplit('/').next().unwrap_or(action),
+                                action => action,
+                            };
+                            calls.publish(CallRecord {
+                                ended_at: chrono::Utc::now().timestamp(),
+                                request_id: info.request_id.clone(),
+                                front_end: feed_front_end,
+                                action: action.to_owned(),
+                                caller: caller.to_owned(),
+                                code: code.to_owned(),
+                                latency_ms: latency_us as f64 / 1000.0,
+                            });
+                        }
                     }
                 }
                 Err(_) => {

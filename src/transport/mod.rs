@@ -10,10 +10,13 @@
 //!   the scaffolding and signature checks they share.
 //!
 //! Beside them: the operator's endpoints (`probes`: health, readiness,
-//! metrics, version), the per-request context every call gets (a request id,
+//! metrics, version), the web console (`console`, with `serve --ui`) and
+//! the feed of finished calls it follows (`call_feed`), the per-request context every call gets (a request id,
 //! and one log line from its `request_log`), the shared server state,
 //! request signatures and TLS.
 
+pub mod call_feed;
+pub mod console;
 pub mod context;
 pub mod grpc;
 pub mod http;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub db_path: String,
     /// Whether the server serves TLS only.
     pub tls: bool,
+    /// The calls as they end, for the console's timeline.
+    pub calls: super::call_feed::CallFeed,
 }
 
 impl AppState {

@@ -41,6 +41,8 @@ pub struct Options {
     pub tls: Option<TlsSource>,
     /// `--rate-limit`.
     pub rate_limits: Vec<vpcsim::action::throttle::RateLimitSetting>,
+    /// `--ui`.
+    pub ui: bool,
 }
 
 impl TestApp {
@@ -73,6 +75,7 @@ impl TestApp {
             checkpoint_interval: std::time::Duration::from_secs(60),
             tls: options.tls,
             rate_limits: options.rate_limits,
+            ui: options.ui,
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(server::run(config, listener, async {

@@ -6,6 +6,7 @@ mod api3_network;
 mod auth_matrix;
 mod bad_input;
 mod concurrency;
+mod console;
 mod controls;
 mod cross_region;
 mod describe;

@@ -99,7 +99,7 @@ const HOW_TO_SEND_THE_ADMIN_TOKEN: &str = "send metadata authorization \"Bearer 
      (vpcsim seed, dump and bench take the same flag and variable)";
 
 /// Compares secrets in time that does not depend on where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -1,0 +1,258 @@
+//! `POST /ui/api/admin/<Method>`: the console's controls, as AdminService
+//! calls with JSON bodies. The request message is read from JSON under the
+//! protos' field names (absent fields take their defaults; a fault's kind
+//! by its name), handed to the AdminService the gRPC port serves, and its
+//! answer written back as JSON. Nothing here decides anything: clock,
+//! snapshots, fault rules and Reset behave exactly as over gRPC, errors
+//! included.
+
+use std::{future::Future, sync::Arc};
+
+use axum::{
+    extract::{Path, Request, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::json;
+use tonic::metadata::MetadataValue;
+use tonic_types::StatusExt;
+
+use super::check_access;
+use crate::{
+    proto::admin_service_server::AdminService,
+    transport::{AppState, grpc::admin::AdminApi, request_log::RequestLog},
+};
+
+/// The largest JSON body a control sends.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The AdminService the console calls.
+pub struct Bridge {
+    state: Arc<AppState>,
+    api: AdminApi,
+}
+
+impl Bridge {
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self {
+            api: AdminApi::new(state.clone()),
+            state,
+        }
+    }
+}
+
+/// A JSON answer and its HTTP status.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+impl Answer {
+    fn error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Answer {
+        Answer {
+            status,
+            body: json!({ "code": code, "message": message, "request_id": request_id }).to_string(),
+        }
+    }
+}
+
+/// Runs one control.
+pub async fn call(
+    State(state): State<Arc<AppState>>,
+    Path(method): Path<String>,
+    bridge: Arc<Bridge>,
+    request: Request,
+) -> Response {
+    if let Err(refused) = check_access(&state, request.headers(), request.method()) {
+        return refused.into_response();
+    }
+    let json_body = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let log = request.extensions().get::<Arc<RequestLog>>().cloned();
+    let request_id = log
+        .as_ref()
+        .map(|l| l.request_id.clone())
+        .unwrap_or_default();
+    if !json_body {
+        // Also what keeps a form on another site from posting here: a
+        // JSON body needs the CORS preflight that this server never grants.
+        return Answer::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "InvalidParameter",
+            "send the request message as JSON, with Content-Type: application/json",
+            &request_id,
+        )
+        .into_response();
+    }
+    let body = match axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return Answer::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestSizeLimitExceeded",
+                "a control's body is at most 64 KiB",
+                &request_id,
+            )
+            .into_response();
+        }
+    };
+    let call = Call {
+        bridge: &bridge,
+        log,
+        body: &body,
+        request_id: &request_id,
+    };
+    let api = &bridge.api;
+    let answer = match method.as_str() {
+        "GetClock" => call.run(|r| api.get_clock(r)).await,
+        "AdvanceClock" => call.run(|r| api.advance_clock(r)).await,
+        "SetClock" => call.run(|r| api.set_clock(r)).await,
+        "SaveSnapshot" => call.run(|r| api.save_snapshot(r)).await,
+        "RestoreSnapshot" => call.run(|r| api.restore_snapshot(r)).await,
+        "ListSnapshots" => call.run(|r| api.list_snapshots(r)).await,
+        "DeleteSnapshot" => call.run(|r| api.delete_snapshot(r)).await,
+        "AddFault" => call.run(|r| api.add_fault(r)).await,
+        "ListFaults" => call.run(|r| api.list_faults(r)).await,
+        "DeleteFault" => call.run(|r| api.delete_fault(r)).await,
+        "ClearFaults" => call.run(|r| api.clear_faults(r)).await,
+        "Reset" => call.run(|r| api.reset(r)).await,
+        "GetServerInfo" => call.run(|r| api.get_server_info(r)).await,
+        "DescribeEvents" => call.run(|r| api.describe_events(r)).await,
+        "DescribeQuotas" => call.run(|r| api.describe_quotas(r)).await,
+        _ => Answer::error(
+            StatusCode::NOT_FOUND,
+            "InvalidAction",
+            &format!(
+                "the console calls GetClock, AdvanceClock, SetClock, SaveSnapshot, \
+                 RestoreSnapshot, ListSnapshots, DeleteSnapshot, AddFault, ListFaults, \
+                 DeleteFault, ClearFaults, Reset, GetServerInfo, DescribeEvents and \
+                 DescribeQuotas; not {:?}",
+                method.chars().take(64).collect::<String>()
+            ),
+            &request_id,
+        ),
+    };
+    answer.into_response()
+}
+
+/// One control's request, on its way to AdminService.
+struct Call<'a> {
+    bridge: &'a Bridge,
+    log: Option<Arc<RequestLog>>,
+    body: &'a [u8],
+    request_id: &'a str,
+}
+
+impl Call<'_> {
+    async fn run<Req, Res, Fut>(self, method: impl FnOnce(tonic::Request<Req>) -> Fut) -> Answer
+    where
+        Req: DeserializeOwned,
+        Res: Serialize,
+        Fut: Future<Output = Result<tonic::Response<Res>, tonic::Status>>,
+    {
+        let body = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"{}".as_slice()
+        } else {
+            self.body
+        };
+        let message: Req = match serde_json::from_slice(body) {
+            Ok(message) => message,
+            Err(err) => {
+                return Answer::error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidParameter",
+                    &format!("the body is not this call's request message as JSON: {err}"),
+                    self.request_id,
+                );
+            }
+        };
+        let mut request = tonic::Request::new(message);
+        if let Some(log) = self.log {
+            request.extensions_mut().insert(log);
+        }
+        // The console checked the caller (see `check_access`); the admin
+        // API checks the token as for any other admin call.
+        if let Some(token) = &self.bridge.state.admin_token
+            && let Ok(value) = MetadataValue::try_from(format!("Bearer {token}"))
+        {
+            request.metadata_mut().insert("authorization", value);
+        }
+        match method(request).await {
+            Ok(response) => match serde_json::to_string(response.get_ref()) {
+                Ok(body) => Answer {
+                    status: StatusCode::OK,
+                    body,
+                },
+                Err(_) => Answer::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    "the answer could not be written as JSON",
+                    self.request_id,
+                ),
+            },
+            Err(status) => {
+                let code = status
+                    .get_error_details()
+                    .error_info()
+                    .map(|info| info.reason.clone())
+                    .unwrap_or_else(|| "InternalError".to_owned());
+                Answer::error(
+                    http_status(status.code()),
+                    &code,
+                    status.message(),
+                    self.request_id,
+                )
+            }
+        }
+    }
+}
+
+/// The HTTP status of a gRPC status code, as gRPC-to-HTTP gateways map it.
+fn http_status(code: tonic::Code) -> StatusCode {
+    use tonic::Code::*;
+    match code {
+        Ok => StatusCode::OK,
+        InvalidArgument | OutOfRange => StatusCode::BAD_REQUEST,
+        FailedPrecondition => StatusCode::CONFLICT,
+        Unauthenticated => StatusCode::UNAUTHORIZED,
+        PermissionDenied => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        AlreadyExists | Aborted => StatusCode::CONFLICT,
+        ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Unimplemented => StatusCode::NOT_IMPLEMENTED,
+        Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Cancelled | Unknown | Internal | DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A fault rule's `kind` in JSON: its name in the protos (`FAIL_BEFORE`),
+/// not its number.
+pub mod fault_kind {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::proto::FaultKind;
+
+    pub fn serialize<S: Serializer>(kind: &i32, serializer: S) -> Result<S::Ok, S::Error> {
+        let name = FaultKind::try_from(*kind)
+            .map(|k| k.as_str_name())
+            .unwrap_or("FAULT_KIND_UNSPECIFIED");
+        serializer.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        FaultKind::from_str_name(&name)
+            .map(|k| k as i32)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "kind {name:?} is not one of FAIL_BEFORE, FAIL_AFTER_COMMIT, DELAY_BEFORE, \
+                     DELAY_AFTER"
+                ))
+            })
+    }
+}
