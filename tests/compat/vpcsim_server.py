@@ -52,14 +52,14 @@ def serve(binary, args):
             return server, event
 
 
-def start(binary, scenario="sdk-scenario.yaml", tls_dir=None):
+def start(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
     """`vpcsim serve` on a free port of 127.0.0.1, and its address; with
     `tls_dir`, over TLS with a self-signed certificate kept there
     (`tls_dir/cert.pem` is what clients trust). The accounts and VPCs of
     `scenario` are then made through AdminService, with `vpcsim seed --server`,
-    as a test environment's set-up would."""
+    as a test environment's set-up would. `args` go to `vpcsim serve`."""
     tls = ["--tls-self-signed", tls_dir] if tls_dir else []
-    server, event = serve(binary, ["--db", ":memory:"] + tls)
+    server, event = serve(binary, ["--db", ":memory:", *tls, *args])
     if event.get("tls") != bool(tls_dir):
         server.kill()
         raise SystemExit(f"vpcsim serving with tls={event.get('tls')}, wanted {bool(tls_dir)}")
@@ -78,10 +78,10 @@ def start(binary, scenario="sdk-scenario.yaml", tls_dir=None):
 
 
 @contextlib.contextmanager
-def serving(binary, scenario="sdk-scenario.yaml", tls_dir=None):
+def serving(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
     """`start` for the length of a `with` block, which gets the address;
     the server is stopped (SIGTERM, then waited for) however the block ends."""
-    server, addr = start(binary, scenario=scenario, tls_dir=tls_dir)
+    server, addr = start(binary, scenario=scenario, tls_dir=tls_dir, args=args)
     try:
         yield addr
     finally:

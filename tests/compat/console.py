@@ -1,0 +1,96 @@
+"""The web console (`serve --ui`) in a real browser, and the pictures `dump`
+draws. .ci/run installs Debian's chromium and graphviz, and playwright-core
+and Mermaid from npm (tests/compat/console/package-lock.json), then runs:
+
+    python tests/compat/console.py target/release/vpcsim target/compat-venv/bin/python
+
+1. vpcsim --ui seeded with console-scenario.yaml; console/browser.mjs checks
+   the page step by step, with the real Python SDK making calls while it
+   watches, and keeps a screenshot in target/console-artifacts/.
+2. The same scenario drawn by `dump --format dot` (rendered by graphviz's
+   `dot -Tsvg`) and `--format mermaid` (rendered by Mermaid in chromium),
+   kept beside the screenshot.
+3. The 1,000-VPC generated scenario (100 accounts of 10 VPCs, 1,000
+   peerings): console/measure.mjs prints the page's load time and size.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+from vpcsim_server import HERE, serving
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CONSOLE = os.path.join(HERE, "console")
+ARTIFACTS = os.path.join(ROOT, "target", "console-artifacts")
+
+
+def node(script, env):
+    environment = {k: v for k, v in os.environ.items()
+                   if k.lower() not in ("http_proxy", "https_proxy")}
+    environment.update(env)
+    done = subprocess.run(["node", os.path.join(CONSOLE, script)], env=environment,
+                          cwd=CONSOLE, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"{script} failed (exit {done.returncode})")
+
+
+def run(command, **kwargs):
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+def browser_steps(binary, python):
+    with serving(binary, scenario="console-scenario.yaml", args=["--ui"]) as addr:
+        node("browser.mjs", {"VPCSIM_URL": f"http://{addr}", "VPCSIM_PYTHON": python,
+                             "ARTIFACTS": ARTIFACTS})
+
+
+def pictures(binary):
+    """dot and mermaid of the console scenario, each drawn by its own tool."""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = os.path.join(scratch, "pictures.db")
+        run([binary, "seed", os.path.join(HERE, "console-scenario.yaml"), "--db", db])
+        dot = run([binary, "dump", "--db", db, "--format", "dot"])
+        mermaid = run([binary, "dump", "--db", db, "--format", "mermaid"])
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with open(os.path.join(ARTIFACTS, "topology.dot"), "w") as f:
+        f.write(dot)
+    svg = run(["dot", "-Tsvg"], input=dot)
+    if "<svg" not in svg or "pcx-active01" not in svg:
+        raise SystemExit("graphviz drew no SVG of the dot output, or it lacks pcx-active01")
+    with open(os.path.join(ARTIFACTS, "topology-dot.svg"), "w") as f:
+        f.write(svg)
+    print(f"graphviz drew dump --format dot: {len(svg)} bytes of SVG")
+    diagram = os.path.join(ARTIFACTS, "topology.mmd")
+    with open(diagram, "w") as f:
+        f.write(mermaid)
+    done = subprocess.run(["node", os.path.join(CONSOLE, "mermaid.mjs"), diagram,
+                           os.path.join(ARTIFACTS, "topology-mermaid.svg")], cwd=CONSOLE,
+                          timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"Mermaid could not draw dump --format mermaid (exit {done.returncode})")
+
+
+def thousand_vpcs(binary):
+    with tempfile.TemporaryDirectory() as scratch:
+        scenario = os.path.join(scratch, "generated-1000.yaml")
+        run([binary, "generate", "--accounts", "100", "--vpcs-per-account", "10",
+             "--peerings", "1000", "--output", scenario])
+        # An absolute path: serving() reads it as it is.
+        with serving(binary, scenario=scenario, args=["--ui"]) as addr:
+            node("measure.mjs", {"VPCSIM_URL": f"http://{addr}", "VPCSIM_EXPECT_VPCS": "1000"})
+
+
+def main(binary, python):
+    browser_steps(binary, python)
+    pictures(binary)
+    thousand_vpcs(binary)
+    print(f"console: every step passed; artifacts in {ARTIFACTS}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
