@@ -9,6 +9,8 @@
 //!   state machine). Pure functions, no I/O.
 //! - [`scenario`]: scenario files (parse, validate against the rules,
 //!   generate), pure like the domain.
+//! - [`topology`]: the network as the console and `dump --format
+//!   dot|mermaid` draw it, built from a dump; pure like the domain.
 //! - [`store`]: SQLite through sqlx. One writer task commits every change;
 //!   reads use a pool.
 //! - [`action`]: one typed operation per action and the one entry point

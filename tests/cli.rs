@@ -141,6 +141,37 @@ fn seed_and_dump_through_a_running_server() {
         text.contains("pcx-quick001") && !text.contains("clock"),
         "{text}"
     );
+    // Drawn from the server's dump, states on the server's clock, which the
+    // drawing reads even when it leaves the clock out.
+    let dot = ok(run(&[
+        "dump",
+        "--server",
+        &server.addr,
+        "--format",
+        "dot",
+        "--no-clock",
+    ]));
+    for drawn in [
+        "subgraph cluster_400001 {",
+        "subgraph cluster_100002_ap_guangzhou {",
+        "label=\"pcx-expire01 PENDING\\ncross-account\", color=\"#d97706\"",
+        "label=\"pcx-expire02 EXPIRED\\ncross-account\", color=\"#6b7280\"",
+        "pcx-quick001 PENDING",
+    ] {
+        assert!(dot.contains(drawn), "{drawn} not in\n{dot}");
+    }
+    assert!(!dot.contains("clock"), "{dot}");
+    let mermaid = ok(run(&[
+        "dump",
+        "--server",
+        &server.addr,
+        "--format",
+        "mermaid",
+    ]));
+    assert!(
+        mermaid.starts_with("flowchart LR\n  %% clock: 2026-03-01 "),
+        "{mermaid}"
+    );
     // Errors come back with the file's name and line.
     let bad = run(&[
         "seed",

@@ -412,3 +412,138 @@ fn readme_scenario_snippets_are_tested_files() {
     assert!(!output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }
+
+/// `dump --format dot|mermaid` of a seeded file, without the clock.
+fn draw(db: &Path, format: &str, more: &[&str]) -> String {
+    let mut args = vec!["dump", "--db", path(db), "--format", format];
+    args.extend_from_slice(more);
+    ok(run(&args))
+}
+
+#[test]
+fn dump_draws_accounts_regions_and_peerings_as_dot_and_mermaid() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("schema.db");
+    ok(run(&["seed", &example("schema.yaml"), "--db", path(&db)]));
+    let dot = draw(&db, "dot", &[]);
+    assert!(
+        dot.starts_with("digraph vpcsim {\n  // clock: 2026-03-01 "),
+        "{dot}"
+    );
+    // A cluster per account, one per region inside it.
+    for cluster in [
+        "  subgraph cluster_100001 {\n    label=\"alice (100001)\";\n    subgraph cluster_100001_ap_guangzhou {",
+        "  subgraph cluster_100002 {\n    label=\"bob (100002)\";",
+        "    subgraph cluster_100002_ap_shanghai {\n      label=\"ap-shanghai\";",
+    ] {
+        assert!(dot.contains(cluster), "{cluster} not in\n{dot}");
+    }
+    assert!(
+        dot.contains(
+            "  vpc_web00001 -> vpc_q7wob4cy [label=\"pcx-y63a49t2 ACTIVE\\ncross-account, cross-region\", color=\"#15803d\", fontcolor=\"#15803d\", style=solid];"
+        ),
+        "{dot}"
+    );
+    assert!(dot.contains("pcx-web0db01 PENDING"), "{dot}");
+    assert!(!draw(&db, "dot", &["--no-clock"]).contains("clock"));
+
+    let mermaid = draw(&db, "mermaid", &[]);
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(
+        mermaid.contains("  subgraph cluster_100002[\"bob (100002)\"]\n"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("  linkStyle 0 stroke:#15803d,stroke-width:2px\n"));
+
+    // DELETED peerings only when asked; a scenario has them anyway.
+    let db = dir.path().join("hub.db");
+    ok(run(&[
+        "seed",
+        &example("hub-and-spoke.yaml"),
+        "--db",
+        path(&db),
+    ]));
+    for format in ["dot", "mermaid"] {
+        assert!(!draw(&db, format, &[]).contains("DELETED"), "{format}");
+        let all = draw(&db, format, &["--include-deleted"]);
+        assert_eq!(all.matches(" DELETED").count(), 2, "{format}: {all}");
+        assert!(all.contains("#9ca3af"), "{format}: {all}");
+    }
+    for format in ["yaml", "json"] {
+        let refused = run(&[
+            "dump",
+            "--db",
+            path(&db),
+            "--format",
+            format,
+            "--include-deleted",
+        ]);
+        assert_eq!(refused.status.code(), Some(2), "{format}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "error: --include-deleted is for --format dot or mermaid, not --format {format}"
+            )) && stderr.contains("Usage: vpcsim dump"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn dot_output_of_the_examples_renders_with_graphviz() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "schema.yaml",
+        "network-scenario.yaml",
+        "hub-and-spoke.yaml",
+        "expiry.yaml",
+    ] {
+        let db = dir.path().join(format!("{name}.db"));
+        ok(run(&["seed", &example(name), "--db", path(&db)]));
+        let dot = draw(&db, "dot", &["--include-deleted"]);
+        let mut graphviz = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!("this test needs Graphviz's `dot` on PATH (apt-get install graphviz): {err}")
+            });
+        let mut stdin = graphviz.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, dot.as_bytes()).unwrap();
+        drop(stdin);
+        let output = graphviz.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}\n{dot}");
+        // Graphviz warns of syntax it guessed at; there must be none.
+        assert!(stderr.is_empty(), "{name}: {stderr}\n{dot}");
+        let svg = String::from_utf8_lossy(&output.stdout);
+        assert!(svg.contains("<svg"), "{name}: {svg}");
+        assert!(svg.contains("class=\"cluster\""), "{name}: {svg}");
+    }
+}
+
+#[test]
+fn readme_graph_examples_are_real_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quickstart.db");
+    ok(run(&[
+        "seed",
+        &example("quickstart.yaml"),
+        "--db",
+        path(&db),
+    ]));
+    for format in ["dot", "mermaid"] {
+        let marker = format!(
+            "<!-- stdout of: vpcsim dump --format {format} --no-clock (examples/quickstart.yaml) -->"
+        );
+        assert_eq!(
+            readme_block_after(&readme, &marker),
+            draw(&db, format, &["--no-clock"]),
+            "README's {format} example"
+        );
+    }
+}

@@ -47,7 +47,7 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Load a scenario file into a database or a running server.
     Seed(seed::SeedArgs),
-    /// Write the whole state as a scenario.
+    /// Write the whole state as a scenario, or draw it (Graphviz, Mermaid).
     Dump(dump::DumpArgs),
     /// Write a large, valid, deterministic scenario for load tests.
     Generate(generate::GenerateArgs),
@@ -58,6 +58,17 @@ pub enum Command {
     /// Ask a running server whether it serves; exits 0 only when it does
     /// (for container health checks: no shell or curl needed).
     Health(health::HealthArgs),
+}
+
+impl Cli {
+    /// Rules between flags that clap's attributes cannot say, reported as
+    /// clap reports its own (usage, exit status 2).
+    pub fn check(&self) -> Result<(), clap::Error> {
+        match &self.command {
+            Command::Dump(args) => args.check(),
+            _ => Ok(()),
+        }
+    }
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
