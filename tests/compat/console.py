@@ -7,9 +7,10 @@ and Mermaid from npm (tests/compat/console/package-lock.json), then runs:
 1. vpcsim --ui seeded with console-scenario.yaml; console/browser.mjs checks
    the page step by step, with the real Python SDK making calls while it
    watches, and keeps a screenshot in target/console-artifacts/.
-2. The same scenario drawn by `dump --format dot` (rendered by graphviz's
-   `dot -Tsvg`) and `--format mermaid` (rendered by Mermaid in chromium),
-   kept beside the screenshot.
+2. That scenario and four examples drawn by `dump --format dot` (rendered
+   by graphviz's `dot -Tsvg`, which must not warn), and the scenario by
+   `--format mermaid` (rendered by Mermaid in chromium), kept beside the
+   screenshot.
 3. The 1,000-VPC generated scenario (100 accounts of 10 VPCs, 1,000
    peerings): console/measure.mjs prints the page's load time and size.
 """
@@ -50,27 +51,35 @@ def browser_steps(binary, python):
 
 
 def pictures(binary):
-    """dot and mermaid of the console scenario, each drawn by its own tool."""
-    with tempfile.TemporaryDirectory() as scratch:
-        db = os.path.join(scratch, "pictures.db")
-        run([binary, "seed", os.path.join(HERE, "console-scenario.yaml"), "--db", db])
-        dot = run([binary, "dump", "--db", db, "--format", "dot"])
-        mermaid = run([binary, "dump", "--db", db, "--format", "mermaid"])
+    """dot of the console scenario and of the examples, drawn by graphviz's
+    `dot -Tsvg` (which must not warn), and the console scenario's Mermaid,
+    drawn by Mermaid; all kept in ARTIFACTS."""
     os.makedirs(ARTIFACTS, exist_ok=True)
-    with open(os.path.join(ARTIFACTS, "topology.dot"), "w") as f:
-        f.write(dot)
-    svg = run(["dot", "-Tsvg"], input=dot)
-    if "<svg" not in svg or "pcx-active01" not in svg:
-        raise SystemExit("graphviz drew no SVG of the dot output, or it lacks pcx-active01")
-    with open(os.path.join(ARTIFACTS, "topology-dot.svg"), "w") as f:
-        f.write(svg)
-    print(f"graphviz drew dump --format dot: {len(svg)} bytes of SVG")
-    diagram = os.path.join(ARTIFACTS, "topology.mmd")
+    scenarios = [os.path.join(HERE, "console-scenario.yaml")] + [
+        os.path.join(ROOT, "examples", name)
+        for name in ("schema.yaml", "network-scenario.yaml", "hub-and-spoke.yaml", "expiry.yaml")]
+    with tempfile.TemporaryDirectory() as scratch:
+        for scenario in scenarios:
+            name = os.path.splitext(os.path.basename(scenario))[0]
+            db = os.path.join(scratch, name + ".db")
+            run([binary, "seed", scenario, "--db", db])
+            dot = run([binary, "dump", "--db", db, "--format", "dot", "--include-deleted"])
+            drawn = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True,
+                                   timeout=120)
+            if drawn.returncode != 0 or drawn.stderr or 'class="cluster"' not in drawn.stdout:
+                raise SystemExit(f"graphviz could not draw the dot of {name} cleanly "
+                                 f"(exit {drawn.returncode}):\n{drawn.stderr}\n{dot}")
+            with open(os.path.join(ARTIFACTS, name + ".svg"), "w") as f:
+                f.write(drawn.stdout)
+            print(f"graphviz drew dump --format dot of {name}: {len(drawn.stdout)} bytes of SVG")
+            if name == "console-scenario":
+                mermaid = run([binary, "dump", "--db", db, "--format", "mermaid"])
+    diagram = os.path.join(ARTIFACTS, "console-scenario.mmd")
     with open(diagram, "w") as f:
         f.write(mermaid)
     done = subprocess.run(["node", os.path.join(CONSOLE, "mermaid.mjs"), diagram,
-                           os.path.join(ARTIFACTS, "topology-mermaid.svg")], cwd=CONSOLE,
-                          timeout=300)
+                           os.path.join(ARTIFACTS, "console-scenario-mermaid.svg")],
+                          cwd=CONSOLE, timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"Mermaid could not draw dump --format mermaid (exit {done.returncode})")
 
