@@ -133,6 +133,21 @@ async function open(base) {
   const faultRows = await page.locator('[data-timeline-row][data-kind="fault"]').count();
   ok(faultRows >= 2, 'fault event and its call both marked: ' + faultRows);
 
+  // A peering made elsewhere shows up within a second (the stream's event
+  // triggers a topology read).
+  const known = async () => (await (await fetch(SMALL + '/ui/api/topology')).json()).peerings.map((p) => p.id);
+  const had = new Set(await known());
+  let fresh = null;
+  for (let i = 0; i < 6 && !fresh; i++) {
+    await fetch(SMALL + '/dev/tick', { method: 'POST' });
+    const t0 = Date.now();
+    fresh = (await known()).find((id) => !had.has(id));
+    if (fresh) {
+      await page.locator(`[data-peering="${fresh}"]`).waitFor({ state: 'attached', timeout: 1000 });
+      ok(true, `new peering drawn ${Date.now() - t0} ms after it was made`);
+    }
+  }
+
   if (SHOTS) {
     await page.locator('[data-peering="pcx-pend0003"]').click();
     await page.screenshot({ path: SHOTS + '/ui-small.png' });

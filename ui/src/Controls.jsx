@@ -25,6 +25,26 @@ function useAction() {
   return { busy, error, run, clear: () => setError(null) };
 }
 
+// Keeps a list fresh (on mount, on `tick`, after an action) without
+// disabling the buttons meanwhile: these re-reads also run in the background
+// while calls stream in, and must not make the controls flicker.
+function useList(method, field, tick) {
+  const [list, setList] = useState([]);
+  const [error, setError] = useState(null);
+  const load = () =>
+    admin(method, {}).then(
+      (r) => {
+        setList((r && r[field]) || []);
+        setError(null);
+      },
+      (e) => setError(e)
+    );
+  useEffect(() => {
+    load();
+  }, [tick]);
+  return { list, error, load };
+}
+
 function ErrorLine({ error }) {
   if (!error) return null;
   return (
@@ -97,12 +117,8 @@ export function ClockPanel({ anchor, offset, onClock }) {
 
 export function Snapshots({ tick, afterRestore }) {
   const act = useAction();
-  const [list, setList] = useState([]);
+  const { list, error: listError, load } = useList('ListSnapshots', 'snapshots', tick);
   const [name, setName] = useState('');
-  const load = () => act.run('ListSnapshots', {}, (r) => setList((r && r.snapshots) || []));
-  useEffect(() => {
-    load();
-  }, [tick]);
 
   return (
     <section class="panel snapshots" aria-label="Snapshots">
@@ -125,7 +141,7 @@ export function Snapshots({ tick, afterRestore }) {
           Save
         </button>
       </form>
-      <ErrorLine error={act.error} />
+      <ErrorLine error={act.error || listError} />
       {list.length === 0 ? (
         <p class="muted">No snapshots.</p>
       ) : (
@@ -170,12 +186,8 @@ const EMPTY_FAULT = { action: '', uin: '', region: '', kind: 'FAIL_BEFORE', erro
 
 export function Faults({ tick, regions, uins }) {
   const act = useAction();
-  const [list, setList] = useState([]);
+  const { list, error: listError, load } = useList('ListFaults', 'faults', tick);
   const [f, setF] = useState(EMPTY_FAULT);
-  const load = () => act.run('ListFaults', {}, (r) => setList((r && r.faults) || []));
-  useEffect(() => {
-    load();
-  }, [tick]);
 
   const field = (k) => ({ value: f[k], onInput: (e) => setF({ ...f, [k]: e.currentTarget.value }) });
   // Send what was filled in; the server checks which fields go with the kind.
@@ -251,7 +263,7 @@ export function Faults({ tick, regions, uins }) {
         <datalist id="dl-regions">{regions.map((a) => <option key={a} value={a} />)}</datalist>
         <datalist id="dl-uins">{uins.map((a) => <option key={a} value={a} />)}</datalist>
       </form>
-      <ErrorLine error={act.error} />
+      <ErrorLine error={act.error || listError} />
       {list.length === 0 ? (
         <p class="muted">No rules.</p>
       ) : (
