@@ -401,9 +401,15 @@ where
                         tracing::debug!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
                     } else {
                         tracing::info!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
+                        // The console's controls that change something;
+                        // its own reads would crowd the timeline it feeds.
                         let feed_front_end = match front_end {
-                            "http" if method.starts_with("/ui/api/admin/") => Some("console"),
-                            "http" => None,
+                            "http" => method
+                                .strip_prefix("/ui/api/admin/")
+                                .filter(|m| {
+                                    !["Get", "List", "Describe"].iter().any(|r| m.starts_with(r))
+                                })
+                                .map(|_| "console"),
                             api => Some(api),
                         };
                         if let Some(feed_front_end) = feed_front_end

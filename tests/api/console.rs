@@ -273,13 +273,17 @@ async fn the_topology_shows_the_state_and_never_a_secret() {
             .starts_with("application/json")
     );
     let topology = answer.json();
-    let vpcs: Vec<&str> = topology["vpcs"]
+    // In creation order, then by id: both were made within one second.
+    let mut vpcs: Vec<&str> = topology["vpcs"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v["id"].as_str().unwrap())
         .collect();
-    assert_eq!(vpcs, [web.un_vpc_id.as_str(), db.un_vpc_id.as_str()]);
+    vpcs.sort();
+    let mut made = [web.un_vpc_id.as_str(), db.un_vpc_id.as_str()];
+    made.sort();
+    assert_eq!(vpcs, made);
     let edge = &topology["peerings"][0];
     assert_eq!(edge["id"], peering.peering_connection_id);
     assert_eq!(edge["state"], "PENDING");
@@ -371,6 +375,7 @@ async fn the_stream_carries_each_change_and_each_call_with_its_request_id() {
         .clone();
     assert_eq!(call["code"], reason);
     // The console's own reads are not calls in the timeline; its controls are.
+    assert_eq!(control(&app, "GetClock", json!({})).await.status, 200);
     assert_eq!(
         control(&app, "AdvanceClock", json!({ "seconds": 60 }))
             .await
@@ -420,8 +425,12 @@ async fn a_new_stream_starts_with_the_recent_events_and_a_reconnection_goes_on_a
         buffer: String::new(),
     };
     assert_eq!(stream.next_message().await, ": connected");
-    let next = stream.until("event", |_| true).await;
+    let (kind, next) = stream.next_parsed().await;
+    assert_eq!(kind, "event");
     assert_eq!(next["resource_id"], "100002", "the one after the last seen");
+    let (kind, caught_up) = stream.next_parsed().await;
+    assert_eq!(kind, "caught-up", "then the end of the past");
+    assert_eq!(caught_up["last_event_id"], next["event_id"]);
     app.stop().await;
 }
 

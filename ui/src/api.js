@@ -50,7 +50,7 @@ export async function admin(method, body = {}) {
 // Follows /ui/api/stream. EventSource reconnects by itself after a dropped
 // stream, but gives up for good on an HTTP error (e.g. 401, 503): then we
 // open a new one after a pause.
-export function openStream({ onEvent, onCall, onStatus, onOpen }) {
+export function openStream({ onEvent, onCall, onStatus, onOpen, onCaughtUp }) {
   let es = null;
   let retry = null;
   let closed = false;
@@ -73,6 +73,8 @@ export function openStream({ onEvent, onCall, onStatus, onOpen }) {
       const ev = parse(m.data);
       if (ev) onEvent(ev);
     });
+    // The stream first replays recent events, then says it has caught up.
+    es.addEventListener('caught-up', () => onCaughtUp && onCaughtUp());
     es.addEventListener('call', (m) => {
       const c = parse(m.data);
       if (c) onCall(c);

@@ -79,7 +79,13 @@ function App() {
 
   // Start: topology, clock, version; then follow the stream.
   useEffect(() => {
-    refetch();
+    // The topology is read once the stream has replayed its backlog (see
+    // onCaughtUp), so that a load fetches it once, not once per replayed
+    // event; without a stream it is read after two seconds anyway.
+    let live = false;
+    const fallback = setTimeout(() => {
+      if (!live) refetch();
+    }, 2000);
     loadClock();
     admin('GetServerInfo', {})
       .then((r) => setVersion(r.version || ''))
@@ -102,7 +108,13 @@ function App() {
     };
     const close = openStream({
       onStatus: setConnected,
-      onOpen: () => refetch(), // we may have missed changes while away
+      onOpen: () => {
+        live = false; // a reconnection replays first; changes may have been missed
+      },
+      onCaughtUp: () => {
+        live = true;
+        refetch();
+      },
       onEvent: (ev) => {
         const key = [ev.event_id, ev.time, ev.resource_id, ev.kind, ev.request_id].join('|');
         if (seen.has(key)) return;
@@ -110,7 +122,7 @@ function App() {
         seenOrder.push(key);
         if (seenOrder.length > 2000) seen.delete(seenOrder.shift());
         setRows((r) => pushRow(r, { key: 'e' + seq++, type: 'event', data: ev }));
-        refetch();
+        if (live) refetch();
         if (isFaultEvent(ev)) bumpFaults();
       },
       onCall: (c) => {
@@ -122,6 +134,7 @@ function App() {
     });
     return () => {
       close();
+      clearTimeout(fallback);
       clearTimeout(faultTimer);
     };
   }, []);

@@ -3,7 +3,8 @@
 //! - `event: event`, one per store event, the `Event` message WatchEvents
 //!   streams, as JSON, with its `event_id` as the SSE id. A new stream
 //!   starts with the newest [`BACKLOG`] events; a reconnecting one (which
-//!   sends `Last-Event-ID`) goes on after the last it had.
+//!   sends `Last-Event-ID`) goes on after the last it had. Then one
+//!   `event: caught-up` (`{"last_event_id": n}`) says the past is sent.
 //! - `event: call`, one per API call as it ends (`call_feed`), with its
 //!   time on the simulator's clock and whether it was throttled.
 //! - a comment every [`KEEP_ALIVE`], so that proxies keep the stream open.
@@ -84,6 +85,7 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
     {
         return;
     }
+    let mut caught_up = false;
     loop {
         // Everything after the last event sent.
         loop {
@@ -113,6 +115,19 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
                 }
             }
             filter.after_id = Some(last);
+        }
+        if !caught_up {
+            // The past is sent: the page reads the state once now, rather
+            // than once per event of the backlog.
+            caught_up = true;
+            let data = json!({ "last_event_id": filter.after_id.unwrap_or(0) }).to_string();
+            if send
+                .send(SseEvent::default().event("caught-up").data(data))
+                .await
+                .is_err()
+            {
+                return;
+            }
         }
         let next = tokio::select! {
             changed = newest.changed() => match changed {

@@ -186,6 +186,8 @@ try {
   // 10. The screenshot kept as an artifact (and shown in README).
   mkdirSync(artifacts, { recursive: true });
   await page.locator('[data-vpc="vpc-web00001"]').first().click({ force: true });
+  await page.locator('[data-testid="details"]').scrollIntoViewIfNeeded();
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: join(artifacts, 'console.png') });
   ok(`screenshot at ${join(artifacts, 'console.png')}`);
 
