@@ -6,7 +6,7 @@
 //   node dev/serve.mjs [--port 8023] [--mock dev/mock.json] [--interval 3000] [--quiet]
 //   (--interval 0: nothing happens by itself; POST /dev/tick makes the next thing happen)
 //
-// It is only a mock: enough of the contract (docs: notes/issue23/contract.md)
+// It is only a mock: enough of the contract (ui/CONTRACT.md)
 // to exercise the page, not a model of vpcsim.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
