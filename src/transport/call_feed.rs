@@ -25,8 +25,9 @@ pub struct CallRecord {
     pub request_id: String,
     /// `grpc`, `api3`, `legacy`, or `console` for the console's controls.
     pub front_end: &'static str,
-    /// The action (`CreateVpcPeeringConnection`), or the service for a call
-    /// that names none (`admin`).
+    /// The action as its caller named it: vpcsim's name over gRPC
+    /// (`CreateVpcPeeringConnection`), the HTTP API's own (`DescribeVpcs`),
+    /// or the AdminService method (`AdvanceClock`).
     pub action: String,
     /// The caller's uin, `admin`, or `-` before authentication.
     pub caller: String,

@@ -415,17 +415,25 @@ where
                         if let Some(feed_front_end) = feed_front_end
                             && calls.has_listeners()
                         {
-                            // An admin call by its method, which the metrics
-                            // label leaves out.
-                            let action = match action {
-                                "admin" => method.rsplit('/').next().unwrap_or(action),
-                                action => action,
+                            // A call by the name its caller used: an HTTP
+                            // API's own action name (`DescribeVpcs`, not
+                            // vpcsim's `DescribeVpcEx`), an admin call by its
+                            // method, which the metrics label leaves out.
+                            let action: String = match method
+                                .strip_prefix("api3/")
+                                .or_else(|| method.strip_prefix("legacy/"))
+                            {
+                                Some(named) => named.chars().take(64).collect(),
+                                None if action == "admin" => {
+                                    method.rsplit('/').next().unwrap_or(action).to_owned()
+                                }
+                                None => action.to_owned(),
                             };
                             calls.publish(CallRecord {
                                 ended_at: chrono::Utc::now().timestamp(),
                                 request_id: info.request_id.clone(),
                                 front_end: feed_front_end,
-                                action: action.to_owned(),
+                                action,
                                 caller: caller.to_owned(),
                                 code: code.to_owned(),
                                 latency_ms: latency_us as f64 / 1000.0,

@@ -317,7 +317,17 @@ async fn the_topology_shows_the_state_and_never_a_secret() {
 #[tokio::test]
 async fn the_stream_carries_each_change_and_each_call_with_its_request_id() {
     let app = console(Options::default()).await;
-    let alice = app.account("100001").await;
+    app.admin()
+        .create_account(app.admin_req(proto::CreateAccountRequest {
+            uin: "100001".into(),
+            name: "alice".into(),
+            secret_id: "AKID100001".into(),
+            secret_key: "key-100001".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let alice = String::from("AKID100001");
     let mut stream = Stream::open(&app).await;
     let created = app
         .vpcs()
@@ -374,6 +384,20 @@ async fn the_stream_carries_each_change_and_each_call_with_its_request_id() {
         .reason
         .clone();
     assert_eq!(call["code"], reason);
+    // An HTTP API's call goes by the action its caller named.
+    let over_api3 = crate::api3::call(
+        &app,
+        &crate::api3::Send::as_account("AKID100001", "key-100001"),
+        "DescribeVpcs",
+        "{}",
+    )
+    .await;
+    let call = stream.until("call", |c| c["front_end"] == "api3").await;
+    assert_eq!(call["action"], "DescribeVpcs", "not vpcsim's DescribeVpcEx");
+    assert_eq!(
+        Some(call["request_id"].as_str().unwrap()),
+        over_api3.header("x-request-id")
+    );
     // The console's own reads are not calls in the timeline; its controls are.
     assert_eq!(control(&app, "GetClock", json!({})).await.status, 200);
     assert_eq!(

@@ -45,7 +45,8 @@ def run(command, **kwargs):
 
 
 def browser_steps(binary, python):
-    with serving(binary, scenario="console-scenario.yaml", args=["--ui"]) as addr:
+    with serving(binary, scenario="console-scenario.yaml",
+                 args=["--ui", "--rate-limit", "DescribeVpcs=1"]) as addr:
         node("browser.mjs", {"VPCSIM_URL": f"http://{addr}", "VPCSIM_PYTHON": python,
                              "ARTIFACTS": ARTIFACTS})
 

@@ -183,7 +183,17 @@ try {
     .waitFor({ timeout: PATIENCE });
   ok('a fault added from the page fires on the SDK call, highlighted in the timeline');
 
-  // 10. The screenshot kept as an artifact (and shown in README).
+  // 10. A call over the rate limit (the server runs with
+  // --rate-limit DescribeVpcs=1) is highlighted as throttled.
+  const throttled = sdk('describe-vpcs-twice');
+  if (throttled.error !== 'RequestLimitExceeded') fail(`no call was throttled: ${JSON.stringify(throttled)}`);
+  await page
+    .locator(`[data-timeline-row][data-kind="throttled"][data-request-id="${throttled.request_id}"]`)
+    .first()
+    .waitFor({ timeout: PATIENCE });
+  ok('a call over the rate limit is highlighted as throttled in the timeline');
+
+  // 11. The screenshot kept as an artifact (and shown in README).
   mkdirSync(artifacts, { recursive: true });
   await page.locator('[data-vpc="vpc-web00001"]').first().click({ force: true });
   await page.locator('[data-testid="details"]').scrollIntoViewIfNeeded();
@@ -191,14 +201,14 @@ try {
   await page.screenshot({ path: join(artifacts, 'console.png') });
   ok(`screenshot at ${join(artifacts, 'console.png')}`);
 
-  // 11. Reset from the page (the server was seeded, not started with a
+  // 12. Reset from the page (the server was seeded, not started with a
   // scenario: Reset empties it).
   await page.locator('[data-testid="reset"]').click();
   await page.locator('[data-testid="reset-confirm"]').click();
   await page.locator('[data-vpc]').first().waitFor({ state: 'detached', timeout: PATIENCE });
   ok('Reset from the page empties the state');
 
-  // 12. Nothing left the server's origin, and nothing failed in the page.
+  // 13. Nothing left the server's origin, and nothing failed in the page.
   const elsewhere = requests.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin);
   if (elsewhere.length > 0) fail(`requests left ${origin}: ${elsewhere.join(', ')}`);
   ok(`all ${requests.length} requests of the page went to ${origin}`);

@@ -3,10 +3,11 @@
 
     python sdk_call.py ENDPOINT create-peering SOURCE_VPC DEST_VPC DEST_UIN
     python sdk_call.py ENDPOINT describe-peerings
+    python sdk_call.py ENDPOINT describe-vpcs-twice
 
 as alice (AKIDalice, of tests/compat/console-scenario.yaml). Prints one JSON
 line: {"request_id": ..., "peering_id": ...} or {"request_id": ...,
-"error": CODE}.
+"error": CODE} (for describe-vpcs-twice, of the second call).
 """
 
 import json
@@ -42,6 +43,15 @@ def main(endpoint, action, *args):
             answer = client.DescribeVpcPeeringConnections(
                 models.DescribeVpcPeeringConnectionsRequest())
             print(json.dumps({"request_id": answer.RequestId, "total": answer.TotalCount}))
+        elif action == "describe-vpcs-twice":
+            # Back to back: the second meets a rate limit of 1 per second.
+            for _ in range(2):
+                try:
+                    answer = client.DescribeVpcs(models.DescribeVpcsRequest())
+                    last = {"request_id": answer.RequestId, "total": answer.TotalCount}
+                except TencentCloudSDKException as err:
+                    last = {"request_id": err.requestId, "error": err.code}
+            print(json.dumps(last))
         else:
             raise SystemExit(f"unknown action {action}")
     except TencentCloudSDKException as err:
