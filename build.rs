@@ -31,15 +31,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     // The console's JSON bridge to AdminService (src/transport/console/
     // admin.rs) reads requests and writes answers with serde, under the
-    // protos' field names; absent fields take their defaults, and a fault's
-    // kind goes by its name.
+    // protos' field names; absent fields take their defaults, a misspelt
+    // one is refused, and a fault's kind goes by its name.
     let fault_kind = "#[serde(with = \"crate::transport::console::admin::fault_kind\")]";
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
         .message_attribute(
             ".vpcsim.v1",
-            "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default)]",
+            "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default, deny_unknown_fields)]",
         )
         .field_attribute(".vpcsim.v1.FaultRule.kind", fault_kind)
         .field_attribute(".vpcsim.v1.AddFaultRequest.kind", fault_kind)

@@ -230,7 +230,7 @@ async fn serve(
     let region = config.default_region;
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let calls = CallFeed::default();
+    let calls = CallFeed::new(store.clock.clone());
     let ui = config.ui;
     let routes = build_routes(store, config, stopping, health_service, calls.clone())?;
     // Migrations ran in Store::open, so every service is ready from here.

@@ -12,16 +12,16 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::domain::time::{Clock, Timestamp};
+
 /// How many calls a slow console may fall behind by before it misses some.
 const CAPACITY: usize = 1024;
 
 /// One finished call.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord {
-    /// Real time (Unix seconds) when it ended; the console shows it on the
-    /// simulator's clock.
-    #[serde(skip)]
-    pub ended_at: i64,
+    /// When it ended, on the simulator's clock (set by `publish`).
+    pub time: Timestamp,
     pub request_id: String,
     /// `grpc`, `api3`, `legacy`, or `console` for the console's controls.
     pub front_end: &'static str,
@@ -47,23 +47,29 @@ impl CallRecord {
 #[derive(Debug, Clone)]
 pub struct CallFeed {
     sender: broadcast::Sender<Arc<CallRecord>>,
-}
-
-impl Default for CallFeed {
-    fn default() -> Self {
-        Self {
-            sender: broadcast::channel(CAPACITY).0,
-        }
-    }
+    clock: Arc<Clock>,
 }
 
 impl CallFeed {
+    /// A feed that stamps calls with `clock`, the simulator's.
+    pub fn new(clock: Arc<Clock>) -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+            clock,
+        }
+    }
+
     /// Whether anyone listens: the request layer builds no record otherwise.
     pub fn has_listeners(&self) -> bool {
         self.sender.receiver_count() > 0
     }
 
+    /// Publishes a call as it ends, at the simulator's time now.
     pub fn publish(&self, record: CallRecord) {
+        let record = CallRecord {
+            time: self.clock.now(),
+            ..record
+        };
         // An error only means that nobody listens any more.
         let _ = self.sender.send(Arc::new(record));
     }
@@ -79,7 +85,7 @@ mod tests {
 
     fn record(code: &str) -> CallRecord {
         CallRecord {
-            ended_at: 0,
+            time: 0,
             request_id: "r".into(),
             front_end: "grpc",
             action: "CreateVpc".into(),
@@ -91,7 +97,8 @@ mod tests {
 
     #[test]
     fn only_listeners_receive_and_a_throttled_call_reads_as_one() {
-        let feed = CallFeed::default();
+        let clock = Arc::new(Clock::new(3600));
+        let feed = CallFeed::new(clock.clone());
         assert!(!feed.has_listeners());
         feed.publish(record("Ok"));
         let mut calls = feed.subscribe();
@@ -101,6 +108,11 @@ mod tests {
             .try_recv()
             .expect("the call published after subscribing");
         assert!(got.throttled());
+        let now = clock.now();
+        assert!(
+            (now - 1..=now).contains(&got.time),
+            "stamped on the simulator's clock, an hour ahead"
+        );
         assert!(!record("Ok").throttled());
         assert!(
             calls.try_recv().is_err(),

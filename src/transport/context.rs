@@ -403,9 +403,9 @@ where
                         tracing::info!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
                         // The console's controls that change something;
                         // its own reads would crowd the timeline it feeds.
+                        let console_method = info.console_method.get().copied();
                         let feed_front_end = match front_end {
-                            "http" => method
-                                .strip_prefix("/ui/api/admin/")
+                            "http" => console_method
                                 .filter(|m| {
                                     !["Get", "List", "Describe"].iter().any(|r| m.starts_with(r))
                                 })
@@ -424,13 +424,16 @@ where
                                 .or_else(|| method.strip_prefix("legacy/"))
                             {
                                 Some(named) => named.chars().take(64).collect(),
-                                None if action == "admin" => {
-                                    method.rsplit('/').next().unwrap_or(action).to_owned()
-                                }
-                                None => action.to_owned(),
+                                None => match console_method {
+                                    Some(console) => console.to_owned(),
+                                    None if action == "admin" => {
+                                        method.rsplit('/').next().unwrap_or(action).to_owned()
+                                    }
+                                    None => action.to_owned(),
+                                },
                             };
                             calls.publish(CallRecord {
-                                ended_at: chrono::Utc::now().timestamp(),
+                                time: 0,
                                 request_id: info.request_id.clone(),
                                 front_end: feed_front_end,
                                 action,

@@ -24,6 +24,9 @@ pub struct RequestLog {
     pub(super) error_code: OnceLock<&'static str>,
     /// The hidden cause of an HTTP API's internal error.
     pub(super) error_source: OnceLock<ErrorSource>,
+    /// The AdminService method a console control ran, once it passed the
+    /// console's access check: only such calls reach the timeline.
+    pub(super) console_method: OnceLock<&'static str>,
 }
 
 impl RequestLog {
@@ -43,6 +46,11 @@ impl RequestLog {
         if let Some((action, _)) = ActionName::from_legacy(action) {
             self.set_action(action);
         }
+    }
+
+    /// Records the AdminService method a console control runs.
+    pub fn set_console_method(&self, method: &'static str) {
+        let _ = self.console_method.set(method);
     }
 
     /// Records the error an HTTP API answered with (in a 200 answer), and

@@ -685,10 +685,33 @@ async fn with_an_admin_token_the_console_needs_it_and_never_puts_it_in_a_cookie(
     let wrong = send(&app, request("POST", "/ui/login", &form, "token=nope")).await;
     assert_eq!(wrong.status, 401);
     assert!(wrong.header("set-cookie").is_empty());
-    // The right one sets a session cookie that is not the token.
+    // The right one, posted as a browser posts the form (its page's
+    // referrer policy hides the origin: `Origin: null`, and Sec-Fetch-Site
+    // says whose page it was), sets a session cookie that is not the token.
+    let browser_form = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("origin", "null"),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let elsewhere = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let forged = send(
+        &app,
+        request("POST", "/ui/login", &elsewhere, &format!("token={token}")),
+    )
+    .await;
+    assert_eq!(forged.status, 403, "a sign-in posted from another site");
     let signed_in = send(
         &app,
-        request("POST", "/ui/login", &form, &format!("token={token}")),
+        request(
+            "POST",
+            "/ui/login",
+            &browser_form,
+            &format!("token={token}"),
+        ),
     )
     .await;
     assert_eq!(signed_in.status, 303);
@@ -696,6 +719,11 @@ async fn with_an_admin_token_the_console_needs_it_and_never_puts_it_in_a_cookie(
     let cookie = signed_in.header("set-cookie").to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.starts_with("vpcsim_console_"),
+        "one cookie per port: {cookie}"
+    );
+    assert!(cookie.contains("Max-Age="), "{cookie}");
     assert!(!cookie.contains(token), "{cookie}");
     let session = cookie.split(';').next().unwrap().to_owned();
     let with_cookie = [("cookie", session.as_str())];
@@ -739,5 +767,70 @@ async fn with_an_admin_token_the_console_needs_it_and_never_puts_it_in_a_cookie(
     )
     .await;
     assert_eq!(other_host.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_stream_goes_on_after_a_reset_empties_the_event_log() {
+    let app = console(Options::default()).await;
+    app.account("100001").await;
+    let mut stream = Stream::open(&app).await;
+    let before = stream.until("event", |_| true).await;
+    assert_eq!(
+        control(&app, "Reset", json!({ "empty": true }))
+            .await
+            .status,
+        200
+    );
+    let reset = stream.until("event", |e| e["kind"] == "reset").await;
+    assert!(
+        reset["event_id"].as_i64() > before["event_id"].as_i64(),
+        "event ids never go back, so a stream following them by id goes on"
+    );
+    app.account("100002").await;
+    let after = stream
+        .until("event", |e| e["resource_type"] == "account")
+        .await;
+    assert_eq!(after["resource_id"], "100002");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn refused_and_unknown_controls_never_reach_the_timeline() {
+    let app = console(Options::default()).await;
+    let mut stream = Stream::open(&app).await;
+    // Refused before the admin API: nothing to show.
+    let long = "X".repeat(2000);
+    assert_eq!(control(&app, &long, json!({})).await.status, 404);
+    let forged = send(
+        &app,
+        request(
+            "POST",
+            "/ui/api/admin/AdvanceClock",
+            &[
+                ("content-type", "application/json"),
+                ("origin", "http://evil.example"),
+            ],
+            "{\"seconds\": 1}",
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    // A misspelt field is refused, not ignored.
+    let misspelt = control(&app, "Reset", json!({ "emtpy": true })).await;
+    assert_eq!(misspelt.status, 400);
+    assert!(
+        misspelt.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("emtpy")
+    );
+    // A control the admin API refuses shows with the table's code.
+    let refused = control(&app, "AdvanceClock", json!({ "seconds": -1 })).await;
+    assert_eq!(refused.status, 400);
+    let call = stream.until("call", |_| true).await;
+    assert_eq!(call["action"], "AdvanceClock");
+    assert_eq!(call["code"], "InvalidParameterValue.Range");
+    assert_eq!(call["request_id"], refused.json()["request_id"]);
     app.stop().await;
 }

@@ -6,7 +6,8 @@ and Mermaid from npm (tests/compat/console/package-lock.json), then runs:
 
 1. vpcsim --ui seeded with console-scenario.yaml; console/browser.mjs checks
    the page step by step, with the real Python SDK making calls while it
-   watches, and keeps a screenshot in target/console-artifacts/.
+   watches, and keeps a screenshot in target/console-artifacts/; then,
+   behind an admin token, console/signin.mjs signs in through the form.
 2. That scenario and four examples drawn by `dump --format dot` (rendered
    by graphviz's `dot -Tsvg`, which must not warn), and the scenario by
    `--format mermaid` (rendered by Mermaid in chromium), kept beside the
@@ -49,6 +50,14 @@ def browser_steps(binary, python):
                  args=["--ui", "--rate-limit", "DescribeVpcs=1"]) as addr:
         node("browser.mjs", {"VPCSIM_URL": f"http://{addr}", "VPCSIM_PYTHON": python,
                              "ARTIFACTS": ARTIFACTS})
+
+
+def sign_in(binary):
+    """The same console behind an admin token: the sign-in form in the browser."""
+    token = "console-ci-token"
+    with serving(binary, scenario="console-scenario.yaml",
+                 args=["--ui", "--admin-token", token], admin_token=token) as addr:
+        node("signin.mjs", {"VPCSIM_URL": f"http://{addr}", "VPCSIM_ADMIN_TOKEN": token})
 
 
 def pictures(binary):
@@ -97,6 +106,7 @@ def thousand_vpcs(binary):
 
 def main(binary, python):
     browser_steps(binary, python)
+    sign_in(binary)
     pictures(binary)
     thousand_vpcs(binary)
     print(f"console: every step passed; artifacts in {ARTIFACTS}")

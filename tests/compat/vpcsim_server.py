@@ -52,12 +52,13 @@ def serve(binary, args):
             return server, event
 
 
-def start(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
+def start(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=(), admin_token=None):
     """`vpcsim serve` on a free port of 127.0.0.1, and its address; with
     `tls_dir`, over TLS with a self-signed certificate kept there
     (`tls_dir/cert.pem` is what clients trust). The accounts and VPCs of
     `scenario` are then made through AdminService, with `vpcsim seed --server`,
-    as a test environment's set-up would. `args` go to `vpcsim serve`."""
+    as a test environment's set-up would. `args` go to `vpcsim serve`;
+    `admin_token`, if the server was given one, to `vpcsim seed`."""
     tls = ["--tls-self-signed", tls_dir] if tls_dir else []
     server, event = serve(binary, ["--db", ":memory:", *tls, *args])
     if event.get("tls") != bool(tls_dir):
@@ -69,6 +70,8 @@ def start(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
                   "--ca-cert", os.path.join(tls_dir, "cert.pem")]
     else:
         target = ["--server", addr]
+    if admin_token:
+        target += ["--admin-token", admin_token]
     seeded = subprocess.run([binary, "seed", os.path.join(HERE, scenario)] + target,
                             capture_output=True, text=True, timeout=60)
     if seeded.returncode != 0:
@@ -78,10 +81,11 @@ def start(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
 
 
 @contextlib.contextmanager
-def serving(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=()):
+def serving(binary, scenario="sdk-scenario.yaml", tls_dir=None, args=(), admin_token=None):
     """`start` for the length of a `with` block, which gets the address;
     the server is stopped (SIGTERM, then waited for) however the block ends."""
-    server, addr = start(binary, scenario=scenario, tls_dir=tls_dir, args=args)
+    server, addr = start(binary, scenario=scenario, tls_dir=tls_dir, args=args,
+                         admin_token=admin_token)
     try:
         yield addr
     finally:

@@ -27,6 +27,7 @@ export function Timeline({ rows, onSelect, idx }) {
   }, [rows]);
 
   const kindOf = (r) => {
+    if (r.type === 'gap') return 'gap';
     if (r.type === 'event') return isFaultEvent(r.data) ? 'fault' : 'event';
     if (r.data.request_id && faulted.has(r.data.request_id)) return 'fault';
     return isThrottled(r.data) ? 'throttled' : 'call';
@@ -77,7 +78,7 @@ export function Timeline({ rows, onSelect, idx }) {
                   <td>
                     <span class={'lbl lbl-' + k}>{k}</span>
                   </td>
-                  <td class="what">{r.type === 'event' ? eventText(d, pick) : callText(d)}</td>
+                  <td class="what">{r.type === 'event' ? eventText(d, pick) : r.type === 'gap' ? gapText(d) : callText(d)}</td>
                   <td>
                     {d.request_id ? (
                       <button type="button" class="link mono" title="Mark every row of this request" onClick={() => setPin(pin === d.request_id ? null : d.request_id)}>
@@ -123,6 +124,12 @@ function eventText(e, pick) {
       {e.actor ? <span class="muted"> · by {e.actor}</span> : null}
     </>
   );
+}
+
+// The stream fell behind the calls (a burst, a slow tab): say so, rather
+// than let the timeline look complete.
+function gapText(g) {
+  return <span class="muted">{g.missed} calls not shown: the console fell behind them</span>;
 }
 
 function callText(c) {

@@ -50,7 +50,7 @@ export async function admin(method, body = {}) {
 // Follows /ui/api/stream. EventSource reconnects by itself after a dropped
 // stream, but gives up for good on an HTTP error (e.g. 401, 503): then we
 // open a new one after a pause.
-export function openStream({ onEvent, onCall, onStatus, onOpen, onCaughtUp }) {
+export function openStream({ onEvent, onCall, onStatus, onOpen, onCaughtUp, onLagged }) {
   let es = null;
   let retry = null;
   let closed = false;
@@ -75,6 +75,11 @@ export function openStream({ onEvent, onCall, onStatus, onOpen, onCaughtUp }) {
     });
     // The stream first replays recent events, then says it has caught up.
     es.addEventListener('caught-up', () => onCaughtUp && onCaughtUp());
+    // Calls the server could not send this tab in time.
+    es.addEventListener('lagged', (m) => {
+      const g = parse(m.data);
+      if (g && onLagged) onLagged(g);
+    });
     es.addEventListener('call', (m) => {
       const c = parse(m.data);
       if (c) onCall(c);

@@ -125,6 +125,9 @@ function App() {
         if (live) refetch();
         if (isFaultEvent(ev)) bumpFaults();
       },
+      onLagged: (g) => {
+        setRows((r) => pushRow(r, { key: 'g' + seq++, type: 'gap', data: { time: '', missed: g.missed } }));
+      },
       onCall: (c) => {
         setRows((r) => pushRow(r, { key: 'c' + seq++, type: 'call', data: c }));
         // Reads change nothing; anything else may (AdvanceClock expires requests without an event of its own).

@@ -18,8 +18,9 @@ use serde_json::json;
 use tonic::metadata::MetadataValue;
 use tonic_types::StatusExt;
 
-use super::check_access;
+use super::{Console, check_access};
 use crate::{
+    domain::ErrorCode,
     proto::admin_service_server::AdminService,
     transport::{AppState, grpc::admin::AdminApi, request_log::RequestLog},
 };
@@ -46,6 +47,8 @@ impl Bridge {
 pub struct Answer {
     pub status: StatusCode,
     pub body: String,
+    /// The admin API's error, if it answered one.
+    pub failure: Option<tonic::Status>,
 }
 
 impl Answer {
@@ -53,18 +56,19 @@ impl Answer {
         Answer {
             status,
             body: json!({ "code": code, "message": message, "request_id": request_id }).to_string(),
+            failure: None,
         }
     }
 }
 
 /// Runs one control.
 pub async fn call(
-    State(state): State<Arc<AppState>>,
+    State(console): State<Arc<Console>>,
     Path(method): Path<String>,
-    bridge: Arc<Bridge>,
     request: Request,
 ) -> Response {
-    if let Err(refused) = check_access(&state, request.headers(), request.method()) {
+    let bridge = &console.bridge;
+    if let Err(refused) = check_access(&console, request.headers(), request.method()) {
         return refused.into_response();
     }
     let json_body = request
@@ -101,28 +105,31 @@ pub async fn call(
         }
     };
     let call = Call {
-        bridge: &bridge,
+        bridge,
         log,
         body: &body,
         request_id: &request_id,
     };
     let api = &bridge.api;
     let answer = match method.as_str() {
-        "GetClock" => call.run(|r| api.get_clock(r)).await,
-        "AdvanceClock" => call.run(|r| api.advance_clock(r)).await,
-        "SetClock" => call.run(|r| api.set_clock(r)).await,
-        "SaveSnapshot" => call.run(|r| api.save_snapshot(r)).await,
-        "RestoreSnapshot" => call.run(|r| api.restore_snapshot(r)).await,
-        "ListSnapshots" => call.run(|r| api.list_snapshots(r)).await,
-        "DeleteSnapshot" => call.run(|r| api.delete_snapshot(r)).await,
-        "AddFault" => call.run(|r| api.add_fault(r)).await,
-        "ListFaults" => call.run(|r| api.list_faults(r)).await,
-        "DeleteFault" => call.run(|r| api.delete_fault(r)).await,
-        "ClearFaults" => call.run(|r| api.clear_faults(r)).await,
-        "Reset" => call.run(|r| api.reset(r)).await,
-        "GetServerInfo" => call.run(|r| api.get_server_info(r)).await,
-        "DescribeEvents" => call.run(|r| api.describe_events(r)).await,
-        "DescribeQuotas" => call.run(|r| api.describe_quotas(r)).await,
+        "GetClock" => call.run("GetClock", |r| api.get_clock(r)).await,
+        "AdvanceClock" => call.run("AdvanceClock", |r| api.advance_clock(r)).await,
+        "SetClock" => call.run("SetClock", |r| api.set_clock(r)).await,
+        "SaveSnapshot" => call.run("SaveSnapshot", |r| api.save_snapshot(r)).await,
+        "RestoreSnapshot" => {
+            call.run("RestoreSnapshot", |r| api.restore_snapshot(r))
+                .await
+        }
+        "ListSnapshots" => call.run("ListSnapshots", |r| api.list_snapshots(r)).await,
+        "DeleteSnapshot" => call.run("DeleteSnapshot", |r| api.delete_snapshot(r)).await,
+        "AddFault" => call.run("AddFault", |r| api.add_fault(r)).await,
+        "ListFaults" => call.run("ListFaults", |r| api.list_faults(r)).await,
+        "DeleteFault" => call.run("DeleteFault", |r| api.delete_fault(r)).await,
+        "ClearFaults" => call.run("ClearFaults", |r| api.clear_faults(r)).await,
+        "Reset" => call.run("Reset", |r| api.reset(r)).await,
+        "GetServerInfo" => call.run("GetServerInfo", |r| api.get_server_info(r)).await,
+        "DescribeEvents" => call.run("DescribeEvents", |r| api.describe_events(r)).await,
+        "DescribeQuotas" => call.run("DescribeQuotas", |r| api.describe_quotas(r)).await,
         _ => Answer::error(
             StatusCode::NOT_FOUND,
             "InvalidAction",
@@ -148,7 +155,11 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    async fn run<Req, Res, Fut>(self, method: impl FnOnce(tonic::Request<Req>) -> Fut) -> Answer
+    async fn run<Req, Res, Fut>(
+        self,
+        name: &'static str,
+        method: impl FnOnce(tonic::Request<Req>) -> Fut,
+    ) -> Answer
     where
         Req: DeserializeOwned,
         Res: Serialize,
@@ -171,8 +182,9 @@ impl Call<'_> {
             }
         };
         let mut request = tonic::Request::new(message);
-        if let Some(log) = self.log {
-            request.extensions_mut().insert(log);
+        if let Some(log) = &self.log {
+            log.set_console_method(name);
+            request.extensions_mut().insert(log.clone());
         }
         // The console checked the caller (see `check_access`); the admin
         // API checks the token as for any other admin call.
@@ -186,6 +198,7 @@ impl Call<'_> {
                 Ok(body) => Answer {
                     status: StatusCode::OK,
                     body,
+                    failure: None,
                 },
                 Err(_) => Answer::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -198,14 +211,27 @@ impl Call<'_> {
                 let code = status
                     .get_error_details()
                     .error_info()
-                    .map(|info| info.reason.clone())
-                    .unwrap_or_else(|| "InternalError".to_owned());
-                Answer::error(
+                    .and_then(|info| {
+                        ErrorCode::ALL
+                            .into_iter()
+                            .find(|c| c.as_str() == info.reason)
+                    })
+                    .unwrap_or(ErrorCode::InternalError);
+                // The call's log line and timeline row carry the table's
+                // code, as over gRPC.
+                if let Some(log) = &self.log {
+                    log.set_error(code.as_str(), None);
+                }
+                let mut answer = Answer::error(
                     http_status(status.code()),
-                    &code,
+                    code.as_str(),
                     status.message(),
                     self.request_id,
-                )
+                );
+                // The request layer logs an internal error's hidden cause
+                // from the status it finds here.
+                answer.failure = Some(status);
+                answer
             }
         }
     }

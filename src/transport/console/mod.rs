@@ -20,12 +20,13 @@
 pub mod admin;
 mod assets;
 mod stream;
+mod topology;
 
 use std::sync::Arc;
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::Body,
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
@@ -36,10 +37,11 @@ use serde_json::json;
 use sha2::Sha256;
 
 use super::{AppState, grpc::auth::constant_time_eq};
-use crate::{domain::time::parse_time, topology::Topology};
 
-/// The session cookie's name.
+/// The session cookies' names start so (see `cookie_name`).
 const COOKIE: &str = "vpcsim_console";
+/// How long a session lasts: a working day.
+const SESSION_SECS: u32 = 12 * 60 * 60;
 
 /// What every console answer carries: the page may load and call only its
 /// own origin, and nothing may frame it.
@@ -47,27 +49,33 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'uns
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
      form-action 'self'";
 
+/// What the console's routes share.
+pub struct Console {
+    app: Arc<AppState>,
+    /// Signs the session cookies: new at every start, so that a cookie
+    /// outlives neither the server nor a change of token.
+    session_key: [u8; 32],
+    bridge: admin::Bridge,
+    topology: topology::Cache,
+}
+
 /// The console's routes, to merge beside the APIs when it is enabled.
-pub fn routes(state: Arc<AppState>) -> Router {
-    let bridge = Arc::new(admin::Bridge::new(state.clone()));
+pub fn routes(app: Arc<AppState>) -> Router {
+    let console = Arc::new(Console {
+        session_key: rand::random(),
+        bridge: admin::Bridge::new(app.clone()),
+        topology: topology::Cache::default(),
+        app,
+    });
     Router::new()
         .route("/ui", get(page))
         .route("/ui/", get(page))
         .route("/ui/login", post(login))
         .route("/ui/assets/{file}", get(asset))
-        .route("/ui/api/topology", get(topology))
+        .route("/ui/api/topology", get(topology::answer))
         .route("/ui/api/stream", get(stream::events))
-        .route(
-            "/ui/api/admin/{method}",
-            post(
-                move |state: State<Arc<AppState>>,
-                      method: axum::extract::Path<String>,
-                      request: Request| {
-                    admin::call(state, method, bridge.clone(), request)
-                },
-            ),
-        )
-        .with_state(state)
+        .route("/ui/api/admin/{method}", post(admin::call))
+        .with_state(console)
 }
 
 /// Why a request may not use the console.
@@ -85,10 +93,10 @@ impl IntoResponse for Refusal {
 }
 
 /// Whether a request may use the console, or why not.
-fn check_access(state: &AppState, headers: &HeaderMap, method: &Method) -> Result<(), Refusal> {
-    match &state.admin_token {
+fn check_access(console: &Console, headers: &HeaderMap, method: &Method) -> Result<(), Refusal> {
+    match &console.app.admin_token {
         Some(token) => {
-            if !signed_in(headers, token) {
+            if !signed_in(headers, token, &console.session_key) {
                 return Err(Refusal {
                     status: StatusCode::UNAUTHORIZED,
                     code: "AuthFailure.InvalidAuthorization",
@@ -120,18 +128,34 @@ fn check_access(state: &AppState, headers: &HeaderMap, method: &Method) -> Resul
     Ok(())
 }
 
-/// The session cookie's value for `token`: derived from it, so that the
-/// cookie (which a browser keeps) is not the admin token itself.
-fn session_value(token: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(token.as_bytes())
-        .expect("HMAC takes a key of any length");
-    mac.update(b"vpcsim console session");
+/// The session cookie's value for `token`: signed with the server's
+/// session key, so that the cookie (which a browser keeps) is neither the
+/// admin token nor valid after a restart.
+fn session_value(token: &str, key: &[u8; 32]) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(b"vpcsim console session\0");
+    mac.update(token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Whether the request carries the admin token, or the session cookie
-/// made from it.
-fn signed_in(headers: &HeaderMap, token: &str) -> bool {
+/// The session cookie's name: one per port, since browsers share cookies
+/// between the ports of a host, and two servers on one machine would
+/// otherwise sign each other's consoles out.
+fn cookie_name(headers: &HeaderMap) -> String {
+    let port = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':'))
+        .map(|(_, port)| port)
+        .filter(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("default");
+    format!("{COOKIE}_{port}")
+}
+
+/// Whether the request carries the admin token, or a session cookie made
+/// from it.
+fn signed_in(headers: &HeaderMap, token: &str, key: &[u8; 32]) -> bool {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -142,7 +166,7 @@ fn signed_in(headers: &HeaderMap, token: &str) -> bool {
     if bearer.is_some_and(|b| constant_time_eq(b.as_bytes(), token.as_bytes())) {
         return true;
     }
-    let expected = session_value(token);
+    let expected = session_value(token, key);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -150,7 +174,7 @@ fn signed_in(headers: &HeaderMap, token: &str) -> bool {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .any(|(name, value)| {
-            name == COOKIE && constant_time_eq(value.as_bytes(), expected.as_bytes())
+            name.starts_with(COOKIE) && constant_time_eq(value.as_bytes(), expected.as_bytes())
         })
 }
 
@@ -177,8 +201,17 @@ fn loopback_host(headers: &HeaderMap) -> bool {
 
 /// Whether a browser sent the request from the console's own origin. A
 /// client that is not a browser sends neither header, and is let through
-/// to the token check.
+/// to the token check. `Origin: null` (a sandboxed frame, or a page whose
+/// referrer policy hides its origin) says nothing: then the browser's
+/// `Sec-Fetch-Site` must say same-origin.
 fn same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if headers
+        .get(header::ORIGIN)
+        .is_some_and(|o| o.as_bytes() == b"null")
+    {
+        return fetch_site == Some("same-origin");
+    }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         let origin = origin.to_str().unwrap_or_default();
@@ -187,7 +220,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
             .or_else(|| origin.strip_prefix("https://"));
         return host.is_some() && origin_host == host;
     }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    match fetch_site {
         Some(site) => matches!(site, "same-origin" | "none"),
         None => true,
     }
@@ -203,8 +236,19 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
 fn with_headers(status: StatusCode, content_type: &'static str, body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    with_security_headers(response)
+}
+
+/// `response` with the console's security headers: only its own origin,
+/// no framing, no sniffing, no referrer beyond it.
+fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -213,26 +257,29 @@ fn with_headers(status: StatusCode, content_type: &'static str, body: Body) -> R
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not no-referrer: under it a browser sends the sign-in form's POST
+    // with `Origin: null`, which reads as another site's.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
-async fn page(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    match check_access(&state, request.headers(), request.method()) {
+async fn page(State(console): State<Arc<Console>>, request: Request) -> Response {
+    match check_access(&console, request.headers(), request.method()) {
         Ok(()) => assets::index(),
         // A browser without a session gets the sign-in form instead.
-        Err(_) if state.admin_token.is_some() => assets::sign_in(StatusCode::UNAUTHORIZED, None),
+        Err(_) if console.app.admin_token.is_some() => {
+            assets::sign_in(StatusCode::UNAUTHORIZED, None)
+        }
         Err(refused) => refused.into_response(),
     }
 }
 
 /// The sign-in form's POST: a right token sets the session cookie.
-async fn login(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let Some(token) = state.admin_token.as_deref() else {
+async fn login(State(console): State<Arc<Console>>, request: Request) -> Response {
+    let Some(token) = console.app.admin_token.as_deref() else {
         return see_other("/ui");
     };
     if !same_origin(request.headers()) {
@@ -241,7 +288,8 @@ async fn login(State(state): State<Arc<AppState>>, request: Request) -> Response
             Some("sign in from the console's own page"),
         );
     }
-    let secure = state.tls;
+    let secure = console.app.tls;
+    let name = cookie_name(request.headers());
     let body = match axum::body::to_bytes(request.into_body(), 4096).await {
         Ok(body) => body,
         Err(_) => return assets::sign_in(StatusCode::BAD_REQUEST, Some("the form is too large")),
@@ -258,8 +306,8 @@ async fn login(State(state): State<Arc<AppState>>, request: Request) -> Response
     }
     let mut response = see_other("/ui");
     let cookie = format!(
-        "{COOKIE}={}; Path=/ui; HttpOnly; SameSite=Strict{}",
-        session_value(token),
+        "{name}={}; Path=/ui; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict{}",
+        session_value(token, &console.session_key),
         if secure { "; Secure" } else { "" }
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -277,57 +325,23 @@ fn see_other(location: &'static str) -> Response {
 }
 
 async fn asset(
-    State(state): State<Arc<AppState>>,
+    State(console): State<Arc<Console>>,
     axum::extract::Path(file): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = check_access(&state, &headers, &Method::GET) {
+    if let Err(refused) = check_access(&console, &headers, &Method::GET) {
         return refused.into_response();
     }
     assets::file(&file)
 }
 
-/// The whole state as the page draws it: one consistent read, without
-/// secrets.
-async fn topology(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = check_access(&state, &headers, &Method::GET) {
-        return refused.into_response();
-    }
-    let store = state.store();
-    let dump = match store.dump().await {
-        Ok(dump) => dump,
-        Err(err) => {
-            let status = tonic::Status::from(err);
-            return refusal(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "InternalError",
-                status.message(),
-            );
-        }
-    };
-    let now = dump
-        .clock
-        .as_deref()
-        .and_then(parse_time)
-        .unwrap_or_else(|| store.clock_reading().0);
-    let topology = Topology::build(&dump, now);
-    match serde_json::to_vec(&topology) {
-        Ok(body) => with_headers(
-            StatusCode::OK,
-            "application/json",
-            Body::from(Bytes::from(body)),
-        ),
-        Err(_) => refusal(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "the topology could not be written",
-        ),
-    }
-}
-
 impl IntoResponse for admin::Answer {
     fn into_response(self) -> Response {
-        with_headers(self.status, "application/json", Body::from(self.body))
+        let mut response = with_headers(self.status, "application/json", Body::from(self.body));
+        if let Some(status) = self.failure {
+            response.extensions_mut().insert(status);
+        }
+        response
     }
 }
 
@@ -381,6 +395,18 @@ mod tests {
             ("origin", "http://evil.example")
         ])));
         assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        // A form posted from a page that hides its origin: Sec-Fetch-Site
+        // decides.
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site")
+        ])));
         assert!(!same_origin(&headers(&[
             host,
             ("sec-fetch-site", "cross-site")
@@ -396,22 +422,33 @@ mod tests {
     #[test]
     fn the_token_or_its_session_cookie_signs_in_and_nothing_else() {
         let token = "s3cret-token";
-        let cookie = format!("a=b; {COOKIE}={}", session_value(token));
-        assert!(signed_in(&headers(&[("cookie", &cookie)]), token));
-        assert!(signed_in(
-            &headers(&[("authorization", "Bearer s3cret-token")]),
-            token
-        ));
-        assert!(!signed_in(
-            &headers(&[("authorization", "Bearer nope")]),
-            token
-        ));
-        let forged = format!("{COOKIE}={token}");
+        let key = [7u8; 32];
+        let cookie = format!("a=b; {COOKIE}_50051={}", session_value(token, &key));
+        assert!(signed_in(&headers(&[("cookie", &cookie)]), token, &key));
+        let bearer = headers(&[("authorization", "Bearer s3cret-token")]);
+        assert!(signed_in(&bearer, token, &key));
+        let wrong = headers(&[("authorization", "Bearer nope")]);
+        assert!(!signed_in(&wrong, token, &key));
+        let forged = format!("{COOKIE}_50051={token}");
         assert!(
-            !signed_in(&headers(&[("cookie", &forged)]), token),
+            !signed_in(&headers(&[("cookie", &forged)]), token, &key),
             "the cookie holds a value derived from the token, not the token"
         );
-        assert!(!signed_in(&HeaderMap::new(), token));
-        assert_ne!(session_value(token), session_value("other"));
+        assert!(
+            !signed_in(&headers(&[("cookie", &cookie)]), token, &[8u8; 32]),
+            "another start's key: the session ended with its server"
+        );
+        assert!(!signed_in(&HeaderMap::new(), token, &key));
+        assert_ne!(session_value(token, &key), session_value("other", &key));
+    }
+
+    #[test]
+    fn each_port_has_its_own_session_cookie() {
+        let name = |host: &str| cookie_name(&headers(&[("host", host)]));
+        assert_eq!(name("127.0.0.1:50051"), "vpcsim_console_50051");
+        assert_eq!(name("[::1]:8080"), "vpcsim_console_8080");
+        assert_eq!(name("vpcsim.internal"), "vpcsim_console_default");
+        assert_eq!(name("[::1]"), "vpcsim_console_default");
+        assert_eq!(name("x:1;a=b"), "vpcsim_console_default");
     }
 }

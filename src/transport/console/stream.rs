@@ -9,8 +9,10 @@
 //!   time on the simulator's clock and whether it was throttled.
 //! - a comment every [`KEEP_ALIVE`], so that proxies keep the stream open.
 //!
-//! The stream ends when the server begins to shut down; the browser's
-//! EventSource connects again by itself.
+//! A stream that falls more than the broadcast's capacity behind the calls
+//! gets `event: lagged` (`{"missed": n}`) in their place. The stream ends
+//! when the server begins to shut down, even while a slow browser holds a
+//! send; the browser's EventSource connects again by itself.
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
@@ -24,10 +26,10 @@ use axum::{
 };
 use futures_util::StreamExt;
 use serde_json::json;
-use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::sync::{broadcast::error::RecvError, mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::check_access;
+use super::{Console, check_access, with_security_headers as with_headers};
 use crate::{
     domain::time::format_time,
     proto,
@@ -41,47 +43,74 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Events read from the store at once while catching up.
 const PAGE: i64 = 500;
 
-pub async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = check_access(&state, &headers, &Method::GET) {
+pub async fn events(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    if let Err(refused) = check_access(&console, &headers, &Method::GET) {
         return refused.into_response();
     }
+    let state = console.app.clone();
     let last_seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id >= 0);
     let (send, receive) = mpsc::channel(256);
-    tokio::spawn(follow(state, last_seen, send));
+    tokio::spawn(follow(state, last_seen, Sender(send)));
     let stream = ReceiverStream::new(receive).map(Ok::<_, Infallible>);
-    let mut response = Sse::new(stream).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    let mut response = with_headers(Sse::new(stream).into_response());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Proxies that buffer answers (nginx) would hold the events back.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 
+/// Where one stream's messages go; `None` from a send means stop: the
+/// browser went away or the server is stopping.
+struct Sender(mpsc::Sender<SseEvent>);
+
+impl Sender {
+    async fn send(&self, event: SseEvent, stopping: &mut watch::Receiver<bool>) -> Option<()> {
+        tokio::select! {
+            sent = self.0.send(event) => sent.ok(),
+            _ = stopping.wait_for(|s| *s) => None,
+        }
+    }
+}
+
+/// Where a stream starts: after the event the browser saw last, if the
+/// log still goes on from there, else with the newest BACKLOG events.
+fn start_after(last_seen: Option<i64>, newest: i64) -> i64 {
+    let backlog = (newest - BACKLOG).max(0);
+    match last_seen {
+        // Within reach: go on from there.
+        Some(seen) if seen <= newest && newest - seen <= BACKLOG => seen,
+        // Ahead of the log (another database) or far behind: the recent past.
+        _ => backlog,
+    }
+}
+
 /// Feeds one stream until its browser goes away or the server stops.
-async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender<SseEvent>) {
+async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: Sender) {
     let store = state.store();
+    let mut stopping = state.stopping.clone();
     // Subscribed before the catch-up, so that nothing falls between.
     let mut calls = state.calls.subscribe();
     let mut newest = store.subscribe_events();
     let newest_id = *newest.borrow_and_update();
     let mut filter = EventFilter {
-        after_id: Some(last_seen.unwrap_or((newest_id - BACKLOG).max(0))),
+        after_id: Some(start_after(last_seen, newest_id)),
         ..EventFilter::default()
     };
-    let mut stopping = state.stopping.clone();
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
     keep_alive.tick().await;
     // Tells the page it is connected before any event comes.
     if send
-        .send(SseEvent::default().comment("connected"))
+        .send(SseEvent::default().comment("connected"), &mut stopping)
         .await
-        .is_err()
+        .is_none()
     {
         return;
     }
@@ -110,7 +139,7 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
                     .event("event")
                     .id(id.to_string())
                     .data(data);
-                if send.send(sse).await.is_err() {
+                if send.send(sse, &mut stopping).await.is_none() {
                     return;
                 }
             }
@@ -121,11 +150,8 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
             // than once per event of the backlog.
             caught_up = true;
             let data = json!({ "last_event_id": filter.after_id.unwrap_or(0) }).to_string();
-            if send
-                .send(SseEvent::default().event("caught-up").data(data))
-                .await
-                .is_err()
-            {
+            let sse = SseEvent::default().event("caught-up").data(data);
+            if send.send(sse, &mut stopping).await.is_none() {
                 return;
             }
         }
@@ -135,18 +161,20 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
                 Err(_) => return,
             },
             call = calls.recv() => match call {
-                Ok(call) => Some(call_event(&state, &call)),
-                Err(RecvError::Lagged(missed)) => {
-                    Some(SseEvent::default().comment(format!("{missed} calls missed")))
-                }
+                Ok(call) => Some(call_event(&call)),
+                Err(RecvError::Lagged(missed)) => Some(
+                    SseEvent::default()
+                        .event("lagged")
+                        .data(json!({ "missed": missed }).to_string()),
+                ),
                 Err(RecvError::Closed) => return,
             },
             _ = keep_alive.tick() => Some(SseEvent::default().comment("keep-alive")),
             _ = stopping.wait_for(|s| *s) => return,
-            () = send.closed() => return,
+            () = send.0.closed() => return,
         };
         if let Some(sse) = next
-            && send.send(sse).await.is_err()
+            && send.send(sse, &mut stopping).await.is_none()
         {
             return;
         }
@@ -154,10 +182,9 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: mpsc::Sender
 }
 
 /// A finished call as the page's timeline shows it.
-fn call_event(state: &AppState, call: &CallRecord) -> SseEvent {
-    let (_, offset) = state.store().clock_reading();
+fn call_event(call: &CallRecord) -> SseEvent {
     let data = json!({
-        "time": format_time(call.ended_at + offset),
+        "time": format_time(call.time),
         "request_id": call.request_id,
         "front_end": call.front_end,
         "action": call.action,
@@ -167,4 +194,23 @@ fn call_event(state: &AppState, call: &CallRecord) -> SseEvent {
         "throttled": call.throttled(),
     });
     SseEvent::default().event("call").data(data.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_goes_on_from_the_last_event_seen_only_within_reach() {
+        // New: the recent past.
+        assert_eq!(start_after(None, 500), 300);
+        assert_eq!(start_after(None, 50), 0);
+        // A reconnection within reach goes on where it stopped.
+        assert_eq!(start_after(Some(450), 500), 450);
+        assert_eq!(start_after(Some(500), 500), 500);
+        // Far behind: the recent past, not the whole log.
+        assert_eq!(start_after(Some(3), 10_000), 9_800);
+        // Ahead of the log (another database behind the same address).
+        assert_eq!(start_after(Some(900), 500), 300);
+    }
 }
