@@ -510,3 +510,39 @@ async fn watch_events_ends_with_unavailable_when_the_server_stops() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn watch_events_goes_on_after_a_reset_empties_the_log() {
+    let app = TestApp::spawn().await;
+    for uin in ["100001", "100002", "100003"] {
+        app.account(uin).await;
+    }
+    let mut stream = app
+        .admin()
+        .watch_events(app.admin_req(proto::WatchEventsRequest {
+            resource_type: "account".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    app.admin()
+        .reset(app.admin_req(proto::ResetRequest { empty: true }))
+        .await
+        .unwrap();
+    // Event ids never go back: after the log is emptied, the next account's
+    // event still comes after the last one this watch saw.
+    app.account("100009").await;
+    let event = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("the watch goes on after Reset")
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.resource_id, "100009");
+    assert!(
+        event.event_id > 3,
+        "ids go on from before the reset: {}",
+        event.event_id
+    );
+    app.stop().await;
+}
