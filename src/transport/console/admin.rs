@@ -282,3 +282,52 @@ pub mod fault_kind {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{ErrorCode, actions::ActionName};
+
+    /// The strings of a `const NAME = [...]` list in the page's source.
+    fn page_list(source: &str, name: &str) -> Vec<String> {
+        let start = source
+            .find(&format!("const {name} = ["))
+            .unwrap_or_else(|| panic!("ui/src/Controls.jsx has no {name} list"));
+        let list = &source[start..];
+        let list = &list[..list.find("];").expect("the list ends")];
+        list.split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The fault form suggests actions and codes; the admin API decides.
+    /// Its suggestions must still be ones AddFault takes.
+    #[test]
+    fn the_pages_fault_suggestions_are_names_the_admin_api_takes() {
+        let source = include_str!("../../../ui/src/Controls.jsx");
+        let actions = page_list(source, "ACTIONS");
+        assert!(actions.len() > 20, "{actions:?}");
+        for action in actions.iter().filter(|a| *a != "*") {
+            assert!(
+                ActionName::parse(action).is_some(),
+                "{action} is not an action"
+            );
+        }
+        let codes = page_list(source, "CODES");
+        assert!(!codes.is_empty());
+        for code in &codes {
+            assert!(
+                ErrorCode::parse(code).is_some(),
+                "{code} is not in the error table"
+            );
+        }
+        let kinds = page_list(source, "FAULT_KINDS");
+        for kind in &kinds {
+            assert!(
+                crate::proto::FaultKind::from_str_name(kind).is_some(),
+                "{kind}"
+            );
+        }
+    }
+}
