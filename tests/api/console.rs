@@ -100,13 +100,18 @@ struct Stream {
 
 impl Stream {
     async fn open(app: &TestApp) -> Stream {
+        Self::open_with(app, &[]).await
+    }
+
+    /// Opens the stream with `headers` (EventSource's `Last-Event-ID`).
+    async fn open_with(app: &TestApp, headers: &[(&str, &str)]) -> Stream {
         let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .unwrap();
         tokio::spawn(connection);
         let response = sender
-            .send_request(request("GET", "/ui/api/stream", &[], ""))
+            .send_request(request("GET", "/ui/api/stream", headers, ""))
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
@@ -429,26 +434,8 @@ async fn a_new_stream_starts_with_the_recent_events_and_a_reconnection_goes_on_a
     assert_eq!(second["resource_id"], "100002");
     drop(stream);
     // EventSource sends the last id it had when it connects again.
-    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
     let first_id = first["event_id"].to_string();
-    let response = sender
-        .send_request(request(
-            "GET",
-            "/ui/api/stream",
-            &[("last-event-id", &first_id)],
-            "",
-        ))
-        .await
-        .unwrap();
-    let mut stream = Stream {
-        body: response.into_body(),
-        buffer: String::new(),
-    };
-    assert_eq!(stream.next_message().await, ": connected");
+    let mut stream = Stream::open_with(&app, &[("last-event-id", &first_id)]).await;
     let (kind, next) = stream.next_parsed().await;
     assert_eq!(kind, "event");
     assert_eq!(next["resource_id"], "100002", "the one after the last seen");

@@ -14,8 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS } from './flags.mjs';
+import { launch } from './chromium.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -50,11 +49,7 @@ function sdk(...args) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_FLAGS,
-  headless: true,
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();

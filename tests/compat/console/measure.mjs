@@ -5,19 +5,14 @@
 // and the bytes the page fetched (the page, its files and the topology).
 // Figures, not assertions: the machines are shared; compare within a run.
 
-import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS } from './flags.mjs';
+import { launch } from './chromium.mjs';
 
 const base = process.env.VPCSIM_URL;
 const expected = Number(process.env.VPCSIM_EXPECT_VPCS);
 const loads = Number(process.env.LOADS || 5);
 if (!base || !expected) throw new Error('set VPCSIM_URL and VPCSIM_EXPECT_VPCS');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_FLAGS,
-  headless: true,
-});
+const browser = await launch();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   const times = [];

@@ -7,19 +7,14 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS } from './flags.mjs';
+import { launch } from './chromium.mjs';
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) throw new Error('usage: node mermaid.mjs DIAGRAM.mmd OUT.svg');
 const diagram = readFileSync(input, 'utf8');
 const mermaidJs = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_FLAGS,
-  headless: true,
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><html><body></body></html>');

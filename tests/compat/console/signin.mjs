@@ -3,19 +3,14 @@
 // --ui and --admin-token, seeded with console-scenario.yaml, and runs this
 // with VPCSIM_URL and VPCSIM_ADMIN_TOKEN.
 
-import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS } from './flags.mjs';
+import { launch } from './chromium.mjs';
 
 const base = process.env.VPCSIM_URL;
 const token = process.env.VPCSIM_ADMIN_TOKEN;
 if (!base || !token) throw new Error('set VPCSIM_URL and VPCSIM_ADMIN_TOKEN');
 const PATIENCE = 15_000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_FLAGS,
-  headless: true,
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   const errors = [];
