@@ -452,8 +452,29 @@ impl Store {
         Ok((total, page.build_query_as().fetch_all(&mut *conn).await?))
     }
 
+    /// The next `limit` events after `filter.after_id` that match it, oldest
+    /// first, moving `filter.after_id` past them: what a stream that follows
+    /// the log (WatchEvents, the console's) reads, without DescribeEvents'
+    /// count of every match.
+    pub async fn next_events(&self, filter: &mut EventFilter, limit: i64) -> ApiResult<Vec<Event>> {
+        let mut conn = self.read().await?;
+        let mut page = QueryBuilder::new("SELECT * FROM events");
+        filter.push(&mut page);
+        page.push(" ORDER BY id LIMIT ").push_bind(limit);
+        let events: Vec<Event> = page.build_query_as().fetch_all(&mut *conn).await?;
+        if let Some(last) = events.last() {
+            filter.after_id = Some(last.id);
+        }
+        Ok(events)
+    }
+
     /// The newest event id now, and a receiver that sees it move.
     pub fn subscribe_events(&self) -> tokio::sync::watch::Receiver<i64> {
         self.last_event.subscribe()
+    }
+
+    /// The newest event id now: every change writes one, and ids only grow.
+    pub fn newest_event_id(&self) -> i64 {
+        *self.last_event.borrow()
     }
 }

@@ -9,19 +9,19 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::domain::time::{Clock, Timestamp};
+use crate::domain::{
+    ErrorCode,
+    time::{Clock, Timestamp},
+};
 
 /// How many calls a slow console may fall behind by before it misses some.
 const CAPACITY: usize = 1024;
 
 /// One finished call.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CallRecord {
-    /// When it ended, on the simulator's clock (set by `publish`).
-    pub time: Timestamp,
     pub request_id: String,
     /// `grpc`, `api3`, `legacy`, or `console` for the console's controls.
     pub front_end: &'static str,
@@ -39,14 +39,21 @@ pub struct CallRecord {
 impl CallRecord {
     /// Refused by the rate limit (`serve --rate-limit`, SetRateLimit).
     pub fn throttled(&self) -> bool {
-        self.code == "RequestLimitExceeded"
+        self.code == ErrorCode::RequestLimitExceeded.as_str()
     }
+}
+
+/// A published call and when it ended, on the simulator's clock.
+#[derive(Debug)]
+pub struct TimedCall {
+    pub time: Timestamp,
+    pub call: CallRecord,
 }
 
 /// Where finished calls are published; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct CallFeed {
-    sender: broadcast::Sender<Arc<CallRecord>>,
+    sender: broadcast::Sender<Arc<TimedCall>>,
     clock: Arc<Clock>,
 }
 
@@ -65,16 +72,13 @@ impl CallFeed {
     }
 
     /// Publishes a call as it ends, at the simulator's time now.
-    pub fn publish(&self, record: CallRecord) {
-        let record = CallRecord {
-            time: self.clock.now(),
-            ..record
-        };
+    pub fn publish(&self, call: CallRecord) {
+        let time = self.clock.now();
         // An error only means that nobody listens any more.
-        let _ = self.sender.send(Arc::new(record));
+        let _ = self.sender.send(Arc::new(TimedCall { time, call }));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CallRecord>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<TimedCall>> {
         self.sender.subscribe()
     }
 }
@@ -85,7 +89,6 @@ mod tests {
 
     fn record(code: &str) -> CallRecord {
         CallRecord {
-            time: 0,
             request_id: "r".into(),
             front_end: "grpc",
             action: "CreateVpc".into(),
@@ -107,7 +110,7 @@ mod tests {
         let got = calls
             .try_recv()
             .expect("the call published after subscribing");
-        assert!(got.throttled());
+        assert!(got.call.throttled());
         let now = clock.now();
         assert!(
             (now - 1..=now).contains(&got.time),

@@ -164,6 +164,48 @@ fn service_label(path: &str) -> &'static str {
     }
 }
 
+/// A finished call as the console's timeline shows it, or `None` for one
+/// it leaves out: the console's own requests but for the controls that
+/// change something (its reads would crowd the timeline they feed).
+fn timeline_record(
+    info: &RequestLog,
+    front_end: &'static str,
+    method: &str,
+    action: &str,
+    code: &str,
+    latency_us: u64,
+) -> Option<CallRecord> {
+    let console_method = info.console_method.get().copied();
+    let front_end = match front_end {
+        "http" => console_method
+            .filter(|m| !["Get", "List", "Describe"].iter().any(|r| m.starts_with(r)))
+            .map(|_| "console")?,
+        api => api,
+    };
+    // A call by the name its caller used: an HTTP API's own action name
+    // (`DescribeVpcs`, not vpcsim's `DescribeVpcEx`), an admin call by its
+    // method, which the metrics label leaves out.
+    let action: String = match method
+        .strip_prefix("api3/")
+        .or_else(|| method.strip_prefix("legacy/"))
+    {
+        Some(named) => named.chars().take(64).collect(),
+        None => match console_method {
+            Some(console) => console.to_owned(),
+            None if action == "admin" => method.rsplit('/').next().unwrap_or(action).to_owned(),
+            None => action.to_owned(),
+        },
+    };
+    Some(CallRecord {
+        request_id: info.request_id.clone(),
+        front_end,
+        action,
+        caller: info.caller.get().map_or("-", String::as_str).to_owned(),
+        code: code.to_owned(),
+        latency_ms: latency_us as f64 / 1000.0,
+    })
+}
+
 /// One call in flight: counted out, and logged if its client abandons it.
 struct InFlight {
     log: Arc<RequestLog>,
@@ -401,46 +443,11 @@ where
                         tracing::debug!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
                     } else {
                         tracing::info!(method, action, caller, request_id = %info.request_id, status = code_name(status), http, outcome, code, latency_us, "call");
-                        // The console's controls that change something;
-                        // its own reads would crowd the timeline it feeds.
-                        let console_method = info.console_method.get().copied();
-                        let feed_front_end = match front_end {
-                            "http" => console_method
-                                .filter(|m| {
-                                    !["Get", "List", "Describe"].iter().any(|r| m.starts_with(r))
-                                })
-                                .map(|_| "console"),
-                            api => Some(api),
-                        };
-                        if let Some(feed_front_end) = feed_front_end
-                            && calls.has_listeners()
+                        if calls.has_listeners()
+                            && let Some(record) =
+                                timeline_record(&info, front_end, &method, action, code, latency_us)
                         {
-                            // A call by the name its caller used: an HTTP
-                            // API's own action name (`DescribeVpcs`, not
-                            // vpcsim's `DescribeVpcEx`), an admin call by its
-                            // method, which the metrics label leaves out.
-                            let action: String = match method
-                                .strip_prefix("api3/")
-                                .or_else(|| method.strip_prefix("legacy/"))
-                            {
-                                Some(named) => named.chars().take(64).collect(),
-                                None => match console_method {
-                                    Some(console) => console.to_owned(),
-                                    None if action == "admin" => {
-                                        method.rsplit('/').next().unwrap_or(action).to_owned()
-                                    }
-                                    None => action.to_owned(),
-                                },
-                            };
-                            calls.publish(CallRecord {
-                                time: 0,
-                                request_id: info.request_id.clone(),
-                                front_end: feed_front_end,
-                                action,
-                                caller: caller.to_owned(),
-                                code: code.to_owned(),
-                                latency_ms: latency_us as f64 / 1000.0,
-                            });
+                            calls.publish(record);
                         }
                     }
                 }

@@ -111,37 +111,41 @@ pub async fn call(
         request_id: &request_id,
     };
     let api = &bridge.api;
-    let answer = match method.as_str() {
-        "GetClock" => call.run("GetClock", |r| api.get_clock(r)).await,
-        "AdvanceClock" => call.run("AdvanceClock", |r| api.advance_clock(r)).await,
-        "SetClock" => call.run("SetClock", |r| api.set_clock(r)).await,
-        "SaveSnapshot" => call.run("SaveSnapshot", |r| api.save_snapshot(r)).await,
-        "RestoreSnapshot" => {
-            call.run("RestoreSnapshot", |r| api.restore_snapshot(r))
-                .await
-        }
-        "ListSnapshots" => call.run("ListSnapshots", |r| api.list_snapshots(r)).await,
-        "DeleteSnapshot" => call.run("DeleteSnapshot", |r| api.delete_snapshot(r)).await,
-        "AddFault" => call.run("AddFault", |r| api.add_fault(r)).await,
-        "ListFaults" => call.run("ListFaults", |r| api.list_faults(r)).await,
-        "DeleteFault" => call.run("DeleteFault", |r| api.delete_fault(r)).await,
-        "ClearFaults" => call.run("ClearFaults", |r| api.clear_faults(r)).await,
-        "Reset" => call.run("Reset", |r| api.reset(r)).await,
-        "GetServerInfo" => call.run("GetServerInfo", |r| api.get_server_info(r)).await,
-        "DescribeEvents" => call.run("DescribeEvents", |r| api.describe_events(r)).await,
-        "DescribeQuotas" => call.run("DescribeQuotas", |r| api.describe_quotas(r)).await,
-        _ => Answer::error(
-            StatusCode::NOT_FOUND,
-            "InvalidAction",
-            &format!(
-                "the console calls GetClock, AdvanceClock, SetClock, SaveSnapshot, \
-                 RestoreSnapshot, ListSnapshots, DeleteSnapshot, AddFault, ListFaults, \
-                 DeleteFault, ClearFaults, Reset, GetServerInfo, DescribeEvents and \
-                 DescribeQuotas; not {:?}",
-                method.chars().take(64).collect::<String>()
-            ),
-            &request_id,
-        ),
+    // Each control once: its name, the method the match runs, and the list
+    // an unknown name is told.
+    macro_rules! controls {
+        ($($name:literal => $method:ident),* $(,)?) => {
+            match method.as_str() {
+                $($name => call.run($name, |r| api.$method(r)).await,)*
+                _ => Answer::error(
+                    StatusCode::NOT_FOUND,
+                    "InvalidAction",
+                    &format!(
+                        "the console calls {}; not {:?}",
+                        [$($name),*].join(", "),
+                        method.chars().take(64).collect::<String>()
+                    ),
+                    &request_id,
+                ),
+            }
+        };
+    }
+    let answer = controls! {
+        "GetClock" => get_clock,
+        "AdvanceClock" => advance_clock,
+        "SetClock" => set_clock,
+        "SaveSnapshot" => save_snapshot,
+        "RestoreSnapshot" => restore_snapshot,
+        "ListSnapshots" => list_snapshots,
+        "DeleteSnapshot" => delete_snapshot,
+        "AddFault" => add_fault,
+        "ListFaults" => list_faults,
+        "DeleteFault" => delete_fault,
+        "ClearFaults" => clear_faults,
+        "Reset" => reset,
+        "GetServerInfo" => get_server_info,
+        "DescribeEvents" => describe_events,
+        "DescribeQuotas" => describe_quotas,
     };
     answer.into_response()
 }

@@ -36,7 +36,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
-use super::{AppState, grpc::auth::constant_time_eq};
+use super::{
+    AppState,
+    grpc::auth::{self, constant_time_eq},
+};
 
 /// The session cookies' names start so (see `cookie_name`).
 const COOKIE: &str = "vpcsim_console";
@@ -159,10 +162,7 @@ fn signed_in(headers: &HeaderMap, token: &str, key: &[u8; 32]) -> bool {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, value) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
-        });
+        .and_then(auth::bearer);
     if bearer.is_some_and(|b| constant_time_eq(b.as_bytes(), token.as_bytes())) {
         return true;
     }

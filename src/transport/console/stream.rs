@@ -34,7 +34,7 @@ use crate::{
     domain::time::format_time,
     proto,
     store::EventFilter,
-    transport::{AppState, call_feed::CallRecord},
+    transport::{AppState, call_feed::TimedCall},
 };
 
 /// How many past events a new stream starts with.
@@ -118,16 +118,14 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: Sender) {
     loop {
         // Everything after the last event sent.
         loop {
-            let page = match store.describe_events(&filter, 0, PAGE).await {
-                Ok((_, page)) => page,
+            let page = match store.next_events(&mut filter, PAGE).await {
+                Ok(page) if page.is_empty() => break,
+                Ok(page) => page,
                 Err(err) => {
                     let cause = err.source.as_ref().map(|s| s.to_string());
                     tracing::warn!(error = %err, cause = cause.as_deref().unwrap_or("-"), "the console's event stream could not read events");
                     return;
                 }
-            };
-            let Some(last) = page.last().map(|e| e.id) else {
-                break;
             };
             for event in page {
                 let id = event.id;
@@ -143,7 +141,6 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: Sender) {
                     return;
                 }
             }
-            filter.after_id = Some(last);
         }
         if !caught_up {
             // The past is sent: the page reads the state once now, rather
@@ -182,9 +179,9 @@ async fn follow(state: Arc<AppState>, last_seen: Option<i64>, send: Sender) {
 }
 
 /// A finished call as the page's timeline shows it.
-fn call_event(call: &CallRecord) -> SseEvent {
+fn call_event(TimedCall { time, call }: &TimedCall) -> SseEvent {
     let data = json!({
-        "time": format_time(call.time),
+        "time": format_time(*time),
         "request_id": call.request_id,
         "front_end": call.front_end,
         "action": call.action,

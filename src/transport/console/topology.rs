@@ -39,7 +39,7 @@ impl Cache {
         let mut newest = self.newest.lock().await;
         // Read before the state: a change meanwhile makes the next key new.
         let (now, offset) = store.clock_reading();
-        let key = (*store.subscribe_events().borrow(), offset, now);
+        let key = (store.newest_event_id(), offset, now);
         if let Some((built_for, body)) = newest.as_ref()
             && *built_for == key
         {

@@ -85,12 +85,15 @@ fn bearer_token(metadata: &MetadataMap) -> Result<&str, ApiError> {
     };
     let value = metadata.get("authorization").ok_or_else(malformed)?;
     let text = value.to_str().map_err(|_| malformed())?;
-    let (scheme, token) = text.trim().split_once(' ').ok_or_else(malformed)?;
+    bearer(text).ok_or_else(malformed)
+}
+
+/// The token of an `authorization` value `Bearer <token>` (any case,
+/// surrounding spaces ignored), if it is one.
+pub(crate) fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(malformed());
-    }
-    Ok(token)
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The end of every refused admin call's message.

@@ -269,22 +269,19 @@ impl AdminApi {
             loop {
                 // Catch up on everything after the last event sent.
                 loop {
-                    let page = match store.describe_events(&filter, 0, 500).await {
-                        Ok((_, page)) => page,
+                    let page = match store.next_events(&mut filter, 500).await {
+                        Ok(page) if page.is_empty() => break,
+                        Ok(page) => page,
                         Err(err) => {
                             let _ = send.send(Err(Status::from(err))).await;
                             return;
                         }
-                    };
-                    let Some(last) = page.last().map(|e| e.id) else {
-                        break;
                     };
                     for event in page {
                         if send.send(Ok(event.into())).await.is_err() {
                             return; // the client went away
                         }
                     }
-                    filter.after_id = Some(last);
                 }
                 let stopped = tokio::select! {
                     changed = newest.changed() => changed.is_err(),
